@@ -1,0 +1,329 @@
+"""``kpixl``: create, validate, score and report workbooks; the nightly job; the demo.
+
+Each command opens its inputs, calls one library function and turns typed library errors
+into a bilingual message and an exit code: 0 ok, 1 problems found, 2 bad usage or an
+unreadable file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+import unicodedata
+from pathlib import Path
+
+from kpixl import __version__
+from kpixl.core.errors import KpixlError, Problem
+from kpixl.core.numbers import plain
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+MAX_PRINTED_PROBLEMS = 200
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def _pad(text: str, width: int, right: bool = False) -> str:
+    gap = max(0, width - _width(text))
+    return (" " * gap + text) if right else (text + " " * gap)
+
+
+def _table(headers: list[str], rows: list[list[str]], numeric: set[int]) -> list[str]:
+    widths = [max([_width(h)] + [_width(r[i]) for r in rows]) for i, h in enumerate(headers)]
+    out = ["  ".join(_pad(h, widths[i], i in numeric) for i, h in enumerate(headers)).rstrip()]
+    out.append("  ".join("-" * w for w in widths))
+    for r in rows:
+        out.append("  ".join(_pad(c, widths[i], i in numeric) for i, c in enumerate(r)).rstrip())
+    return out
+
+
+def _print_problems(problems: list[Problem], stream=sys.stdout) -> None:
+    for p in problems[:MAX_PRINTED_PROBLEMS]:
+        print(p.text(), file=stream)
+    if len(problems) > MAX_PRINTED_PROBLEMS:
+        print(f"… 另有 {len(problems) - MAX_PRINTED_PROBLEMS} 个问题 / {len(problems) - MAX_PRINTED_PROBLEMS} more "
+              "(kpixl report 会全部写入 问题 表 / all are listed on the report's 问题 sheet)", file=stream)
+
+
+def _load(args):
+    from kpixl.workbook.read import read_workbook
+
+    return read_workbook(args.book, scheme=getattr(args, "scheme", None), period=getattr(args, "period", None),
+                         engine=getattr(args, "engine", None))
+
+
+def _score(args):
+    from kpixl.core.engine import score
+
+    scheme, inputs = _load(args)
+    return score(scheme, inputs)
+
+
+# ----------------------------------------------------------------------------- commands
+
+
+def cmd_schemes(args) -> int:
+    from kpixl.core.scheme import list_schemes, load_scheme
+
+    for sid in list_schemes():
+        try:
+            s = load_scheme(sid)
+            print(f"{sid:<24} {s.title['zh']} / {s.title['en']}")
+        except KpixlError as exc:
+            print(f"{sid:<24} 无效 invalid: {exc.problems[0].en}")
+    return EXIT_OK
+
+
+_MONTH_IN_NAME = re.compile(r"(20\d{2})[-_.]?(0[1-9]|1[0-2])")
+
+
+def cmd_new(args) -> int:
+    from kpixl.core.periods import parse_period
+    from kpixl.core.scheme import load_scheme
+    from kpixl.workbook.template import build_workbook
+
+    scheme = load_scheme(args.scheme_id)
+    out = Path(args.output)
+    if out.exists() and not args.force:
+        print(f"{out} 已存在，未覆盖。使用 --force 覆盖。 / {out} exists; not overwritten. Use --force to replace it.",
+              file=sys.stderr)
+        return EXIT_USAGE
+    period = None
+    if args.period:
+        period = parse_period(args.period)
+    else:
+        m = _MONTH_IN_NAME.search(out.stem)
+        if m:
+            period = parse_period(f"{m.group(1)}-{m.group(2)}")
+    data = None
+    if args.demo:
+        from kpixl.demo import as_dates, demo_data
+
+        data = demo_data()
+        data = {k: (as_dates(v) if isinstance(v, list) else v) for k, v in data.items()}
+    build_workbook(scheme, out, period, data)
+    print(f"已生成 created {out} ({scheme.id}{', ' + period.label if period else ''})")
+    return EXIT_OK
+
+
+def cmd_validate(args) -> int:
+    result = _score(args)
+    problems = result.problems
+    if args.json:
+        print(json.dumps([p.as_dict() for p in problems], ensure_ascii=False, indent=2))
+    else:
+        _print_problems(problems)
+        errors = len(result.errors)
+        warnings = len(result.warnings)
+        if errors:
+            print(f"\n{args.book}: {errors} 个错误 errors, {warnings} 个警告 warnings。修正后重新运行 kpixl validate。"
+                  f" / Fix them and run kpixl validate again.")
+        else:
+            print(f"{args.book}: 没有错误 no errors ({warnings} 个警告 warnings) · {result.scheme.id} · {result.period.label}"
+                  f" · {len(result.employees)} 名员工 employees")
+    return EXIT_PROBLEMS if result.errors else EXIT_OK
+
+
+def _fmt(value, fmt: str = "points") -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if fmt == "money":
+        from kpixl.core.numbers import money
+
+        return f"{money(value):,}"
+    try:
+        return plain(value)
+    except (TypeError, AttributeError):
+        return str(value)
+
+
+def cmd_score(args) -> int:
+    result = _score(args)
+    emps = result.employees
+    if args.employee:
+        emps = [e for e in emps if e.id in set(args.employee)]
+    if args.json:
+        records = [result.employee_record(e, explain=not args.no_explain) for e in emps]
+        json.dump(records, sys.stdout, ensure_ascii=False, indent=None if args.compact else 2)
+        sys.stdout.write("\n")
+        if result.errors:
+            print(f"{len(result.errors)} 个错误 errors (see each employee's \"errors\")", file=sys.stderr)
+        return EXIT_PROBLEMS if result.errors else EXIT_OK
+    outputs = result.scheme.outputs
+    headers = ["工号 ID", "姓名 Name"] + [o.zh for o in outputs] + ["标记 Flags", "状态 Status"]
+    rows = []
+    for e in emps:
+        if e.ok:
+            vals = [_fmt(e.values.get(o.value), o.format) for o in outputs]
+            status = "ok"
+        else:
+            vals = ["-"] * len(outputs)
+            status = f"错误 error: {e.problems[0].where}"
+        rows.append([e.id, e.name] + vals + ["、".join(f["code"] for f in result.flags_of(e.id)) if e.ok else "", status])
+    print(f"{result.scheme.title['zh']} / {result.scheme.title['en']} · {result.scheme.id} · {result.period.label}")
+    for line in _table(headers, rows, set(range(2, 2 + len(outputs)))):
+        print(line)
+    if args.explain:
+        for e in emps:
+            if e.ok:
+                print(f"\n{e.id} {e.name}")
+                print(result.explain_text(e.id, "zh" if args.lang == "zh" else "en"))
+    if result.problems:
+        print(file=sys.stderr)
+        _print_problems(result.problems, sys.stderr)
+    return EXIT_PROBLEMS if result.errors else EXIT_OK
+
+
+def cmd_explain(args) -> int:
+    result = _score(args)
+    try:
+        e = result.employee(args.employee_id)
+    except KeyError:
+        print(f"员工 {args.employee_id} 不在员工表中。 / Employee {args.employee_id} is not on the Employees sheet.",
+              file=sys.stderr)
+        return EXIT_USAGE
+    if not e.ok:
+        _print_problems(e.problems)
+        return EXIT_PROBLEMS
+    main = result.scheme.main_output
+    print(f"{e.id} {e.name} · {main.zh} {_fmt(e.values.get(main.value))} · {result.period.label}")
+    print(result.explain_text(e.id, args.lang))
+    return EXIT_OK
+
+
+def cmd_report(args) -> int:
+    from kpixl.workbook.report import summary_lines, write_report
+
+    t0 = time.perf_counter()
+    result = _score(args)
+    out = Path(args.output)
+    write_report(result, out, args.book)
+    for line in summary_lines(result):
+        print(line)
+    print(f"报表 report: {out} ({time.perf_counter() - t0:.2f}s)")
+    if result.errors:
+        print(f"{len(result.errors)} 个错误 errors — 见报表的 问题 表 / see the report's 问题 (Issues) sheet", file=sys.stderr)
+    return EXIT_PROBLEMS if result.errors else EXIT_OK
+
+
+def cmd_nightly(args) -> int:
+    from kpixl.batch import run_nightly
+
+    summary = run_nightly(args.inputs, args.out, jobs=args.jobs, scheme=args.scheme, period=args.period,
+                          log=args.log)
+    return EXIT_OK if summary.all_ok else EXIT_PROBLEMS
+
+
+def cmd_demo(args) -> int:
+    from kpixl.demo import demo_path
+    from kpixl.workbook.report import summary_lines, write_report
+
+    book = demo_path()
+    if not book.is_file():
+        print(f"找不到演示工作簿 {book} / demo workbook {book} is missing", file=sys.stderr)
+        return EXIT_USAGE
+    t0 = time.perf_counter()
+    from kpixl.core.engine import score
+    from kpixl.workbook.read import read_workbook
+
+    scheme, inputs = read_workbook(book)
+    result = score(scheme, inputs)
+    out = Path(args.output)
+    write_report(result, out, book)
+    print(f"演示 demo: {book}")
+    for line in summary_lines(result):
+        print(line)
+    print(f"报表 report: {out.resolve()} ({time.perf_counter() - t0:.2f}s)")
+    print("下一步 next: kpixl score " + str(book) + " --explain ; kpixl new weikang_100 -o 2026-10.xlsx")
+    return EXIT_OK if result.ok else EXIT_PROBLEMS
+
+
+# ----------------------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="kpixl", description="客服绩效考核 / Customer-service KPI scoring in Excel.")
+    p.add_argument("--version", action="version", version=f"kpixl {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def book_args(sp, scheme: bool = True):
+        sp.add_argument("book", help="工作簿 workbook (.xlsx)")
+        sp.add_argument("--period", help="考核期 period, e.g. 2026-10 (default: PERIOD on the 参数 sheet)")
+        if scheme:
+            sp.add_argument("--scheme", help="方案 scheme id (default: SCHEME on the 参数 sheet)")
+        sp.add_argument("--engine", choices=["fastexcel", "openpyxl"], help=argparse.SUPPRESS)
+
+    sp = sub.add_parser("schemes", help="列出方案 / list the schemes")
+    sp.set_defaults(func=cmd_schemes)
+
+    sp = sub.add_parser("new", help="按方案生成模板工作簿 / create a template workbook for a scheme")
+    sp.add_argument("scheme_id")
+    sp.add_argument("-o", "--output", required=True)
+    sp.add_argument("--period", help="考核期 period, e.g. 2026-10 (default: taken from the file name if it has one)")
+    sp.add_argument("--demo", action="store_true", help="填入演示数据 / fill in the demo department")
+    sp.add_argument("--force", action="store_true", help="覆盖已有文件 / replace an existing file")
+    sp.set_defaults(func=cmd_new)
+
+    sp = sub.add_parser("validate", help="检查工作簿 / list every problem in a workbook")
+    book_args(sp)
+    sp.add_argument("--json", action="store_true")
+    sp.set_defaults(func=cmd_validate)
+
+    sp = sub.add_parser("score", help="计算得分 / score every employee")
+    book_args(sp)
+    sp.add_argument("--json", action="store_true", help="JSON document (docs/json.md)")
+    sp.add_argument("--compact", action="store_true", help="JSON on one line")
+    sp.add_argument("--no-explain", action="store_true", help="JSON without explanation lines")
+    sp.add_argument("--explain", action="store_true", help="print every employee's explanation")
+    sp.add_argument("--lang", choices=["zh", "en"], default="zh")
+    sp.add_argument("--employee", action="append", help="only this employee (repeatable)")
+    sp.set_defaults(func=cmd_score)
+
+    sp = sub.add_parser("explain", help="解释某位员工的得分 / explain one employee's result")
+    book_args(sp)
+    sp.add_argument("employee_id")
+    sp.add_argument("--lang", choices=["zh", "en"], default="zh")
+    sp.set_defaults(func=cmd_explain)
+
+    sp = sub.add_parser("report", help="生成报表工作簿 / write a report workbook")
+    book_args(sp)
+    sp.add_argument("-o", "--output", required=True)
+    sp.set_defaults(func=cmd_report)
+
+    sp = sub.add_parser("nightly", help="批量生成报表 / report on many workbooks (cron)")
+    sp.add_argument("inputs", nargs="+", help="工作簿或文件夹 workbooks or folders")
+    sp.add_argument("--out", required=True, help="报表文件夹 output folder")
+    sp.add_argument("--jobs", type=int, default=1, help="并行进程数 parallel processes")
+    sp.add_argument("--scheme")
+    sp.add_argument("--period")
+    sp.add_argument("--log", help="日志文件 log file (JSON lines); default OUT/nightly.log")
+    sp.set_defaults(func=cmd_nightly)
+
+    sp = sub.add_parser("demo", help="演示：为内置演示部门生成报表 / run the report on the bundled demo workbook")
+    sp.add_argument("-o", "--output", default="kpixl-demo-report.xlsx")
+    sp.set_defaults(func=cmd_demo)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except KpixlError as exc:
+        from kpixl.core.errors import SchemeError, WorkbookError
+
+        _print_problems(exc.problems, sys.stderr)
+        return EXIT_USAGE if isinstance(exc, (WorkbookError, SchemeError)) else EXIT_PROBLEMS
+    except BrokenPipeError:  # pragma: no cover - e.g. `kpixl score | head`
+        return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,244 @@
+"""The state one scoring run shares between steps: inputs, values, ledgers and explanations."""
+
+from __future__ import annotations
+
+import fnmatch
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+
+from .errors import MissingInput, Problem, problem
+from .inputs import Inputs
+from .numbers import ZERO
+from .periods import Period
+from .scheme import Scheme
+
+_MISSING = object()
+
+LEDGER_COLUMNS = [
+    "employee", "rule", "category", "points_e8", "counted_e8", "where", "row", "date", "qty", "value", "step",
+    "text_zh", "text_en",
+]
+MONEY_COLUMNS = ["employee", "rule", "amount", "direction", "where", "row", "date", "qty", "value", "text_zh", "text_en"]
+
+
+class Context:
+    def __init__(self, scheme: Scheme, inputs: Inputs, period: Period, employees: pd.DataFrame):
+        self.scheme = scheme
+        self.inputs = inputs
+        self.period = period
+        self.employees = employees  # indexed by id, first occurrence of each id
+        self.ids: list[str] = list(employees.index)
+        self.values: dict[str, dict[str, Any]] = {i: {} for i in self.ids}
+        self.blocked: dict[str, list[Problem]] = defaultdict(list)
+        self.problems: list[Problem] = []
+        self._problem_keys: set[tuple] = set()
+        self.ledger_parts: list[pd.DataFrame] = []
+        self.money_lines: list[dict] = []
+        self.flags: list[dict] = []
+        self.notes: dict[str, list[dict]] = defaultdict(list)
+        self.events = pd.DataFrame()  # valid events of the period, with their rule joined
+        self._metrics: dict[tuple[str, str], tuple[Any, str]] = {}
+        self._counts: dict[str, dict[str, int]] | None = None
+        self._qty: dict[str, dict[str, Decimal]] | None = None
+
+    # ------------------------------------------------------------------ problems
+
+    def add_problem(self, pr: Problem) -> None:
+        key = (pr.code, pr.where, pr.en, pr.severity)
+        if key not in self._problem_keys:
+            self._problem_keys.add(key)
+            self.problems.append(pr)
+
+    def block(self, employee: str, pr: Problem) -> None:
+        """Stop ``employee`` from getting a result because of ``pr`` (it is reported once)."""
+        self.add_problem(pr)
+        if pr not in self.blocked[employee]:
+            self.blocked[employee].append(pr)
+
+    def is_blocked(self, employee: str) -> bool:
+        return bool(self.blocked.get(employee))
+
+    def block_group(self, members: list[str], reason_zh: str, reason_en: str) -> bool:
+        """If any member is blocked, block every member (a shared result cannot be known)."""
+        bad = [m for m in members if self.is_blocked(m)]
+        if not bad:
+            return False
+        first = self.blocked[bad[0]][0]
+        for m in members:
+            if not self.is_blocked(m):
+                self.block(m, problem(
+                    "blocked_by_group", first.where,
+                    f"{reason_zh}：同组员工 {bad[0]} 的输入有错误，共享结果无法计算。",
+                    f"{reason_en}: {bad[0]} in the same group has input errors, so the shared result cannot be computed.",
+                    "先修正该员工的错误。", "Fix that employee's problems first.", employee=m))
+        return True
+
+    # ------------------------------------------------------------------ inputs
+
+    def index_metrics(self) -> None:
+        frame = self.inputs.metrics.frame
+        if frame.empty:
+            return
+        current = frame[(frame["date"].isna()) & (frame["week_start"].isna())
+                        & ((frame["period"] == "") | (frame["period"] == self.period.label))]
+        for emp, code, value, row in zip(current["employee"], current["metric"], current["value"], current["xl_row"], strict=True):
+            self._metrics[(emp, code)] = (value, self.inputs.metrics.ref("value", int(row)))
+
+    def metric(self, employee: str, code: str) -> Any:
+        hit = self._metrics.get((employee, code))
+        if hit is not None:
+            return hit[0]
+        mdef = self.scheme.metrics.get(code)
+        if mdef is not None and mdef.default is not None:
+            return mdef.default
+        zh = mdef.zh if mdef else code
+        raise MissingInput(problem(
+            "missing_metric", self.inputs.metrics.label,
+            f"缺少员工 {employee} 的指标 {code}（{zh}）。",
+            f"Metric {code} ({mdef.en if mdef else code}) is missing for employee {employee}.",
+            f"在指标表加一行：工号 {employee}，指标代码 {code}，数值。",
+            f"Add a row to the Metrics sheet: employee {employee}, metric {code}, value.",
+            employee=employee))
+
+    def metric_where(self, employee: str, code: str) -> str:
+        hit = self._metrics.get((employee, code))
+        return hit[1] if hit else ""
+
+    def param(self, code: str) -> Any:
+        p = self.inputs.parameters.get(code)
+        if p is not None and p.value is not None:
+            return p.value
+        pdef = self.scheme.parameters.get(code)
+        if pdef is not None and pdef.default is not None:
+            return pdef.default
+        zh = pdef.zh if pdef else code
+        raise MissingInput(problem(
+            "missing_parameter", self.inputs.parameters_label,
+            f"缺少参数 {code}（{zh}）。", f"Parameter {code} ({pdef.en if pdef else code}) is missing.",
+            f"在参数表加一行：参数代码 {code}，数值。", f"Add a row to the Parameters sheet: {code} and its value."))
+
+    def attribute(self, employee: str, name: str) -> Any:
+        value = self.employees.at[employee, name]
+        if value is None or (isinstance(value, float) and value != value) or value == "" or value is pd.NaT:
+            raise MissingInput(problem(
+                "missing_attribute", self.inputs.employees.ref(name, int(self.employees.at[employee, "xl_row"])),
+                f"员工 {employee} 的 “{name}” 为空。", f"Employee {employee} has no {name}.",
+                "在员工表填写。", "Fill it in on the Employees sheet.", employee=employee))
+        return value
+
+    def members(self, attribute: str, employee: str) -> list[str]:
+        value = self.employees.at[employee, attribute] if attribute in self.employees else ""
+        col = self.employees[attribute] if attribute in self.employees else pd.Series("", index=self.employees.index)
+        return list(col.index[col == value])
+
+    # ------------------------------------------------------------------ event counts
+
+    def _build_counts(self) -> None:
+        self._counts = defaultdict(dict)
+        self._qty = defaultdict(dict)
+        ev = self.events
+        if ev.empty:
+            return
+        grouped = ev.groupby(["employee", "rule"], sort=False)
+        for (emp, rule), n in grouped.size().items():
+            self._counts[emp][rule] = int(n)
+        for (emp, rule), units in grouped["qty_units"].sum().items():
+            self._qty[emp][rule] = Decimal(int(units)).scaleb(-4)
+
+    def count(self, employee: str, patterns: tuple[str, ...], measure: str = "rows") -> Decimal:
+        if self._counts is None:
+            self._build_counts()
+        table = (self._counts if measure == "rows" else self._qty).get(employee, {})
+        total = ZERO
+        for rule, n in table.items():
+            if any(fnmatch.fnmatchcase(rule, p) for p in patterns):
+                total += n
+        return Decimal(total)
+
+    # ------------------------------------------------------------------ ledgers
+
+    def add_ledger(self, frame: pd.DataFrame) -> None:
+        if not frame.empty:
+            self.ledger_parts.append(frame)
+
+    def ledger(self) -> pd.DataFrame:
+        if not self.ledger_parts:
+            return pd.DataFrame({c: pd.Series(dtype="object") for c in LEDGER_COLUMNS}).astype(
+                {"points_e8": "int64", "counted_e8": "int64"})
+        return pd.concat(self.ledger_parts, ignore_index=True)
+
+    def add_money(self, **line) -> None:
+        self.money_lines.append(line)
+
+    def add_flag(self, employee: str, code: str, label_zh: str, label_en: str, sources: list[str],
+                 params: dict | None = None) -> None:
+        self.flags.append({"employee": employee, "code": code, "label_zh": label_zh, "label_en": label_en,
+                           "params": params or {}, "sources": sources})
+
+    def note(self, employee: str, step: str, code: str, value: Any, text_zh: str, text_en: str,
+             sources: list[str] | None = None) -> None:
+        self.notes[employee].append({"step": step, "code": code, "value": value, "text_zh": text_zh,
+                                     "text_en": text_en, "sources": sources or []})
+
+    def set(self, employee: str, name: str, value: Any) -> None:
+        self.values[employee][name] = value
+
+    def env(self, employee: str) -> EmployeeEnv:
+        return EmployeeEnv(self, employee)
+
+
+class EmployeeEnv:
+    """Name resolution for expressions: computed values, metrics, attributes, parameters."""
+
+    def __init__(self, ctx: Context, employee: str):
+        self.ctx = ctx
+        self.employee = employee
+        self.read: list[str] = []  # sources of the inputs read, for explanations
+
+    def get(self, name: str) -> Any:
+        ctx = self.ctx
+        value = ctx.values[self.employee].get(name, _MISSING)
+        if value is not _MISSING:
+            return value
+        if name in ctx.scheme.metrics:
+            value = ctx.metric(self.employee, name)
+            where = ctx.metric_where(self.employee, name)
+            if where:
+                self.read.append(where)
+            return value
+        if name in ctx.employees.columns and not name.startswith("xl_"):
+            return ctx.attribute(self.employee, name)
+        if name in ctx.scheme.parameters or name in ctx.inputs.parameters:
+            value = ctx.param(name)
+            p = ctx.inputs.parameters.get(name)
+            if p is not None:
+                self.read.append(p.where)
+            return value
+        raise MissingInput(problem(
+            "unknown_name", ctx.scheme.path, f"名称 {name} 未定义。", f"Name {name} is not defined.",
+            "在方案中定义该指标或参数。", "Define it as a metric or parameter in the scheme.", employee=self.employee))
+
+    def has(self, name: str) -> bool:
+        try:
+            self.get(name)
+            return True
+        except MissingInput:
+            return False
+
+    def count(self, patterns: tuple[str, ...], scope: str, measure: str) -> Decimal:
+        ctx = self.ctx
+        if scope == "employee":
+            return ctx.count(self.employee, patterns, measure)
+        members = ctx.members(scope, self.employee)
+        bad = [m for m in members if ctx.is_blocked(m)]
+        if bad:
+            first = ctx.blocked[bad[0]][0]
+            raise MissingInput(problem(
+                "blocked_by_group", first.where,
+                f"同{'部门' if scope == 'department' else '小组'}员工 {bad[0]} 的输入有错误，无法判断整组条件。",
+                f"{bad[0]} in the same {scope} has input errors, so the {scope}-wide condition cannot be decided.",
+                "先修正该员工的错误。", "Fix that employee's problems first.", employee=self.employee))
+        return sum((ctx.count(m, patterns, measure) for m in members), ZERO)

@@ -1,0 +1,84 @@
+"""Run a scheme over one workbook's inputs: validate, run the steps, collect the result."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from .context import Context
+from .errors import InputError, Problem, problem
+from .inputs import Inputs
+from .periods import Period
+from .result import Result
+from .rulesheet import apply_rules_sheet
+from .scheme import Scheme
+from .validate import check_metrics, check_parameters, employees_frame, prepare_events
+
+CENT_ZERO = Decimal("0.00")
+
+
+def effective_scheme(scheme: Scheme, inputs: Inputs) -> tuple[Scheme, list[Problem]]:
+    """The scheme with the workbook's edited rule table applied (if the workbook has one)."""
+    if inputs.rules is None:
+        return scheme, []
+    return apply_rules_sheet(scheme, inputs.rules)
+
+
+def score(scheme: Scheme, inputs: Inputs, period: Period | None = None) -> Result:
+    """Score every employee. Problems never raise: they block the employees they concern.
+
+    An employee with any error gets status "error" and no values; others are scored, unless
+    a problem concerns everyone (an unknown employee id, a missing parameter, an invalid
+    rule-table edit), in which case nobody is.
+    """
+    period = period or inputs.period
+    if period is None:
+        raise InputError([problem(
+            "no_period", inputs.parameters_label, "没有指定考核期。", "No period is given.",
+            "在参数表的 PERIOD 行填写考核月份（如 2026-10），或使用 --period。",
+            "Fill in PERIOD on the Parameters sheet (e.g. 2026-10) or pass --period.")])
+    scheme, problems = effective_scheme(scheme, inputs)
+    problems = list(inputs.problems) + problems
+    employees, more = employees_frame(inputs, scheme)
+    problems += more
+    events, more = prepare_events(scheme, inputs, period, employees)
+    problems += more
+    problems += check_metrics(scheme, inputs, employees)
+    problems += check_parameters(scheme, inputs)
+
+    ctx = Context(scheme, inputs, period, employees)
+    everyone: list[Problem] = []
+    for pr in problems:
+        if pr.scope == "row" or not pr.is_error:
+            ctx.add_problem(pr)
+        elif pr.employee is not None and pr.employee in employees.index:
+            ctx.block(pr.employee, pr)
+        else:
+            everyone.append(pr)
+            ctx.add_problem(pr)
+    if everyone:
+        for emp in ctx.ids:
+            for pr in everyone:
+                ctx.block(emp, pr)
+        return Result.from_context(ctx)
+    ctx.events = events
+    ctx.index_metrics()
+    for step in scheme.steps:
+        step.run(ctx)
+    _money_totals(ctx)
+    return Result.from_context(ctx)
+
+
+def _money_totals(ctx: Context) -> None:
+    """Publish money.deductions and money.awards: sums of the rounded lines (R-G-4, R-WK-20)."""
+    totals: dict[tuple[str, str], Decimal] = {}
+    for line in ctx.money_lines:
+        key = (line["employee"], line["direction"])
+        totals[key] = totals.get(key, CENT_ZERO) + line["amount"]
+    for emp in ctx.ids:
+        ctx.values[emp]["money.deductions"] = totals.get((emp, "deduction"), CENT_ZERO)
+        ctx.values[emp]["money.awards"] = totals.get((emp, "award"), CENT_ZERO)
+
+
+def validate(scheme: Scheme, inputs: Inputs, period: Period | None = None) -> list[Problem]:
+    """Every problem of a workbook (errors and warnings), in sheet order."""
+    return score(scheme, inputs, period).problems

@@ -1,0 +1,122 @@
+"""Numeric policy (SCHEMES.md R-G-4): Decimal everywhere, rounding half-up.
+
+- event points are exact (no rounding);
+- a rate compared with a band or threshold is rounded to 2 decimals of a percent first;
+- item scores, weighted sums and means are rounded to 2 decimals;
+- money is rounded to 0.01 yuan per line.
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
+
+ZERO = Decimal(0)
+ONE = Decimal(1)
+HUNDRED = Decimal(100)
+CENT = Decimal("0.01")
+
+# Event quantities and values are aggregated as scaled integers (exact and vectorisable):
+# a value v is held as round(v * SCALE). Four decimals cover every step in the catalogue
+# (0.1 points, 0.5 points, 0.01 yuan, decimal hours).
+SCALE_DIGITS = 4
+SCALE = 10**SCALE_DIGITS
+
+
+class NotANumber(ValueError):
+    """Raised by :func:`to_decimal` for text that is not a number."""
+
+
+def to_decimal(value: object) -> Decimal:
+    """Convert a cell or JSON value to Decimal exactly as the clerk typed it.
+
+    Floats are converted through their shortest repr, so a cell holding 0.1 becomes
+    Decimal('0.1'), not the binary expansion. Booleans are rejected.
+    """
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, bool):
+        raise NotANumber(str(value))
+    if isinstance(value, int) or type(value).__name__.startswith(("int", "uint")):
+        return Decimal(int(value))
+    if isinstance(value, float):
+        if math.isnan(value) or math.isinf(value):
+            raise NotANumber(str(value))
+        d = Decimal(float.__repr__(float(value)))
+        return d.quantize(ONE) if d == d.to_integral_value() else d.normalize()
+    if isinstance(value, str):
+        text = value.strip().replace(",", "").replace("，", "")
+        if text.endswith("%"):
+            text = text[:-1].strip()
+        try:
+            d = Decimal(text)
+        except InvalidOperation as exc:
+            raise NotANumber(value) from exc
+        if not d.is_finite():
+            raise NotANumber(value)
+        return d
+    raise NotANumber(repr(value))
+
+
+def round_half_up(value: Decimal, places: int = 2) -> Decimal:
+    """Round half-up to ``places`` decimals (R-G-4)."""
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def round2(value: Decimal) -> Decimal:
+    return round_half_up(value, 2)
+
+
+def money(value: Decimal) -> Decimal:
+    """Round a money amount to the fen (0.01 yuan), half-up."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def floor_int(value: Decimal) -> Decimal:
+    return value.to_integral_value(rounding=ROUND_FLOOR)
+
+
+def ceil_int(value: Decimal) -> Decimal:
+    return value.to_integral_value(rounding=ROUND_CEILING)
+
+
+def from_units(units: int, digits: int = SCALE_DIGITS) -> Decimal:
+    """Exact Decimal of a scaled integer produced with ``digits`` decimals, without trailing zeros."""
+    return tidy(Decimal(int(units)).scaleb(-digits))
+
+
+def from_e8(units: int) -> Decimal:
+    """Points held as 1e-8 units (qty units x point units) back to an exact Decimal."""
+    return from_units(units, 2 * SCALE_DIGITS)
+
+
+def tidy(value: Decimal) -> Decimal:
+    """Drop trailing zeros without switching to exponent form (5.000 -> 5, 100 stays 100)."""
+    if value == value.to_integral_value():
+        return value.quantize(ONE)
+    return value.normalize()
+
+
+def to_units(value: Decimal) -> int:
+    """Scaled integer of a Decimal that has at most SCALE_DIGITS decimals."""
+    scaled = value.scaleb(SCALE_DIGITS)
+    if scaled != scaled.to_integral_value():
+        raise ValueError(f"{value} has more than {SCALE_DIGITS} decimals")
+    return int(scaled)
+
+
+def plain(value: Decimal) -> str:
+    """Text of a Decimal without exponent and without trailing zeros (88.80 -> 88.8)."""
+    if value == value.to_integral_value():
+        return str(value.quantize(ONE))
+    return format(value.normalize(), "f")
+
+
+def json_number(value: Decimal) -> int | float:
+    """A JSON number whose text is exactly the decimal value (values here have <= 15 digits)."""
+    if value == value.to_integral_value():
+        return int(value)
+    number = float(value)
+    if Decimal(repr(number)) != value:
+        raise ValueError(f"{value} cannot be written exactly as a JSON number")
+    return number

@@ -1,0 +1,260 @@
+"""Results and explanations.
+
+A :class:`Result` holds every employee's values, the points ledger (one row per
+contribution, with its source cell), money lines, flags, notes and problems. Explanations
+are data: :meth:`Result.explanation` turns them into lines a clerk can show an agent who
+appeals; :meth:`Result.to_json` is the stable machine format documented in docs/json.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import Problem
+from .numbers import ZERO, from_e8, json_number, plain
+from .periods import Period
+from .scheme import Scheme
+
+JSON_FORMAT = "kpixl.score/1"
+
+
+@dataclass
+class EmployeeResult:
+    id: str
+    name: str
+    role: str
+    department: str
+    team: str
+    status: str  # "ok" or "error"
+    values: dict[str, Any]
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+@dataclass
+class Result:
+    scheme: Scheme
+    period: Period
+    source: str
+    employees: list[EmployeeResult]
+    problems: list[Problem]
+    ledger: pd.DataFrame
+    money: pd.DataFrame
+    flags: list[dict]
+    notes: dict[str, list[dict]]
+    _by_id: dict[str, EmployeeResult] = field(default_factory=dict, repr=False)
+    _ledger_index: dict | None = field(default=None, repr=False)
+    _money_index: dict | None = field(default=None, repr=False)
+    _flag_index: dict | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_context(cls, ctx) -> Result:
+        emps = []
+        frame = ctx.employees
+        for emp in ctx.ids:
+            r = frame.loc[emp]
+            blocked = ctx.blocked.get(emp, [])
+            emps.append(EmployeeResult(
+                id=emp, name=str(r.get("name", "") or ""), role=str(r.get("role", "") or ""),
+                department=str(r.get("department", "") or ""), team=str(r.get("team", "") or ""),
+                status="error" if blocked else "ok", values={} if blocked else ctx.values[emp],
+                problems=list(blocked)))
+        money = pd.DataFrame(ctx.money_lines) if ctx.money_lines else pd.DataFrame(
+            columns=["employee", "rule", "amount", "direction", "where", "row", "date", "qty", "value", "text_zh", "text_en"])
+        ledger = ctx.ledger()
+        if not ledger.empty:
+            ledger = ledger.assign(_d=ledger["date"].fillna(np.datetime64("2100-01-01"))).sort_values(
+                ["_d", "row"], kind="stable").drop(columns="_d").reset_index(drop=True)
+        result = cls(ctx.scheme, ctx.period, ctx.inputs.source, emps, ctx.problems, ledger, money, ctx.flags,
+                     dict(ctx.notes))
+        result._by_id = {e.id: e for e in emps}
+        return result
+
+    # ----------------------------------------------------------------- access
+
+    @property
+    def ok(self) -> bool:
+        return not any(p.is_error for p in self.problems)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if not p.is_error]
+
+    def employee(self, emp: str) -> EmployeeResult:
+        return self._by_id[emp]
+
+    def value(self, emp: str, name: str) -> Any:
+        return self._by_id[emp].values.get(name)
+
+    def main_value(self, emp: str) -> Any:
+        return self.value(emp, self.scheme.main_output.value)
+
+    def _index(self, frame: pd.DataFrame) -> dict:
+        if frame.empty:
+            return {}
+        return frame.groupby("employee", sort=False).indices
+
+    def ledger_of(self, emp: str) -> pd.DataFrame:
+        if self._ledger_index is None:
+            self._ledger_index = self._index(self.ledger)
+        idx = self._ledger_index.get(emp)
+        return self.ledger.iloc[idx] if idx is not None else self.ledger.iloc[0:0]
+
+    def money_of(self, emp: str) -> pd.DataFrame:
+        if self._money_index is None:
+            self._money_index = self._index(self.money)
+        idx = self._money_index.get(emp)
+        return self.money.iloc[idx] if idx is not None else self.money.iloc[0:0]
+
+    def flags_of(self, emp: str) -> list[dict]:
+        if self._flag_index is None:
+            self._flag_index = {}
+            for f in self.flags:
+                self._flag_index.setdefault(f["employee"], []).append(f)
+        return self._flag_index.get(emp, [])
+
+    def money_total(self, emp: str, direction: str | None = None) -> Decimal:
+        lines = self.money_of(emp)
+        if direction:
+            lines = lines[lines["direction"] == direction]
+        return sum(lines["amount"].tolist(), ZERO) if not lines.empty else Decimal("0.00")
+
+    # ----------------------------------------------------------------- explanation
+
+    def explanation(self, emp: str) -> list[dict]:
+        """Every contribution, money line, flag and computed value of one employee, as data."""
+        rules = self.scheme.rules
+        lines: list[dict] = []
+        for r in self.ledger_of(emp).itertuples(index=False):
+            rule = rules.get(r.rule)
+            points, counted = from_e8(r.points_e8), from_e8(r.counted_e8)
+            if r.step == "events":
+                qty = _num_text(r.qty)
+                val = "" if pd.isna(r.value) else f" 取值 {_num_text(r.value)}"
+                val_en = "" if pd.isna(r.value) else f" value {_num_text(r.value)}"
+                zh = f"{r.rule} {rule.zh if rule else ''} ×{qty}{val}：{plain(points)} 分"
+                en = f"{r.rule} {rule.en if rule else ''} x{qty}{val_en}: {plain(points)} points"
+                if counted != points:
+                    cat = self.scheme.categories.get(r.category)
+                    zh += f"（{cat.zh if cat else r.category}已达上限，计 {plain(counted)}）"
+                    en += f" ({cat.en if cat else r.category} cap reached, {plain(counted)} counted)"
+            else:
+                zh, en = r.text_zh, r.text_en
+            lines.append({"kind": "points", "rule": r.rule, "category": r.category or None, "source": r.where,
+                          "date": _date_text(r.date), "points": json_number(points), "counted": json_number(counted),
+                          "text_zh": zh, "text_en": en})
+        for r in self.money_of(emp).itertuples(index=False):
+            lines.append({"kind": "money", "rule": r.rule, "source": r.where, "date": _date_text(r.date),
+                          "amount": json_number(r.amount), "direction": r.direction, "text_zh": r.text_zh,
+                          "text_en": r.text_en})
+        for f in self.flags_of(emp):
+            lines.append({"kind": "flag", "rule": f["code"], "source": ", ".join(f["sources"]),
+                          "text_zh": f"标记 {f['code']}：{f['label_zh']}", "text_en": f"Flag {f['code']}: {f['label_en']}",
+                          "params": _jsonable(f["params"])})
+        for n in self.notes.get(emp, []):
+            lines.append({"kind": "value", "rule": n["code"], "source": ", ".join(n["sources"]),
+                          "value": _jsonable(n["value"]), "text_zh": n["text_zh"], "text_en": n["text_en"]})
+        return lines
+
+    def explain_text(self, emp: str, lang: str = "zh") -> str:
+        key = "text_zh" if lang == "zh" else "text_en"
+        out = []
+        for line in self.explanation(emp):
+            src = f" [{line['source']}]" if line.get("source") else ""
+            out.append(f"{line[key]}{src}")
+        return "\n".join(out)
+
+    # ----------------------------------------------------------------- JSON
+
+    def employee_record(self, e: EmployeeResult, explain: bool = True) -> dict:
+        scheme = self.scheme
+        rec: dict[str, Any] = {
+            "format": JSON_FORMAT,
+            "scheme": scheme.id,
+            "scheme_version": scheme.version,
+            "period": self.period.label,
+            "employee_id": e.id,
+            "name": e.name,
+            "role": e.role,
+            "department": e.department,
+            "team": e.team,
+            "status": e.status,
+        }
+        main = scheme.main_output.value
+        rec["score"] = _jsonable(e.values.get(main)) if e.ok else None
+        outputs = {}
+        for o in scheme.outputs:
+            outputs[o.value] = _jsonable(e.values.get(o.value)) if e.ok else None
+        rec["outputs"] = outputs
+        for key, value in outputs.items():
+            if "." not in key and key not in rec:
+                rec[key] = value
+        cats = {}
+        for code, c in scheme.categories.items():
+            if not e.ok:
+                break
+            item = {"name_zh": c.zh, "name_en": c.en, "cap": _jsonable(c.cap),
+                    "raw": _jsonable(e.values.get(f"{code}.raw")),
+                    "deduction": _jsonable(e.values.get(f"{code}.deduction")),
+                    "points": _jsonable(e.values.get(f"{code}.points"))}
+            if c.cap is not None:
+                item["left"] = _jsonable(e.values.get(f"{code}.left"))
+            cats[code] = item
+        rec["categories"] = cats
+        money_lines = self.money_of(e.id)
+        rec["money"] = {
+            "deductions": json_number(self.money_total(e.id, "deduction")) if e.ok else None,
+            "awards": json_number(self.money_total(e.id, "award")) if e.ok else None,
+            "lines": [{"rule": r.rule, "amount": json_number(r.amount), "direction": r.direction, "source": r.where,
+                       "text_zh": r.text_zh, "text_en": r.text_en} for r in money_lines.itertuples(index=False)] if e.ok else [],
+        }
+        rec["flags"] = [{"code": f["code"], "label_zh": f["label_zh"], "label_en": f["label_en"],
+                         "params": _jsonable(f["params"]), "sources": f["sources"]} for f in self.flags_of(e.id)] if e.ok else []
+        rec["values"] = {k: _jsonable(v) for k, v in e.values.items()} if e.ok else {}
+        rec["explanation"] = self.explanation(e.id) if (explain and e.ok) else []
+        rec["errors"] = [p.as_dict() for p in e.problems]
+        return rec
+
+    def to_json(self, explain: bool = True) -> list[dict]:
+        return [self.employee_record(e, explain) for e in self.employees]
+
+
+def _num_text(x) -> str:
+    if isinstance(x, float) and x.is_integer():
+        return str(int(x))
+    return str(x)
+
+
+def _date_text(d) -> str | None:
+    if d is None or (isinstance(d, float) and np.isnan(d)) or pd.isna(d):
+        return None
+    return str(pd.Timestamp(d).date())
+
+
+def _jsonable(v):
+    if isinstance(v, bool) or v is None or isinstance(v, (str, int)):
+        return v
+    if isinstance(v, Decimal):
+        return json_number(v)
+    if isinstance(v, float):
+        return None if np.isnan(v) else v
+    if isinstance(v, (dt.date, dt.datetime, pd.Timestamp)):
+        return str(v)[:10]
+    if isinstance(v, dict):
+        return {k: _jsonable(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_jsonable(x) for x in v]
+    return str(v)

@@ -1,0 +1,440 @@
+"""Schemes: a department's rulebook as data (``schemes/*.json``).
+
+A scheme file is validated by ``kpixl/schema/scheme.schema.json`` (JSON Schema draft
+2020-12) and then by semantic checks (codes unique, categories exist, signs agree with kinds,
+expressions parse, outputs exist). Every problem is located by its JSON path and says how to
+fix it; raw jsonschema text is never shown.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+
+from .errors import Problem, SchemeError, problem
+from .numbers import to_decimal
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+SCHEMA_PATH = PACKAGE_DIR / "schema" / "scheme.schema.json"
+
+# Values every run publishes besides the steps' outputs (see engine.score).
+ENGINE_VALUES = ("money.deductions", "money.awards")
+
+KIND_LABELS = {
+    "deduct": ("扣分", "deduct"),
+    "bonus": ("加分", "bonus"),
+    "money": ("扣款/奖金", "money"),
+    "flag": ("标记", "flag"),
+    "info": ("仅记录", "info"),
+    "derived": ("自动计算", "derived"),
+}
+
+
+def scheme_dirs() -> list[Path]:
+    """Where scheme ids are looked up: $KPIXL_SCHEMES, the repository's schemes/, the wheel's copy."""
+    dirs = [Path(p) for p in os.environ.get("KPIXL_SCHEMES", "").split(os.pathsep) if p]
+    dirs += [PACKAGE_DIR.parent / "schemes", PACKAGE_DIR / "_bundled" / "schemes"]
+    return [d for d in dirs if d.is_dir()]
+
+
+def list_schemes() -> list[str]:
+    ids: list[str] = []
+    for d in scheme_dirs():
+        for p in sorted(d.glob("*.json")):
+            if p.stem not in ids:
+                ids.append(p.stem)
+    return ids
+
+
+def find_scheme(id_or_path: str | os.PathLike) -> Path:
+    candidate = Path(id_or_path)
+    if candidate.suffix == ".json" and candidate.is_file():
+        return candidate
+    for d in scheme_dirs():
+        p = d / f"{id_or_path}.json"
+        if p.is_file():
+            return p
+    known = ", ".join(list_schemes()) or "(none found)"
+    raise SchemeError(
+        [
+            problem(
+                "unknown_scheme",
+                str(id_or_path),
+                f"找不到方案 “{id_or_path}”。",
+                f"No scheme named '{id_or_path}'.",
+                f"使用以下方案之一：{known}",
+                f"Use one of: {known}",
+            )
+        ]
+    )
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    zh: str
+    en: str
+    kind: str
+    category: str | None = None
+    points: Decimal | None = None
+    min: Decimal | None = None
+    max: Decimal | None = None
+    value_decimals: int = 0
+    percent_of: str | None = None
+    unit: str = ""
+    qty: str = "count"
+    roles: tuple[str, ...] = ()
+    book: str = "any"
+    requires: tuple[str, ...] = ()
+    flag: dict | None = None
+    ruling: str = ""
+    origin: str = ""  # where this definition came from (JSON path or Rules sheet row)
+
+    @property
+    def is_range(self) -> bool:
+        return self.min is not None or self.max is not None
+
+    @property
+    def sign(self) -> int:
+        return -1 if self.kind == "deduct" else 1
+
+
+@dataclass(frozen=True)
+class Category:
+    code: str
+    zh: str
+    en: str
+    cap: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class InputDef:
+    code: str
+    zh: str
+    en: str
+    type: str
+    unit: str = ""
+    min: Decimal | None = None
+    max: Decimal | None = None
+    default: object = None
+    scope: str = "employee"
+    hint_zh: str = ""
+    hint_en: str = ""
+
+
+@dataclass(frozen=True)
+class FieldDef:
+    code: str
+    zh: str
+    en: str
+    type: str
+    required: bool = False
+    required_for_roles: tuple[str, ...] = ()
+    choices: tuple[str, ...] = ()
+    hint_zh: str = ""
+    hint_en: str = ""
+
+
+@dataclass(frozen=True)
+class Output:
+    value: str
+    zh: str
+    en: str
+    format: str = "points"
+    main: bool = False
+
+
+@dataclass
+class Scheme:
+    id: str
+    version: int
+    title: dict
+    source: str
+    period: str
+    unit: str
+    roles: tuple[str, ...]
+    attributes: tuple[FieldDef, ...]
+    event_fields: tuple[FieldDef, ...]
+    metrics: dict[str, InputDef]
+    parameters: dict[str, InputDef]
+    categories: dict[str, Category]
+    rules: dict[str, Rule]
+    steps: list = field(default_factory=list)
+    outputs: tuple[Output, ...] = ()
+    examples: tuple[dict, ...] = ()
+    path: str = ""
+    document: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def main_output(self) -> Output:
+        return next((o for o in self.outputs if o.main), self.outputs[0])
+
+    def with_rules(self, rules: dict[str, Rule]) -> Scheme:
+        """A copy of this scheme with another rule table (the workbook's edited Rules sheet)."""
+        copy = replace(self, rules=rules)
+        copy.steps = [step.rebind(copy) for step in self.steps]
+        return copy
+
+
+# --------------------------------------------------------------------------- loading
+
+
+@lru_cache(maxsize=1)
+def _validator():
+    from jsonschema import Draft202012Validator
+
+    with open(SCHEMA_PATH, encoding="utf-8") as fh:
+        schema = json.load(fh)
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+def _json_path(parts) -> str:
+    out = "$"
+    for p in parts:
+        out += f"[{p}]" if isinstance(p, int) else f".{p}"
+    return out
+
+
+def _describe(error, where_prefix: str) -> Problem:
+    """Turn one jsonschema error into a located, bilingual problem (no raw jsonschema text)."""
+    path = _json_path(error.absolute_path)
+    where = f"{where_prefix} {path}"
+    kw, v = error.validator, error.validator_value
+    inst = error.instance
+    if kw == "required":
+        missing = [k for k in v if isinstance(inst, dict) and k not in inst]
+        name = missing[0] if missing else v[0]
+        return problem("scheme_required", where, f"缺少必填项 “{name}”。", f"Missing required property '{name}'.",
+                       f"在 {path} 添加 “{name}”。", f"Add '{name}' at {path}.")
+    if kw == "additionalProperties":
+        extra = sorted(k for k in inst if k not in error.schema.get("properties", {}))
+        return problem("scheme_unknown_property", where, f"未知属性 {extra}。", f"Unknown property {extra}.",
+                       "检查拼写，或删除该属性（允许的属性见 docs/schemes.md）。",
+                       "Check the spelling or remove it (allowed properties: docs/schemes.md).")
+    if kw in ("enum", "const"):
+        allowed = v if kw == "enum" else [v]
+        shown = ", ".join(json.dumps(a, ensure_ascii=False) for a in allowed)
+        return problem("scheme_enum", where, f"取值 {json.dumps(inst, ensure_ascii=False)} 不被允许。",
+                       f"Value {json.dumps(inst, ensure_ascii=False)} is not allowed.",
+                       f"改为以下之一：{shown}", f"Use one of: {shown}")
+    if kw == "type":
+        return problem("scheme_type", where, f"类型应为 {v}。", f"Must be of type {v}.",
+                       f"把 {path} 改成 {v}。", f"Change {path} to a {v}.")
+    if kw == "pattern":
+        return problem("scheme_pattern", where, f"“{inst}” 格式不正确。", f"'{inst}' has the wrong format.",
+                       "代码用大写字母、数字和下划线（如 ATT_LATE）；方案 id 用小写。",
+                       "Codes are UPPER_SNAKE (e.g. ATT_LATE); scheme ids are lower_snake.")
+    if kw == "oneOf" and error.schema.get("description", "").startswith("A number"):
+        return problem("scheme_decimal", where, f"“{inst}” 不是数字。", f"'{inst}' is not a number.",
+                       "写数字，或写成 \"0.1\" 这样的十进制字符串。", 'Write a number or a decimal string like "0.1".')
+    if kw in ("minimum", "maximum", "minItems", "minLength", "uniqueItems"):
+        return problem("scheme_bound", where, f"取值不满足 {kw}={v}。", f"Value violates {kw}={v}.",
+                       "按 docs/schemes.md 修改该值。", "Change the value as docs/schemes.md describes.")
+    return problem("scheme_invalid", where, "该项不符合方案格式。", f"Does not match the scheme format ({kw}).",
+                   "对照 docs/schemes.md 修改。", "Compare with docs/schemes.md.")
+
+
+def check_document(doc: object, source: str) -> list[Problem]:
+    """All JSON Schema problems of a scheme document, most specific first."""
+    from jsonschema.exceptions import relevance
+
+    errors = list(_validator().iter_errors(doc))
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    # Descend into if/then, allOf and oneOf so the innermost (most useful) error is shown.
+    flat = []
+    stack = list(errors)
+    while stack:
+        err = stack.pop()
+        if err.context and err.validator in ("oneOf", "anyOf") and not (
+            err.validator == "oneOf" and err.schema.get("description", "").startswith("A number")
+        ):
+            stack.extend(err.context)
+        else:
+            flat.append(err)
+    for err in sorted(flat, key=relevance):
+        pr = _describe(err, source)
+        if pr.where + pr.en not in seen:
+            seen.add(pr.where + pr.en)
+            problems.append(pr)
+    return problems
+
+
+def _dec(value) -> Decimal | None:
+    return None if value is None else to_decimal(value)
+
+
+def _rule_from(doc: dict, origin: str) -> Rule:
+    return Rule(
+        code=doc["code"],
+        zh=doc["zh"],
+        en=doc["en"],
+        kind=doc["kind"],
+        category=doc.get("category"),
+        points=_dec(doc.get("points")),
+        min=_dec(doc.get("min")),
+        max=_dec(doc.get("max")),
+        value_decimals=int(doc.get("value_decimals", 0)),
+        percent_of=doc.get("percent_of"),
+        unit=doc.get("unit", ""),
+        qty=doc.get("qty", "count"),
+        roles=tuple(doc.get("roles", ())),
+        book=doc.get("book", "any"),
+        requires=tuple(doc.get("requires", ())),
+        flag=doc.get("flag"),
+        ruling=doc.get("ruling", ""),
+        origin=origin,
+    )
+
+
+def check_rule(rule: Rule, categories: dict[str, Category], where: str) -> list[Problem]:
+    """Semantic checks of one rule; shared by scheme files and the workbook's Rules sheet."""
+    out: list[Problem] = []
+
+    def bad(code, zh, en, fzh, fen):
+        out.append(problem(code, where, zh, en, fzh, fen))
+
+    if rule.category and rule.category not in categories:
+        known = ", ".join(categories)
+        bad("rule_category", f"规则 {rule.code} 的类别 “{rule.category}” 不存在。",
+            f"Rule {rule.code} names category '{rule.category}', which does not exist.",
+            f"使用已有类别：{known}", f"Use an existing category: {known}")
+    if rule.kind in ("deduct", "bonus") and rule.points is None and not rule.is_range:
+        bad("rule_points_missing", f"规则 {rule.code} 没有分值。", f"Rule {rule.code} has no points.",
+            "填写分值，或填写下限和上限（由考核人选择）。", "Give points, or min and max (evaluator-chosen).")
+    if rule.points is not None and rule.kind == "deduct" and rule.points > 0:
+        bad("rule_sign", f"扣分规则 {rule.code} 的分值应 ≤ 0（现为 {rule.points}）。",
+            f"Deduction rule {rule.code} must have points <= 0 (is {rule.points}).",
+            f"改为 -{rule.points}。", f"Write -{rule.points}.")
+    if rule.points is not None and rule.kind == "bonus" and rule.points < 0:
+        bad("rule_sign", f"加分规则 {rule.code} 的分值应 ≥ 0（现为 {rule.points}）。",
+            f"Bonus rule {rule.code} must have points >= 0 (is {rule.points}).",
+            f"改为 {-rule.points}。", f"Write {-rule.points}.")
+    if rule.is_range:
+        if rule.min is None or rule.max is None:
+            bad("rule_range", f"规则 {rule.code} 的下限和上限必须同时填写。",
+                f"Rule {rule.code} needs both min and max.", "补齐下限或上限。", "Fill in both min and max.")
+        elif rule.min < 0 or rule.max < rule.min:
+            bad("rule_range", f"规则 {rule.code} 的范围 {rule.min}–{rule.max} 无效。",
+                f"Rule {rule.code} has an invalid range {rule.min}..{rule.max}.",
+                "范围用正数，且下限 ≤ 上限。", "Use positive magnitudes with min <= max.")
+        if rule.points is not None:
+            bad("rule_range_and_points", f"规则 {rule.code} 同时有固定分值和范围。",
+                f"Rule {rule.code} has both fixed points and a range.",
+                "保留其一。", "Keep one of them.")
+    if rule.kind == "money" and rule.points is None and not rule.is_range:
+        bad("rule_money_amount", f"扣款规则 {rule.code} 没有金额或比例。",
+            f"Money rule {rule.code} has no amount or percent.",
+            "填写金额（元）或比例（%），或下限和上限。", "Give the yuan amount or percent, or min and max.")
+    if rule.kind in ("flag", "info", "derived") and rule.is_range:
+        bad("rule_range_kind", f"{rule.code} 的类型不允许范围。", f"{rule.code}: kind {rule.kind} takes no range.",
+            "删除下限和上限。", "Remove min and max.")
+    return out
+
+
+def _input_def(doc: dict) -> InputDef:
+    return InputDef(
+        code=doc["code"], zh=doc["zh"], en=doc["en"], type=doc["type"], unit=doc.get("unit", ""),
+        min=_dec(doc.get("min")), max=_dec(doc.get("max")), default=doc.get("default"),
+        scope=doc.get("scope", "employee"), hint_zh=doc.get("hint_zh", ""), hint_en=doc.get("hint_en", ""),
+    )
+
+
+def _field_def(doc: dict) -> FieldDef:
+    return FieldDef(
+        code=doc["code"], zh=doc["zh"], en=doc["en"], type=doc["type"], required=doc.get("required", False),
+        required_for_roles=tuple(doc.get("required_for_roles", ())), choices=tuple(doc.get("choices", ())),
+        hint_zh=doc.get("hint_zh", ""), hint_en=doc.get("hint_en", ""),
+    )
+
+
+def build_scheme(doc: dict, source: str) -> Scheme:
+    """Build a Scheme from a document that passed the JSON Schema; raise SchemeError on semantic problems."""
+    from .steps import make_step
+
+    problems: list[Problem] = []
+    categories = {c["code"]: Category(c["code"], c["zh"], c["en"], _dec(c.get("cap"))) for c in doc.get("categories", [])}
+    rules: dict[str, Rule] = {}
+    for i, r in enumerate(doc["rules"]):
+        where = f"{source} $.rules[{i}]"
+        if r["code"] in rules:
+            problems.append(problem("rule_duplicate", where, f"规则代码 {r['code']} 重复。", f"Rule code {r['code']} is used twice.",
+                                    "每个代码只能出现一次。", "Give every rule a unique code."))
+            continue
+        rule = _rule_from(r, where)
+        problems += check_rule(rule, categories, where)
+        rules[rule.code] = rule
+    scheme = Scheme(
+        id=doc["id"], version=doc["version"], title=doc["title"], source=doc.get("source", ""),
+        period=doc["period"], unit=doc["unit"], roles=tuple(doc.get("roles", ())),
+        attributes=tuple(_field_def(f) for f in doc.get("attributes", [])),
+        event_fields=tuple(_field_def(f) for f in doc.get("event_fields", [])),
+        metrics={m["code"]: _input_def(m) for m in doc.get("metrics", [])},
+        parameters={p["code"]: _input_def(p) for p in doc.get("parameters", [])},
+        categories=categories, rules=rules,
+        outputs=tuple(Output(o["value"], o["zh"], o["en"], o.get("format", "points"), o.get("main", False)) for o in doc["outputs"]),
+        examples=tuple(doc.get("examples", ())), path=source, document=doc,
+    )
+    produced: set[str] = set(ENGINE_VALUES)
+    for i, spec in enumerate(doc["steps"]):
+        where = f"{source} $.steps[{i}]"
+        try:
+            step = make_step(spec, scheme, where)
+        except SchemeError as exc:
+            problems += exc.problems
+            continue
+        scheme.steps.append(step)
+        produced |= set(step.outputs())
+    for i, out in enumerate(scheme.outputs):
+        if out.value not in produced and out.value not in scheme.metrics:
+            problems.append(problem(
+                "output_unknown", f"{source} $.outputs[{i}].value",
+                f"输出 “{out.value}” 没有任何步骤计算。", f"Output '{out.value}' is not computed by any step.",
+                f"使用已计算的值：{', '.join(sorted(produced))}", f"Use a computed value: {', '.join(sorted(produced))}"))
+    if problems:
+        raise SchemeError(problems)
+    return scheme
+
+
+def parse_scheme(doc: object, source: str) -> Scheme:
+    problems = check_document(doc, source)
+    if problems:
+        raise SchemeError(problems)
+    assert isinstance(doc, dict)
+    return build_scheme(doc, source)
+
+
+def _display_path(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        try:
+            return str(Path("schemes") / path.name) if path.parent.name == "schemes" else str(path)
+        except Exception:  # pragma: no cover - defensive
+            return str(path)
+
+
+def load_scheme(id_or_path: str | os.PathLike) -> Scheme:
+    """Load and validate a scheme by id (``weikang_100``) or path; raise SchemeError if invalid."""
+    path = find_scheme(id_or_path)
+    return _load_cached(str(path.resolve()), path.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=64)
+def _load_cached(path: str, _mtime: int) -> Scheme:
+    p = Path(path)
+    source = _display_path(p)
+    try:
+        with open(p, encoding="utf-8") as fh:
+            doc = json.load(fh)
+    except json.JSONDecodeError as exc:
+        raise SchemeError([problem(
+            "scheme_json", f"{source} line {exc.lineno} column {exc.colno}",
+            f"JSON 语法错误：{exc.msg}。", f"JSON syntax error: {exc.msg}.",
+            "修正该处的逗号、引号或括号。", "Fix the comma, quote or bracket there.")]) from None
+    return parse_scheme(doc, source)

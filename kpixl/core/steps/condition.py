@@ -1,0 +1,71 @@
+"""``condition``: a derived rule given once per period when a condition holds (R-G-13).
+
+Examples: S1 全勤 ``count('ATT_*') == 0 and LEAVE_DAYS == 0`` (R-WK-10), 按时参加
+(R-WK-9), the department-clean bonus ``dept_count(...) == 0`` (R-WK-11). The points come
+from the rule table, so a clerk's edit of the rule's points takes effect. Inputs the
+condition needs are required only where it reads them (``and`` short-circuits), and a
+missing one is a located error for that employee (R-G-9, R-WK-19).
+"""
+
+from __future__ import annotations
+
+from ..errors import MissingInput
+from ..numbers import plain, to_units
+from .base import Step
+
+
+class ConditionStep(Step):
+    kind = "condition"
+
+    def __init__(self, spec, scheme, where):
+        super().__init__(spec, scheme, where)
+        self.rule_def = self.rule(spec["rule"])
+        if self.rule_def.kind != "derived":
+            raise self.error(f"{self.rule_def.code} 的类型应为 derived（自动计算）。",
+                             f"{self.rule_def.code} must have kind 'derived' to be awarded by a condition.",
+                             "把该规则的 kind 改为 derived。", "Set the rule's kind to derived.", ".rule")
+        self.when = self.expression("when")
+        self.explain = spec.get("explain") or {"zh": self.when.text, "en": self.when.text}
+
+    def run(self, ctx) -> None:
+        rule = self.scheme.rules[self.rule_def.code]  # the (possibly edited) rule of this run
+        points = rule.points
+        rows = []
+        for emp in ctx.ids:
+            env = ctx.env(emp)
+            try:
+                holds = bool(self.when.evaluate(env))
+            except MissingInput as exc:
+                pr = exc.problem
+                if pr.employee is None:
+                    from dataclasses import replace
+
+                    pr = replace(pr, employee=emp)
+                ctx.block(emp, pr)
+                continue
+            sources = env.read
+            if not holds:
+                ctx.note(emp, self.kind, rule.code, None,
+                         f"{rule.code} {rule.zh}：不满足“{self.explain['zh']}”，不加分。",
+                         f"{rule.code} {rule.en}: not awarded, because it is not the case that {self.explain['en']}.",
+                         sources)
+                continue
+            if rule.flag:
+                ctx.add_flag(emp, rule.code, rule.flag["zh"], rule.flag["en"], sources or ["条件 / condition"])
+            if points is None:
+                continue
+            e8 = to_units(points) * 10**4
+            rows.append((emp, rule.code, rule.category or "", e8, ", ".join(sources) or "条件 / condition",
+                         f"{rule.code} {rule.zh}：{self.explain['zh']}，{plain(points):s} 分",
+                         f"{rule.code} {rule.en}: {self.explain['en']}, {plain(points)} points"))
+        if rows:
+            import pandas as pd
+
+            ctx.add_ledger(pd.DataFrame({
+                "employee": [r[0] for r in rows], "rule": [r[1] for r in rows], "category": [r[2] for r in rows],
+                "points_e8": pd.array([r[3] for r in rows], dtype="int64"),
+                "counted_e8": pd.array([r[3] for r in rows], dtype="int64"),
+                "where": [r[4] for r in rows], "row": pd.array([-1] * len(rows), dtype="int64"),
+                "date": pd.NaT, "qty": 1.0, "value": float("nan"), "step": self.kind,
+                "text_zh": [r[5] for r in rows], "text_en": [r[6] for r in rows],
+            }))

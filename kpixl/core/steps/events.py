@@ -1,0 +1,105 @@
+"""``events``: score every event row of the period with its rule (building blocks 3-7).
+
+- fixed-point rule: points x qty (``ATT_LATE`` -5 per occurrence, ``BIZ_CALLBACK_SHORT``
+  -0.1 per person-time);
+- evaluator-range rule: the row's value (a positive magnitude, R-G-6) x qty, signed by the
+  rule's kind;
+- money rule: yuan per unit, or a percent (fixed or chosen) of an employee attribute such as
+  ``base_salary``, x qty, rounded once per row to 0.01 yuan (R-G-14); a separate ledger from
+  points (R-G-8);
+- flag rule: an outcome carrying its row (R-G-11); info rule: recorded with 0 points.
+
+Points are computed as exact scaled integers (1e-8 points) with pandas, so 100k rows cost
+milliseconds; money rows use Decimal.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..errors import MissingInput, problem
+from ..numbers import HUNDRED, money, to_decimal, to_units
+from .base import Step
+
+
+class EventsStep(Step):
+    kind = "events"
+
+    def run(self, ctx) -> None:
+        ev = ctx.events
+        if ev.empty:
+            return
+        rules = self.scheme.rules
+        kind = ev["kind"]
+        point_rows = ev[kind.isin(["deduct", "bonus", "info"])]
+        if not point_rows.empty:
+            fixed_units = {c: to_units(r.points) for c, r in rules.items() if r.points is not None}
+            sign = point_rows["kind"].map({"deduct": -1, "bonus": 1, "info": 0}).to_numpy(dtype="int64")
+            is_range = point_rows["is_range"].fillna(False).to_numpy(dtype=bool)
+            per_unit = np.where(
+                is_range,
+                sign * point_rows["value_units"].to_numpy(dtype="int64"),
+                point_rows["rule"].map(fixed_units).fillna(0).to_numpy(dtype="int64"),
+            )
+            per_unit = np.where(point_rows["kind"].to_numpy(dtype=object) == "info", 0, per_unit)
+            points_e8 = per_unit * point_rows["qty_units"].to_numpy(dtype="int64")
+            where = _refs(ctx, point_rows)
+            ctx.add_ledger(pd.DataFrame({
+                "employee": point_rows["employee"].to_numpy(dtype=object),
+                "rule": point_rows["rule"].to_numpy(dtype=object),
+                "category": point_rows["category"].fillna("").to_numpy(dtype=object),
+                "points_e8": points_e8,
+                "counted_e8": points_e8,
+                "where": where,
+                "row": point_rows["xl_row"].to_numpy(dtype="int64"),
+                "date": point_rows["date"].to_numpy(),
+                "qty": point_rows["qty"].to_numpy(dtype="float64"),
+                "value": point_rows["value"].to_numpy(dtype="float64"),
+                "step": "events",
+                "text_zh": "",
+                "text_en": "",
+            }))
+        for r in ev[kind == "money"].itertuples(index=False):
+            self._money_row(ctx, r)
+        flagged = {c for c, r in rules.items() if r.flag or r.kind == "flag"}
+        if flagged:
+            for r in ev[ev["rule"].isin(flagged)].itertuples(index=False):
+                rule = rules[r.rule]
+                label = rule.flag or {"zh": rule.zh, "en": rule.en}
+                ctx.add_flag(r.employee, rule.code, label["zh"], label["en"],
+                             [ctx.inputs.events.ref("rule", int(r.xl_row))], {"date": str(pd.Timestamp(r.date).date())})
+
+    def _money_row(self, ctx, r) -> None:
+        rule = self.scheme.rules[r.rule]
+        qty = to_decimal(float(r.qty))
+        where = ctx.inputs.events.ref("rule", int(r.xl_row))
+        chosen = None if pd.isna(r.value) else to_decimal(float(r.value))
+        rate = chosen if rule.is_range else rule.points
+        if rule.percent_of:
+            try:
+                base = to_decimal(ctx.attribute(r.employee, rule.percent_of))
+            except MissingInput as exc:
+                ctx.block(r.employee, problem(
+                    "missing_base", exc.problem.where,
+                    f"{rule.code} 按{rule.percent_of}的百分比扣款，但员工 {r.employee} 没有填写{rule.percent_of}（{where}）。",
+                    f"{rule.code} is a percent of {rule.percent_of}, but employee {r.employee} has none ({where}).",
+                    "在员工表填写。", "Fill it in on the Employees sheet.", employee=r.employee))
+                return
+            amount = money(rate / HUNDRED * base * qty)
+            zh = f"{rule.zh}：{rate}% × {rule.percent_of} {base} × {qty} = {amount} 元"
+            en = f"{rule.en}: {rate}% x {rule.percent_of} {base} x {qty} = {amount} yuan"
+        else:
+            amount = money(rate * qty)
+            zh = f"{rule.zh}：{rate} 元 × {qty} = {amount} 元"
+            en = f"{rule.en}: {rate} yuan x {qty} = {amount} yuan"
+        ctx.add_money(employee=r.employee, rule=rule.code, amount=amount, direction="deduction", where=where,
+                      row=int(r.xl_row), date=r.date, qty=float(r.qty), value=None if chosen is None else float(chosen),
+                      text_zh=zh, text_en=en)
+
+
+def _refs(ctx, rows: pd.DataFrame) -> np.ndarray:
+    """Source cell of each row (its rule cell, e.g. ``事件!C14``), vectorised."""
+    table = ctx.inputs.events
+    prefix = f"{table.name}!{table.letters.get('rule', 'C')}"
+    return (prefix + rows["xl_row"].astype("int64").astype(str)).to_numpy(dtype=object)

@@ -1,0 +1,337 @@
+"""Validate input records against a scheme; every problem names its cell and the fix.
+
+Validation collects every problem, never just the first. Each problem names the employee
+whose result it blocks; a problem no single employee owns (an unknown employee id on an
+event row, a missing parameter) blocks everyone, because the row could belong to anyone
+and "one bad row never silently changes a score".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .errors import Problem, problem
+from .inputs import Inputs, Table
+from .numbers import SCALE
+from .periods import Period
+from .scheme import Scheme
+
+_KIND_ZH = {"deduct": "扣分", "bonus": "加分", "money": "扣款", "flag": "标记", "info": "记录", "derived": "自动计算"}
+
+
+def _fmt(x) -> str:
+    if isinstance(x, float) and x.is_integer():
+        return str(int(x))
+    return str(x)
+
+
+def employees_frame(inputs: Inputs, scheme: Scheme) -> tuple[pd.DataFrame, list[Problem]]:
+    """Employees indexed by id (first row of each id) and the problems of the Employees sheet."""
+    table = inputs.employees
+    frame = table.frame
+    problems: list[Problem] = []
+    ids = frame["id"]
+    dup = ids.duplicated(keep="first") & (ids != "")
+    for _, r in frame[dup].iterrows():
+        first_row = int(frame.loc[(ids == r["id"]) & ~dup, "xl_row"].iloc[0])
+        problems.append(problem(
+            "duplicate_employee", table.ref("id", int(r["xl_row"])),
+            f"工号 {r['id']} 重复（第一次出现在第 {first_row} 行）。",
+            f"Employee ID {r['id']} appears twice (first on row {first_row}).",
+            "每人只保留一行，或改正工号。", "Keep one row per person or correct the ID.", employee=r["id"]))
+    for _, r in frame[ids == ""].iterrows():
+        problems.append(problem(
+            "employee_without_id", table.ref("id", int(r["xl_row"])), "这一行员工没有工号，无法计分。",
+            "This employee row has no ID and cannot be scored.", "填写工号，或删除整行。",
+            "Fill in the ID or delete the row."))
+    emps = frame[(ids != "") & ~dup].set_index("id", drop=False)
+    roles = set(scheme.roles)
+    for emp, r in emps.iterrows():
+        row = int(r["xl_row"])
+        if r.get("xl_bad"):
+            problems.append(problem("bad_employee_row", table.ref("id", row), f"员工 {emp} 的行有错误（见上）。",
+                                    f"The row of employee {emp} has errors (see above).", "修正该行。",
+                                    "Fix that row.", employee=emp, severity="error"))
+        if roles and r.get("role", "") and r["role"] not in roles:
+            shown = "、".join(scheme.roles)
+            problems.append(problem(
+                "unknown_role", table.ref("role", row), f"岗位 “{r['role']}” 不在方案的岗位列表中。",
+                f"Role '{r['role']}' is not one of the scheme's roles.",
+                f"从下拉列表选择：{shown}", f"Pick one from the dropdown: {shown}", employee=emp))
+        for f in scheme.attributes:
+            value = r.get(f.code)
+            empty = value is None or value == "" or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT
+            needed = f.required or (f.required_for_roles and r.get("role") in f.required_for_roles)
+            if needed and empty:
+                who = f"（{'、'.join(f.required_for_roles)}必填）" if f.required_for_roles else ""
+                problems.append(problem(
+                    "missing_attribute", table.ref(f.code, row), f"员工 {emp} 缺少 “{f.zh}”{who}。",
+                    f"Employee {emp} has no {f.en}" + (f" (required for {', '.join(f.required_for_roles)})." if f.required_for_roles else "."),
+                    f"填写{f.zh}。", f"Fill in the {f.en}.", employee=emp))
+    # A row that failed parsing but has no id is reported by the parser already (missing id).
+    return emps, problems
+
+
+def rules_frame(scheme: Scheme) -> pd.DataFrame:
+    rows = []
+    for r in scheme.rules.values():
+        rows.append({
+            "rule": r.code, "kind": r.kind, "category": r.category or "", "r_points": r.points,
+            "r_min": float(r.min) if r.min is not None else np.nan,
+            "r_max": float(r.max) if r.max is not None else np.nan,
+            "is_range": r.is_range, "value_decimals": r.value_decimals, "qty_type": r.qty,
+            "roles": r.roles, "book": r.book, "requires": r.requires, "rule_zh": r.zh, "rule_en": r.en,
+        })
+    return pd.DataFrame(rows)
+
+
+def prepare_events(scheme: Scheme, inputs: Inputs, period: Period, employees: pd.DataFrame
+                   ) -> tuple[pd.DataFrame, list[Problem]]:
+    """Check every event row; return the valid rows of the period (rule joined, exact units) and problems."""
+    table: Table = inputs.events
+    ev = table.frame.copy()
+    problems: list[Problem] = []
+    if ev.empty:
+        return _empty_events(), problems
+    known_emp = ev["employee"].isin(employees.index)
+    ev["qty"] = ev["qty"].fillna(1.0)
+    rules = rules_frame(scheme)
+    ev = ev.merge(rules, how="left", on="rule", sort=False)
+    ev["rule_known"] = ev["kind"].notna()
+    in_period = (ev["date"] >= pd.Timestamp(period.start)) & (ev["date"] <= pd.Timestamp(period.end))
+    row_problem = np.zeros(len(ev), dtype=bool)
+
+    def add(mask: np.ndarray, code: str, field: str, zh, en, fzh, fen, owner: bool = True) -> None:
+        nonlocal row_problem
+        idx = np.flatnonzero(mask)
+        if not len(idx):
+            return
+        row_problem[idx] = True
+        sub = ev.iloc[idx]
+        for _, r in sub.iterrows():
+            emp = r["employee"] if owner and r["employee"] in employees.index else None
+            problems.append(problem(code, table.ref(field, int(r["xl_row"])), zh(r), en(r), fzh(r), fen(r), employee=emp))
+
+    bad_parse = ev["xl_bad"].to_numpy(dtype=bool)
+    # Rows with unparsable cells were reported by the parser; here they only block their employee.
+    for _, r in ev[bad_parse].iterrows():
+        emp = r["employee"] if r["employee"] in employees.index else None
+        problems.append(problem("bad_event_row", table.ref("rule", int(r["xl_row"])),
+                                f"第 {int(r['xl_row'])} 行有无法读取的单元格，本行不计分。",
+                                f"Row {int(r['xl_row'])} has unreadable cells, so it cannot be scored.",
+                                "修正本行中标出的单元格。", "Fix the cells reported for this row.", employee=emp))
+    row_problem |= bad_parse
+    ok = ~bad_parse
+    add(ok & (ev["employee"] != "").to_numpy() & ~known_emp.to_numpy(), "unknown_employee", "employee",
+        lambda r: f"工号 “{r['employee']}” 不在员工表中。", lambda r: f"Employee ID '{r['employee']}' is not on the Employees sheet.",
+        lambda r: "从下拉列表选择工号，或先在员工表添加此人。", lambda r: "Pick an ID from the dropdown, or add the person to the Employees sheet first.",
+        owner=False)
+    rule_present = (ev["rule"] != "").to_numpy()
+    known = ev["rule_known"].to_numpy(dtype=bool)
+    add(ok & rule_present & ~known, "unknown_rule", "rule",
+        lambda r: f"未知的规则代码 “{r['rule']}”。", lambda r: f"Unknown rule code '{r['rule']}'.",
+        lambda r: "从下拉列表选择规则代码（规则表 A 列）。", lambda r: "Pick a code from the dropdown (column A of the Rules sheet).")
+    k = ok & known
+    kind = ev["kind"].to_numpy(dtype=object)
+    add(k & (kind == "derived"), "derived_rule_recorded", "rule",
+        lambda r: f"{r['rule']}（{r['rule_zh']}）由系统自动计算，不能手工录入。",
+        lambda r: f"{r['rule']} ({r['rule_en']}) is computed by kpixl and must not be recorded.",
+        lambda r: "删除本行；满足条件时系统会自动加分。", lambda r: "Delete this row; kpixl awards it when the condition holds.")
+    qty = ev["qty"].to_numpy(dtype="float64")
+    add(k & (qty <= 0), "bad_qty", "qty",
+        lambda r: f"数量 {_fmt(r['qty'])} 必须大于 0。", lambda r: f"Qty {_fmt(r['qty'])} must be greater than 0.",
+        lambda r: "填写正数，或留空表示 1。", lambda r: "Enter a positive number, or leave it blank for 1.")
+    whole = np.isclose(qty, np.round(qty), rtol=0, atol=1e-9)
+    add(k & (qty > 0) & ~whole & (ev["qty_type"].to_numpy(dtype=object) == "count"), "qty_not_whole", "qty",
+        lambda r: f"{r['rule']} 的数量按次数计，必须是整数（现为 {_fmt(r['qty'])}）。",
+        lambda r: f"Qty of {r['rule']} counts occurrences and must be a whole number (is {_fmt(r['qty'])}).",
+        lambda r: "填写整数。", lambda r: "Enter a whole number.")
+    scaled = qty * SCALE
+    add(k & ~np.isclose(scaled, np.round(scaled), rtol=0, atol=1e-6), "qty_decimals", "qty",
+        lambda r: "数量最多 4 位小数。", lambda r: "Qty may have at most 4 decimals.",
+        lambda r: "四舍五入到 4 位小数。", lambda r: "Round it to 4 decimals.")
+    value = ev["value"].to_numpy(dtype="float64")
+    has_value = ~np.isnan(value)
+    is_range = ev["is_range"].fillna(False).to_numpy(dtype=bool)
+    add(k & is_range & ~has_value, "value_missing", "value",
+        lambda r: f"{r['rule']}（{r['rule_zh']}）需要在“取值”列填写 {_fmt(r['r_min'])}–{_fmt(r['r_max'])} 之间的数值。",
+        lambda r: f"{r['rule']} ({r['rule_en']}) needs a value between {_fmt(r['r_min'])} and {_fmt(r['r_max'])} in the Value column.",
+        lambda r: "填写考核人选定的数值（正数）。", lambda r: "Enter the evaluator's chosen amount (a positive number).")
+    lo, hi = ev["r_min"].to_numpy(dtype="float64"), ev["r_max"].to_numpy(dtype="float64")
+    outside = has_value & is_range & ((value < lo - 1e-9) | (value > hi + 1e-9))
+    add(k & outside, "value_out_of_range", "value",
+        lambda r: f"取值 {_fmt(r['value'])} 超出 {r['rule']} 的范围 {_fmt(r['r_min'])}–{_fmt(r['r_max'])}（含两端）。",
+        lambda r: f"Value {_fmt(r['value'])} is outside the range {_fmt(r['r_min'])}..{_fmt(r['r_max'])} of {r['rule']} (both ends included).",
+        lambda r: f"填写 {_fmt(r['r_min'])} 到 {_fmt(r['r_max'])} 之间的数。",
+        lambda r: f"Enter a number from {_fmt(r['r_min'])} to {_fmt(r['r_max'])}.")
+    decimals = ev["value_decimals"].fillna(0).to_numpy(dtype="float64")
+    vscaled = np.where(has_value, value, 0) * np.power(10.0, decimals)
+    add(k & is_range & has_value & ~outside & ~np.isclose(vscaled, np.round(vscaled), rtol=0, atol=1e-6),
+        "value_not_whole", "value",
+        lambda r: f"{r['rule']} 的取值必须是整数分或整数百分比（现为 {_fmt(r['value'])}）。" if not r["value_decimals"]
+        else f"{r['rule']} 的取值最多 {int(r['value_decimals'])} 位小数。",
+        lambda r: f"The value of {r['rule']} must be whole points or a whole percent (is {_fmt(r['value'])})." if not r["value_decimals"]
+        else f"The value of {r['rule']} may have at most {int(r['value_decimals'])} decimals.",
+        lambda r: "填写整数（R-G-6）。", lambda r: "Enter a whole number (R-G-6).")
+    add(k & ~is_range & has_value & (kind != "money"), "value_not_allowed", "value",
+        lambda r: f"{r['rule']} 的分值固定，不应填写“取值”。", lambda r: f"{r['rule']} has fixed points; the Value cell must be empty.",
+        lambda r: "清空“取值”单元格；次数写在“数量”列。", lambda r: "Clear the Value cell; put counts in the Qty column.")
+    fixed_money = k & ~is_range & has_value & (kind == "money") & ev["r_points"].notna().to_numpy()
+    add(fixed_money, "value_not_allowed", "value",
+        lambda r: f"{r['rule']} 的金额固定，不应填写“取值”。", lambda r: f"{r['rule']} has a fixed amount; the Value cell must be empty.",
+        lambda r: "清空“取值”单元格。", lambda r: "Clear the Value cell.")
+    # role restrictions (R-WK-17)
+    emp_roles = ev["employee"].map(employees["role"] if "role" in employees else pd.Series(dtype=object))
+    role_bad = np.array([bool(roles) and (er not in roles) for roles, er in
+                         zip(ev["roles"].fillna("").to_numpy(dtype=object), emp_roles.to_numpy(dtype=object), strict=True)])
+    add(k & known_emp.to_numpy() & role_bad, "role_restricted", "rule",
+        lambda r: f"{r['rule']} 只适用于岗位 {'、'.join(r['roles'])}，员工 {r['employee']} 的岗位是 “{employees.at[r['employee'], 'role']}”。",
+        lambda r: f"{r['rule']} applies only to role(s) {', '.join(r['roles'])}; employee {r['employee']} is '{employees.at[r['employee'], 'role']}'.",
+        lambda r: "改用适用的规则，或核对员工表中的岗位。", lambda r: "Use a rule that applies, or check the role on the Employees sheet.")
+    # booking month (R-WK-21): quarter-end rules dated in the first or second month of a quarter
+    month = ev["date"].dt.month.to_numpy(dtype="float64")
+    book_bad = (ev["book"].fillna("any").to_numpy(dtype=object) == "quarter_end") & in_period.to_numpy() & (month % 3 != 0)
+    add(k & book_bad, "not_quarter_end", "date",
+        lambda r: f"{r['rule']} 按季度考核，只能记在季度最后一个月（3、6、9、12 月）。",
+        lambda r: f"{r['rule']} is checked quarterly and must be dated in the last month of the quarter (Mar, Jun, Sep, Dec).",
+        lambda r: "把日期改到该季度最后一个月（通常为最后一天）。", lambda r: "Date the row in the quarter's last month (normally its last day).")
+    # required extra fields (e.g. evidence for media praise)
+    for fld in {f for req in ev["requires"].dropna() for f in req}:
+        if fld not in ev:
+            continue
+        needs = np.array([bool(req) and fld in req for req in ev["requires"].fillna("").to_numpy(dtype=object)])
+        missing = ev[fld].map(lambda v: v is None or v == "" or v is False or (isinstance(v, float) and np.isnan(v))).to_numpy(dtype=bool)
+        label = next((f for f in scheme.event_fields if f.code == fld), None)
+        add(k & needs & missing, "field_required", fld,
+            lambda r, label=label, fld=fld: f"{r['rule']} 必须填写 “{label.zh if label else fld}”。",
+            lambda r, label=label, fld=fld: f"{r['rule']} requires {label.en if label else fld}.",
+            lambda r: "填写该列，或改用其他规则。", lambda r: "Fill in that column or use another rule.")
+
+    valid = ~row_problem & known & known_emp.to_numpy() & in_period.to_numpy()
+    outside_period = (~row_problem & known & ~in_period.to_numpy() & ev["date"].notna().to_numpy()).sum()
+    if outside_period:
+        problems.append(problem(
+            "outside_period", table.label,
+            f"{outside_period} 行事件不在考核期 {period.label} 内，已忽略（R-G-7）。",
+            f"{outside_period} event rows are dated outside {period.label} and were ignored (R-G-7).",
+            "如需计入，请修改日期或考核期。", "Change their dates or the period if they belong here.", severity="warning"))
+    out = ev[valid].copy()
+    out["qty_units"] = np.round(out["qty"].to_numpy(dtype="float64") * SCALE).astype("int64")
+    out["value_units"] = np.round(out["value"].fillna(0).to_numpy(dtype="float64") * SCALE).astype("int64")
+    return out.reset_index(drop=True), problems
+
+
+def _empty_events() -> pd.DataFrame:
+    return pd.DataFrame({
+        "date": pd.Series(dtype="datetime64[ns]"), "employee": pd.Series(dtype=object),
+        "rule": pd.Series(dtype=object), "qty": pd.Series(dtype="float64"), "value": pd.Series(dtype="float64"),
+        "xl_row": pd.Series(dtype="int64"), "kind": pd.Series(dtype=object), "category": pd.Series(dtype=object),
+        "qty_units": pd.Series(dtype="int64"), "value_units": pd.Series(dtype="int64"),
+    })
+
+
+def check_metrics(scheme: Scheme, inputs: Inputs, employees: pd.DataFrame) -> list[Problem]:
+    table = inputs.metrics
+    frame = table.frame
+    problems: list[Problem] = []
+    if frame.empty:
+        return problems
+    known_codes = scheme.metrics
+    key_cols = [c for c in ("employee", "team", "metric", "date", "week_start", "period") if c in frame]
+    dup = frame.duplicated(subset=key_cols, keep="first")
+    for _, r in frame.iterrows():
+        row = int(r["xl_row"])
+        emp = r.get("employee", "")
+        owner = emp if emp in employees.index else None
+        if r["xl_bad"]:
+            problems.append(problem("bad_metric_row", table.ref("value", row), f"第 {row} 行指标无法读取，不能使用。",
+                                    f"Metric row {row} has unreadable cells and cannot be used.",
+                                    "修正本行中标出的单元格。", "Fix the cells reported for this row.", employee=owner))
+            continue
+        mdef = known_codes.get(r["metric"])
+        if mdef is None:
+            shown = ", ".join(known_codes) or "-"
+            problems.append(problem("unknown_metric", table.ref("metric", row), f"未知的指标代码 “{r['metric']}”。",
+                                    f"Unknown metric code '{r['metric']}'.", f"使用：{shown}", f"Use one of: {shown}",
+                                    employee=owner))
+            continue
+        if mdef.scope == "employee":
+            if not emp:
+                problems.append(problem("missing_value", table.ref("employee", row), "员工指标必须填写工号。",
+                                        "An employee metric needs an employee ID.", "填写工号。", "Fill in the employee ID."))
+                continue
+            if owner is None:
+                problems.append(problem("unknown_employee", table.ref("employee", row), f"工号 “{emp}” 不在员工表中。",
+                                        f"Employee ID '{emp}' is not on the Employees sheet.",
+                                        "改正工号，或先在员工表添加此人。", "Correct it or add the person to the Employees sheet."))
+                continue
+        if dup.loc[_]:
+            problems.append(problem("duplicate_metric", table.ref("metric", row),
+                                    f"{emp or r.get('team', '')} 的 {r['metric']} 重复录入。",
+                                    f"{r['metric']} is entered twice for {emp or r.get('team', '')}.",
+                                    "只保留一行。", "Keep one row.", employee=owner))
+            continue
+        if pd.notna(r.get("date")) and pd.notna(r.get("week_start")):
+            problems.append(problem("metric_date_and_week", table.ref("week_start", row), "日期和周一日期只能填一个。",
+                                    "Give either a date or a week start, not both.", "清空其中一个。", "Clear one of them.",
+                                    employee=owner))
+        if pd.notna(r.get("week_start")) and pd.Timestamp(r["week_start"]).weekday() != 0:
+            problems.append(problem("week_start_not_monday", table.ref("week_start", row),
+                                    f"周一日期 {pd.Timestamp(r['week_start']).date()} 不是星期一。",
+                                    f"Week start {pd.Timestamp(r['week_start']).date()} is not a Monday.",
+                                    "填写该周的星期一。", "Enter that week's Monday.", employee=owner))
+        pr = check_value(mdef, r["value"], table.ref("value", row), owner)
+        if pr:
+            problems.append(pr)
+    return problems
+
+
+def check_value(mdef, value, where: str, owner: str | None) -> Problem | None:
+    """Type and range of one metric or parameter value."""
+    from decimal import Decimal
+
+    if value is None:
+        return problem("missing_value", where, f"{mdef.zh} 没有数值。", f"{mdef.en} has no value.", "填写数值。",
+                       "Enter the value.", employee=owner)
+    if mdef.type in ("number", "integer", "percent", "money"):
+        if not isinstance(value, Decimal):
+            return problem("not_a_number", where, f"{mdef.zh} 的值 “{value}” 不是数字。", f"{mdef.en} value '{value}' is not a number.",
+                           "只填数字" + ("（百分比填 96.5 表示 96.5%）" if mdef.type == "percent" else "") + "。",
+                           "Enter a plain number" + (" (96.5 means 96.5%)" if mdef.type == "percent" else "") + ".", employee=owner)
+        if mdef.type == "integer" and value != value.to_integral_value():
+            return problem("not_whole", where, f"{mdef.zh} 必须是整数。", f"{mdef.en} must be a whole number.",
+                           "填写整数。", "Enter a whole number.", employee=owner)
+        if (mdef.min is not None and value < mdef.min) or (mdef.max is not None and value > mdef.max):
+            lo = "" if mdef.min is None else str(mdef.min)
+            hi = "" if mdef.max is None else str(mdef.max)
+            return problem("out_of_range", where, f"{mdef.zh} 的值 {value} 超出范围 {lo}–{hi}。",
+                           f"{mdef.en} value {value} is outside {lo}..{hi}.", f"填写 {lo}–{hi} 之间的数。",
+                           f"Enter a number within {lo}..{hi}.", employee=owner)
+    elif mdef.type == "boolean":
+        if not isinstance(value, bool):
+            return problem("not_boolean", where, f"{mdef.zh} 应为 是/否。", f"{mdef.en} must be yes/no.", "填 是 或 否。",
+                           "Enter 是 or 否 (yes/no).", employee=owner)
+    return None
+
+
+def check_parameters(scheme: Scheme, inputs: Inputs) -> list[Problem]:
+    from .scheme import InputDef
+
+    problems: list[Problem] = []
+    reserved = {"SCHEME", "PERIOD"}
+    for code, p in inputs.parameters.items():
+        if code in reserved:
+            continue
+        pdef: InputDef | None = scheme.parameters.get(code)
+        if pdef is None:
+            shown = ", ".join(scheme.parameters) or "-"
+            problems.append(problem("unknown_parameter", p.where, f"未知参数 “{code}”。", f"Unknown parameter '{code}'.",
+                                    f"检查拼写；本方案的参数：{shown}", f"Check the spelling; this scheme's parameters: {shown}"))
+            continue
+        if p.value is None:
+            continue  # an empty template row; a step that needs it reports it as missing
+        pr = check_value(pdef, p.value, p.where, None)
+        if pr:
+            problems.append(pr)
+    return problems

@@ -1,0 +1,113 @@
+"""Read a workbook (any engine) into a scheme and typed, located inputs."""
+
+from __future__ import annotations
+
+import os
+
+from kpixl.core.errors import Problem, WorkbookError, problem
+from kpixl.core.inputs import Inputs, Param, Table
+from kpixl.core.periods import Period, parse_period
+from kpixl.core.scheme import Scheme, load_scheme
+
+from . import contract
+from .engines import BookReader, open_book
+from .parse import empty_table, parse_sheet
+
+
+def find_sheet(names: list[str], key: str) -> str | None:
+    zh, en = contract.SHEET_NAMES[key]
+    for n in names:
+        if n.strip() == zh or n.strip().lower() == en.lower():
+            return n
+    return None
+
+
+def _parameters(book: BookReader, names: list[str]) -> tuple[dict[str, Param], list[Problem], str]:
+    spec = contract.parameters_sheet()
+    sheet = find_sheet(names, "parameters")
+    if sheet is None:
+        return {}, [], f"{spec.zh} / {spec.en}"
+    table, problems = parse_sheet(book.read(sheet), spec)
+    params: dict[str, Param] = {}
+    for r in table.frame.itertuples(index=False):
+        if not r.code:
+            continue
+        where = table.ref("value", int(r.xl_row))
+        if r.code in params:
+            problems.append(problem("duplicate_parameter", table.ref("code", int(r.xl_row)), f"参数 {r.code} 重复。",
+                                    f"Parameter {r.code} appears twice.", "只保留一行。", "Keep one row."))
+            continue
+        params[r.code] = Param(r.code, r.value, where)
+    return params, problems, table.label
+
+
+def read_book(book: BookReader, scheme: Scheme | str | None = None, period: Period | str | None = None
+              ) -> tuple[Scheme, Inputs]:
+    """Parse every contract sheet of ``book``; raise WorkbookError only when no scheme can be known."""
+    names = book.sheet_names()
+    params, problems, params_label = _parameters(book, names)
+    if scheme is None:
+        sid = params.get("SCHEME")
+        if sid is None or not sid.value:
+            raise WorkbookError([problem(
+                "no_scheme", params_label, "工作簿没有指定方案。", "The workbook does not name its scheme.",
+                "在参数表添加一行 SCHEME，数值为方案 id（如 weikang_100），或使用 --scheme。",
+                "Add a SCHEME row to the Parameters sheet with the scheme id (e.g. weikang_100), or pass --scheme.")])
+        scheme = load_scheme(str(sid.value))
+    elif isinstance(scheme, str):
+        scheme = load_scheme(scheme)
+    if period is None and params.get("PERIOD") is not None and params["PERIOD"].value is not None:
+        raw = params["PERIOD"].value
+        try:
+            period = parse_period(raw if not hasattr(raw, "as_tuple") else str(raw))
+        except ValueError:
+            problems.append(problem("bad_period", params["PERIOD"].where, f"考核期 “{raw}” 格式不正确。",
+                                    f"Period '{raw}' is not a month.", "写成 2026-10 这样的年月。", "Write it as YYYY-MM, e.g. 2026-10."))
+    elif isinstance(period, str):
+        period = parse_period(period)
+
+    tables: dict[str, Table] = {}
+    for spec in contract.input_sheets(scheme):
+        if spec.key == "parameters":
+            continue
+        sheet = find_sheet(names, spec.key)
+        if sheet is None:
+            tables[spec.key] = empty_table(spec)
+            if spec.key in ("employees", "events", "metrics", "ratings"):
+                problems.append(problem(
+                    "missing_sheet", book.source, f"缺少工作表 “{spec.zh}”（{spec.en}）。", f"Sheet '{spec.zh}' ({spec.en}) is missing.",
+                    f"添加名为 “{spec.zh}” 的工作表（kpixl new {scheme.id} 可生成模板）。",
+                    f"Add a sheet named '{spec.zh}' (kpixl new {scheme.id} writes a template)."))
+            continue
+        table, more = parse_sheet(book.read(sheet), spec)
+        tables[spec.key] = table
+        problems += more
+    for key, maker in (("metrics", lambda: contract.metrics_sheet(scheme)), ("ratings", contract.ratings_sheet)):
+        tables.setdefault(key, empty_table(maker()))
+    inputs = Inputs(
+        employees=tables["employees"], events=tables["events"], metrics=tables["metrics"], ratings=tables["ratings"],
+        parameters=params, rules=tables.get("rules") if find_sheet(names, "rules") else None,
+        problems=problems, source=book.source, scheme_id=scheme.id, period=period, parameters_label=params_label)
+    return scheme, inputs
+
+
+def read_workbook(path: str | os.PathLike, scheme: Scheme | str | None = None, period: Period | str | None = None,
+                  engine: str | None = None) -> tuple[Scheme, Inputs]:
+    book = open_book(path, engine)
+    try:
+        return read_book(book, scheme, period)
+    finally:
+        book.close()
+
+
+def inputs_from_records(scheme: Scheme | str, period: str | Period | None = None, **sheets) -> tuple[Scheme, Inputs]:
+    """Inputs from plain dicts (``employees=[...], events=[...], metrics=[...], parameters={...}``)."""
+    from .engines.records import RecordsBook
+
+    if isinstance(scheme, str):
+        scheme = load_scheme(scheme)
+    params = dict(sheets.pop("parameters", {}) or {})
+    if period is not None:
+        params.setdefault("PERIOD", str(period))
+    book = RecordsBook(scheme, {"parameters": params, **sheets})
+    return read_book(book, scheme, None)

@@ -1,0 +1,189 @@
+"""Report workbooks: a NEW workbook with the results as values (the input is never touched).
+
+Sheets: 报表 Report (one row per employee), 明细 Detail (every contribution with its source
+cell, points before and after the category cap, money), 标记 Flags, 问题 Issues (every
+problem with its cell and fix) and 信息 About (scheme, period, source, versions).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from kpixl import __version__
+from kpixl.core.errors import Problem, WorkbookError, problem
+from kpixl.core.numbers import plain
+from kpixl.core.result import Result
+
+from .xlsx_out import OutSheet, write_xlsx
+
+REPORT_SHEETS = {"report": "报表", "detail": "明细", "flags": "标记", "issues": "问题", "about": "信息"}
+
+
+def _fmt_kind(fmt: str) -> str:
+    return {"money": "money", "percent": "percent", "integer": "integer", "text": "text"}.get(fmt, "points")
+
+
+def report_sheet(result: Result) -> OutSheet:
+    scheme = result.scheme
+    emps = result.employees
+    sheet = OutSheet(REPORT_SHEETS["report"])
+    sheet.add("工号 / Employee ID", [e.id for e in emps], width=12)
+    sheet.add("姓名 / Name", [e.name for e in emps], width=12)
+    sheet.add("岗位 / Role", [e.role for e in emps], width=12)
+    sheet.add("部门 / Department", [e.department for e in emps], width=14)
+    sheet.add("状态 / Status", ["正常 ok" if e.ok else "错误 error" for e in emps], width=10)
+    for out in scheme.outputs:
+        values = [e.values.get(out.value) if e.ok else None for e in emps]
+        sheet.add(f"{out.zh} / {out.en}", values, _fmt_kind(out.format), width=max(12, min(24, len(out.en) + 4)))
+    sheet.add("标记 / Flags", ["、".join(f["code"] for f in result.flags_of(e.id)) if e.ok else "" for e in emps], width=24)
+    sheet.add("问题 / Problems", ["; ".join(p.short() for p in e.problems[:3]) + (" …" if len(e.problems) > 3 else "")
+                                  for e in emps], "wrap", width=60)
+    return sheet
+
+
+def detail_sheet(result: Result) -> OutSheet:
+    led = result.ledger
+    money = result.money
+    emp_names = {e.id: e.name for e in result.employees}
+    rules = result.scheme.rules
+    sheet = OutSheet(REPORT_SHEETS["detail"])
+    n_led = len(led)
+    if n_led:
+        employees = led["employee"].to_numpy(dtype=object)
+        rule = led["rule"].to_numpy(dtype=object)
+        names = pd.Series(rule).map({c: r.zh for c, r in rules.items()}).fillna("").to_numpy(dtype=object)
+        points = led["points_e8"].to_numpy(dtype="int64") / 1e8
+        counted = led["counted_e8"].to_numpy(dtype="int64") / 1e8
+        # exact decimal text for every distinct value (floats only carry it to the writer)
+        points = np.round(points, 8)
+        counted = np.round(counted, 8)
+        qty = led["qty"].to_numpy(dtype="float64")
+        value = led["value"].to_numpy(dtype="float64")
+        cols = {
+            "emp": employees, "name": pd.Series(employees).map(emp_names).to_numpy(dtype=object), "rule": rule,
+            "rule_name": names, "category": led["category"].to_numpy(dtype=object), "source": led["where"].to_numpy(dtype=object),
+            "date": led["date"].to_numpy(), "qty": qty, "value": value, "points": points, "counted": counted,
+            "money": np.full(n_led, np.nan), "text": led["text_zh"].fillna("").to_numpy(dtype=object),
+        }
+    else:
+        cols = {k: np.array([], dtype=object) for k in ("emp", "name", "rule", "rule_name", "category", "source", "date",
+                                                         "qty", "value", "points", "counted", "money", "text")}
+    if len(money):
+        mcols = {
+            "emp": money["employee"].to_numpy(dtype=object),
+            "name": money["employee"].map(emp_names).to_numpy(dtype=object),
+            "rule": money["rule"].to_numpy(dtype=object),
+            "rule_name": money["rule"].map({c: r.zh for c, r in rules.items()}).to_numpy(dtype=object),
+            "category": np.full(len(money), "", dtype=object), "source": money["where"].to_numpy(dtype=object),
+            "date": pd.to_datetime(money["date"]).to_numpy(), "qty": money["qty"].to_numpy(dtype="float64"),
+            "value": pd.to_numeric(money["value"], errors="coerce").to_numpy(dtype="float64"),
+            "points": np.full(len(money), np.nan), "counted": np.full(len(money), np.nan),
+            "money": np.array([float(a) for a in money["amount"]]), "text": money["text_zh"].to_numpy(dtype=object),
+        }
+        cols = {k: np.concatenate([np.asarray(cols[k]), np.asarray(mcols[k])]) for k in cols}
+    sheet.add("工号 / Employee ID", cols["emp"], width=12)
+    sheet.add("姓名 / Name", cols["name"], width=10)
+    sheet.add("规则代码 / Rule", cols["rule"], width=24)
+    sheet.add("规则名称 / Rule name", cols["rule_name"], width=30)
+    sheet.add("类别 / Category", cols["category"], width=8)
+    sheet.add("来源 / Source", cols["source"], width=16)
+    sheet.add("日期 / Date", cols["date"], "date", width=11)
+    sheet.add("数量 / Qty", cols["qty"], "number", width=7)
+    sheet.add("取值 / Value", cols["value"], "number", width=7)
+    sheet.add("分值 / Points", cols["points"], "points", width=9)
+    sheet.add("计入(封顶后) / Counted", cols["counted"], "points", width=10)
+    sheet.add("金额(元) / Yuan", cols["money"], "money", width=10)
+    sheet.add("说明 / Note", cols["text"], width=50)
+    return sheet
+
+
+def flags_sheet(result: Result) -> OutSheet:
+    names = {e.id: e.name for e in result.employees}
+    flags = result.flags
+    sheet = OutSheet(REPORT_SHEETS["flags"])
+    sheet.add("工号 / Employee ID", [f["employee"] for f in flags], width=12)
+    sheet.add("姓名 / Name", [names.get(f["employee"], "") for f in flags], width=10)
+    sheet.add("代码 / Code", [f["code"] for f in flags], width=24)
+    sheet.add("标记 / Flag", [f["label_zh"] for f in flags], width=30)
+    sheet.add("Flag (en)", [f["label_en"] for f in flags], width=30)
+    sheet.add("参数 / Params", [", ".join(f"{k}={v}" for k, v in f["params"].items()) for f in flags], width=24)
+    sheet.add("来源 / Source", [", ".join(f["sources"]) for f in flags], width=24)
+    return sheet
+
+
+def issues_sheet(problems: list[Problem]) -> OutSheet:
+    sheet = OutSheet(REPORT_SHEETS["issues"])
+    if not problems:
+        problems = [problem("none", "", "没有发现问题。", "No problems found.", severity="info")]
+    sheet.add("位置 / Where", [p.where for p in problems], width=28)
+    sheet.add("级别 / Severity", [{"error": "错误 error", "warning": "警告 warning"}.get(p.severity, p.severity)
+                                  for p in problems], width=12)
+    sheet.add("工号 / Employee", [p.employee or "" for p in problems], width=10)
+    sheet.add("问题", [p.zh for p in problems], "wrap", width=50)
+    sheet.add("Problem", [p.en for p in problems], "wrap", width=50)
+    sheet.add("修正", [p.fix_zh for p in problems], "wrap", width=40)
+    sheet.add("Fix", [p.fix_en for p in problems], "wrap", width=40)
+    return sheet
+
+
+def about_sheet(result: Result | None, source: str, extra: dict | None = None) -> OutSheet:
+    rows = [
+        ("kpixl", __version__),
+        ("生成时间 / Generated", dt.datetime.now().isoformat(timespec="seconds")),
+        ("来源工作簿 / Source workbook", source),
+    ]
+    if result is not None:
+        rows += [
+            ("方案 / Scheme", f"{result.scheme.id} v{result.scheme.version}"),
+            ("方案名称 / Scheme title", f"{result.scheme.title['zh']} / {result.scheme.title['en']}"),
+            ("考核期 / Period", result.period.label),
+            ("员工数 / Employees", str(len(result.employees))),
+            ("计分正常 / Scored", str(sum(e.ok for e in result.employees))),
+            ("有错误 / With errors", str(sum(not e.ok for e in result.employees))),
+            ("舍入 / Rounding", "Decimal, 四舍五入 half-up; 金额到分 money to 0.01 yuan (R-G-4)"),
+        ]
+    for k, v in (extra or {}).items():
+        rows.append((k, str(v)))
+    sheet = OutSheet(REPORT_SHEETS["about"])
+    sheet.add("项目 / Item", [r[0] for r in rows], width=28)
+    sheet.add("内容 / Value", [r[1] for r in rows], width=60)
+    return sheet
+
+
+def write_report(result: Result, out: str | os.PathLike, source_path: str | os.PathLike | None = None) -> Path:
+    """Write the report workbook atomically; refuse to overwrite the input workbook."""
+    out = Path(out)
+    if source_path is not None and out.resolve() == Path(source_path).resolve():
+        raise WorkbookError([problem(
+            "overwrite_input", str(out), "报表不能覆盖输入工作簿。", "The report must not overwrite the input workbook.",
+            "用 -o 指定另一个文件名。", "Choose another file name with -o.")])
+    sheets = [report_sheet(result), detail_sheet(result), flags_sheet(result), issues_sheet(result.problems),
+              about_sheet(result, result.source)]
+    return write_xlsx(out, sheets)
+
+
+def write_error_report(out: str | os.PathLike, source: str, problems: list[Problem]) -> Path:
+    """A report for a workbook that could not be scored at all: Issues and About only."""
+    return write_xlsx(Path(out), [issues_sheet(problems), about_sheet(None, source)])
+
+
+def summary_lines(result: Result, limit: int = 12) -> list[str]:
+    """A one-screen summary: counts, the top scores and the problems."""
+    main = result.scheme.main_output
+    ok = [e for e in result.employees if e.ok]
+    lines = [f"{result.scheme.title['zh']} ({result.scheme.id}) · {result.period.label} · {result.source}",
+             f"员工 employees {len(result.employees)} · 正常 scored {len(ok)} · 错误 errors "
+             f"{len(result.employees) - len(ok)} · 标记 flags {len(result.flags)}"]
+    ranked = sorted(ok, key=lambda e: e.values.get(main.value) or 0, reverse=True)
+    for e in ranked[:limit]:
+        money_total = e.values.get("money.deductions")
+        money_txt = f"  扣款 {money_total} 元" if money_total else ""
+        lines.append(f"  {e.id:<10} {e.name:<8} {main.zh} {plain(e.values[main.value]) if e.values.get(main.value) is not None else '-':>8}{money_txt}")
+    if len(ranked) > limit:
+        lines.append(f"  … {len(ranked) - limit} more")
+    return lines

@@ -1,0 +1,298 @@
+"""Template workbooks (``kpixl new``): what an HR clerk expects to type into.
+
+Bilingual headers, frozen header rows, column widths, dropdowns for rule codes, employee ids,
+metric codes, roles and rater types, date and number validation with an input hint on every
+column, the scheme's editable rule table, and a report sheet whose cells hold
+``=KPI_SCORE(A2)``-style formulas for the xlwings add-in. Written with openpyxl (which
+supports validations and formulas), atomically.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from kpixl.core.numbers import plain
+from kpixl.core.periods import Period
+from kpixl.core.scheme import Scheme
+
+from . import contract
+from .contract import Column, SheetSpec
+
+HEADER_FONT = Font(bold=True)
+HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+INPUT_ROWS = {"employees": 1000, "events": 20000, "metrics": 20000, "ratings": 5000, "parameters": 100, "rules": 500}
+REPORT_ROWS = 1000
+LISTS_SHEET = "选项"
+
+
+def _quote(sheet: str) -> str:
+    return f"'{sheet}'"
+
+
+def _safe_text(value):
+    """Text that would start a formula is written as text (openpyxl treats '=...' as a formula)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") and len(value) > 1:
+        return value, True
+    return value, False
+
+
+def _write_cell(ws, row: int, col: int, value) -> None:
+    value, as_text = _safe_text(value)
+    cell = ws.cell(row=row, column=col, value=value)
+    if as_text:
+        cell.data_type = "s"
+        cell.quotePrefix = True
+
+
+def _header(ws, columns: list[Column]) -> None:
+    for j, col in enumerate(columns, start=1):
+        cell = ws.cell(row=1, column=j, value=col.header)
+        cell.font = HEADER_FONT
+        cell.fill = HEADER_FILL
+        cell.alignment = Alignment(vertical="center")
+        ws.column_dimensions[get_column_letter(j)].width = max(col.width, len(col.header) * 1.2 + 2)
+    ws.freeze_panes = "A2"
+    ws.row_dimensions[1].height = 20
+
+
+def _prompt(dv: DataValidation, col: Column, extra_zh: str = "", extra_en: str = "") -> None:
+    zh = col.hint_zh or extra_zh
+    en = col.hint_en or extra_en
+    if zh or en:
+        dv.showInputMessage = True
+        dv.promptTitle = col.zh[:32]
+        dv.prompt = f"{zh}\n{en}".strip()[:255]
+
+
+def _validations(ws, spec: SheetSpec, key: str, lists: dict[str, str]) -> None:
+    last = INPUT_ROWS.get(key, 1000) + 1
+    for j, col in enumerate(spec.columns, start=1):
+        letter = get_column_letter(j)
+        rng = f"{letter}2:{letter}{last}"
+        dv = None
+        source = None
+        if col.choices_from == "employees":
+            source = f"{_quote(contract.SHEET_NAMES['employees'][0])}!$A$2:$A${INPUT_ROWS['employees'] + 1}"
+        elif col.choices_from == "rules":
+            source = f"{_quote(contract.SHEET_NAMES['rules'][0])}!$A$2:$A${INPUT_ROWS['rules'] + 1}"
+        elif col.choices_from in lists:
+            source = lists[col.choices_from]
+        elif col.choices:
+            source = lists.get(f"{key}.{col.key}")
+        if source:
+            dv = DataValidation(type="list", formula1=f"={source}", allow_blank=True)
+            dv.error = "请从下拉列表中选择 / Pick a value from the dropdown."
+            dv.errorTitle = "无效的值 / Invalid value"
+            dv.showErrorMessage = True
+            _prompt(dv, col, "从下拉列表选择", "Pick from the dropdown")
+        elif col.type == "date":
+            dv = DataValidation(type="date", operator="between", formula1="DATE(2000,1,1)",
+                                formula2="DATE(2100,12,31)", allow_blank=True)
+            dv.error = "请输入日期，如 2026-10-05 / Enter a date such as 2026-10-05."
+            dv.errorTitle = "日期无效 / Invalid date"
+            dv.showErrorMessage = True
+            _prompt(dv, col, "日期，如 2026-10-05", "A date such as 2026-10-05")
+        elif col.type in ("number", "integer", "money"):
+            if key == "events" and col.key == "qty":
+                dv = DataValidation(type="decimal", operator="greaterThan", formula1="0", allow_blank=True)
+            else:
+                dv = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True)
+            dv.error = "请输入数字 / Enter a number."
+            dv.errorTitle = "数字无效 / Invalid number"
+            dv.showErrorMessage = True
+            _prompt(dv, col)
+        elif col.hint_zh or col.hint_en:
+            dv = DataValidation(type="custom", formula1="TRUE", allow_blank=True)
+            dv.showErrorMessage = False
+            _prompt(dv, col)
+        if dv is not None:
+            dv.add(rng)
+            ws.add_data_validation(dv)
+        if col.type == "date":
+            ws.column_dimensions[letter].number_format = "yyyy-mm-dd"
+
+
+def _lists_sheet(wb: Workbook, scheme: Scheme, specs: list[SheetSpec]) -> dict[str, str]:
+    """A hidden sheet with dropdown sources; returns {choices_from or 'sheet.col': range}."""
+    ws = wb.create_sheet(LISTS_SHEET)
+    ws.sheet_state = "hidden"
+    lists: dict[str, list[str]] = {
+        "roles": list(scheme.roles),
+        "metrics": list(scheme.metrics),
+        "raters": list(contract.RATER_ROLES),
+        "categories": list(scheme.categories),
+        "kinds": list(contract.RULE_KINDS),
+    }
+    for spec in specs:
+        for col in spec.columns:
+            if col.choices and not col.choices_from:
+                lists[f"{spec.key}.{col.key}"] = list(col.choices)
+    ranges: dict[str, str] = {}
+    for j, (name, values) in enumerate(lists.items(), start=1):
+        letter = get_column_letter(j)
+        ws.cell(row=1, column=j, value=name)
+        for i, v in enumerate(values, start=2):
+            ws.cell(row=i, column=j, value=v)
+        if values:
+            ranges[name] = f"{_quote(LISTS_SHEET)}!${letter}$2:${letter}${len(values) + 1}"
+    ranges["rules.kind"] = ranges.get("kinds", "")
+    return ranges
+
+
+def _guide(ws, scheme: Scheme, specs: list[SheetSpec]) -> None:
+    ws.column_dimensions["A"].width = 26
+    ws.column_dimensions["B"].width = 90
+    rows: list[tuple[str, str]] = [
+        (f"{scheme.title['zh']}", f"{scheme.title['en']}"),
+        ("方案 / Scheme", f"{scheme.id} v{scheme.version}"),
+        ("来源 / Source", scheme.source),
+        ("", ""),
+        ("使用步骤 / How to use", "1. 在 参数 表填写 PERIOD（考核月份，如 2026-10）。 Fill in PERIOD on the 参数 sheet."),
+        ("", "2. 在 员工 表录入每位员工（工号唯一）。 List every employee on the 员工 sheet (unique IDs)."),
+        ("", "3. 在 事件 表每行录入一件事：日期、工号、规则代码（下拉选择）、数量、取值。 One event per row on 事件."),
+        ("", "4. 指标/参数按方案要求填写。 Fill in the metrics and parameters the scheme needs."),
+        ("", "5. 检查：kpixl validate 本文件.xlsx ；出报表：kpixl report 本文件.xlsx -o 报表.xlsx"),
+        ("", "   Check: kpixl validate BOOK.xlsx ; report: kpixl report BOOK.xlsx -o REPORT.xlsx"),
+        ("", "6. 在 Excel 中装好 xlwings 加载项后，报表 表的 =KPI_SCORE(A2) 等公式会自动计算。"),
+        ("", "   With the xlwings add-in, the =KPI_SCORE(A2) formulas on the 报表 sheet compute in Excel."),
+        ("", "规则 表可以修改分值、上下限和适用岗位；修改即生效，无效修改会报错。 Edits to 规则 take effect; invalid edits are reported."),
+        ("", ""),
+    ]
+    if scheme.categories:
+        rows.append(("类别 / Categories", "代码 code · 名称 · 上限 cap"))
+        for c in scheme.categories.values():
+            cap = f"最多扣 {plain(c.cap)} 分 / at most {plain(c.cap)} deducted" if c.cap is not None else "不封顶 / uncapped"
+            rows.append((c.code, f"{c.zh} / {c.en} · {cap}"))
+        rows.append(("", ""))
+    if scheme.metrics:
+        rows.append(("指标 / Metrics", "在 指标 表录入 / enter on the 指标 sheet"))
+        for m in scheme.metrics.values():
+            rows.append((m.code, f"{m.zh} / {m.en}" + (f" ({m.unit})" if m.unit else "")))
+        rows.append(("", ""))
+    if scheme.parameters:
+        rows.append(("参数 / Parameters", "在 参数 表录入 / enter on the 参数 sheet"))
+        for p in scheme.parameters.values():
+            rows.append((p.code, f"{p.zh} / {p.en}"))
+    for i, (a, b) in enumerate(rows, start=1):
+        _write_cell(ws, i, 1, a)
+        _write_cell(ws, i, 2, b)
+    ws["A1"].font = Font(bold=True, size=14)
+    ws["B1"].font = Font(bold=True, size=12)
+
+
+def _rules_rows(scheme: Scheme) -> list[list]:
+    rows = []
+    for r in scheme.rules.values():
+        rows.append([r.code, r.zh, r.en, r.category or "", r.kind,
+                     float(r.points) if r.points is not None else None,
+                     float(r.min) if r.min is not None else None,
+                     float(r.max) if r.max is not None else None,
+                     r.unit, "、".join(r.roles), r.ruling])
+    return rows
+
+
+def _parameters_rows(scheme: Scheme, period: Period | None, values: dict | None) -> list[list]:
+    values = dict(values or {})
+    rows = [["SCHEME", "方案 / Scheme id", scheme.id, "不要修改 / do not change"],
+            ["PERIOD", "考核期 / Period", period.label if period else values.pop("PERIOD", None),
+             "考核月份，如 2026-10 / The month scored, e.g. 2026-10"]]
+    for p in scheme.parameters.values():
+        note = f"{p.en}" + (f" ({p.unit})" if p.unit else "")
+        rows.append([p.code, p.zh, values.get(p.code), note])
+    return rows
+
+
+def _report(ws, scheme: Scheme) -> None:
+    emp_sheet = _quote(contract.SHEET_NAMES["employees"][0])
+    headers = ["工号 / Employee ID", "姓名 / Name"]
+    formulas = []
+    for out in scheme.outputs:
+        headers.append(f"{out.zh} / {out.en}")
+        if out.main:
+            formulas.append("=KPI_SCORE(A{r})")
+        elif out.value == "money.deductions":
+            formulas.append("=KPI_MONEY(A{r})")
+        elif out.value.endswith(".deduction") and out.value.split(".")[0] in scheme.categories:
+            formulas.append(f'=KPI_CATEGORY(A{{r}},"{out.value.split(".")[0]}")')
+        else:
+            formulas.append(f'=KPI_VALUE(A{{r}},"{out.value}")')
+    headers += ["标记 / Flags", "说明 / Explanation"]
+    formulas += ["=KPI_FLAGS(A{r})", "=KPI_EXPLAIN(A{r})"]
+    cols = [Column("id", *headers[0].split(" / "), width=12), Column("name", *headers[1].split(" / "), width=10)]
+    cols += [Column(f"c{i}", *h.split(" / ", 1), width=14) for i, h in enumerate(headers[2:])]
+    _header(ws, cols)
+    ws.column_dimensions[get_column_letter(len(headers))].width = 60
+    for r in range(2, REPORT_ROWS + 2):
+        ws.cell(row=r, column=1, value=f'=IF({emp_sheet}!A{r}="","",{emp_sheet}!A{r})')
+        ws.cell(row=r, column=2, value=f'=IF({emp_sheet}!A{r}="","",{emp_sheet}!B{r})')
+        for j, f in enumerate(formulas, start=3):
+            ws.cell(row=r, column=j, value=f.format(r=r))
+    ws["A1"].comment = Comment(
+        "报表由 xlwings 加载项计算（UDF 模块 kpixl.xl.udfs）；无 Excel 时用 kpixl report。\n"
+        "Computed by the xlwings add-in (UDF module kpixl.xl.udfs); without Excel use kpixl report.", "kpixl")
+
+
+def _fill(ws, spec: SheetSpec, rows: Iterable[dict]) -> None:
+    keys = [c.key for c in spec.columns]
+    for i, rec in enumerate(rows, start=2):
+        for j, k in enumerate(keys, start=1):
+            if k in rec and rec[k] is not None:
+                _write_cell(ws, i, j, rec[k])
+
+
+def build_workbook(scheme: Scheme, path: str | os.PathLike, period: Period | None = None,
+                   data: dict | None = None) -> Path:
+    """Write a template (or, with ``data``, a filled workbook) for ``scheme`` to ``path`` atomically."""
+    data = data or {}
+    wb = Workbook()
+    guide = wb.active
+    guide.title = contract.SHEET_NAMES["guide"][0]
+    specs = contract.input_sheets(scheme)
+    lists = {}
+    sheets = {}
+    order = ["employees", "events", "metrics", "ratings", "parameters", "rules"]
+    by_key = {s.key: s for s in specs}
+    for key in order:
+        if key in by_key:
+            sheets[key] = wb.create_sheet(by_key[key].zh)
+    report = wb.create_sheet(contract.SHEET_NAMES["report"][0])
+    lists = _lists_sheet(wb, scheme, specs)
+    _guide(guide, scheme, specs)
+    for key, ws in sheets.items():
+        spec = by_key[key]
+        _header(ws, list(spec.columns))
+        _validations(ws, spec, key, lists)
+        if key == "rules":
+            for i, row in enumerate(_rules_rows(scheme), start=2):
+                for j, v in enumerate(row, start=1):
+                    _write_cell(ws, i, j, v)
+        elif key == "parameters":
+            for i, row in enumerate(_parameters_rows(scheme, period, data.get("parameters")), start=2):
+                for j, v in enumerate(row, start=1):
+                    _write_cell(ws, i, j, v)
+        else:
+            _fill(ws, spec, data.get(key, []))
+        if key in ("employees", "events", "metrics", "ratings"):
+            ws.auto_filter.ref = f"A1:{get_column_letter(len(spec.columns))}1"
+    _report(report, scheme)
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=".xlsx.tmp", dir=target.parent)
+    os.close(fd)
+    try:
+        wb.save(tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return target
