@@ -41,6 +41,8 @@ class Context:
         self.notes: dict[str, list[dict]] = defaultdict(list)
         self.events = pd.DataFrame()  # valid events of the period, with their rule joined
         self._metrics: dict[tuple[str, str], tuple[Any, str]] = {}
+        self._metrics_other: dict[tuple[str, str, str], tuple[Any, str]] = {}
+        self._history: dict[tuple[str, str, str], tuple[Any, str]] = {}
         self._counts: dict[str, dict[str, int]] | None = None
         self._qty: dict[str, dict[str, Decimal]] | None = None
 
@@ -79,13 +81,48 @@ class Context:
     # ------------------------------------------------------------------ inputs
 
     def index_metrics(self) -> None:
+        """Index the period's metric rows (no date, no week, no other period), other months' rows and history."""
+        frame = self.inputs.metrics.frame
+        if not frame.empty:
+            frame = frame[~frame["xl_bad"]]
+            team = frame["team"] if "team" in frame else frame["employee"]
+            who = frame["employee"].where(frame["employee"] != "", team)
+            plain_rows = frame["date"].isna() & frame["week_start"].isna()
+            current = plain_rows & ((frame["period"] == "") | (frame["period"] == self.period.label))
+            for w, code, value, row, per, cur, pl in zip(who, frame["metric"], frame["value"], frame["xl_row"],
+                                                          frame["period"], current, plain_rows, strict=True):
+                where = self.inputs.metrics.ref("value", int(row))
+                if cur:
+                    self._metrics[(w, code)] = (value, where)
+                elif pl:
+                    self._metrics_other[(w, code, per)] = (value, where)
+        hist = self.inputs.history
+        if hist is not None and not hist.frame.empty:
+            h = hist.frame[~hist.frame["xl_bad"]]
+            who = h["employee"].where(h["employee"] != "", h["team"])
+            for w, item, per, value, row in zip(who, h["item"], h["period"], h["value"], h["xl_row"], strict=True):
+                self._history[(w, item, str(per))] = (value, hist.ref("value", int(row)))
+
+    def metric_of_period(self, who: str, code: str, period_label: str) -> tuple[Any, str] | None:
+        """(value, where) of a metric for another month (a Metrics row with that period), or None."""
+        if period_label == self.period.label:
+            return self._metrics.get((who, code))
+        return self._metrics_other.get((who, code, period_label))
+
+    def history(self, who: str, item: str, period_label: str) -> tuple[Any, str] | None:
+        """(value, where) of a History row (employee or team, item, period), or None."""
+        return self._history.get((who, item, period_label))
+
+    def history_items(self, who: str, item: str) -> dict[str, tuple[Any, str]]:
+        """Every period's (value, where) of one history item for one employee or team."""
+        return {per: v for (w, it, per), v in self._history.items() if w == who and it == item}
+
+    def metric_rows(self, code: str) -> pd.DataFrame:
+        """All valid Metrics rows of one code (daily, weekly, other months included)."""
         frame = self.inputs.metrics.frame
         if frame.empty:
-            return
-        current = frame[(frame["date"].isna()) & (frame["week_start"].isna())
-                        & ((frame["period"] == "") | (frame["period"] == self.period.label))]
-        for emp, code, value, row in zip(current["employee"], current["metric"], current["value"], current["xl_row"], strict=True):
-            self._metrics[(emp, code)] = (value, self.inputs.metrics.ref("value", int(row)))
+            return frame
+        return frame[(frame["metric"] == code) & ~frame["xl_bad"]]
 
     def metric(self, employee: str, code: str) -> Any:
         hit = self._metrics.get((employee, code))

@@ -11,7 +11,14 @@ from .periods import Period
 from .result import Result
 from .rulesheet import apply_rules_sheet
 from .scheme import Scheme
-from .validate import check_metrics, check_parameters, employees_frame, prepare_events
+from .validate import (
+    check_history,
+    check_metrics,
+    check_parameters,
+    check_ratings,
+    employees_frame,
+    prepare_events,
+)
 
 CENT_ZERO = Decimal("0.00")
 
@@ -44,6 +51,9 @@ def score(scheme: Scheme, inputs: Inputs, period: Period | None = None) -> Resul
     problems += more
     problems += check_metrics(scheme, inputs, employees)
     problems += check_parameters(scheme, inputs)
+    if not inputs.ratings.frame.empty:
+        problems += check_ratings(inputs, employees)
+    problems += check_history(scheme, inputs)
 
     ctx = Context(scheme, inputs, period, employees)
     everyone: list[Problem] = []

@@ -161,6 +161,7 @@ class Scheme:
     event_fields: tuple[FieldDef, ...]
     metrics: dict[str, InputDef]
     parameters: dict[str, InputDef]
+    history: dict[str, InputDef]
     categories: dict[str, Category]
     rules: dict[str, Rule]
     steps: list = field(default_factory=list)
@@ -376,6 +377,7 @@ def build_scheme(doc: dict, source: str) -> Scheme:
         event_fields=tuple(_field_def(f) for f in doc.get("event_fields", [])),
         metrics={m["code"]: _input_def(m) for m in doc.get("metrics", [])},
         parameters={p["code"]: _input_def(p) for p in doc.get("parameters", [])},
+        history={h["code"]: _input_def(h) for h in doc.get("history", [])},
         categories=categories, rules=rules,
         outputs=tuple(Output(o["value"], o["zh"], o["en"], o.get("format", "points"), o.get("main", False)) for o in doc["outputs"]),
         examples=tuple(doc.get("examples", ())), path=source, document=doc,

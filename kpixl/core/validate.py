@@ -335,3 +335,75 @@ def check_parameters(scheme: Scheme, inputs: Inputs) -> list[Problem]:
         if pr:
             problems.append(pr)
     return problems
+
+
+def check_ratings(inputs: Inputs, employees: pd.DataFrame) -> list[Problem]:
+    """Rater roles and 0-100 scores on the Ratings sheet (S3/S5 360 ratings)."""
+    from .errors import problem as _p
+
+    table = inputs.ratings
+    frame = table.frame
+    problems: list[Problem] = []
+    roles = ("RATER_SELF", "RATER_SUPERIOR", "RATER_GROUP")
+    for _, r in frame.iterrows():
+        row = int(r["xl_row"])
+        emp = r["employee"]
+        owner = emp if emp in employees.index else None
+        if r["xl_bad"]:
+            problems.append(_p("bad_rating_row", table.ref("score", row), f"第 {row} 行评分无法读取。",
+                               f"Rating row {row} has unreadable cells.", "修正本行。", "Fix this row.", employee=owner))
+            continue
+        if owner is None:
+            problems.append(_p("unknown_employee", table.ref("employee", row), f"工号 “{emp}” 不在员工表中。",
+                               f"Employee ID '{emp}' is not on the Employees sheet.", "改正工号。", "Correct the ID."))
+            continue
+        if r["rater"] not in roles:
+            problems.append(_p("unknown_rater", table.ref("rater", row), f"评分人类型 “{r['rater']}” 无效。",
+                               f"Rater role '{r['rater']}' is not valid.", "选择 RATER_SELF、RATER_SUPERIOR 或 RATER_GROUP。",
+                               "Use RATER_SELF, RATER_SUPERIOR or RATER_GROUP.", employee=owner))
+        score = r["score"]
+        if not (0 <= score <= 100):
+            problems.append(_p("rating_out_of_range", table.ref("score", row), f"评分 {score:g} 超出 0–100。",
+                               f"Rating {score:g} is outside 0..100.", "填写 0 到 100 之间的分数。",
+                               "Enter a score from 0 to 100.", employee=owner))
+    return problems
+
+
+def check_history(scheme: Scheme, inputs: Inputs) -> list[Problem]:
+    """Known items and typed values on the History sheet."""
+    from .errors import problem as _p
+
+    table = inputs.history
+    if table is None or table.frame.empty:
+        return []
+    problems: list[Problem] = []
+    for _, r in table.frame.iterrows():
+        row = int(r["xl_row"])
+        if r["xl_bad"]:
+            problems.append(_p("bad_history_row", table.ref("item", row), f"历史表第 {row} 行无法读取。",
+                               f"History row {row} has unreadable cells.", "修正本行。", "Fix this row."))
+            continue
+        hdef = scheme.history.get(r["item"])
+        if hdef is None:
+            shown = ", ".join(scheme.history) or "-"
+            problems.append(_p("unknown_history_item", table.ref("item", row), f"未知的历史项目 “{r['item']}”。",
+                               f"Unknown history item '{r['item']}'.", f"使用：{shown}", f"Use one of: {shown}"))
+            continue
+        if not r["employee"] and not r["team"]:
+            problems.append(_p("history_without_owner", table.ref("employee", row), "历史行需要工号或小组。",
+                               "A history row needs an employee ID or a team.", "填写工号或小组。",
+                               "Fill in the employee ID or the team."))
+            continue
+        try:
+            from .periods import parse_period
+
+            parse_period(r["period"])
+        except ValueError:
+            problems.append(_p("bad_period", table.ref("period", row), f"月份 “{r['period']}” 格式不正确。",
+                               f"Period '{r['period']}' is not a month.", "写成 2026-09 这样的年月。",
+                               "Write it as YYYY-MM, e.g. 2026-09."))
+            continue
+        pr = check_value(hdef, r["value"], table.ref("value", row), None)
+        if pr:
+            problems.append(pr)
+    return problems

@@ -166,6 +166,20 @@ def rules_sheet() -> SheetSpec:
     ])
 
 
+def history_sheet() -> SheetSpec:
+    """Figures and results of earlier periods that a rule needs (R-G-16 history rows)."""
+    return _sheet("history", [
+        Column("employee", "工号", "Employee ID", "id", False, 12,
+               hint_zh="员工的历史数据填工号", hint_en="Employee history: the employee's ID"),
+        Column("team", "小组/部门", "Team", "text", False, 12, hint_zh="小组的历史数据填小组", hint_en="Team history: the team"),
+        Column("period", "月份", "Period", "period", True, 10, hint_zh="所属月份，如 2026-09", hint_en="The month, e.g. 2026-09"),
+        Column("item", "项目代码", "Item", "code", True, 24, choices_from="history",
+               hint_zh="历史项目代码（见说明表）", hint_en="History item code (see the Guide sheet)"),
+        Column("value", "数值", "Value", "any", True, 12),
+        Column("note", "备注", "Note", "text", False, 24),
+    ])
+
+
 def input_sheets(scheme: Scheme) -> list[SheetSpec]:
     """The input sheets a workbook for ``scheme`` has, in workbook order."""
     sheets = [parameters_sheet(), employees_sheet(scheme), events_sheet(scheme)]
@@ -173,6 +187,8 @@ def input_sheets(scheme: Scheme) -> list[SheetSpec]:
         sheets.append(metrics_sheet(scheme))
     if uses_ratings(scheme):
         sheets.append(ratings_sheet())
+    if scheme.history:
+        sheets.append(history_sheet())
     sheets.append(rules_sheet())
     return sheets
 

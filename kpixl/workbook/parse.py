@@ -114,6 +114,27 @@ def to_dates(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
     return out, bad
 
 
+def _period_label(v) -> str | None:
+    from kpixl.core.periods import parse_period
+
+    if isinstance(v, pd.Timestamp):
+        v = v.date()
+    if isinstance(v, float) and v.is_integer():
+        v = str(int(v))
+    try:
+        return parse_period(v).label
+    except ValueError:
+        return None
+
+
+def to_periods(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Month labels (YYYY-MM, or YYYY-Qn) from text or date cells; "" where empty."""
+    empty = empty_mask(s)
+    labels = s.astype("object").map(lambda v: _period_label(v), na_action="ignore")
+    bad = (~empty) & labels.isna().to_numpy()
+    return labels.fillna("").where(~pd.Series(empty, index=s.index), ""), bad
+
+
 def _float_or_nan(v) -> float:
     if v is None:
         return math.nan
@@ -246,8 +267,12 @@ def parse_sheet(raw: RawSheet, spec: SheetSpec) -> tuple[Table, list[Problem]]:
         empty = empty_mask(s)
         bad = np.zeros(len(s), dtype=bool)
         kind_zh, kind_en, fix_zh, fix_en = "", "", "", ""
-        if col.type in ("text", "id", "code", "period"):
+        if col.type in ("text", "id", "code"):
             out = to_text(s, upper=col.type == "code")
+        elif col.type == "period":
+            out, bad = to_periods(s)
+            kind_zh, kind_en = "不是年月", "is not a month"
+            fix_zh, fix_en = "写成 2026-09 这样的年月。", "Write it as YYYY-MM, e.g. 2026-09."
         elif col.type == "date":
             out, bad = to_dates(s)
             kind_zh, kind_en = "不是有效日期", "is not a valid date"

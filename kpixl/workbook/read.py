@@ -73,7 +73,7 @@ def read_book(book: BookReader, scheme: Scheme | str | None = None, period: Peri
         sheet = find_sheet(names, spec.key)
         if sheet is None:
             tables[spec.key] = empty_table(spec)
-            if spec.key in ("employees", "events", "metrics", "ratings"):
+            if spec.key in ("employees", "events", "metrics", "ratings", "history"):
                 problems.append(problem(
                     "missing_sheet", book.source, f"缺少工作表 “{spec.zh}”（{spec.en}）。", f"Sheet '{spec.zh}' ({spec.en}) is missing.",
                     f"添加名为 “{spec.zh}” 的工作表（kpixl new {scheme.id} 可生成模板）。",
@@ -82,11 +82,13 @@ def read_book(book: BookReader, scheme: Scheme | str | None = None, period: Peri
         table, more = parse_sheet(book.read(sheet), spec)
         tables[spec.key] = table
         problems += more
-    for key, maker in (("metrics", lambda: contract.metrics_sheet(scheme)), ("ratings", contract.ratings_sheet)):
+    for key, maker in (("metrics", lambda: contract.metrics_sheet(scheme)), ("ratings", contract.ratings_sheet),
+                       ("history", contract.history_sheet)):
         tables.setdefault(key, empty_table(maker()))
     inputs = Inputs(
         employees=tables["employees"], events=tables["events"], metrics=tables["metrics"], ratings=tables["ratings"],
         parameters=params, rules=tables.get("rules") if find_sheet(names, "rules") else None,
+        history=tables["history"],
         problems=problems, source=book.source, scheme_id=scheme.id, period=period, parameters_label=params_label)
     return scheme, inputs
 

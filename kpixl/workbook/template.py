@@ -29,7 +29,8 @@ from .contract import Column, SheetSpec
 
 HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-INPUT_ROWS = {"employees": 1000, "events": 20000, "metrics": 20000, "ratings": 5000, "parameters": 100, "rules": 500}
+INPUT_ROWS = {"employees": 1000, "events": 20000, "metrics": 20000, "ratings": 5000, "history": 20000,
+              "parameters": 100, "rules": 500}
 REPORT_ROWS = 1000
 LISTS_SHEET = "选项"
 
@@ -131,6 +132,7 @@ def _lists_sheet(wb: Workbook, scheme: Scheme, specs: list[SheetSpec]) -> dict[s
         "raters": list(contract.RATER_ROLES),
         "categories": list(scheme.categories),
         "kinds": list(contract.RULE_KINDS),
+        "history": list(scheme.history),
     }
     for spec in specs:
         for col in spec.columns:
@@ -182,6 +184,11 @@ def _guide(ws, scheme: Scheme, specs: list[SheetSpec]) -> None:
         rows.append(("参数 / Parameters", "在 参数 表录入 / enter on the 参数 sheet"))
         for p in scheme.parameters.values():
             rows.append((p.code, f"{p.zh} / {p.en}"))
+        rows.append(("", ""))
+    if scheme.history:
+        rows.append(("历史 / History", "以前月份的数据，在 历史 表录入 / earlier months' figures, on the 历史 sheet"))
+        for h in scheme.history.values():
+            rows.append((h.code, f"{h.zh} / {h.en}"))
     for i, (a, b) in enumerate(rows, start=1):
         _write_cell(ws, i, 1, a)
         _write_cell(ws, i, 2, b)
@@ -259,7 +266,7 @@ def build_workbook(scheme: Scheme, path: str | os.PathLike, period: Period | Non
     specs = contract.input_sheets(scheme)
     lists = {}
     sheets = {}
-    order = ["employees", "events", "metrics", "ratings", "parameters", "rules"]
+    order = ["employees", "events", "metrics", "ratings", "history", "parameters", "rules"]
     by_key = {s.key: s for s in specs}
     for key in order:
         if key in by_key:
@@ -281,7 +288,7 @@ def build_workbook(scheme: Scheme, path: str | os.PathLike, period: Period | Non
                     _write_cell(ws, i, j, v)
         else:
             _fill(ws, spec, data.get(key, []))
-        if key in ("employees", "events", "metrics", "ratings"):
+        if key in ("employees", "events", "metrics", "ratings", "history"):
             ws.auto_filter.ref = f"A1:{get_column_letter(len(spec.columns))}1"
     _report(report, scheme)
     target = Path(path)

@@ -21,13 +21,14 @@ class RecordsBook:
         specs = {s.key: s for s in contract.input_sheets(scheme)}
         specs.setdefault("metrics", contract.metrics_sheet(scheme))
         specs.setdefault("ratings", contract.ratings_sheet())
+        specs.setdefault("history", contract.history_sheet())
         params = dict(sheets.get("parameters", {}))
         params.setdefault("SCHEME", scheme.id)
         prow = [{"code": k, "value": v} for k, v in params.items()]
         spec = specs["parameters"]
         self._raw[spec.zh] = raw_from_records(spec.zh, spec, prow)
         for key, rows in sheets.items():
-            if key == "parameters":
+            if key == "parameters" or rows is None:
                 continue
             spec = specs[key]
             self._raw[spec.zh] = raw_from_records(spec.zh, spec, list(rows))
