@@ -24,6 +24,8 @@ MAX_PRINTED_PROBLEMS = 200
 
 
 def _width(text: str) -> int:
+    if text.isascii():
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
 
 
@@ -41,7 +43,8 @@ def _table(headers: list[str], rows: list[list[str]], numeric: set[int]) -> list
     return out
 
 
-def _print_problems(problems: list[Problem], stream=sys.stdout) -> None:
+def _print_problems(problems: list[Problem], stream=None) -> None:
+    stream = stream or sys.stdout
     for p in problems[:MAX_PRINTED_PROBLEMS]:
         print(p.text(), file=stream)
     if len(problems) > MAX_PRINTED_PROBLEMS:

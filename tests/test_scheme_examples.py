@@ -11,7 +11,6 @@ import json
 from decimal import Decimal
 
 import pytest
-
 from conftest import ROOT, run
 
 SCHEMES = sorted((ROOT / "schemes").glob("*.json"))

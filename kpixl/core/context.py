@@ -40,11 +40,16 @@ class Context:
         self.flags: list[dict] = []
         self.notes: dict[str, list[dict]] = defaultdict(list)
         self.events = pd.DataFrame()  # valid events of the period, with their rule joined
+        # employees with an event row that could not be scored: counts over them are unknown
+        self.events_uncertain: set[str] = set()
         self._metrics: dict[tuple[str, str], tuple[Any, str]] = {}
         self._metrics_other: dict[tuple[str, str, str], tuple[Any, str]] = {}
         self._history: dict[tuple[str, str, str], tuple[Any, str]] = {}
-        self._counts: dict[str, dict[str, int]] | None = None
-        self._qty: dict[str, dict[str, Decimal]] | None = None
+        self._counts: dict[tuple, dict[str, Decimal]] = {}
+        self._group_counts: dict[tuple, dict[Any, Decimal]] = {}
+        self._patterns: dict[tuple[str, ...], frozenset[str]] = {}
+        self._groups: dict[str, dict[Any, list[str]]] = {}
+        self._columns: dict[str, dict[str, Any]] = {}
 
     # ------------------------------------------------------------------ problems
 
@@ -166,34 +171,64 @@ class Context:
                 "在员工表填写。", "Fill it in on the Employees sheet.", employee=employee))
         return value
 
+    def groups(self, attribute: str) -> dict[Any, list[str]]:
+        """Employees grouped by an attribute (department, team, ...), computed once per run."""
+        cached = self._groups.get(attribute)
+        if cached is None:
+            col = self.employees[attribute] if attribute in self.employees else pd.Series("", index=self.employees.index)
+            cached = {k: list(v) for k, v in col.groupby(col, sort=False).groups.items()}
+            self._groups[attribute] = cached
+        return cached
+
+    def group_of(self, attribute: str, employee: str) -> Any:
+        col = self._columns.get(attribute)
+        if col is None:
+            col = self.employees[attribute].to_dict() if attribute in self.employees else {}
+            self._columns[attribute] = col
+        return col.get(employee, "")
+
     def members(self, attribute: str, employee: str) -> list[str]:
-        value = self.employees.at[employee, attribute] if attribute in self.employees else ""
-        col = self.employees[attribute] if attribute in self.employees else pd.Series("", index=self.employees.index)
-        return list(col.index[col == value])
+        return self.groups(attribute).get(self.group_of(attribute, employee), [employee])
 
     # ------------------------------------------------------------------ event counts
 
-    def _build_counts(self) -> None:
-        self._counts = defaultdict(dict)
-        self._qty = defaultdict(dict)
-        ev = self.events
-        if ev.empty:
-            return
-        grouped = ev.groupby(["employee", "rule"], sort=False)
-        for (emp, rule), n in grouped.size().items():
-            self._counts[emp][rule] = int(n)
-        for (emp, rule), units in grouped["qty_units"].sum().items():
-            self._qty[emp][rule] = Decimal(int(units)).scaleb(-4)
+    def matching_rules(self, patterns: tuple[str, ...]) -> frozenset[str]:
+        """Rule codes of the scheme that match any pattern (``ATT_*`` wildcards allowed)."""
+        hit = self._patterns.get(patterns)
+        if hit is None:
+            hit = frozenset(c for c in self.scheme.rules if any(fnmatch.fnmatchcase(c, p) for p in patterns))
+            self._patterns[patterns] = hit
+        return hit
+
+    def counts(self, patterns: tuple[str, ...], measure: str = "rows") -> dict[str, Decimal]:
+        """Per employee: the number of the period's valid event rows (or their summed qty) that match."""
+        key = (patterns, measure)
+        hit = self._counts.get(key)
+        if hit is None:
+            ev = self.events
+            hit = {}
+            if not ev.empty:
+                sub = ev[ev["rule"].isin(self.matching_rules(patterns))]
+                if measure == "rows":
+                    hit = {k: Decimal(int(v)) for k, v in sub.groupby("employee", sort=False).size().items()}
+                else:
+                    hit = {k: Decimal(int(v)).scaleb(-4) for k, v in
+                           sub.groupby("employee", sort=False)["qty_units"].sum().items()}
+            self._counts[key] = hit
+        return hit
 
     def count(self, employee: str, patterns: tuple[str, ...], measure: str = "rows") -> Decimal:
-        if self._counts is None:
-            self._build_counts()
-        table = (self._counts if measure == "rows" else self._qty).get(employee, {})
-        total = ZERO
-        for rule, n in table.items():
-            if any(fnmatch.fnmatchcase(rule, p) for p in patterns):
-                total += n
-        return Decimal(total)
+        return self.counts(patterns, measure).get(employee, ZERO)
+
+    def group_count(self, attribute: str, employee: str, patterns: tuple[str, ...], measure: str = "rows") -> Decimal:
+        """The same count summed over every member of the employee's group (department, team)."""
+        key = (attribute, patterns, measure)
+        totals = self._group_counts.get(key)
+        if totals is None:
+            per = self.counts(patterns, measure)
+            totals = {g: sum((per.get(m, ZERO) for m in ms), ZERO) for g, ms in self.groups(attribute).items()}
+            self._group_counts[key] = totals
+        return totals.get(self.group_of(attribute, employee), ZERO)
 
     # ------------------------------------------------------------------ ledgers
 
@@ -215,8 +250,10 @@ class Context:
         self.flags.append({"employee": employee, "code": code, "label_zh": label_zh, "label_en": label_en,
                            "params": params or {}, "sources": sources})
 
-    def note(self, employee: str, step: str, code: str, value: Any, text_zh: str, text_en: str,
+    def note(self, employee: str, step: str, code: str, value: Any, text_zh, text_en,
              sources: list[str] | None = None) -> None:
+        """An explanation line for a computed value. The texts may be zero-argument callables
+        (built only when an explanation is read, which keeps scoring thousands of people fast)."""
         self.notes[employee].append({"step": step, "code": code, "value": value, "text_zh": text_zh,
                                      "text_en": text_en, "sources": sources or []})
 
@@ -269,8 +306,9 @@ class EmployeeEnv:
         ctx = self.ctx
         if scope == "employee":
             return ctx.count(self.employee, patterns, measure)
-        members = ctx.members(scope, self.employee)
-        bad = [m for m in members if ctx.is_blocked(m)]
+        bad = []
+        if ctx.events_uncertain:
+            bad = [m for m in ctx.members(scope, self.employee) if m != self.employee and m in ctx.events_uncertain]
         if bad:
             first = ctx.blocked[bad[0]][0]
             raise MissingInput(problem(
@@ -278,4 +316,4 @@ class EmployeeEnv:
                 f"同{'部门' if scope == 'department' else '小组'}员工 {bad[0]} 的输入有错误，无法判断整组条件。",
                 f"{bad[0]} in the same {scope} has input errors, so the {scope}-wide condition cannot be decided.",
                 "先修正该员工的错误。", "Fix that employee's problems first.", employee=self.employee))
-        return sum((ctx.count(m, patterns, measure) for m in members), ZERO)
+        return ctx.group_count(scope, self.employee, patterns, measure)

@@ -47,8 +47,8 @@ def score(scheme: Scheme, inputs: Inputs, period: Period | None = None) -> Resul
     problems = list(inputs.problems) + problems
     employees, more = employees_frame(inputs, scheme)
     problems += more
-    events, more = prepare_events(scheme, inputs, period, employees)
-    problems += more
+    events, event_problems = prepare_events(scheme, inputs, period, employees)
+    problems += event_problems
     problems += check_metrics(scheme, inputs, employees)
     problems += check_parameters(scheme, inputs)
     if not inputs.ratings.frame.empty:
@@ -71,6 +71,7 @@ def score(scheme: Scheme, inputs: Inputs, period: Period | None = None) -> Resul
                 ctx.block(emp, pr)
         return Result.from_context(ctx)
     ctx.events = events
+    ctx.events_uncertain = {p.employee for p in event_problems if p.is_error and p.employee}
     ctx.index_metrics()
     for step in scheme.steps:
         step.run(ctx)

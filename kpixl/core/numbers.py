@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
@@ -85,9 +86,10 @@ def from_units(units: int, digits: int = SCALE_DIGITS) -> Decimal:
     return tidy(Decimal(int(units)).scaleb(-digits))
 
 
+@lru_cache(maxsize=8192)
 def from_e8(units: int) -> Decimal:
     """Points held as 1e-8 units (qty units x point units) back to an exact Decimal."""
-    return from_units(units, 2 * SCALE_DIGITS)
+    return from_units(int(units), 2 * SCALE_DIGITS)
 
 
 def tidy(value: Decimal) -> Decimal:

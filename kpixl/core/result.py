@@ -60,12 +60,12 @@ class Result:
     def from_context(cls, ctx) -> Result:
         emps = []
         frame = ctx.employees
-        for emp in ctx.ids:
-            r = frame.loc[emp]
+        cols = {c: (frame[c].tolist() if c in frame else [""] * len(frame)) for c in ("name", "role", "department", "team")}
+        for i, emp in enumerate(ctx.ids):
             blocked = ctx.blocked.get(emp, [])
             emps.append(EmployeeResult(
-                id=emp, name=str(r.get("name", "") or ""), role=str(r.get("role", "") or ""),
-                department=str(r.get("department", "") or ""), team=str(r.get("team", "") or ""),
+                id=emp, name=str(cols["name"][i] or ""), role=str(cols["role"][i] or ""),
+                department=str(cols["department"][i] or ""), team=str(cols["team"][i] or ""),
                 status="error" if blocked else "ok", values={} if blocked else ctx.values[emp],
                 problems=list(blocked)))
         money = pd.DataFrame(ctx.money_lines) if ctx.money_lines else pd.DataFrame(
@@ -165,8 +165,10 @@ class Result:
                           "text_zh": f"标记 {f['code']}：{f['label_zh']}", "text_en": f"Flag {f['code']}: {f['label_en']}",
                           "params": _jsonable(f["params"])})
         for n in self.notes.get(emp, []):
+            zh, en = n["text_zh"], n["text_en"]
             lines.append({"kind": "value", "rule": n["code"], "source": ", ".join(n["sources"]),
-                          "value": _jsonable(n["value"]), "text_zh": n["text_zh"], "text_en": n["text_en"]})
+                          "value": _jsonable(n["value"]), "text_zh": zh() if callable(zh) else zh,
+                          "text_en": en() if callable(en) else en})
         return lines
 
     def explain_text(self, emp: str, lang: str = "zh") -> str:

@@ -8,6 +8,8 @@ and "one bad row never silently changes a score".
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import numpy as np
 import pandas as pd
 
@@ -46,29 +48,30 @@ def employees_frame(inputs: Inputs, scheme: Scheme) -> tuple[pd.DataFrame, list[
             "This employee row has no ID and cannot be scored.", "填写工号，或删除整行。",
             "Fill in the ID or delete the row."))
     emps = frame[(ids != "") & ~dup].set_index("id", drop=False)
+    for emp, r in emps[emps["xl_bad"].astype(bool)].iterrows():
+        problems.append(problem("bad_employee_row", table.ref("id", int(r["xl_row"])), f"员工 {emp} 的行有错误（见上）。",
+                                f"The row of employee {emp} has errors (see above).", "修正该行。",
+                                "Fix that row.", employee=emp))
     roles = set(scheme.roles)
-    for emp, r in emps.iterrows():
-        row = int(r["xl_row"])
-        if r.get("xl_bad"):
-            problems.append(problem("bad_employee_row", table.ref("id", row), f"员工 {emp} 的行有错误（见上）。",
-                                    f"The row of employee {emp} has errors (see above).", "修正该行。",
-                                    "Fix that row.", employee=emp, severity="error"))
-        if roles and r.get("role", "") and r["role"] not in roles:
-            shown = "、".join(scheme.roles)
+    if roles and "role" in emps:
+        shown = "、".join(scheme.roles)
+        for emp, r in emps[(emps["role"] != "") & ~emps["role"].isin(roles)].iterrows():
             problems.append(problem(
-                "unknown_role", table.ref("role", row), f"岗位 “{r['role']}” 不在方案的岗位列表中。",
+                "unknown_role", table.ref("role", int(r["xl_row"])), f"岗位 “{r['role']}” 不在方案的岗位列表中。",
                 f"Role '{r['role']}' is not one of the scheme's roles.",
                 f"从下拉列表选择：{shown}", f"Pick one from the dropdown: {shown}", employee=emp))
-        for f in scheme.attributes:
-            value = r.get(f.code)
-            empty = value is None or value == "" or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT
-            needed = f.required or (f.required_for_roles and r.get("role") in f.required_for_roles)
-            if needed and empty:
-                who = f"（{'、'.join(f.required_for_roles)}必填）" if f.required_for_roles else ""
-                problems.append(problem(
-                    "missing_attribute", table.ref(f.code, row), f"员工 {emp} 缺少 “{f.zh}”{who}。",
-                    f"Employee {emp} has no {f.en}" + (f" (required for {', '.join(f.required_for_roles)})." if f.required_for_roles else "."),
-                    f"填写{f.zh}。", f"Fill in the {f.en}.", employee=emp))
+    for f in scheme.attributes:
+        if f.code not in emps or not (f.required or f.required_for_roles):
+            continue
+        col = emps[f.code]
+        empty = col.isna() | (col.astype(object) == "")
+        needed = pd.Series(f.required, index=emps.index) | emps["role"].isin(f.required_for_roles)
+        who = f"（{'、'.join(f.required_for_roles)}必填）" if f.required_for_roles else ""
+        for emp, r in emps[empty & needed].iterrows():
+            problems.append(problem(
+                "missing_attribute", table.ref(f.code, int(r["xl_row"])), f"员工 {emp} 缺少 “{f.zh}”{who}。",
+                f"Employee {emp} has no {f.en}" + (f" (required for {', '.join(f.required_for_roles)})." if f.required_for_roles else "."),
+                f"填写{f.zh}。", f"Fill in the {f.en}.", employee=emp))
     # A row that failed parsing but has no id is reported by the parser already (missing id).
     return emps, problems
 
@@ -181,10 +184,16 @@ def prepare_events(scheme: Scheme, inputs: Inputs, period: Period, employees: pd
     add(fixed_money, "value_not_allowed", "value",
         lambda r: f"{r['rule']} 的金额固定，不应填写“取值”。", lambda r: f"{r['rule']} has a fixed amount; the Value cell must be empty.",
         lambda r: "清空“取值”单元格。", lambda r: "Clear the Value cell.")
-    # role restrictions (R-WK-17)
-    emp_roles = ev["employee"].map(employees["role"] if "role" in employees else pd.Series(dtype=object))
-    role_bad = np.array([bool(roles) and (er not in roles) for roles, er in
-                         zip(ev["roles"].fillna("").to_numpy(dtype=object), emp_roles.to_numpy(dtype=object), strict=True)])
+    # role restrictions (R-WK-17): only rows whose rule names roles are looked at
+    role_bad = np.zeros(len(ev), dtype=bool)
+    restricted = {r.code: set(r.roles) for r in scheme.rules.values() if r.roles}
+    if restricted and "role" in employees:
+        idx = np.flatnonzero(ev["rule"].isin(list(restricted)).to_numpy())
+        roles_of = employees["role"].to_dict()
+        rules_col = ev["rule"].to_numpy(dtype=object)
+        emps_col = ev["employee"].to_numpy(dtype=object)
+        for i in idx:
+            role_bad[i] = roles_of.get(emps_col[i], "") not in restricted[rules_col[i]]
     add(k & known_emp.to_numpy() & role_bad, "role_restricted", "rule",
         lambda r: f"{r['rule']} 只适用于岗位 {'、'.join(r['roles'])}，员工 {r['employee']} 的岗位是 “{employees.at[r['employee'], 'role']}”。",
         lambda r: f"{r['rule']} applies only to role(s) {', '.join(r['roles'])}; employee {r['employee']} is '{employees.at[r['employee'], 'role']}'.",
@@ -197,16 +206,16 @@ def prepare_events(scheme: Scheme, inputs: Inputs, period: Period, employees: pd
         lambda r: f"{r['rule']} is checked quarterly and must be dated in the last month of the quarter (Mar, Jun, Sep, Dec).",
         lambda r: "把日期改到该季度最后一个月（通常为最后一天）。", lambda r: "Date the row in the quarter's last month (normally its last day).")
     # required extra fields (e.g. evidence for media praise)
-    for fld in {f for req in ev["requires"].dropna() for f in req}:
-        if fld not in ev:
-            continue
-        needs = np.array([bool(req) and fld in req for req in ev["requires"].fillna("").to_numpy(dtype=object)])
-        missing = ev[fld].map(lambda v: v is None or v == "" or v is False or (isinstance(v, float) and np.isnan(v))).to_numpy(dtype=bool)
-        label = next((f for f in scheme.event_fields if f.code == fld), None)
-        add(k & needs & missing, "field_required", fld,
-            lambda r, label=label, fld=fld: f"{r['rule']} 必须填写 “{label.zh if label else fld}”。",
-            lambda r, label=label, fld=fld: f"{r['rule']} requires {label.en if label else fld}.",
-            lambda r: "填写该列，或改用其他规则。", lambda r: "Fill in that column or use another rule.")
+    for code, rule in scheme.rules.items():
+        for fld in rule.requires:
+            if fld not in ev:
+                continue
+            missing = ev[fld].map(lambda v: v is None or v == "" or v is False or (isinstance(v, float) and np.isnan(v)))
+            label = next((f for f in scheme.event_fields if f.code == fld), None)
+            add(k & (ev["rule"] == code).to_numpy() & missing.to_numpy(dtype=bool), "field_required", fld,
+                lambda r, label=label, fld=fld: f"{r['rule']} 必须填写 “{label.zh if label else fld}”。",
+                lambda r, label=label, fld=fld: f"{r['rule']} requires {label.en if label else fld}.",
+                lambda r: "填写该列，或改用其他规则。", lambda r: "Fill in that column or use another rule.")
 
     valid = ~row_problem & known & known_emp.to_numpy() & in_period.to_numpy()
     outside_period = (~row_problem & known & ~in_period.to_numpy() & ev["date"].notna().to_numpy()).sum()
@@ -232,58 +241,89 @@ def _empty_events() -> pd.DataFrame:
 
 
 def check_metrics(scheme: Scheme, inputs: Inputs, employees: pd.DataFrame) -> list[Problem]:
+    """Metric rows: known codes and employees, no duplicates, sane dates, typed values in range.
+
+    Vectorised: daily metrics of a large department can run to hundreds of thousands of rows.
+    """
     table = inputs.metrics
     frame = table.frame
     problems: list[Problem] = []
     if frame.empty:
         return problems
-    known_codes = scheme.metrics
+    codes = scheme.metrics
+    emp_col = frame["employee"]
+    team_col = frame["team"] if "team" in frame else pd.Series("", index=frame.index)
+    owner = emp_col.where(emp_col.isin(employees.index), None)
+    bad = frame["xl_bad"].to_numpy(dtype=bool)
+    scope = frame["metric"].map({c: m.scope for c, m in codes.items()})
+    known = scope.notna().to_numpy()
+    emp_scope = (scope == "employee").to_numpy()
+    no_emp = emp_scope & (emp_col == "").to_numpy()
+    unknown_emp = emp_scope & (emp_col != "").to_numpy() & owner.isna().to_numpy()
     key_cols = [c for c in ("employee", "team", "metric", "date", "week_start", "period") if c in frame]
-    dup = frame.duplicated(subset=key_cols, keep="first")
-    for _, r in frame.iterrows():
-        row = int(r["xl_row"])
-        emp = r.get("employee", "")
-        owner = emp if emp in employees.index else None
-        if r["xl_bad"]:
-            problems.append(problem("bad_metric_row", table.ref("value", row), f"第 {row} 行指标无法读取，不能使用。",
-                                    f"Metric row {row} has unreadable cells and cannot be used.",
-                                    "修正本行中标出的单元格。", "Fix the cells reported for this row.", employee=owner))
+    dup = frame.duplicated(subset=key_cols, keep="first").to_numpy()
+    both = (frame["date"].notna() & frame["week_start"].notna()).to_numpy()
+    not_monday = (frame["week_start"].notna() & (frame["week_start"].dt.day_of_week != 0)).to_numpy()
+
+    def emit(mask, make):
+        for i in np.flatnonzero(mask):
+            problems.append(make(i, int(frame["xl_row"].iat[i]), owner.iat[i]))
+
+    emit(bad, lambda i, row, o: problem(
+        "bad_metric_row", table.ref("value", row), f"第 {row} 行指标无法读取，不能使用。",
+        f"Metric row {row} has unreadable cells and cannot be used.", "修正本行中标出的单元格。",
+        "Fix the cells reported for this row.", employee=o))
+    shown = ", ".join(codes) or "-"
+    emit(~bad & ~known, lambda i, row, o: problem(
+        "unknown_metric", table.ref("metric", row), f"未知的指标代码 “{frame['metric'].iat[i]}”。",
+        f"Unknown metric code '{frame['metric'].iat[i]}'.", f"使用：{shown}", f"Use one of: {shown}", employee=o))
+    ok = ~bad & known
+    emit(ok & no_emp, lambda i, row, o: problem(
+        "missing_value", table.ref("employee", row), "员工指标必须填写工号。", "An employee metric needs an employee ID.",
+        "填写工号。", "Fill in the employee ID."))
+    emit(ok & unknown_emp, lambda i, row, o: problem(
+        "unknown_employee", table.ref("employee", row), f"工号 “{emp_col.iat[i]}” 不在员工表中。",
+        f"Employee ID '{emp_col.iat[i]}' is not on the Employees sheet.",
+        "改正工号，或先在员工表添加此人。", "Correct it or add the person to the Employees sheet."))
+    ok &= ~no_emp & ~unknown_emp
+    emit(ok & dup, lambda i, row, o: problem(
+        "duplicate_metric", table.ref("metric", row), f"{emp_col.iat[i] or team_col.iat[i]} 的 {frame['metric'].iat[i]} 重复录入。",
+        f"{frame['metric'].iat[i]} is entered twice for {emp_col.iat[i] or team_col.iat[i]}.", "只保留一行。", "Keep one row.",
+        employee=o))
+    ok &= ~dup
+    emit(ok & both, lambda i, row, o: problem(
+        "metric_date_and_week", table.ref("week_start", row), "日期和周一日期只能填一个。",
+        "Give either a date or a week start, not both.", "清空其中一个。", "Clear one of them.", employee=o))
+    emit(ok & not_monday, lambda i, row, o: problem(
+        "week_start_not_monday", table.ref("week_start", row),
+        f"周一日期 {pd.Timestamp(frame['week_start'].iat[i]).date()} 不是星期一。",
+        f"Week start {pd.Timestamp(frame['week_start'].iat[i]).date()} is not a Monday.",
+        "填写该周的星期一。", "Enter that week's Monday.", employee=o))
+    values = frame["value"].to_numpy(dtype=object)
+    metric = frame["metric"].to_numpy(dtype=object)
+    for code, mdef in codes.items():
+        idx = np.flatnonzero(ok & (metric == code))
+        if not len(idx):
             continue
-        mdef = known_codes.get(r["metric"])
-        if mdef is None:
-            shown = ", ".join(known_codes) or "-"
-            problems.append(problem("unknown_metric", table.ref("metric", row), f"未知的指标代码 “{r['metric']}”。",
-                                    f"Unknown metric code '{r['metric']}'.", f"使用：{shown}", f"Use one of: {shown}",
-                                    employee=owner))
-            continue
-        if mdef.scope == "employee":
-            if not emp:
-                problems.append(problem("missing_value", table.ref("employee", row), "员工指标必须填写工号。",
-                                        "An employee metric needs an employee ID.", "填写工号。", "Fill in the employee ID."))
-                continue
-            if owner is None:
-                problems.append(problem("unknown_employee", table.ref("employee", row), f"工号 “{emp}” 不在员工表中。",
-                                        f"Employee ID '{emp}' is not on the Employees sheet.",
-                                        "改正工号，或先在员工表添加此人。", "Correct it or add the person to the Employees sheet."))
-                continue
-        if dup.loc[_]:
-            problems.append(problem("duplicate_metric", table.ref("metric", row),
-                                    f"{emp or r.get('team', '')} 的 {r['metric']} 重复录入。",
-                                    f"{r['metric']} is entered twice for {emp or r.get('team', '')}.",
-                                    "只保留一行。", "Keep one row.", employee=owner))
-            continue
-        if pd.notna(r.get("date")) and pd.notna(r.get("week_start")):
-            problems.append(problem("metric_date_and_week", table.ref("week_start", row), "日期和周一日期只能填一个。",
-                                    "Give either a date or a week start, not both.", "清空其中一个。", "Clear one of them.",
-                                    employee=owner))
-        if pd.notna(r.get("week_start")) and pd.Timestamp(r["week_start"]).weekday() != 0:
-            problems.append(problem("week_start_not_monday", table.ref("week_start", row),
-                                    f"周一日期 {pd.Timestamp(r['week_start']).date()} 不是星期一。",
-                                    f"Week start {pd.Timestamp(r['week_start']).date()} is not a Monday.",
-                                    "填写该周的星期一。", "Enter that week's Monday.", employee=owner))
-        pr = check_value(mdef, r["value"], table.ref("value", row), owner)
-        if pr:
-            problems.append(pr)
+        sub = values[idx]
+        if mdef.type in ("number", "integer", "percent", "money"):
+            typed = np.fromiter((isinstance(v, Decimal) for v in sub), dtype=bool, count=len(sub))
+            nums = np.array([float(v) if t else np.nan for v, t in zip(sub, typed, strict=True)])
+            wrong = ~typed.copy()
+            if mdef.min is not None:
+                wrong |= typed & (nums < float(mdef.min))
+            if mdef.max is not None:
+                wrong |= typed & (nums > float(mdef.max))
+            if mdef.type == "integer":
+                wrong |= typed & (nums != np.floor(nums))
+        elif mdef.type == "boolean":
+            wrong = ~np.fromiter((isinstance(v, bool) for v in sub), dtype=bool, count=len(sub))
+        else:
+            wrong = np.array([v is None for v in sub], dtype=bool)
+        for i in idx[wrong]:
+            pr = check_value(mdef, values[i], table.ref("value", int(frame["xl_row"].iat[i])), owner.iat[i])
+            if pr:
+                problems.append(pr)
     return problems
 
 

@@ -47,11 +47,14 @@ def column_letter(index: int) -> str:
 
 
 def empty_mask(s: pd.Series) -> np.ndarray:
-    if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
-        isna = s.isna().to_numpy()
-        text = s.astype("object").map(lambda v: isinstance(v, str) and not v.strip(), na_action="ignore")
-        return isna | text.fillna(False).to_numpy(dtype=bool)
-    return s.isna().to_numpy()
+    """True where a cell is empty: None/NaN, or text of only spaces."""
+    isna = s.isna().to_numpy()
+    if s.dtype == object:
+        blank = np.fromiter((isinstance(v, str) and not v.strip() for v in s.to_numpy()), dtype=bool, count=len(s))
+        return isna | blank
+    if pd.api.types.is_string_dtype(s.dtype):
+        return isna | (s.fillna("x").str.strip() == "").to_numpy(dtype=bool)
+    return isna
 
 
 def _id_text(v) -> str:
@@ -67,16 +70,16 @@ def _id_text(v) -> str:
 
 
 def to_text(s: pd.Series, upper: bool = False) -> pd.Series:
-    if pd.api.types.is_float_dtype(s.dtype) or pd.api.types.is_integer_dtype(s.dtype):
-        out = s.astype("object").map(_id_text)
-    elif pd.api.types.is_string_dtype(s.dtype) and s.dtype != object:
-        out = s.fillna("").astype("object").str.strip()
-    else:
-        out = s.astype("object").map(_id_text)
-    out = out.fillna("")
+    """Cell text, stripped ("" for empty); whole-number floats lose their ".0" (ids typed as numbers).
+
+    Works on the distinct values only: id and code columns repeat a few values many times.
+    """
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    texts = [_id_text(u) for u in uniques]
     if upper:
-        out = out.str.upper()
-    return out
+        texts = [t.upper() for t in texts]
+    lookup = np.array(texts + [""], dtype=object)
+    return pd.Series(lookup[codes], index=s.index, dtype=object)
 
 
 _DATE_TEXT = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]00:00(?::00(?:\.0+)?)?)?\s*$")
@@ -130,9 +133,9 @@ def _period_label(v) -> str | None:
 def to_periods(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """Month labels (YYYY-MM, or YYYY-Qn) from text or date cells; "" where empty."""
     empty = empty_mask(s)
-    labels = s.astype("object").map(lambda v: _period_label(v), na_action="ignore")
-    bad = (~empty) & labels.isna().to_numpy()
-    return labels.fillna("").where(~pd.Series(empty, index=s.index), ""), bad
+    labels = [("" if e else (_period_label(v) or None)) for v, e in zip(s.to_numpy(dtype=object), empty, strict=True)]
+    bad = np.array([lab is None for lab in labels], dtype=bool)
+    return pd.Series([lab or "" for lab in labels], index=s.index, dtype=object), bad
 
 
 def _float_or_nan(v) -> float:

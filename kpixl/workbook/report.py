@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +40,9 @@ def report_sheet(result: Result) -> OutSheet:
     sheet.add("状态 / Status", ["正常 ok" if e.ok else "错误 error" for e in emps], width=10)
     for out in scheme.outputs:
         values = [e.values.get(out.value) if e.ok else None for e in emps]
+        if all(isinstance(v, (Decimal, int)) or v is None for v in values) and not any(isinstance(v, bool) for v in values):
+            # numbers as a float array: the writer's fast path (the cell text is the same decimal)
+            values = np.array([np.nan if v is None else float(v) for v in values], dtype="float64")
         sheet.add(f"{out.zh} / {out.en}", values, _fmt_kind(out.format), width=max(12, min(24, len(out.en) + 4)))
     sheet.add("标记 / Flags", ["、".join(f["code"] for f in result.flags_of(e.id)) if e.ok else "" for e in emps], width=24)
     sheet.add("问题 / Problems", ["; ".join(p.short() for p in e.problems[:3]) + (" …" if len(e.problems) > 3 else "")
@@ -47,49 +51,36 @@ def report_sheet(result: Result) -> OutSheet:
 
 
 def detail_sheet(result: Result) -> OutSheet:
+    """Every contribution: employee, rule, category, source cell, date, qty, value, points before
+    and after the category cap; then every money line. Names are on the 报表 and 规则 sheets."""
     led = result.ledger
     money = result.money
-    emp_names = {e.id: e.name for e in result.employees}
-    rules = result.scheme.rules
-    sheet = OutSheet(REPORT_SHEETS["detail"])
-    n_led = len(led)
-    if n_led:
-        employees = led["employee"].to_numpy(dtype=object)
-        rule = led["rule"].to_numpy(dtype=object)
-        names = pd.Series(rule).map({c: r.zh for c, r in rules.items()}).fillna("").to_numpy(dtype=object)
-        points = led["points_e8"].to_numpy(dtype="int64") / 1e8
-        counted = led["counted_e8"].to_numpy(dtype="int64") / 1e8
-        # exact decimal text for every distinct value (floats only carry it to the writer)
-        points = np.round(points, 8)
-        counted = np.round(counted, 8)
-        qty = led["qty"].to_numpy(dtype="float64")
-        value = led["value"].to_numpy(dtype="float64")
-        cols = {
-            "emp": employees, "name": pd.Series(employees).map(emp_names).to_numpy(dtype=object), "rule": rule,
-            "rule_name": names, "category": led["category"].to_numpy(dtype=object), "source": led["where"].to_numpy(dtype=object),
-            "date": led["date"].to_numpy(), "qty": qty, "value": value, "points": points, "counted": counted,
-            "money": np.full(n_led, np.nan), "text": led["text_zh"].fillna("").to_numpy(dtype=object),
-        }
-    else:
-        cols = {k: np.array([], dtype=object) for k in ("emp", "name", "rule", "rule_name", "category", "source", "date",
-                                                         "qty", "value", "points", "counted", "money", "text")}
+    n = len(led)
+    cols = {
+        "emp": led["employee"].to_numpy(dtype=object), "rule": led["rule"].to_numpy(dtype=object),
+        "category": led["category"].to_numpy(dtype=object), "source": led["where"].to_numpy(dtype=object),
+        "date": led["date"].to_numpy(dtype="datetime64[ns]"), "qty": led["qty"].to_numpy(dtype="float64"),
+        "value": led["value"].to_numpy(dtype="float64"),
+        # points are exact multiples of 1e-8; as floats their shortest text is the decimal
+        "points": np.round(led["points_e8"].to_numpy(dtype="int64") / 1e8, 8),
+        "counted": np.round(led["counted_e8"].to_numpy(dtype="int64") / 1e8, 8),
+        "money": np.full(n, np.nan), "text": led["text_zh"].fillna("").to_numpy(dtype=object),
+    }
     if len(money):
+        m = len(money)
         mcols = {
-            "emp": money["employee"].to_numpy(dtype=object),
-            "name": money["employee"].map(emp_names).to_numpy(dtype=object),
-            "rule": money["rule"].to_numpy(dtype=object),
-            "rule_name": money["rule"].map({c: r.zh for c, r in rules.items()}).to_numpy(dtype=object),
-            "category": np.full(len(money), "", dtype=object), "source": money["where"].to_numpy(dtype=object),
-            "date": pd.to_datetime(money["date"]).to_numpy(), "qty": money["qty"].to_numpy(dtype="float64"),
+            "emp": money["employee"].to_numpy(dtype=object), "rule": money["rule"].to_numpy(dtype=object),
+            "category": np.full(m, "", dtype=object), "source": money["where"].to_numpy(dtype=object),
+            "date": pd.to_datetime(money["date"]).to_numpy(dtype="datetime64[ns]"),
+            "qty": money["qty"].to_numpy(dtype="float64"),
             "value": pd.to_numeric(money["value"], errors="coerce").to_numpy(dtype="float64"),
-            "points": np.full(len(money), np.nan), "counted": np.full(len(money), np.nan),
+            "points": np.full(m, np.nan), "counted": np.full(m, np.nan),
             "money": np.array([float(a) for a in money["amount"]]), "text": money["text_zh"].to_numpy(dtype=object),
         }
-        cols = {k: np.concatenate([np.asarray(cols[k]), np.asarray(mcols[k])]) for k in cols}
+        cols = {k: np.concatenate([cols[k], mcols[k]]) for k in cols}
+    sheet = OutSheet(REPORT_SHEETS["detail"])
     sheet.add("工号 / Employee ID", cols["emp"], width=12)
-    sheet.add("姓名 / Name", cols["name"], width=10)
     sheet.add("规则代码 / Rule", cols["rule"], width=24)
-    sheet.add("规则名称 / Rule name", cols["rule_name"], width=30)
     sheet.add("类别 / Category", cols["category"], width=8)
     sheet.add("来源 / Source", cols["source"], width=16)
     sheet.add("日期 / Date", cols["date"], "date", width=11)

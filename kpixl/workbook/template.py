@@ -134,10 +134,16 @@ def _lists_sheet(wb: Workbook, scheme: Scheme, specs: list[SheetSpec]) -> dict[s
         "kinds": list(contract.RULE_KINDS),
         "history": list(scheme.history),
     }
+    alias: dict[str, str] = {}
     for spec in specs:
         for col in spec.columns:
             if col.choices and not col.choices_from:
-                lists[f"{spec.key}.{col.key}"] = list(col.choices)
+                same = next((n for n, v in lists.items() if v == list(col.choices)), None)
+                if same:
+                    alias[f"{spec.key}.{col.key}"] = same
+                else:
+                    lists[f"{spec.key}.{col.key}"] = list(col.choices)
+    lists = {k: v for k, v in lists.items() if v}
     ranges: dict[str, str] = {}
     for j, (name, values) in enumerate(lists.items(), start=1):
         letter = get_column_letter(j)
@@ -146,7 +152,8 @@ def _lists_sheet(wb: Workbook, scheme: Scheme, specs: list[SheetSpec]) -> dict[s
             ws.cell(row=i, column=j, value=v)
         if values:
             ranges[name] = f"{_quote(LISTS_SHEET)}!${letter}$2:${letter}${len(values) + 1}"
-    ranges["rules.kind"] = ranges.get("kinds", "")
+    for name, same in alias.items():
+        ranges[name] = ranges[same]
     return ranges
 
 

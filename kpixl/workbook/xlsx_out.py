@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import queue
 import re
 import tempfile
+import threading
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -72,10 +74,6 @@ def _escape_one(text: str) -> str:
     return _ILLEGAL.sub("", text)
 
 
-def _escape(values: np.ndarray) -> np.ndarray:
-    """XML-escape an object array of strings, working on its distinct values only."""
-    codes, uniques = pd.factorize(values)
-    return np.asarray([_escape_one(u) for u in uniques], dtype=object)[codes]
 
 
 def _number_text(v) -> str | None:
@@ -114,9 +112,15 @@ def _classify(values, n: int) -> tuple[np.ndarray, np.ndarray]:
         if arr.dtype.kind == "b":
             kinds[:], texts[:] = "b", np.where(arr, "1", "0").astype(object)
             return kinds, texts
+    if isinstance(values, np.ndarray) and values.dtype == object and len(values) == n:
+        if pd.api.types.infer_dtype(values, skipna=False) == "string":  # all str: the common case
+            filled = values != ""
+            kinds[filled] = "s"
+            texts[filled] = values[filled]
+            return kinds, texts
     series = pd.Series(list(values) + [None] * (n - len(values)), dtype=object)
     types = series.map(type).to_numpy(dtype=object)
-    is_str = types == str
+    is_str = np.fromiter((t is str for t in types), dtype=bool, count=len(types))
     if is_str.any():
         txt = series[is_str]
         nonempty = (txt != "").to_numpy()
@@ -142,29 +146,35 @@ def _classify(values, n: int) -> tuple[np.ndarray, np.ndarray]:
     return kinds, texts
 
 
-def _cells(col: OutColumn, letter: str, n: int) -> list[str]:
-    """XML of one column's cells (an empty string where the cell is empty)."""
+def _cells(col: OutColumn, n: int) -> np.ndarray:
+    """XML of one column's cells, positional (no ``r`` attribute; an empty cell is ``<c/>``).
+
+    Cells carry no reference, so a cell's XML depends only on its value: it is built once per
+    distinct value and repeated, which is what makes 100k-row detail sheets fast.
+    """
     kinds, texts = _classify(col.values, n)
-    is_s = kinds == "s"
-    if is_s.any():
-        texts[is_s] = _escape(texts[is_s])
     style = _FORMAT_STYLE.get(col.kind, GENERAL)
     sa = f' s="{style}"' if style else ""
-    ds = f' s="{DATE}"'
-    out = []
-    append = out.append
-    for r, k, t in zip(range(2, n + 2), kinds.tolist(), texts.tolist()):
-        if k is None:
-            append("")
-        elif k == "s":
-            append(f'<c r="{letter}{r}"{sa} t="inlineStr"><is><t xml:space="preserve">{t}</t></is></c>')
+    kind_codes, kind_uniques = pd.factorize(kinds)  # None -> -1
+    text_codes, text_uniques = pd.factorize(texts)
+    combined = (kind_codes.astype("int64") + 1) * (len(text_uniques) + 1) + text_codes + 1
+    codes, uniques = pd.factorize(combined)
+    xml = []
+    for key in uniques:
+        kc, tc = divmod(int(key), len(text_uniques) + 1)
+        if kc == 0:
+            xml.append("<c/>")
+            continue
+        k, t = kind_uniques[kc - 1], text_uniques[tc - 1]
+        if k == "s":
+            xml.append(f'<c{sa} t="inlineStr"><is><t xml:space="preserve">{_escape_one(t)}</t></is></c>')
         elif k == "n":
-            append(f'<c r="{letter}{r}"{sa}><v>{t}</v></c>')
+            xml.append(f"<c{sa}><v>{t}</v></c>")
         elif k == "d":
-            append(f'<c r="{letter}{r}"{ds}><v>{t}</v></c>')
+            xml.append(f'<c s="{DATE}"><v>{t}</v></c>')
         else:
-            append(f'<c r="{letter}{r}"{sa} t="b"><v>{t}</v></c>')
-    return out
+            xml.append(f'<c{sa} t="b"><v>{t}</v></c>')
+    return np.asarray(xml, dtype=object)[codes]
 
 
 def _write_sheet(fh, sheet: OutSheet, chunk: int = 20000) -> None:
@@ -173,9 +183,8 @@ def _write_sheet(fh, sheet: OutSheet, chunk: int = 20000) -> None:
     cols = "".join(f'<col min="{i + 1}" max="{i + 1}" width="{c.width}" customWidth="1"/>'
                    for i, c in enumerate(sheet.columns))
     header = "".join(
-        f'<c r="{column_letter(i)}1" s="{HEADER}" t="inlineStr"><is><t xml:space="preserve">'
-        f"{_escape_one(c.header)}</t></is></c>"
-        for i, c in enumerate(sheet.columns))
+        f'<c s="{HEADER}" t="inlineStr"><is><t xml:space="preserve">{_escape_one(c.header)}</t></is></c>'
+        for c in sheet.columns)
     fh.write((
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
@@ -187,12 +196,12 @@ def _write_sheet(fh, sheet: OutSheet, chunk: int = 20000) -> None:
         + (f"<cols>{cols}</cols>" if cols else "")
         + f'<sheetData><row r="1">{header}</row>').encode("utf-8"))
     if n:
-        columns = [_cells(c, column_letter(i), n) for i, c in enumerate(sheet.columns)]
+        columns = [_cells(c, n).tolist() for c in sheet.columns]
         starts = [f'<row r="{r}">' for r in range(2, n + 2)]
         ends = ["</row>"] * n
         for lo in range(0, n, chunk):
             hi = min(n, lo + chunk)
-            parts = chain.from_iterable(zip(starts[lo:hi], *(c[lo:hi] for c in columns), ends[lo:hi]))
+            parts = chain.from_iterable(zip(starts[lo:hi], *(c[lo:hi] for c in columns), ends[lo:hi], strict=True))
             fh.write("".join(parts).encode("utf-8"))
     fh.write(b'</sheetData><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" '
              b'footer="0.3"/></worksheet>')
@@ -219,6 +228,40 @@ _STYLES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 
 def _xml_attr(text: str) -> str:
     return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;"))
+
+
+class _BackgroundWriter:
+    """Compress in a second thread (zlib releases the GIL) while the next chunk of XML is built."""
+
+    def __init__(self, fh):
+        self._fh = fh
+        self._queue: queue.Queue = queue.Queue(maxsize=4)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            data = self._queue.get()
+            if data is None:
+                return
+            if self._error is None:
+                try:
+                    self._fh.write(data)
+                except BaseException as exc:  # pragma: no cover - disk full etc.
+                    self._error = exc
+
+    def write(self, data: bytes) -> None:
+        if self._error is not None:
+            raise self._error
+        self._queue.put(data)
+
+    def close(self) -> None:
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+        if self._error is not None:
+            raise self._error
 
 
 def write_xlsx(path: str | os.PathLike, sheets: list[OutSheet]) -> Path:
@@ -270,7 +313,11 @@ def write_xlsx(path: str | os.PathLike, sheets: list[OutSheet]) -> Path:
             z.writestr("xl/styles.xml", _STYLES)
             for i, s in enumerate(sheets):
                 with z.open(f"xl/worksheets/sheet{i + 1}.xml", "w", force_zip64=True) as fh:
-                    _write_sheet(fh, s)
+                    writer = _BackgroundWriter(fh)
+                    try:
+                        _write_sheet(writer, s)
+                    finally:
+                        writer.close()
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, target)

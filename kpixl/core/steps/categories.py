@@ -13,10 +13,13 @@ number), ``C.raw`` (signed points before the cap) and, for capped categories, ``
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
+import pandas as pd
 
 from ..numbers import from_e8 as _dec
-from ..numbers import to_units
+from ..numbers import plain, to_units
 from .base import Step
 
 
@@ -37,45 +40,53 @@ class CategoriesStep(Step):
         capped = {c.code: to_units(c.cap) * 10**4 for c in cats.values() if c.cap is not None}
         if not ledger.empty and capped:
             ledger = ledger.reset_index(drop=True)
-            order = ledger.assign(_d=ledger["date"].fillna(np.datetime64("2100-01-01"))).sort_values(
-                ["employee", "category", "_d", "row"], kind="stable").index
-            led = ledger.loc[order]
-            neg = (led["points_e8"] < 0) & led["category"].isin(list(capped))
-            sub = led[neg]
+            neg = ((ledger["points_e8"] < 0) & ledger["category"].isin(list(capped))).to_numpy()
+            sub = ledger[neg]
             if not sub.empty:
-                cum = sub.groupby(["employee", "category"], sort=False)["points_e8"].cumsum()
-                before = cum - sub["points_e8"]
-                cap = sub["category"].map(capped).astype("int64")
-                remaining = (cap + before).clip(lower=0)  # before <= 0
-                counted = np.maximum(sub["points_e8"], -remaining)
-                ledger.loc[sub.index, "counted_e8"] = counted.astype("int64")
+                # date, then row order within each employee and category (np.lexsort: last key first)
+                emp_codes = pd.factorize(sub["employee"])[0]
+                cat_codes = pd.factorize(sub["category"])[0]
+                dates = sub["date"].fillna(pd.Timestamp("2100-01-01")).to_numpy(dtype="datetime64[ns]")
+                order = np.lexsort((sub["row"].to_numpy(), dates, cat_codes, emp_codes))
+                sub = sub.iloc[order]
+                points = sub["points_e8"].to_numpy(dtype="int64")
+                cum = sub.groupby(["employee", "category"], sort=False)["points_e8"].cumsum().to_numpy(dtype="int64")
+                cap = sub["category"].map(capped).to_numpy(dtype="int64")
+                remaining = np.clip(cap + (cum - points), 0, None)  # cum - points <= 0
+                ledger.loc[sub.index, "counted_e8"] = np.maximum(points, -remaining)
             ctx.ledger_parts = [ledger]
-        # Per employee and category sums.
-        raw = {}
-        counted = {}
-        neg_counted = {}
-        neg_raw = {}
-        if not ledger.empty:
-            grp = ledger.groupby(["employee", "category"], sort=False)
-            raw = grp["points_e8"].sum().to_dict()
-            counted = grp["counted_e8"].sum().to_dict()
-            neg_counted = ledger[ledger["counted_e8"] < 0].groupby(["employee", "category"], sort=False)[
-                "counted_e8"].sum().to_dict()
-            neg_raw = ledger[ledger["points_e8"] < 0].groupby(["employee", "category"], sort=False)[
-                "points_e8"].sum().to_dict()
-        for emp in ctx.ids:
-            values = ctx.values[emp]
-            for code, cat in cats.items():
-                r = _dec(raw.get((emp, code), 0))
-                c = _dec(counted.get((emp, code), 0))
-                d = -_dec(neg_counted.get((emp, code), 0))
-                values[f"{code}.raw"] = r
-                values[f"{code}.points"] = c
-                values[f"{code}.deduction"] = d
-                if cat.cap is not None:
-                    values[f"{code}.left"] = cat.cap - d
-                    raw_ded = -_dec(neg_raw.get((emp, code), 0))
-                    if raw_ded > d:
-                        ctx.note(emp, self.kind, code, d,
-                                 f"{cat.zh}（{code}）扣分合计 {raw_ded}，本类最多扣 {cat.cap}，计 {d}。",
-                                 f"{cat.en} ({code}) deductions total {raw_ded}, capped at {cat.cap}: {d} counted.")
+        # Per employee and category sums, as one frame of four exact columns.
+        if ledger.empty:
+            sums = pd.DataFrame(columns=["raw", "counted", "neg_counted", "neg_raw"], dtype="int64")
+        else:
+            led = ledger[["employee", "category", "points_e8", "counted_e8"]]
+            sums = pd.DataFrame({
+                "raw": led["points_e8"], "counted": led["counted_e8"],
+                "neg_counted": led["counted_e8"].where(led["counted_e8"] < 0, 0),
+                "neg_raw": led["points_e8"].where(led["points_e8"] < 0, 0),
+                "employee": led["employee"], "category": led["category"],
+            }).groupby(["employee", "category"], sort=False).sum()
+        table = {key: row for key, row in zip(sums.index, sums.itertuples(index=False, name=None), strict=True)}
+        zero = (0, 0, 0, 0)
+        values_of = ctx.values
+        for code, cat in cats.items():
+            cap = cat.cap
+            k_raw, k_points, k_ded, k_left = f"{code}.raw", f"{code}.points", f"{code}.deduction", f"{code}.left"
+            for emp in ctx.ids:
+                r, c, nc, nr = table.get((emp, code), zero)
+                d = -_dec(nc)
+                values = values_of[emp]
+                values[k_raw] = _dec(r)
+                values[k_points] = _dec(c)
+                values[k_ded] = d
+                if cap is not None:
+                    values[k_left] = cap - d
+                    if nr < nc:  # more deducted than counted: the cap was reached
+                        ctx.note(emp, self.kind, code, d, partial(_cap_text, cat, -_dec(nr), d, "zh"),
+                                 partial(_cap_text, cat, -_dec(nr), d, "en"))
+
+
+def _cap_text(cat, raw_deduction, counted, lang: str) -> str:
+    if lang == "zh":
+        return f"{cat.zh}（{cat.code}）扣分合计 {plain(raw_deduction)}，本类最多扣 {plain(cat.cap)}，计 {plain(counted)}。"
+    return f"{cat.en} ({cat.code}) deductions total {plain(raw_deduction)}, capped at {plain(cat.cap)}: {plain(counted)} counted."

@@ -6,6 +6,8 @@ Floors and ceilings exist only where a scheme states them (R-G-5). ``round`` rou
 
 from __future__ import annotations
 
+from functools import partial
+
 from ..errors import MissingInput
 from ..numbers import ZERO, plain, round_half_up, to_decimal
 from .base import Step
@@ -30,33 +32,45 @@ class TotalStep(Step):
     def run(self, ctx) -> None:
         label_zh = self.spec.get("zh", self.output)
         label_en = self.spec.get("en", self.output)
+        names = [(n, 1) for n in self.add] + [(n, -1) for n in self.subtract]
         for emp in ctx.ids:
-            env = ctx.env(emp)
+            values = ctx.values[emp]
+            terms = []
             try:
-                adds = [(n, to_decimal(env.get(n))) for n in self.add]
-                subs = [(n, to_decimal(env.get(n))) for n in self.subtract]
+                for n, sign in names:
+                    v = values.get(n)
+                    terms.append((n, sign, to_decimal(v if v is not None else ctx.env(emp).get(n))))
             except MissingInput as exc:
                 ctx.block(emp, exc.problem)
                 continue
-            value = self.base + sum((v for _, v in adds), ZERO) - sum((v for _, v in subs), ZERO)
-            terms = [plain(self.base)] if self.base or not adds else []
-            for n, v in adds:
-                if v != ZERO:
-                    terms.append(f"{'+' if v >= 0 else '−'} {plain(abs(v))} ({n})")
-            for n, v in subs:
-                if v != ZERO:
-                    terms.append(f"{'−' if v >= 0 else '+'} {plain(abs(v))} ({n})")
-            formula = " ".join(terms).lstrip("+ ") or "0"
-            clamp_zh = clamp_en = ""
+            value = self.base
+            for _, sign, v in terms:
+                value = value + v if sign > 0 else value - v
+            clamp = ""
             if self.floor is not None and value < self.floor:
-                clamp_zh, clamp_en = f"，不低于 {plain(self.floor)}", f", floored at {plain(self.floor)}"
-                value = self.floor
+                clamp, value = "floor", self.floor
             if self.ceiling is not None and value > self.ceiling:
-                clamp_zh, clamp_en = f"，不高于 {plain(self.ceiling)}", f", capped at {plain(self.ceiling)}"
-                value = self.ceiling
+                clamp, value = "ceiling", self.ceiling
             if self.round is not None:
                 value = round_half_up(value, self.round)
-            ctx.values[emp][self.output] = value
+            values[self.output] = value
             ctx.note(emp, self.kind, self.output, value,
-                     f"{label_zh} = {formula}{clamp_zh} = {plain(value)}",
-                     f"{label_en} = {formula}{clamp_en} = {plain(value)}")
+                     partial(_formula, label_zh, self.base, terms, clamp, value, "zh"),
+                     partial(_formula, label_en, self.base, terms, clamp, value, "en"))
+
+
+def _formula(label, base, terms, clamp, value, lang) -> str:
+    """The explanation text of a total (built only when an explanation is read)."""
+    parts = [plain(base)] if base or not terms else []
+    for n, sign, v in terms:
+        if v != ZERO:
+            positive = (v >= 0) == (sign > 0)
+            parts.append(f"{'+' if positive else '−'} {plain(abs(v))} ({n})")
+    formula = " ".join(parts).lstrip("+ ") or "0"
+    if clamp == "floor":
+        formula += "，不低于下限" if lang == "zh" else ", floored"
+    elif clamp == "ceiling":
+        formula += "，不高于上限" if lang == "zh" else ", capped"
+    return f"{label} = {formula} = {plain(value)}"
+
+

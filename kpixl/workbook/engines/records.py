@@ -32,6 +32,11 @@ class RecordsBook:
                 continue
             spec = specs[key]
             self._raw[spec.zh] = raw_from_records(spec.zh, spec, list(rows))
+        # Like a template: every input sheet of the scheme exists, possibly empty (the rule
+        # table is left out unless given, so the scheme's own rules apply).
+        for spec in contract.input_sheets(scheme):
+            if spec.key != "rules" and spec.zh not in self._raw:
+                self._raw[spec.zh] = raw_from_records(spec.zh, spec, [])
 
     def sheet_names(self) -> list[str]:
         return list(self._raw)

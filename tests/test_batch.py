@@ -1,0 +1,69 @@
+"""The nightly job: one bad workbook never stops the run; every workbook gets a report and a log line."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+
+from conftest import ROOT, cli, make_book
+from openpyxl import Workbook, load_workbook
+
+from kpixl.batch import run_nightly
+
+DEMO = ROOT / "workbook_templates" / "demo" / "weikang_100_demo.xlsx"
+
+
+def folder(tmp_path):
+    books = tmp_path / "in"
+    books.mkdir()
+    shutil.copy(DEMO, books / "a_good.xlsx")
+    make_book(books / "b_errors.xlsx", "weikang_100", employees=[{"id": "E1", "name": "甲"}],
+              events=[{"date": "2026-10-03", "employee": "E1", "rule": "NOPE"}])
+    (books / "c_corrupt.xlsx").write_text("this is not a zip file")
+    wb = Workbook()
+    wb.active.title = "随便"
+    wb.save(books / "d_no_scheme.xlsx")
+    (books / "~$a_good.xlsx").write_text("excel lock file")  # skipped
+    return books
+
+
+def test_nightly_goes_on_after_bad_workbooks(tmp_path):
+    books = folder(tmp_path)
+    before = {p.name: p.read_bytes() for p in books.iterdir()}
+    out = tmp_path / "out"
+    stream = io.StringIO()
+    summary = run_nightly([books], out, stream=stream)
+    status = {o.source.split("/")[-1]: o.status for o in summary.outcomes}
+    assert status == {"a_good.xlsx": "ok", "b_errors.xlsx": "failed", "c_corrupt.xlsx": "failed",
+                      "d_no_scheme.xlsx": "failed"}
+    assert not summary.all_ok
+    for name in ("a_good", "b_errors", "c_corrupt", "d_no_scheme"):
+        assert (out / f"{name}.report.xlsx").is_file()
+    assert load_workbook(out / "a_good.report.xlsx").sheetnames[0] == "报表"
+    assert load_workbook(out / "c_corrupt.report.xlsx").sheetnames == ["问题", "信息"]
+    issues = [r for r in load_workbook(out / "d_no_scheme.report.xlsx")["问题"].iter_rows(min_row=2, values_only=True)]
+    assert "SCHEME" in issues[0][6]  # the fix says to add the SCHEME parameter
+    log = [json.loads(line) for line in (out / "nightly.log").read_text(encoding="utf-8").splitlines()]
+    assert [e["status"] for e in log] == ["ok", "failed", "failed", "failed"]
+    assert {p.name: p.read_bytes() for p in books.iterdir()} == before  # inputs never modified
+    assert stream.getvalue().splitlines()[-1].startswith("4 个工作簿 workbooks: 1 ok, 0 有问题 with problems, 3 失败 failed")
+
+
+def test_nightly_in_parallel_and_exit_code(tmp_path):
+    books = folder(tmp_path)
+    code, out, _ = cli("nightly", books, "--out", tmp_path / "out", "--jobs", "2")
+    assert code == 1
+    assert out.count("FAIL ") == 3 and out.count("OK   ") == 1
+
+
+def test_internal_error_is_contained(tmp_path, monkeypatch):
+    from kpixl.batch import process_workbook
+
+    def boom(*a, **k):
+        raise ZeroDivisionError("bug")
+
+    monkeypatch.setattr("kpixl.core.engine.score", boom)
+    o = process_workbook(str(DEMO), str(tmp_path / "r.xlsx"))
+    assert o.status == "failed" and "ZeroDivisionError" in o.message
+    assert (tmp_path / "r.xlsx").is_file()
