@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 from contextlib import redirect_stderr, redirect_stdout
 from decimal import Decimal
@@ -13,6 +12,7 @@ import pytest
 from kpixl.core.engine import score
 from kpixl.core.periods import parse_period
 from kpixl.core.scheme import load_scheme
+from kpixl.demo import as_dates as dates
 from kpixl.workbook.read import inputs_from_records
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,17 +26,6 @@ def run(scheme_id: str, period: str = "2026-10", **sheets):
 
 def D(x) -> Decimal:
     return Decimal(str(x))
-
-
-def dates(rows: list[dict]) -> list[dict]:
-    out = []
-    for r in rows:
-        r = dict(r)
-        for k in ("date", "week_start", "hire_date"):
-            if isinstance(r.get(k), str):
-                r[k] = dt.date.fromisoformat(r[k])
-        out.append(r)
-    return out
 
 
 def make_book(path: Path, scheme_id: str, period: str | None = "2026-10", **data) -> Path:

@@ -29,6 +29,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .parse import column_letter
+
 # style ids in styles.xml
 GENERAL, HEADER, DATE, NUMBER2, MONEY, WRAP = 0, 1, 2, 3, 4, 5
 _FORMAT_STYLE = {"text": GENERAL, "number": GENERAL, "date": DATE, "points": GENERAL, "money": MONEY,
@@ -57,15 +59,6 @@ class OutSheet:
     @property
     def n_rows(self) -> int:
         return max((len(c.values) for c in self.columns), default=0)
-
-
-def column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 def _escape_one(text: str) -> str:
