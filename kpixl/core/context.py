@@ -39,6 +39,8 @@ class Context:
         self.money_lines: list[dict] = []
         self.flags: list[dict] = []
         self.notes: dict[str, list[dict]] = defaultdict(list)
+        # input cells a computed value was made from, so a value read later still names them
+        self.sources: dict[tuple[str, str], list[str]] = {}
         self.events = pd.DataFrame()  # valid events of the period, with their rule joined
         self._metrics: dict[tuple[str, str], tuple[Any, str]] = {}
         self._metrics_other: dict[tuple[str, str, str], tuple[Any, str]] = {}
@@ -117,6 +119,32 @@ class Context:
         """Every period's (value, where) of one history item for one employee or team."""
         return {per: v for (w, it, per), v in self._history.items() if w == who and it == item}
 
+    def latest_metric(self, who: str, code: str) -> tuple[Any, str, str] | None:
+        """(value, where, period label) of a metric this period, else of the latest earlier month.
+
+        Earlier months come from Metrics rows with a period and from History rows of the same
+        code (R-OL-3, R-KR-5); a Metrics row wins over a History row of the same month.
+        """
+        hit = self._metrics.get((who, code))
+        if hit is not None:
+            return hit[0], hit[1], self.period.label
+        from .periods import parse_period
+
+        best: tuple[Any, str, str] | None = None
+        best_start = None
+        candidates = [(per, v) for (w, c, per), v in self._history.items() if w == who and c == code]
+        candidates += [(per, v) for (w, c, per), v in self._metrics_other.items() if w == who and c == code]
+        for per, (value, where) in candidates:
+            try:
+                p = parse_period(per)
+            except ValueError:
+                continue
+            if p.end >= self.period.start:
+                continue
+            if best_start is None or p.start >= best_start:
+                best, best_start = (value, where, p.label), p.start
+        return best
+
     def metric_rows(self, code: str) -> pd.DataFrame:
         """All valid Metrics rows of one code (daily, weekly, other months included)."""
         frame = self.inputs.metrics.frame
@@ -176,9 +204,12 @@ class Context:
     def _build_counts(self) -> None:
         self._counts = defaultdict(dict)
         self._qty = defaultdict(dict)
+        self._rows: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
         ev = self.events
         if ev.empty:
             return
+        for emp, rule, row in zip(ev["employee"], ev["rule"], ev["xl_row"], strict=True):
+            self._rows[emp][rule].append(int(row))
         grouped = ev.groupby(["employee", "rule"], sort=False)
         for (emp, rule), n in grouped.size().items():
             self._counts[emp][rule] = int(n)
@@ -194,6 +225,14 @@ class Context:
             if any(fnmatch.fnmatchcase(rule, p) for p in patterns):
                 total += n
         return Decimal(total)
+
+    def count_sources(self, employee: str, patterns: tuple[str, ...]) -> list[str]:
+        """Cells of the event rows ``count``/``qty`` read for one employee."""
+        if self._counts is None:
+            self._build_counts()
+        table = self.inputs.events
+        return [table.ref("rule", row) for rule, rows in self._rows.get(employee, {}).items()
+                if any(fnmatch.fnmatchcase(rule, p) for p in patterns) for row in rows]
 
     # ------------------------------------------------------------------ ledgers
 
@@ -218,13 +257,32 @@ class Context:
     def note(self, employee: str, step: str, code: str, value: Any, text_zh: str, text_en: str,
              sources: list[str] | None = None) -> None:
         self.notes[employee].append({"step": step, "code": code, "value": value, "text_zh": text_zh,
-                                     "text_en": text_en, "sources": sources or []})
+                                     "text_en": text_en, "sources": list(dict.fromkeys(sources or []))})
 
-    def set(self, employee: str, name: str, value: Any) -> None:
+    def set(self, employee: str, name: str, value: Any, sources: list[str] | None = None) -> None:
+        """Publish a computed value and the input cells it was computed from."""
         self.values[employee][name] = value
+        if sources:
+            self.sources[(employee, name)] = list(dict.fromkeys(sources))
 
     def env(self, employee: str) -> EmployeeEnv:
         return EmployeeEnv(self, employee)
+
+
+PERIOD_NAMES = ("PERIOD_START", "PERIOD_END", "PERIOD_KIND", "PERIOD_WEEKS")
+
+
+def period_value(period: Period, name: str) -> Any:
+    """Reserved expression names about the period being scored (docs/expressions.md)."""
+    if name == "PERIOD_START":
+        return period.start
+    if name == "PERIOD_END":
+        return period.end
+    if name == "PERIOD_KIND":
+        return period.kind
+    from .periods import weeks_credited
+
+    return Decimal(sum(len(weeks_credited(m)) for m in period.month_periods()))
 
 
 class EmployeeEnv:
@@ -239,6 +297,7 @@ class EmployeeEnv:
         ctx = self.ctx
         value = ctx.values[self.employee].get(name, _MISSING)
         if value is not _MISSING:
+            self.read.extend(ctx.sources.get((self.employee, name), ()))
             return value
         if name in ctx.scheme.metrics:
             value = ctx.metric(self.employee, name)
@@ -247,13 +306,18 @@ class EmployeeEnv:
                 self.read.append(where)
             return value
         if name in ctx.employees.columns and not name.startswith("xl_"):
-            return ctx.attribute(self.employee, name)
+            value = ctx.attribute(self.employee, name)
+            if "xl_row" in ctx.employees:
+                self.read.append(ctx.inputs.employees.ref(name, int(ctx.employees.at[self.employee, "xl_row"])))
+            return value.date() if isinstance(value, pd.Timestamp) else value
         if name in ctx.scheme.parameters or name in ctx.inputs.parameters:
             value = ctx.param(name)
             p = ctx.inputs.parameters.get(name)
             if p is not None:
                 self.read.append(p.where)
             return value
+        if name in PERIOD_NAMES:
+            return period_value(ctx.period, name)
         raise MissingInput(problem(
             "unknown_name", ctx.scheme.path, f"名称 {name} 未定义。", f"Name {name} is not defined.",
             "在方案中定义该指标或参数。", "Define it as a metric or parameter in the scheme.", employee=self.employee))
@@ -265,9 +329,28 @@ class EmployeeEnv:
         except MissingInput:
             return False
 
+    def latest(self, name: str) -> Any:
+        """The metric of this period, else the latest earlier month's (R-OL-3, R-KR-5); never 0."""
+        ctx = self.ctx
+        hit = ctx.latest_metric(self.employee, name)
+        if hit is None:
+            mdef = ctx.scheme.metrics.get(name)
+            zh, en = (mdef.zh, mdef.en) if mdef else (name, name)
+            raise MissingInput(problem(
+                "missing_metric", ctx.inputs.metrics.label,
+                f"员工 {self.employee} 本月和以前月份都没有 {name}（{zh}）。",
+                f"Employee {self.employee} has no {name} ({en}) this month or in any earlier month.",
+                f"在指标表填写本月的 {name}，或填写以前月份的成绩（所属月份列，或历史表）。",
+                f"Enter this month's {name} on the Metrics sheet, or an earlier month's (Period column, or the History sheet).",
+                employee=self.employee))
+        value, where, _ = hit
+        self.read.append(where)
+        return value
+
     def count(self, patterns: tuple[str, ...], scope: str, measure: str) -> Decimal:
         ctx = self.ctx
         if scope == "employee":
+            self.read.extend(ctx.count_sources(self.employee, patterns))
             return ctx.count(self.employee, patterns, measure)
         members = ctx.members(scope, self.employee)
         bad = [m for m in members if ctx.is_blocked(m)]
