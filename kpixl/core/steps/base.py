@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -26,6 +27,19 @@ def value_text(value: Any) -> str:
     if isinstance(value, Decimal):
         return plain(value)
     return str(value)
+
+
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*(?:\.[a-z_]+)?)\}")
+
+
+def fill(text: str, env) -> str:
+    """Replace ``{NAME}`` in a message by the value of NAME as the report shows it."""
+    def one(m):
+        try:
+            return value_text(env.get(m.group(1)))
+        except MissingInput:
+            return "—"
+    return _PLACEHOLDER.sub(one, text)
 
 
 def approx_text(value: Any, places: int = 4) -> str:

@@ -15,24 +15,9 @@ quote values as ``{NAME}``.
 
 from __future__ import annotations
 
-import re
-
-from ..errors import MissingInput, problem
+from ..errors import problem
 from ..expr import Expression
-from .base import Step, value_text
-
-_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*(?:\.[a-z_]+)?)\}")
-
-
-def fill(text: str, env) -> str:
-    """Replace ``{NAME}`` by the value of NAME (as shown on the report)."""
-    def one(m):
-        try:
-            return value_text(env.get(m.group(1)))
-        except MissingInput:
-            return "—"
-    return _PLACEHOLDER.sub(one, text)
-
+from .base import Step, fill
 
 class CheckStep(Step):
     kind = "check"

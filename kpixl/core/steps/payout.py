@@ -2,14 +2,15 @@
 
 ``{"step": "payout", "rule": "SQ_BONUS", "amount": "payout"}`` books the value of the
 expression ``amount``, rounded to 0.01 yuan, in the money ledger as an ``award`` (default)
-or a ``deduction``, under a ``derived`` rule of the rule table. A payout never goes below 0
+or a ``deduction``, under a ``derived`` rule of the rule table. ``explain`` (zh/en, with
+``{NAME}`` placeholders) says how the amount came about on the detail sheet. A payout never goes below 0
 (R-G-5): 0 books no line. Points are never touched (R-G-8).
 """
 
 from __future__ import annotations
 
 from ..numbers import ZERO, money, to_decimal
-from .base import Step
+from .base import Step, fill
 
 
 class PayoutStep(Step):
@@ -36,6 +37,9 @@ class PayoutStep(Step):
             amount = money(max(to_decimal(value), ZERO))
             if amount == ZERO:
                 continue
+            how = self.spec.get("explain")
+            how_zh = f"（{fill(how['zh'], env)}）" if how else ""
+            how_en = f" ({fill(how['en'], env)})" if how else ""
             ctx.add_money(employee=emp, rule=rule.code, amount=amount, direction=self.direction,
                           where=", ".join(dict.fromkeys(env.read)) or "计算 / computed", row=-1, date=None, qty=1.0,
-                          value=None, text_zh=f"{rule.zh}：{amount} 元", text_en=f"{rule.en}: {amount} yuan")
+                          value=None, text_zh=f"{rule.zh}：{amount} 元{how_zh}", text_en=f"{rule.en}: {amount} yuan{how_en}")
