@@ -62,6 +62,12 @@ class Context:
         if pr not in self.blocked[employee]:
             self.blocked[employee].append(pr)
 
+    def block_missing(self, employee: str, pr: Problem) -> None:
+        """Block for a missing input, unless it is only a value an earlier error left uncomputed."""
+        if pr.code == "unknown_name" and self.is_blocked(employee):
+            return  # a cascade of a problem already reported for this employee
+        self.block(employee, pr)
+
     def is_blocked(self, employee: str) -> bool:
         return bool(self.blocked.get(employee))
 

@@ -117,7 +117,7 @@ class Step:
             pr = exc.problem
             if pr.employee is None:
                 pr = replace(pr, employee=emp)
-            ctx.block(emp, pr)
+            ctx.block_missing(emp, pr)
         except (ArithmeticError, TypeError) as exc:
             read = ", ".join(env.read) or ctx.scheme.path
             ctx.block(emp, problem(

@@ -19,6 +19,7 @@ from ..errors import problem
 from ..expr import Expression
 from .base import Step, fill
 
+
 class CheckStep(Step):
     kind = "check"
 

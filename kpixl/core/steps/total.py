@@ -36,7 +36,7 @@ class TotalStep(Step):
                 adds = [(n, to_decimal(env.get(n))) for n in self.add]
                 subs = [(n, to_decimal(env.get(n))) for n in self.subtract]
             except MissingInput as exc:
-                ctx.block(emp, exc.problem)
+                ctx.block_missing(emp, exc.problem)
                 continue
             value = self.base + sum((v for _, v in adds), ZERO) - sum((v for _, v in subs), ZERO)
             terms = [plain(self.base)] if self.base or not adds else []
