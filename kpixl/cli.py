@@ -216,7 +216,7 @@ def cmd_import(args) -> int:
     from kpixl.workbook.csv_import import import_metrics
 
     result = import_metrics(args.book, args.csv, args.output, scheme=args.scheme, encoding=args.encoding)
-    _print_problems(result.problems)
+    _print_problems(result.problems, sys.stdout)
     if not result.ok:
         errors = sum(p.is_error for p in result.problems)
         print(f"\n{args.csv}: {errors} 个错误 errors，未写入任何文件。修正 CSV 后重新导入。"

@@ -8,7 +8,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-
 from conftest import run
 
 SCHEME = "kefu_rules_95"

@@ -131,6 +131,8 @@ def import_metrics(book: str | os.PathLike, csv_path: str | os.PathLike, out: st
                                      "Check the workbook's scheme.")])
     spec = contract.metrics_sheet(the_scheme)
     table, problems = csv_sheet(csv_path, spec, encoding)
+    if any(p.code == "missing_column" for p in problems):
+        return ImportResult(rows=len(table.frame), problems=problems)
     employees, _ = employees_frame(inputs, the_scheme)
     problems += [_relocate(p, table) for p in check_metrics(the_scheme, replace(inputs, metrics=table), employees)]
     existing = inputs.metrics.frame
