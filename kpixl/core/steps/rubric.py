@@ -153,8 +153,13 @@ class RubricStep(Step):
         value = rows["value_units"].to_numpy(dtype="int64") if len(rows) else np.zeros(0, dtype="int64")
         units = {c: [(int(lo * SCALE), int(hi * SCALE)) for lo, hi, _ in b] for c, b in self.bands.items()}
         rules = rows["rule"].to_numpy(dtype=object)
-        outside = np.array([c in units and not any(lo <= v <= hi for lo, hi in units[c]) for c, v in
-                            zip(rules, value, strict=True)], dtype=bool)
+        # decided once per distinct (criterion, score), then mapped back to the rows
+        pair = pd.Series(rules, dtype=object) + "|" + pd.Series(value).astype(str)
+        verdict = {}
+        for key in pair.unique().tolist():
+            code, v = key.rsplit("|", 1)
+            verdict[key] = code in units and not any(lo <= int(v) <= hi for lo, hi in units[code])
+        outside = pair.map(verdict).to_numpy(dtype=bool) if len(pair) else np.zeros(0, dtype=bool)
         row_problem(outside, "score_not_in_band", "value",
                     lambda r: f"{r.rule} 的得分 {plain(Decimal(int(r.value_units)) / SCALE)} 不属于任何评分档（{self._labels(r.rule)}）。",
                     lambda r: f"The {r.rule} score {plain(Decimal(int(r.value_units)) / SCALE)} is in none of its bands ({self._labels(r.rule)}).",
@@ -215,18 +220,35 @@ class RubricStep(Step):
         order = {c: i for i, c in enumerate(codes)}
         per_emp: dict[str, list[tuple[str, Decimal, str, str]]] = {}
         if not calls.empty:
-            good = rows.merge(calls, on=key, how="inner")
+            complete = set(zip(calls["employee"], calls[self.call], strict=True))
+            keep = np.fromiter(((e, c) in complete for e, c in zip(rows["employee"].tolist(), rows[self.call].tolist(),
+                                                                   strict=True)),
+                               dtype=bool, count=len(rows))
+            good = rows[keep]
             good = good.assign(_o=good["rule"].map(order)).sort_values(key + ["_o"], kind="stable")
-            text = good["value_units"].map(lambda u: plain(Decimal(int(u)) / SCALE))
-            good = good.assign(_piece=good["rule"] + " " + text,
-                               _src=good["xl_row"].map(lambda r: table.ref("value", int(r))))
-            agg = good.groupby(key, sort=False).agg(units=("value_units", "sum"), pieces=("_piece", " + ".join),
-                                                    src=("_src", ", ".join), first=("xl_row", "min"))
-            agg = agg.sort_values("first", kind="stable")
-            for (emp, call), r in agg.iterrows():
-                total = Decimal(int(r["units"])) / SCALE
-                pct = round2(total / max_sum * HUNDRED)
-                per_emp.setdefault(emp, []).append((call, pct, f"{r['pieces']} = {plain(total)}", r["src"]))
+            if not good.empty:
+                units = good["value_units"].to_numpy(dtype="int64")
+                text = pd.Series(units).map({u: plain(Decimal(int(u)) / SCALE) for u in np.unique(units)})
+                pieces = (good["rule"].reset_index(drop=True) + " " + text).tolist()
+                rows_n = good["xl_row"].to_numpy(dtype="int64")
+                letter = table.letters.get("value", "")
+                src = [table.ref("value", int(r)) for r in rows_n] if not letter else (
+                    pd.Series(rows_n).astype(str).map(lambda r: f"{table.name}!{letter}{r}" + (
+                        "" if table.name == table.en else f" / {table.en}!{letter}{r}"))).tolist()
+                emps = good["employee"].tolist()
+                calls_l = good[self.call].tolist()
+                starts = [0] + [i for i in range(1, len(emps)) if emps[i] != emps[i - 1] or calls_l[i] != calls_l[i - 1]]
+                totals = np.add.reduceat(units, starts)
+                firsts = np.minimum.reduceat(rows_n, starts)
+                bounds = starts[1:] + [len(emps)]
+                found = []
+                for a, b, tot, first in zip(starts, bounds, totals.tolist(), firsts.tolist(), strict=True):
+                    total = Decimal(tot) / SCALE
+                    pct = round2(total / max_sum * HUNDRED)
+                    found.append((first, emps[a], calls_l[a], pct, f"{' + '.join(pieces[a:b])} = {plain(total)}",
+                                  ", ".join(src[a:b])))
+                for _first, emp, call, pct, formula, where in sorted(found, key=lambda f: f[0]):
+                    per_emp.setdefault(emp, []).append((call, pct, formula, where))
         for emp in ctx.ids:
             values = ctx.values[emp]
             got = per_emp.get(emp, [])
