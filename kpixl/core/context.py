@@ -45,6 +45,7 @@ class Context:
         self._metrics: dict[tuple[str, str], tuple[Any, str]] = {}
         self._metrics_other: dict[tuple[str, str, str], tuple[Any, str]] = {}
         self._history: dict[tuple[str, str, str], tuple[Any, str]] = {}
+        self._earlier: dict[tuple[str, str], list] | None = None
         self._counts: dict[str, dict[str, int]] | None = None
         self._qty: dict[str, dict[str, Decimal]] | None = None
 
@@ -136,11 +137,14 @@ class Context:
             return hit[0], hit[1], self.period.label
         from .periods import parse_period
 
+        if self._earlier is None:  # indexed once: (who, code) -> [(period, (value, where))], History first
+            self._earlier = defaultdict(list)
+            for source in (self._history, self._metrics_other):
+                for (w, c, per), v in source.items():
+                    self._earlier[(w, c)].append((per, v))
         best: tuple[Any, str, str] | None = None
         best_start = None
-        candidates = [(per, v) for (w, c, per), v in self._history.items() if w == who and c == code]
-        candidates += [(per, v) for (w, c, per), v in self._metrics_other.items() if w == who and c == code]
-        for per, (value, where) in candidates:
+        for per, (value, where) in self._earlier.get((who, code), ()):
             try:
                 p = parse_period(per)
             except ValueError:
