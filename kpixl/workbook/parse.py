@@ -50,7 +50,7 @@ def empty_mask(s: pd.Series) -> np.ndarray:
     if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
         isna = s.isna().to_numpy()
         text = s.astype("object").map(lambda v: isinstance(v, str) and not v.strip(), na_action="ignore")
-        return isna | text.fillna(False).to_numpy(dtype=bool)
+        return isna | text.astype(object).fillna(False).to_numpy(dtype=bool)
     return s.isna().to_numpy()
 
 
@@ -132,7 +132,7 @@ def to_periods(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
     empty = empty_mask(s)
     labels = s.astype("object").map(lambda v: _period_label(v), na_action="ignore")
     bad = (~empty) & labels.isna().to_numpy()
-    return labels.fillna("").where(~pd.Series(empty, index=s.index), ""), bad
+    return labels.astype(object).fillna("").where(~pd.Series(empty, index=s.index), ""), bad
 
 
 def _float_or_nan(v) -> float:
