@@ -215,6 +215,20 @@ def cmd_report(args) -> int:
     return EXIT_PROBLEMS if result.errors else EXIT_OK
 
 
+def cmd_import(args) -> int:
+    from kpixl.workbook.csv_import import import_metrics
+
+    result = import_metrics(args.book, args.csv, args.output, scheme=args.scheme, encoding=args.encoding)
+    _print_problems(result.problems, sys.stdout)
+    if not result.ok:
+        errors = sum(p.is_error for p in result.problems)
+        print(f"\n{args.csv}: {errors} 个错误 errors，未写入任何文件。修正 CSV 后重新导入。"
+              f" / Nothing was written; fix the CSV and import again.")
+        return EXIT_PROBLEMS
+    print(f"已导入 imported {result.rows} 行指标 metric rows → {result.output}（原工作簿未改动 / input unchanged）")
+    return EXIT_OK
+
+
 def cmd_nightly(args) -> int:
     from kpixl.batch import run_nightly
 
@@ -298,6 +312,14 @@ def build_parser() -> argparse.ArgumentParser:
     book_args(sp)
     sp.add_argument("-o", "--output", required=True)
     sp.set_defaults(func=cmd_report)
+
+    sp = sub.add_parser("import", help="从 CSV 导入指标到新工作簿 / import metrics from a CSV into a new workbook")
+    sp.add_argument("book", help="工作簿 workbook (.xlsx)")
+    sp.add_argument("csv", help="呼叫中心系统导出的指标 CSV / metrics CSV exported by the call-centre system")
+    sp.add_argument("-o", "--output", required=True, help="新工作簿 new workbook (the input is never changed)")
+    sp.add_argument("--scheme", help="方案 scheme id (default: SCHEME on the 参数 sheet)")
+    sp.add_argument("--encoding", help="CSV 编码 encoding (default: UTF-8, else GB18030)")
+    sp.set_defaults(func=cmd_import)
 
     sp = sub.add_parser("nightly", help="批量生成报表 / report on many workbooks (cron)")
     sp.add_argument("inputs", nargs="+", help="工作簿或文件夹 workbooks or folders")

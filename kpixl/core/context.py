@@ -39,17 +39,21 @@ class Context:
         self.money_lines: list[dict] = []
         self.flags: list[dict] = []
         self.notes: dict[str, list[dict]] = defaultdict(list)
+        # input cells a computed value was made from, so a value read later still names them
+        self.sources: dict[tuple[str, str], list[str]] = {}
         self.events = pd.DataFrame()  # valid events of the period, with their rule joined
         # employees with an event row that could not be scored: counts over them are unknown
         self.events_uncertain: set[str] = set()
         self._metrics: dict[tuple[str, str], tuple[Any, str]] = {}
         self._metrics_other: dict[tuple[str, str, str], tuple[Any, str]] = {}
         self._history: dict[tuple[str, str, str], tuple[Any, str]] = {}
+        self._earlier: dict[tuple[str, str], list] | None = None
         self._counts: dict[tuple, dict[str, Decimal]] = {}
         self._group_counts: dict[tuple, dict[Any, Decimal]] = {}
         self._patterns: dict[tuple[str, ...], frozenset[str]] = {}
         self._groups: dict[str, dict[Any, list[str]]] = {}
         self._columns: dict[str, dict[str, Any]] = {}
+        self._rows: dict[str, dict[str, list[int]]] | None = None
 
     # ------------------------------------------------------------------ problems
 
@@ -64,6 +68,12 @@ class Context:
         self.add_problem(pr)
         if pr not in self.blocked[employee]:
             self.blocked[employee].append(pr)
+
+    def block_missing(self, employee: str, pr: Problem) -> None:
+        """Block for a missing input, unless it is only a value an earlier error left uncomputed."""
+        if pr.code == "unknown_name" and self.is_blocked(employee):
+            return  # a cascade of a problem already reported for this employee
+        self.block(employee, pr)
 
     def is_blocked(self, employee: str) -> bool:
         return bool(self.blocked.get(employee))
@@ -121,6 +131,35 @@ class Context:
     def history_items(self, who: str, item: str) -> dict[str, tuple[Any, str]]:
         """Every period's (value, where) of one history item for one employee or team."""
         return {per: v for (w, it, per), v in self._history.items() if w == who and it == item}
+
+    def latest_metric(self, who: str, code: str) -> tuple[Any, str, str] | None:
+        """(value, where, period label) of a metric this period, else of the latest earlier month.
+
+        Earlier months come from Metrics rows with a period and from History rows of the same
+        code (R-OL-3, R-KR-5); a Metrics row wins over a History row of the same month.
+        """
+        hit = self._metrics.get((who, code))
+        if hit is not None:
+            return hit[0], hit[1], self.period.label
+        from .periods import parse_period
+
+        if self._earlier is None:  # indexed once: (who, code) -> [(period, (value, where))], History first
+            self._earlier = defaultdict(list)
+            for source in (self._history, self._metrics_other):
+                for (w, c, per), v in source.items():
+                    self._earlier[(w, c)].append((per, v))
+        best: tuple[Any, str, str] | None = None
+        best_start = None
+        for per, (value, where) in self._earlier.get((who, code), ()):
+            try:
+                p = parse_period(per)
+            except ValueError:
+                continue
+            if p.end >= self.period.start:
+                continue
+            if best_start is None or p.start >= best_start:
+                best, best_start = (value, where, p.label), p.start
+        return best
 
     def metric_rows(self, code: str) -> pd.DataFrame:
         """All valid Metrics rows of one code (daily, weekly, other months included)."""
@@ -230,6 +269,19 @@ class Context:
             self._group_counts[key] = totals
         return totals.get(self.group_of(attribute, employee), ZERO)
 
+    def count_sources(self, employee: str, patterns: tuple[str, ...]) -> list[str]:
+        """Cells of the event rows ``count``/``qty`` read for one employee."""
+        if self._rows is None:
+            self._rows = defaultdict(lambda: defaultdict(list))
+            ev = self.events
+            if not ev.empty:
+                for emp, rule, row in zip(ev["employee"], ev["rule"], ev["xl_row"], strict=True):
+                    self._rows[emp][rule].append(int(row))
+        table = self.inputs.events
+        codes = self.matching_rules(patterns)
+        return [table.ref("rule", row) for rule, rows in self._rows.get(employee, {}).items()
+                if rule in codes for row in rows]
+
     # ------------------------------------------------------------------ ledgers
 
     def add_ledger(self, frame: pd.DataFrame) -> None:
@@ -255,13 +307,32 @@ class Context:
         """An explanation line for a computed value. The texts may be zero-argument callables
         (built only when an explanation is read, which keeps scoring thousands of people fast)."""
         self.notes[employee].append({"step": step, "code": code, "value": value, "text_zh": text_zh,
-                                     "text_en": text_en, "sources": sources or []})
+                                     "text_en": text_en, "sources": list(dict.fromkeys(sources or []))})
 
-    def set(self, employee: str, name: str, value: Any) -> None:
+    def set(self, employee: str, name: str, value: Any, sources: list[str] | None = None) -> None:
+        """Publish a computed value and the input cells it was computed from."""
         self.values[employee][name] = value
+        if sources:
+            self.sources[(employee, name)] = list(dict.fromkeys(sources))
 
     def env(self, employee: str) -> EmployeeEnv:
         return EmployeeEnv(self, employee)
+
+
+PERIOD_NAMES = ("PERIOD_START", "PERIOD_END", "PERIOD_KIND", "PERIOD_WEEKS")
+
+
+def period_value(period: Period, name: str) -> Any:
+    """Reserved expression names about the period being scored (docs/expressions.md)."""
+    if name == "PERIOD_START":
+        return period.start
+    if name == "PERIOD_END":
+        return period.end
+    if name == "PERIOD_KIND":
+        return period.kind
+    from .periods import weeks_credited
+
+    return Decimal(sum(len(weeks_credited(m)) for m in period.month_periods()))
 
 
 class EmployeeEnv:
@@ -276,6 +347,7 @@ class EmployeeEnv:
         ctx = self.ctx
         value = ctx.values[self.employee].get(name, _MISSING)
         if value is not _MISSING:
+            self.read.extend(ctx.sources.get((self.employee, name), ()))
             return value
         if name in ctx.scheme.metrics:
             value = ctx.metric(self.employee, name)
@@ -284,13 +356,18 @@ class EmployeeEnv:
                 self.read.append(where)
             return value
         if name in ctx.employees.columns and not name.startswith("xl_"):
-            return ctx.attribute(self.employee, name)
+            value = ctx.attribute(self.employee, name)
+            if "xl_row" in ctx.employees:
+                self.read.append(ctx.inputs.employees.ref(name, int(ctx.employees.at[self.employee, "xl_row"])))
+            return value.date() if isinstance(value, pd.Timestamp) else value
         if name in ctx.scheme.parameters or name in ctx.inputs.parameters:
             value = ctx.param(name)
             p = ctx.inputs.parameters.get(name)
             if p is not None:
                 self.read.append(p.where)
             return value
+        if name in PERIOD_NAMES:
+            return period_value(ctx.period, name)
         raise MissingInput(problem(
             "unknown_name", ctx.scheme.path, f"名称 {name} 未定义。", f"Name {name} is not defined.",
             "在方案中定义该指标或参数。", "Define it as a metric or parameter in the scheme.", employee=self.employee))
@@ -302,9 +379,28 @@ class EmployeeEnv:
         except MissingInput:
             return False
 
+    def latest(self, name: str) -> Any:
+        """The metric of this period, else the latest earlier month's (R-OL-3, R-KR-5); never 0."""
+        ctx = self.ctx
+        hit = ctx.latest_metric(self.employee, name)
+        if hit is None:
+            mdef = ctx.scheme.metrics.get(name)
+            zh, en = (mdef.zh, mdef.en) if mdef else (name, name)
+            raise MissingInput(problem(
+                "missing_metric", ctx.inputs.metrics.label,
+                f"员工 {self.employee} 本月和以前月份都没有 {name}（{zh}）。",
+                f"Employee {self.employee} has no {name} ({en}) this month or in any earlier month.",
+                f"在指标表填写本月的 {name}，或填写以前月份的成绩（所属月份列，或历史表）。",
+                f"Enter this month's {name} on the Metrics sheet, or an earlier month's (Period column, or the History sheet).",
+                employee=self.employee))
+        value, where, _ = hit
+        self.read.append(where)
+        return value
+
     def count(self, patterns: tuple[str, ...], scope: str, measure: str) -> Decimal:
         ctx = self.ctx
         if scope == "employee":
+            self.read.extend(ctx.count_sources(self.employee, patterns))
             return ctx.count(self.employee, patterns, measure)
         bad = []
         if ctx.events_uncertain:

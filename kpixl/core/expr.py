@@ -29,6 +29,7 @@ class Env(Protocol):
     def get(self, name: str) -> Any: ...
     def has(self, name: str) -> bool: ...
     def count(self, patterns: tuple[str, ...], scope: str, measure: str) -> Decimal: ...
+    def latest(self, name: str) -> Any: ...
 
 
 def _num(x):
@@ -195,10 +196,16 @@ class Expression:
                 patterns = tuple(pats)
                 return lambda env: env.count(patterns, scope, measure)
             if fname == "has":
+                targets = [_dotted(a) for a in node.args]
+                if not targets or None in targets:
+                    raise self._error("has() 需要名称", "has() takes one or more names")
+                return lambda env: all(env.has(t) for t in targets)
+            if fname == "latest":
                 if len(node.args) != 1 or _dotted(node.args[0]) is None:
-                    raise self._error("has() 需要一个名称", "has() takes one name")
+                    raise self._error("latest() 需要一个指标名称", "latest() takes one metric name")
                 target = _dotted(node.args[0])
-                return lambda env: env.has(target)
+                self.names.add(target)
+                return lambda env: env.latest(target)
             if fname in FUNCTIONS:
                 fn = FUNCTIONS[fname]
                 args = [self._compile(a) for a in node.args]

@@ -147,6 +147,9 @@ class Result:
                 val_en = "" if pd.isna(r.value) else f" value {_num_text(r.value)}"
                 zh = f"{r.rule} {rule.zh if rule else ''} ×{qty}{val}：{plain(points)} 分"
                 en = f"{r.rule} {rule.en if rule else ''} x{qty}{val_en}: {plain(points)} points"
+                if r.text_zh:
+                    zh += f"（{r.text_zh}）"
+                    en += f" ({r.text_en})"
                 if counted != points:
                     cat = self.scheme.categories.get(r.category)
                     zh += f"（{cat.zh if cat else r.category}已达上限，计 {plain(counted)}）"
@@ -250,7 +253,10 @@ def _jsonable(v):
     if isinstance(v, bool) or v is None or isinstance(v, (str, int)):
         return v
     if isinstance(v, Decimal):
-        return json_number(v)
+        try:
+            return json_number(v)
+        except ValueError:  # an unrounded intermediate (an attainment ratio, a computed rate)
+            return float(v)
     if isinstance(v, float):
         return None if np.isnan(v) else v
     if isinstance(v, (dt.date, dt.datetime, pd.Timestamp)):

@@ -105,4 +105,4 @@ def apply_rules_sheet(scheme: Scheme, table: Table) -> tuple[Scheme, list[Proble
 
 
 def _needed(scheme: Scheme, code: str) -> bool:
-    return any(step.spec.get("rule") == code for step in scheme.steps)
+    return any(code in step.rule_codes() for step in scheme.steps)

@@ -87,6 +87,7 @@ class Rule:
     percent_of: str | None = None
     unit: str = ""
     qty: str = "count"
+    qty_rounding: str = ""  # "ceil": each row's qty is rounded up to a whole unit first (R-KR-3)
     roles: tuple[str, ...] = ()
     book: str = "any"
     requires: tuple[str, ...] = ()
@@ -284,6 +285,7 @@ def _rule_from(doc: dict, origin: str) -> Rule:
         percent_of=doc.get("percent_of"),
         unit=doc.get("unit", ""),
         qty=doc.get("qty", "count"),
+        qty_rounding=doc.get("qty_rounding", ""),
         roles=tuple(doc.get("roles", ())),
         book=doc.get("book", "any"),
         requires=tuple(doc.get("requires", ())),

@@ -85,7 +85,12 @@ def rules_frame(scheme: Scheme) -> pd.DataFrame:
             "r_max": float(r.max) if r.max is not None else np.nan,
             "is_range": r.is_range, "value_decimals": r.value_decimals, "qty_type": r.qty,
             "roles": r.roles, "book": r.book, "requires": r.requires, "rule_zh": r.zh, "rule_en": r.en,
+            "qty_rounding": r.qty_rounding,
         })
+    if not rows:  # a scheme without event rules (every event row is then an unknown rule)
+        return pd.DataFrame(columns=["rule", "kind", "category", "r_points", "r_min", "r_max", "is_range",
+                                     "value_decimals", "qty_type", "roles", "book", "requires", "rule_zh",
+                                     "rule_en", "qty_rounding"])
     return pd.DataFrame(rows)
 
 

@@ -187,7 +187,7 @@ def parse_bool(v) -> bool | None:
 
 def parse_any(v):
     """A metric/parameter cell: Decimal for numbers, bool, date, or stripped text."""
-    if v is None or (isinstance(v, float) and math.isnan(v)):
+    if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and math.isnan(v)):
         return None
     if isinstance(v, bool):
         return v
@@ -289,8 +289,8 @@ def parse_sheet(raw: RawSheet, spec: SheetSpec) -> tuple[Table, list[Problem]]:
             bad = (~empty) & out.isna().to_numpy()
             kind_zh, kind_en = "不是 是/否", "is not yes/no"
             fix_zh, fix_en = "填 是 或 否。", "Enter 是/否 (yes/no)."
-        else:  # any
-            out = s.astype("object").map(parse_any, na_action="ignore")
+        else:  # any: an empty cell is None (built as object, so pandas never turns None into NaN)
+            out = pd.Series([parse_any(v) for v in s.astype("object").tolist()], index=s.index, dtype=object)
         for j in np.flatnonzero(bad):
             problems.append(problem(
                 f"bad_{col.type}", _where(raw.name, spec.en, letter, int(r[j])),

@@ -82,7 +82,8 @@ def read_book(book: BookReader, scheme: Scheme | str | None = None, period: Peri
         table, more = parse_sheet(book.read(sheet), spec)
         tables[spec.key] = table
         problems += more
-    for key, maker in (("metrics", lambda: contract.metrics_sheet(scheme)), ("ratings", contract.ratings_sheet),
+    for key, maker in (("events", lambda: contract.events_sheet(scheme)),
+                       ("metrics", lambda: contract.metrics_sheet(scheme)), ("ratings", contract.ratings_sheet),
                        ("history", contract.history_sheet)):
         tables.setdefault(key, empty_table(maker()))
     inputs = Inputs(

@@ -196,6 +196,10 @@ def _guide(ws, scheme: Scheme, specs: list[SheetSpec]) -> None:
         rows.append(("历史 / History", "以前月份的数据，在 历史 表录入 / earlier months' figures, on the 历史 sheet"))
         for h in scheme.history.values():
             rows.append((h.code, f"{h.zh} / {h.en}"))
+    tables = [row for step in scheme.steps for row in step.guide_rows()]
+    if tables:  # band tables, decision tables and rubric criteria, as the scheme defines them
+        rows += [("", ""), ("计分表 / Scoring tables", "档位表、决策表和评分项目（按方案） / band tables, decision tables and criteria")]
+        rows += tables
     for i, (a, b) in enumerate(rows, start=1):
         _write_cell(ws, i, 1, a)
         _write_cell(ws, i, 2, b)

@@ -2,14 +2,54 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ..errors import SchemeError, problem
+from ..errors import MissingInput, SchemeError, problem
 from ..expr import Expression
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..context import Context
     from ..scheme import Scheme
+
+
+def value_text(value: Any) -> str:
+    """A computed value as the report shows it (88.80 -> 88.8, True -> 是/yes, None -> —)."""
+    from decimal import Decimal
+
+    from ..numbers import plain
+
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "是 yes" if value else "否 no"
+    if isinstance(value, Decimal):
+        return plain(value)
+    return str(value)
+
+
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*(?:\.[a-z_]+)?)\}")
+
+
+def fill(text: str, env) -> str:
+    """Replace ``{NAME}`` in a message by the value of NAME as the report shows it."""
+    def one(m):
+        try:
+            return value_text(env.get(m.group(1)))
+        except MissingInput:
+            return "—"
+    return _PLACEHOLDER.sub(one, text)
+
+
+def approx_text(value: Any, places: int = 4) -> str:
+    """An unrounded decimal shortened for an explanation (95.45454545... -> 95.4545…)."""
+    from decimal import Decimal
+
+    from ..numbers import plain
+
+    q = value.quantize(Decimal(1).scaleb(-places))
+    return plain(value) if q == value else f"{plain(q)}…"
 
 
 class Step:
@@ -35,6 +75,14 @@ class Step:
     def outputs(self) -> list[str]:
         return []
 
+    def rule_codes(self) -> list[str]:
+        """Rule codes this step needs (a workbook's Rules sheet may not delete them)."""
+        return [self.spec["rule"]] if isinstance(self.spec.get("rule"), str) else []
+
+    def guide_rows(self) -> list[tuple[str, str]]:
+        """Rows for the template's 说明 / Guide sheet (band tables, decision tables); none by default."""
+        return []
+
     def run(self, ctx: Context) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
@@ -55,3 +103,26 @@ class Step:
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.spec.get(key, default)
+
+    def evaluate(self, ctx: Context, emp: str, expr: Expression, env=None) -> tuple[bool, Any]:
+        """(True, value) or (False, None) after blocking ``emp`` with a located problem.
+
+        A missing input is R-G-9 (the problem names the sheet and the fix); a division by zero
+        or a comparison with an empty value names the expression and the inputs it read.
+        """
+        env = env if env is not None else ctx.env(emp)
+        try:
+            return True, expr.evaluate(env)
+        except MissingInput as exc:
+            pr = exc.problem
+            if pr.employee is None:
+                pr = replace(pr, employee=emp)
+            ctx.block_missing(emp, pr)
+        except (ArithmeticError, TypeError) as exc:
+            read = ", ".join(env.read) or ctx.scheme.path
+            ctx.block(emp, problem(
+                "cannot_compute", read, f"员工 {emp}：无法计算 “{expr.text}”（{type(exc).__name__}）。",
+                f"Employee {emp}: cannot compute '{expr.text}' ({type(exc).__name__}).",
+                "检查这些单元格的数值（例如除数为 0）。", "Check the values in these cells (e.g. a divisor of 0).",
+                employee=emp))
+        return False, None

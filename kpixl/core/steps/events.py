@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import MissingInput, problem
-from ..numbers import HUNDRED, money, to_decimal, to_units
+from ..numbers import HUNDRED, SCALE, money, to_decimal, to_units
 from .base import Step
 
 
@@ -43,8 +43,17 @@ class EventsStep(Step):
                 point_rows["rule"].map(fixed_units).fillna(0).to_numpy(dtype="int64"),
             )
             per_unit = np.where(point_rows["kind"].to_numpy(dtype=object) == "info", 0, per_unit)
-            points_e8 = per_unit * point_rows["qty_units"].to_numpy(dtype="int64")
+            qty_units = point_rows["qty_units"].to_numpy(dtype="int64")
+            # qty_rounding "ceil": a part unit counts as a whole one (S11 R-KR-3: 1.5 h late = 2 h)
+            ceil = (point_rows["qty_rounding"].fillna("").to_numpy(dtype=object) == "ceil"
+                    if "qty_rounding" in point_rows else np.zeros(len(point_rows), dtype=bool))
+            rounded = -(-qty_units // SCALE) * SCALE
+            ceil &= rounded != qty_units
+            qty_units = np.where(ceil, rounded, qty_units)
+            points_e8 = per_unit * qty_units
             where = _refs(ctx, point_rows)
+            note_zh = np.where(ceil, pd.Series(rounded // SCALE).astype(str).radd("数量向上取整为 ").to_numpy(dtype=object), "")
+            note_en = np.where(ceil, pd.Series(rounded // SCALE).astype(str).radd("qty rounded up to ").to_numpy(dtype=object), "")
             ctx.add_ledger(pd.DataFrame({
                 "employee": point_rows["employee"].to_numpy(dtype=object),
                 "rule": point_rows["rule"].to_numpy(dtype=object),
@@ -57,8 +66,8 @@ class EventsStep(Step):
                 "qty": point_rows["qty"].to_numpy(dtype="float64"),
                 "value": point_rows["value"].to_numpy(dtype="float64"),
                 "step": "events",
-                "text_zh": "",
-                "text_en": "",
+                "text_zh": note_zh,
+                "text_en": note_en,
             }))
         for r in ev[kind == "money"].itertuples(index=False):
             self._money_row(ctx, r)

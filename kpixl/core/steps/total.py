@@ -41,7 +41,7 @@ class TotalStep(Step):
                     v = values.get(n)
                     terms.append((n, sign, to_decimal(v if v is not None else ctx.env(emp).get(n))))
             except MissingInput as exc:
-                ctx.block(emp, exc.problem)
+                ctx.block_missing(emp, exc.problem)
                 continue
             value = self.base
             for _, sign, v in terms:

@@ -19,6 +19,8 @@ class RecordsBook:
         self.source = source
         self._raw: dict[str, RawSheet] = {}
         specs = {s.key: s for s in contract.input_sheets(scheme)}
+        required = [k for k in ("employees", "events", "metrics", "ratings", "history") if k in specs]
+        specs.setdefault("events", contract.events_sheet(scheme))
         specs.setdefault("metrics", contract.metrics_sheet(scheme))
         specs.setdefault("ratings", contract.ratings_sheet())
         specs.setdefault("history", contract.history_sheet())
@@ -32,11 +34,9 @@ class RecordsBook:
                 continue
             spec = specs[key]
             self._raw[spec.zh] = raw_from_records(spec.zh, spec, list(rows))
-        # Like a template: every input sheet of the scheme exists, possibly empty (the rule
-        # table is left out unless given, so the scheme's own rules apply).
-        for spec in contract.input_sheets(scheme):
-            if spec.key != "rules" and spec.zh not in self._raw:
-                self._raw[spec.zh] = raw_from_records(spec.zh, spec, [])
+        for key in required:  # a sheet not given is an empty sheet, not a missing one
+            spec = specs[key]
+            self._raw.setdefault(spec.zh, raw_from_records(spec.zh, spec, []))
 
     def sheet_names(self) -> list[str]:
         return list(self._raw)

@@ -1,0 +1,144 @@
+"""``bands``: a value looked up in an ordered band table (building blocks 10 and 11; R-G-1, R-G-4).
+
+Each band has an interval with explicit edges, ``"[95, 100)"`` (95 included, 100 excluded),
+``"(, 75]"`` (open below), ``"[0, 0]"`` (exactly 0), and the points it gives. The item score
+is ``base + points``. The value (an expression) is first rounded half-up to ``round``
+decimals (default 2: a rate is judged as the report shows it, R-G-4), and that judged value
+is published as ``OUTPUT.value`` with the chosen band's label as ``OUTPUT.band``.
+
+Bands are written as the seed states them. Where two bands claim a value (an overlap such
+as "95%以下" / "95%~80%") or none does (a gap such as "高于90%" / "低于90%"), the value
+belongs to the band more favourable to the employee, i.e. with more points (R-G-1): for a
+gap, the more favourable of the nearest band below and the nearest band above.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from ..numbers import plain, round_half_up, to_decimal
+from .base import Step, approx_text
+
+_RANGE = re.compile(r"^\s*([\[(])\s*([+-]?\d+(?:\.\d+)?)?\s*,\s*([+-]?\d+(?:\.\d+)?)?\s*([\])])\s*$")
+
+
+@dataclass(frozen=True)
+class Band:
+    lo: Decimal | None
+    lo_incl: bool
+    hi: Decimal | None
+    hi_incl: bool
+    points: Decimal
+    label: str
+    index: int
+
+    def contains(self, v: Decimal) -> bool:
+        if self.lo is not None and (v < self.lo or (v == self.lo and not self.lo_incl)):
+            return False
+        if self.hi is not None and (v > self.hi or (v == self.hi and not self.hi_incl)):
+            return False
+        return True
+
+    def below(self, v: Decimal) -> bool:
+        """The whole band lies below v."""
+        return self.hi is not None and (self.hi < v or (self.hi == v and not self.hi_incl))
+
+    def above(self, v: Decimal) -> bool:
+        return self.lo is not None and (self.lo > v or (self.lo == v and not self.lo_incl))
+
+
+def parse_range(text: str) -> tuple[Decimal | None, bool, Decimal | None, bool] | None:
+    m = _RANGE.match(text)
+    if not m:
+        return None
+    lo = Decimal(m.group(2)) if m.group(2) else None
+    hi = Decimal(m.group(3)) if m.group(3) else None
+    return lo, m.group(1) == "[" and lo is not None, hi, m.group(4) == "]" and hi is not None
+
+
+def pick(bands: list[Band], v: Decimal) -> tuple[Band, str]:
+    """The band of v and how it was chosen: "one", "overlap" or "gap" (R-G-1)."""
+    claimed = [b for b in bands if b.contains(v)]
+    if len(claimed) == 1:
+        return claimed[0], "one"
+    if claimed:
+        return max(claimed, key=lambda b: (b.points, -b.index)), "overlap"
+    below = [b for b in bands if b.below(v)]
+    above = [b for b in bands if b.above(v)]
+    near = []
+    if below:
+        edge = max(b.hi for b in below)
+        near += [b for b in below if b.hi == edge]
+    if above:
+        edge = min(b.lo for b in above)
+        near += [b for b in above if b.lo == edge]
+    return max(near, key=lambda b: (b.points, -b.index)), "gap"
+
+
+class BandsStep(Step):
+    kind = "bands"
+
+    def __init__(self, spec, scheme, where):
+        super().__init__(spec, scheme, where)
+        self.output = spec["output"]
+        self.value = self.expression("value")
+        self.base = to_decimal(spec.get("base", 0))
+        self.round = spec.get("round", 2)
+        self.bands: list[Band] = []
+        for i, b in enumerate(spec["bands"]):
+            parsed = parse_range(b["range"])
+            if parsed is None:
+                raise self.error(f"区间 “{b['range']}” 格式不正确。", f"Band range '{b['range']}' is not an interval.",
+                                 "写成 \"[95, 100)\"、\"(, 75]\" 或 \"[0, 0]\"：[ ] 含端点，( ) 不含。",
+                                 'Write it like "[95, 100)", "(, 75]" or "[0, 0]": [ ] include the edge, ( ) exclude it.',
+                                 f".bands[{i}].range")
+            lo, lo_incl, hi, hi_incl = parsed
+            if lo is not None and hi is not None and (lo > hi or (lo == hi and not (lo_incl and hi_incl))):
+                raise self.error(f"区间 “{b['range']}” 是空的。", f"Band range '{b['range']}' is empty.",
+                                 "下限应小于上限。", "The lower edge must be below the upper edge.", f".bands[{i}].range")
+            self.bands.append(Band(lo, lo_incl, hi, hi_incl, to_decimal(b["points"]), b.get("label", b["range"]), i))
+
+    def outputs(self) -> list[str]:
+        return [self.output, f"{self.output}.value", f"{self.output}.band"]
+
+    def guide_rows(self) -> list[tuple[str, str]]:
+        zh, en = self.spec.get("zh", self.output), self.spec.get("en", self.output)
+        rows = [(self.output, f"{zh} / {en}：{self.value.text}" + (f"（基础分 base {plain(self.base)}）" if self.base else ""))]
+        for b in self.bands:
+            rows.append(("", f"{b.label}  {self.spec['bands'][b.index]['range']}  →  {_signed(b.points)}"))
+        rows.append(("", "边界重叠或空档时取对员工有利的区间 / overlaps and gaps go to the favourable band (R-G-1)"))
+        return rows
+
+    def run(self, ctx) -> None:
+        zh, en = self.spec.get("zh", self.output), self.spec.get("en", self.output)
+        unit = self.spec.get("unit", "")
+        for emp in ctx.ids:
+            env = ctx.env(emp)
+            ok, raw = self.evaluate(ctx, emp, self.value, env)
+            if not ok:
+                continue
+            v = to_decimal(raw)
+            judged = round_half_up(v, int(self.round)) if self.round is not None else v
+            band, how = pick(self.bands, judged)
+            score = self.base + band.points
+            ctx.set(emp, self.output, score, env.read)
+            ctx.set(emp, f"{self.output}.value", judged, env.read)
+            ctx.set(emp, f"{self.output}.band", band.label, env.read)
+            shown = plain(judged) + unit
+            rounded_zh = f"（{approx_text(v)} 四舍五入为 {shown}）" if judged != v else ""
+            rounded_en = f" ({approx_text(v)} rounded to {shown})" if judged != v else ""
+            why_zh = {"one": "", "overlap": "；该值同属多个区间，取有利区间（R-G-1）",
+                      "gap": "；该值不在任何区间内，取相邻的有利区间（R-G-1）"}[how]
+            why_en = {"one": "", "overlap": "; claimed by several bands, the favourable one counts (R-G-1)",
+                      "gap": "; in no band, the favourable neighbouring band counts (R-G-1)"}[how]
+            base_zh = f"{plain(self.base)} {_signed(band.points)} = " if self.base else ""
+            ctx.note(emp, self.kind, self.output, score,
+                     f"{zh}：{shown}{rounded_zh} 属于 {band.label}{why_zh}，{base_zh}{plain(score)}",
+                     f"{en}: {shown}{rounded_en} is in band {band.label}{why_en}: {base_zh}{plain(score)}",
+                     env.read)
+
+
+def _signed(d: Decimal) -> str:
+    return f"− {plain(-d)}" if d < 0 else f"+ {plain(d)}"

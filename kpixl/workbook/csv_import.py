@@ -1,0 +1,218 @@
+"""Import metrics from a call-centre system's CSV export into a NEW workbook (``kpixl import``).
+
+The CSV has a header row with the 指标 / Metrics sheet's columns (``工号 / Employee ID`` or
+``employee``, ``指标代码 / Metric`` or ``metric``, ``数值 / Value`` or ``value``, and optionally
+team, date, week_start, period and note; Chinese, English or key names, as on the sheet).
+Its rows are typed and validated exactly like Metrics-sheet rows (unknown metric, unknown
+employee, bad number, duplicate, out of range), and a row that repeats a figure already on
+the workbook's Metrics sheet is a duplicate too. Every problem names the CSV line and
+column. Only when there is no error is a new workbook written: a copy of the input with the
+CSV's rows appended to its Metrics sheet. The input workbook is never changed.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+
+from kpixl.core.errors import Problem, WorkbookError, problem
+from kpixl.core.inputs import Table
+from kpixl.core.validate import check_metrics, employees_frame
+
+from . import contract
+from .parse import RawSheet, column_letter, parse_sheet
+from .read import find_sheet, read_workbook
+
+ENCODINGS = ("utf-8-sig", "gb18030")
+
+
+@dataclass
+class ImportResult:
+    rows: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    output: Path | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not any(p.is_error for p in self.problems)
+
+
+def read_csv_text(path: Path, encoding: str | None = None) -> str:
+    """The CSV's text: UTF-8 (with or without BOM) or, as Chinese Excel saves it, GB18030."""
+    data = path.read_bytes()
+    for enc in ([encoding] if encoding else ENCODINGS):
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    raise WorkbookError([problem(
+        "csv_encoding", str(path), f"{path.name} 的编码无法识别。", f"The encoding of {path.name} is not recognised.",
+        "另存为 UTF-8 编码的 CSV。", "Save it as a UTF-8 CSV.")])
+
+
+class CsvTable(Table):
+    """A parsed CSV: problems name the line (the header is line 1) and the column."""
+
+    headers: dict[str, str] = {}
+
+    def ref(self, key: str | None, row: int | None) -> str:
+        column = self.headers.get(key or "", key or "")
+        return f"{self.name} 第{row}行 / line {row}" + (f"（{column}）" if column else "")
+
+
+def csv_sheet(path: Path, spec: contract.SheetSpec, encoding: str | None = None) -> tuple[CsvTable, list[Problem]]:
+    text = read_csv_text(path, encoding)
+    records = list(csv.reader(io.StringIO(text)))
+    if not records or not any(c.strip() for c in records[0]):
+        raise WorkbookError([problem("csv_empty", str(path), f"{path.name} 没有表头行。", f"{path.name} has no header row.",
+                                     "第一行写列名：工号、指标代码、数值 ……", "Put the column names on line 1: employee, metric, value, ...")])
+    header = [h.strip() for h in records[0]]
+    body = records[1:]
+    width = max([len(header)] + [len(r) for r in body])
+    header += [""] * (width - len(header))
+    columns = [pd.Series([(r[j].strip() or None) if j < len(r) else None for r in body], dtype="object")
+               for j in range(width)]
+    raw = RawSheet(path.name, header, columns, [column_letter(j) for j in range(width)], 2)
+    table, problems = parse_sheet(raw, spec)
+    csv_table = CsvTable(table.frame, path.name, path.name, table.letters)
+    csv_table.headers = {c.key: header[ord_of(table.letters[c.key])] for c in spec.columns if c.key in table.letters}
+    return csv_table, [_relocate(p, csv_table) for p in problems]
+
+
+def ord_of(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+_CELL = re.compile(r"^(?P<name>.+?)!(?P<col>[A-Z]+)(?P<row>\d+)(?: / .*)?$")
+
+
+def _relocate(pr: Problem, table: CsvTable) -> Problem:
+    """``metrics.csv!C5 / Metrics!C5`` -> ``metrics.csv 第5行 / line 5（数值）``."""
+    m = _CELL.match(pr.where)
+    if not m or m.group("name") != table.name:
+        return pr
+    key = next((k for k, v in table.letters.items() if v == m.group("col")), None)
+    return replace(pr, where=table.ref(key, int(m.group("row"))))
+
+
+def _key(frame: pd.DataFrame) -> list[str]:
+    """employee|team|metric|date|week_start|period of every row (what makes a figure unique)."""
+    cols = [frame[c].tolist() for c in ("employee", "team", "metric", "date", "week_start", "period") if c in frame]
+    return ["|".join("" if v is None or pd.isna(v) else str(v) for v in vals) for vals in zip(*cols, strict=True)]
+
+
+def import_metrics(book: str | os.PathLike, csv_path: str | os.PathLike, out: str | os.PathLike,
+                   scheme: str | None = None, encoding: str | None = None) -> ImportResult:
+    """Validate the CSV's metric rows against the workbook; if clean, write ``out`` with them appended."""
+    book, csv_path, out = Path(book), Path(csv_path), Path(out)
+    if out.resolve() == book.resolve():
+        raise WorkbookError([problem("overwrite_input", str(out), "导入结果不能覆盖输入工作簿。",
+                                     "The import must not overwrite the input workbook.",
+                                     "用 -o 指定另一个文件名。", "Choose another file name with -o.")])
+    if not csv_path.is_file():
+        raise WorkbookError([problem("no_file", str(csv_path), f"找不到文件 {csv_path}。", f"File {csv_path} does not exist.",
+                                     "检查路径。", "Check the path.")])
+    the_scheme, inputs = read_workbook(book, scheme=scheme)
+    if not the_scheme.metrics:
+        raise WorkbookError([problem("no_metrics", str(book), f"方案 {the_scheme.id} 没有指标，无法导入。",
+                                     f"Scheme {the_scheme.id} has no metrics to import.", "检查工作簿的方案。",
+                                     "Check the workbook's scheme.")])
+    spec = contract.metrics_sheet(the_scheme)
+    table, problems = csv_sheet(csv_path, spec, encoding)
+    if any(p.code == "missing_column" for p in problems):
+        return ImportResult(rows=len(table.frame), problems=problems)
+    employees, _ = employees_frame(inputs, the_scheme)
+    problems += [_relocate(p, table) for p in check_metrics(the_scheme, replace(inputs, metrics=table), employees)]
+    existing = inputs.metrics.frame
+    if not existing.empty and not table.frame.empty:
+        known = dict(zip(_key(existing), existing["xl_row"], strict=True))
+        for k, row in zip(_key(table.frame), table.frame["xl_row"], strict=True):
+            if k in known:
+                where = table.ref("metric", int(row))
+                emp = k.split("|", 1)[0]
+                problems.append(problem(
+                    "duplicate_metric", where, f"该指标已在工作簿指标表第 {known[k]} 行。",
+                    f"This figure is already on the workbook's Metrics sheet (row {known[k]}).",
+                    "删除 CSV 中的这一行，或先删除工作簿中的那一行。", "Remove the line from the CSV or the row from the workbook.",
+                    employee=emp or None))
+    result = ImportResult(rows=len(table.frame), problems=problems)
+    if result.ok:
+        result.output = _write(book, out, the_scheme, table)
+    return result
+
+
+def _cell(value):
+    """A typed value as a cell: numbers as numbers (exact), dates as dates, the rest as text."""
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NaT:
+        return None
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, Decimal):
+        if value == value.to_integral_value():
+            return int(value)
+        f = float(value)
+        return f if Decimal(repr(f)) == value else str(value)
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value
+
+
+def _write(book: Path, out: Path, scheme, table: CsvTable) -> Path:
+    from openpyxl import load_workbook
+
+    wb = load_workbook(book, keep_vba=book.suffix.lower() == ".xlsm")
+    name = find_sheet(wb.sheetnames, "metrics")
+    spec = contract.metrics_sheet(scheme)
+    if name is None:
+        ws = wb.create_sheet(spec.zh)
+        for j, col in enumerate(spec.columns, start=1):
+            ws.cell(row=1, column=j, value=col.header)
+    ws = wb[name or spec.zh]
+    aliases = {a: c.key for c in spec.columns for a in contract.header_aliases(c)}
+    columns: dict[str, int] = {}
+    for cell in ws[1]:
+        key = aliases.get(contract.normalise_header(cell.value))
+        if key and key not in columns:
+            columns[key] = cell.column
+    for col in spec.columns:  # a column the sheet lacks is added at the end
+        if col.key not in columns and col.key in table.frame and table.frame[col.key].map(_cell).notna().any():
+            columns[col.key] = ws.max_column + 1
+            ws.cell(row=1, column=columns[col.key], value=col.header)
+    last = 1
+    for r in range(ws.max_row, 1, -1):
+        if any(ws.cell(row=r, column=c).value not in (None, "") for c in columns.values()):
+            last = r
+            break
+    frame = table.frame[~table.frame["xl_bad"]]
+    for i, rec in enumerate(frame.to_dict("records"), start=last + 1):
+        for key, col in columns.items():
+            v = _cell(rec.get(key))
+            if v not in (None, ""):
+                cell = ws.cell(row=i, column=col, value=v)
+                if isinstance(v, dt.date):
+                    cell.number_format = "yyyy-mm-dd"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.stem}-", suffix=".xlsx.tmp", dir=out.parent)
+    os.close(fd)
+    try:
+        wb.save(tmp)
+        os.replace(tmp, out)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return out
