@@ -39,13 +39,12 @@ def cells(path: Path) -> dict[str, list[tuple]]:
 
 
 @pytest.mark.parametrize("scheme_id", SCHEMES)
-def test_committed_template_is_what_kpixl_new_writes(scheme_id, tmp_path):
+def test_template_sheets(scheme_id, tmp_path):
+    # (tests/test_templates.py checks that the committed templates equal what kpixl new writes)
     out = tmp_path / f"{scheme_id}.xlsx"
     code, stdout, _ = cli("new", scheme_id, "-o", out)
     assert code == 0 and "created" in stdout
     assert load_workbook(out).sheetnames == SHEETS[scheme_id]
-    committed = ROOT / "workbook_templates" / f"{scheme_id}.xlsx"
-    assert cells(committed) == cells(out), f"regenerate {committed} with kpixl new"
 
 
 def test_guide_lists_the_grade_table():
