@@ -7,7 +7,10 @@
 - money rule: yuan per unit, or a percent (fixed or chosen) of an employee attribute such as
   ``base_salary``, x qty, rounded once per row to 0.01 yuan (R-G-14); a separate ledger from
   points (R-G-8);
-- flag rule: an outcome carrying its row (R-G-11); info rule: recorded with 0 points.
+- flag rule: an outcome carrying its row (R-G-11); info rule: recorded with 0 points;
+- aggravation (building block 6): a row whose ``aggravated`` field is true counts x the
+  rule's ``aggravation`` (加倍 = 2, applied once); validation allows the flag only on rules
+  that have the field (R-SN-2).
 
 Points are computed as exact scaled integers (1e-8 points) with pandas, so 100k rows cost
 milliseconds; money rows use Decimal.
@@ -44,6 +47,12 @@ class EventsStep(Step):
             )
             per_unit = np.where(point_rows["kind"].to_numpy(dtype=object) == "info", 0, per_unit)
             points_e8 = per_unit * point_rows["qty_units"].to_numpy(dtype="int64")
+            factor = point_rows["factor"].to_numpy(dtype="int64") if "factor" in point_rows else np.ones(len(point_rows), "int64")
+            points_e8 = points_e8 * factor
+            agg_zh = agg_en = ""
+            if (factor > 1).any():
+                agg_zh = np.array([f"加倍 ×{f}" if f > 1 else "" for f in factor], dtype=object)
+                agg_en = np.array([f"aggravated x{f}" if f > 1 else "" for f in factor], dtype=object)
             where = _refs(ctx, point_rows)
             ctx.add_ledger(pd.DataFrame({
                 "employee": point_rows["employee"].to_numpy(dtype=object),
@@ -57,8 +66,8 @@ class EventsStep(Step):
                 "qty": point_rows["qty"].to_numpy(dtype="float64"),
                 "value": point_rows["value"].to_numpy(dtype="float64"),
                 "step": "events",
-                "text_zh": "",
-                "text_en": "",
+                "text_zh": agg_zh,
+                "text_en": agg_en,
             }))
         for r in ev[kind == "money"].itertuples(index=False):
             self._money_row(ctx, r)
@@ -76,6 +85,9 @@ class EventsStep(Step):
         where = ctx.inputs.events.ref("rule", int(r.xl_row))
         chosen = None if pd.isna(r.value) else to_decimal(float(r.value))
         rate = chosen if rule.is_range else rule.points
+        factor = int(getattr(r, "factor", 1) or 1)
+        if factor > 1:  # aggravated row (加倍): the amount counts x factor, rounded once
+            qty = qty * factor
         if rule.percent_of:
             try:
                 base = to_decimal(ctx.attribute(r.employee, rule.percent_of))
@@ -93,6 +105,9 @@ class EventsStep(Step):
             amount = money(rate * qty)
             zh = f"{rule.zh}：{rate} 元 × {qty} = {amount} 元"
             en = f"{rule.en}: {rate} yuan x {qty} = {amount} yuan"
+        if factor > 1:
+            zh += f"（加倍 ×{factor}，数量已含）"
+            en += f" (aggravated x{factor}, included in the quantity)"
         ctx.add_money(employee=r.employee, rule=rule.code, amount=amount, direction="deduction", where=where,
                       row=int(r.xl_row), date=r.date, qty=float(r.qty), value=None if chosen is None else float(chosen),
                       text_zh=zh, text_en=en)
