@@ -459,4 +459,12 @@ def check_history(scheme: Scheme, inputs: Inputs) -> list[Problem]:
         pr = check_value(hdef, r["value"], table.ref("value", row), None)
         if pr:
             problems.append(pr)
+    # the same item twice for one owner and month: which one counts would be a silent choice
+    frame = table.frame[~table.frame["xl_bad"]]
+    dup = frame.duplicated(subset=["employee", "team", "period", "item"], keep="first")
+    for _, r in frame[dup].iterrows():
+        problems.append(_p("duplicate_history", table.ref("item", int(r["xl_row"])),
+                           f"{r['employee'] or r['team']} 在 {r['period']} 的 {r['item']} 重复录入。",
+                           f"{r['item']} of {r['period']} is entered twice for {r['employee'] or r['team']}.",
+                           "只保留一行。", "Keep one row."))
     return problems

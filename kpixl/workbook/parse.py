@@ -291,6 +291,9 @@ def parse_sheet(raw: RawSheet, spec: SheetSpec) -> tuple[Table, list[Problem]]:
             fix_zh, fix_en = "填 是 或 否。", "Enter 是/否 (yes/no)."
         else:  # any
             out = s.astype("object").map(parse_any, na_action="ignore")
+            # an empty cell is None, never NaN (an optional parameter left blank); object dtype,
+            # because pandas may infer a string dtype that turns None back into NaN
+            out = pd.Series(np.where(empty, None, out.to_numpy(dtype=object)), index=out.index, dtype=object)
         for j in np.flatnonzero(bad):
             problems.append(problem(
                 f"bad_{col.type}", _where(raw.name, spec.en, letter, int(r[j])),
