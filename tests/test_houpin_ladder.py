@@ -461,3 +461,15 @@ def test_duplicate_start_state_row_is_an_error():
     hist = state("A", "2026-05", J) + state("A", "2026-05", M)
     r = ladder("2026-05", month("A", "2026-05", task=True, **LOW), hist)
     assert [(p.code, p.where) for p in r.employee("A").problems] == [("duplicate_history", "历史!D3 / History!D3")]
+
+
+def test_a_ladder_rule_deleted_from_the_rules_sheet_is_restored_and_reported():
+    # the workbook's 规则 sheet may edit rules, but the ladder's outcome codes cannot be deleted
+    from kpixl.core.scheme import load_scheme
+
+    rules = [{"code": r.code, "zh": r.zh, "en": r.en, "kind": r.kind} for r in load_scheme(SCHEME).rules.values()
+             if r.code != "PROMO_MID"]
+    r = run(SCHEME, "2026-05", employees=[{"id": "A", "name": "A"}], rules=rules,
+            metrics=month("A", "2026-05", task=True, **LOW), history=state("A", "2026-05", J))
+    assert [p.code for p in r.employee("A").problems] == ["rule_removed"]
+    assert "PROMO_MID" in r.employee("A").problems[0].en
