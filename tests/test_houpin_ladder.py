@@ -473,3 +473,43 @@ def test_a_ladder_rule_deleted_from_the_rules_sheet_is_restored_and_reported():
             metrics=month("A", "2026-05", task=True, **LOW), history=state("A", "2026-05", J))
     assert [p.code for p in r.employee("A").problems] == ["rule_removed"]
     assert "PROMO_MID" in r.employee("A").problems[0].en
+
+
+# --------------------------------------------------------------------------- property: replay = chained months
+
+def _chain_matches_replay(start, months):
+    from hypothesis import note
+
+    level, miss, streak = start
+    periods = [f"2026-{i:02d}" for i in range(1, len(months) + 1)]
+    metrics = [row for p, (task, sales, conv, ok) in zip(periods, months, strict=True)
+               for row in month("A", p, sales=sales, conv=conv, task=task, approval=ok)]
+    replay = ladder(periods[-1], metrics, state("A", "2026-01", level, miss, streak))
+    hist = state("A", "2026-01", level, miss, streak)
+    for p in periods:
+        single = ladder(p, [m for m in metrics if m["period"] == p], hist)
+        v = V(single)
+        nxt = f"2026-{int(p[5:]) + 1:02d}"
+        hist = state("A", nxt, v["next_level"], v["next_miss"], v["next_streak"])
+    note(str(v))
+    keys = ["level", "BASE_PAY", "miss", "streak", "next_level", "next_miss", "next_streak", "next_pay"]
+    assert {k: V(replay)[k] for k in keys} == {k: v[k] for k in keys}
+    assert codes(replay) == codes(single)
+
+
+def test_replay_equals_month_by_month_workbooks():
+    # design (a) and (b) of the brief: one workbook per month, each fed the previous next_* values,
+    # ends in the same state with the same flags as one workbook replaying every month
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    start = st.sampled_from([(J, 0, 0), (J, 1, 2), (J, 2, 1), (J, 4, 0), (M, 2, 2), (M, 3, 0), (S, 3, 0), (S, 5, 0)])
+    one = st.tuples(st.booleans(), st.sampled_from([200000, 350000, 700000]), st.sampled_from([10, 15, 20]),
+                    st.booleans())
+
+    @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(start, st.lists(one, min_size=1, max_size=6))
+    def check(s, ms):
+        _chain_matches_replay(s, ms)
+
+    check()
