@@ -147,9 +147,8 @@ class Result:
                 val_en = "" if pd.isna(r.value) else f" value {_num_text(r.value)}"
                 zh = f"{r.rule} {rule.zh if rule else ''} ×{qty}{val}：{plain(points)} 分"
                 en = f"{r.rule} {rule.en if rule else ''} x{qty}{val_en}: {plain(points)} points"
-                if r.text_zh:
-                    zh += f"（{r.text_zh}）"
-                    en += f" ({r.text_en})"
+                if isinstance(r.text_zh, str) and r.text_zh:  # e.g. 加倍 ×2 (an aggravated row)
+                    zh, en = f"{zh}（{r.text_zh}）", f"{en} ({r.text_en})"
                 if counted != points:
                     cat = self.scheme.categories.get(r.category)
                     zh += f"（{cat.zh if cat else r.category}已达上限，计 {plain(counted)}）"

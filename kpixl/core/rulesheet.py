@@ -105,4 +105,15 @@ def apply_rules_sheet(scheme: Scheme, table: Table) -> tuple[Scheme, list[Proble
 
 
 def _needed(scheme: Scheme, code: str) -> bool:
-    return any(code in step.rule_codes() for step in scheme.steps)
+    return any(code in step.rule_codes() or code in _codes_in(step.spec) for step in scheme.steps)
+
+
+def _codes_in(spec) -> set[str]:
+    """Every string in a step's JSON (a ladder names its rules inside nested objects)."""
+    if isinstance(spec, str):
+        return {spec}
+    if isinstance(spec, dict):
+        spec = list(spec.values())
+    if isinstance(spec, list):
+        return set().union(*(_codes_in(v) for v in spec)) if spec else set()
+    return set()

@@ -94,6 +94,7 @@ class Rule:
     flag: dict | None = None
     ruling: str = ""
     origin: str = ""  # where this definition came from (JSON path or Rules sheet row)
+    aggravation: int | None = None  # x factor for rows with event field ``aggravated`` = true (R-SN-2)
 
     @property
     def is_range(self) -> bool:
@@ -292,6 +293,7 @@ def _rule_from(doc: dict, origin: str) -> Rule:
         flag=doc.get("flag"),
         ruling=doc.get("ruling", ""),
         origin=origin,
+        aggravation=doc.get("aggravation"),
     )
 
 
@@ -334,6 +336,10 @@ def check_rule(rule: Rule, categories: dict[str, Category], where: str) -> list[
         bad("rule_money_amount", f"扣款规则 {rule.code} 没有金额或比例。",
             f"Money rule {rule.code} has no amount or percent.",
             "填写金额（元）或比例（%），或下限和上限。", "Give the yuan amount or percent, or min and max.")
+    if rule.aggravation is not None and rule.kind not in ("deduct", "bonus", "money"):
+        bad("rule_aggravation_kind", f"{rule.code} 的类型 {rule.kind} 不能加倍。",
+            f"{rule.code}: kind {rule.kind} has no amount to aggravate.",
+            "删除 aggravation。", "Remove aggravation.")
     if rule.kind in ("flag", "info", "derived") and rule.is_range:
         bad("rule_range_kind", f"{rule.code} 的类型不允许范围。", f"{rule.code}: kind {rule.kind} takes no range.",
             "删除下限和上限。", "Remove min and max.")
@@ -371,6 +377,12 @@ def build_scheme(doc: dict, source: str) -> Scheme:
             continue
         rule = _rule_from(r, where)
         problems += check_rule(rule, categories, where)
+        if rule.aggravation is not None and not any(f.get("code") == "aggravated" for f in doc.get("event_fields", [])):
+            problems.append(problem(
+                "rule_aggravation_field", f"{where}.aggravation", f"规则 {rule.code} 可加倍，但方案没有事件列 aggravated。",
+                f"Rule {rule.code} has an aggravation but the scheme has no event field 'aggravated'.",
+                '在 event_fields 中添加 {"code": "aggravated", "type": "boolean", ...}。',
+                'Add {"code": "aggravated", "type": "boolean", ...} to event_fields.'))
         rules[rule.code] = rule
     scheme = Scheme(
         id=doc["id"], version=doc["version"], title=doc["title"], source=doc.get("source", ""),

@@ -86,11 +86,12 @@ def rules_frame(scheme: Scheme) -> pd.DataFrame:
             "is_range": r.is_range, "value_decimals": r.value_decimals, "qty_type": r.qty,
             "roles": r.roles, "book": r.book, "requires": r.requires, "rule_zh": r.zh, "rule_en": r.en,
             "qty_rounding": r.qty_rounding,
+            "aggravation": float(r.aggravation) if r.aggravation is not None else np.nan,
         })
     if not rows:  # a scheme without event rules (every event row is then an unknown rule)
         return pd.DataFrame(columns=["rule", "kind", "category", "r_points", "r_min", "r_max", "is_range",
                                      "value_decimals", "qty_type", "roles", "book", "requires", "rule_zh",
-                                     "rule_en", "qty_rounding"])
+                                     "rule_en", "qty_rounding", "aggravation"])
     return pd.DataFrame(rows)
 
 
@@ -222,6 +223,17 @@ def prepare_events(scheme: Scheme, inputs: Inputs, period: Period, employees: pd
                 lambda r, label=label, fld=fld: f"{r['rule']} requires {label.en if label else fld}.",
                 lambda r: "填写该列，或改用其他规则。", lambda r: "Fill in that column or use another rule.")
 
+    # aggravation (加倍, R-SN-2): the `aggravated` flag only on rules that have an aggravation factor
+    factor = np.ones(len(ev), dtype="int64")
+    if "aggravated" in ev:
+        aggravated = ev["aggravated"].map(lambda v: v is True).to_numpy(dtype=bool)
+        allowed = ev["aggravation"].notna().to_numpy()
+        add(k & aggravated & ~allowed, "aggravation_not_allowed", "aggravated",
+            lambda r: f"{r['rule']}（{r['rule_zh']}）不能加倍扣罚；只有注明加倍的规则可以勾选“加倍”。",
+            lambda r: f"{r['rule']} ({r['rule_en']}) cannot be aggravated; only rules that say so accept the flag.",
+            lambda r: "清空“加倍”单元格，或改用正确的规则代码。", lambda r: "Clear the aggravated cell, or use the right rule code.")
+        factor = np.where(aggravated & allowed, ev["aggravation"].fillna(1).to_numpy(dtype="float64"), 1).astype("int64")
+    ev["factor"] = factor
     valid = ~row_problem & known & known_emp.to_numpy() & in_period.to_numpy()
     outside_period = (~row_problem & known & ~in_period.to_numpy() & ev["date"].notna().to_numpy()).sum()
     if outside_period:
@@ -242,6 +254,7 @@ def _empty_events() -> pd.DataFrame:
         "rule": pd.Series(dtype=object), "qty": pd.Series(dtype="float64"), "value": pd.Series(dtype="float64"),
         "xl_row": pd.Series(dtype="int64"), "kind": pd.Series(dtype=object), "category": pd.Series(dtype=object),
         "qty_units": pd.Series(dtype="int64"), "value_units": pd.Series(dtype="int64"),
+        "factor": pd.Series(dtype="int64"),
     })
 
 
@@ -451,4 +464,12 @@ def check_history(scheme: Scheme, inputs: Inputs) -> list[Problem]:
         pr = check_value(hdef, r["value"], table.ref("value", row), None)
         if pr:
             problems.append(pr)
+    # the same item twice for one owner and month: which one counts would be a silent choice
+    frame = table.frame[~table.frame["xl_bad"]]
+    dup = frame.duplicated(subset=["employee", "team", "period", "item"], keep="first")
+    for _, r in frame[dup].iterrows():
+        problems.append(_p("duplicate_history", table.ref("item", int(r["xl_row"])),
+                           f"{r['employee'] or r['team']} 在 {r['period']} 的 {r['item']} 重复录入。",
+                           f"{r['item']} of {r['period']} is entered twice for {r['employee'] or r['team']}.",
+                           "只保留一行。", "Keep one row."))
     return problems

@@ -7,7 +7,10 @@
 - money rule: yuan per unit, or a percent (fixed or chosen) of an employee attribute such as
   ``base_salary``, x qty, rounded once per row to 0.01 yuan (R-G-14); a separate ledger from
   points (R-G-8);
-- flag rule: an outcome carrying its row (R-G-11); info rule: recorded with 0 points.
+- flag rule: an outcome carrying its row (R-G-11); info rule: recorded with 0 points;
+- aggravation (building block 6): a row whose ``aggravated`` field is true counts x the
+  rule's ``aggravation`` (加倍 = 2, applied once); validation allows the flag only on rules
+  that have the field (R-SN-2).
 
 Points are computed as exact scaled integers (1e-8 points) with pandas, so 100k rows cost
 milliseconds; money rows use Decimal.
@@ -54,6 +57,12 @@ class EventsStep(Step):
             where = _refs(ctx, point_rows)
             note_zh = np.where(ceil, pd.Series(rounded // SCALE).astype(str).radd("数量向上取整为 ").to_numpy(dtype=object), "")
             note_en = np.where(ceil, pd.Series(rounded // SCALE).astype(str).radd("qty rounded up to ").to_numpy(dtype=object), "")
+            # aggravation (加倍, R-SN-2): the row counts x factor, once
+            factor = point_rows["factor"].to_numpy(dtype="int64") if "factor" in point_rows else np.ones(len(point_rows), "int64")
+            points_e8 = points_e8 * factor
+            if (factor > 1).any():
+                note_zh = _join_notes(note_zh, np.array([f"加倍 ×{f}" if f > 1 else "" for f in factor], dtype=object), "；")
+                note_en = _join_notes(note_en, np.array([f"aggravated x{f}" if f > 1 else "" for f in factor], dtype=object), "; ")
             ctx.add_ledger(pd.DataFrame({
                 "employee": point_rows["employee"].to_numpy(dtype=object),
                 "rule": point_rows["rule"].to_numpy(dtype=object),
@@ -85,6 +94,9 @@ class EventsStep(Step):
         where = ctx.inputs.events.ref("rule", int(r.xl_row))
         chosen = None if pd.isna(r.value) else to_decimal(float(r.value))
         rate = chosen if rule.is_range else rule.points
+        factor = int(getattr(r, "factor", 1) or 1)
+        if factor > 1:  # aggravated row (加倍): the amount counts x factor, rounded once
+            qty = qty * factor
         if rule.percent_of:
             try:
                 base = to_decimal(ctx.attribute(r.employee, rule.percent_of))
@@ -102,6 +114,9 @@ class EventsStep(Step):
             amount = money(rate * qty)
             zh = f"{rule.zh}：{rate} 元 × {qty} = {amount} 元"
             en = f"{rule.en}: {rate} yuan x {qty} = {amount} yuan"
+        if factor > 1:
+            zh += f"（加倍 ×{factor}，数量已含）"
+            en += f" (aggravated x{factor}, included in the quantity)"
         ctx.add_money(employee=r.employee, rule=rule.code, amount=amount, direction="deduction", where=where,
                       row=int(r.xl_row), date=r.date, qty=float(r.qty), value=None if chosen is None else float(chosen),
                       text_zh=zh, text_en=en)
@@ -112,3 +127,10 @@ def _refs(ctx, rows: pd.DataFrame) -> np.ndarray:
     table = ctx.inputs.events
     prefix = f"{table.name}!{table.letters.get('rule', 'C')}"
     return (prefix + rows["xl_row"].astype("int64").astype(str)).to_numpy(dtype=object)
+
+
+def _join_notes(a, b, sep: str) -> np.ndarray:
+    """Two per-row note columns joined (either may be empty on a row)."""
+    a = np.asarray(a, dtype=object)
+    b = np.asarray(b, dtype=object)
+    return np.array([x + sep + y if x and y else (x or y) for x, y in zip(a, b, strict=True)], dtype=object)
