@@ -53,7 +53,7 @@ class Context:
         self._patterns: dict[tuple[str, ...], frozenset[str]] = {}
         self._groups: dict[str, dict[Any, list[str]]] = {}
         self._columns: dict[str, dict[str, Any]] = {}
-        self._rows: dict[str, dict[str, list[int]]] | None = None
+        self._rows: dict[str, dict[str, Any]] | None = None
 
     # ------------------------------------------------------------------ problems
 
@@ -272,15 +272,23 @@ class Context:
     def count_sources(self, employee: str, patterns: tuple[str, ...]) -> list[str]:
         """Cells of the event rows ``count``/``qty`` read for one employee."""
         if self._rows is None:
-            self._rows = defaultdict(lambda: defaultdict(list))
+            self._rows = {}
             ev = self.events
             if not ev.empty:
-                for emp, rule, row in zip(ev["employee"], ev["rule"], ev["xl_row"], strict=True):
-                    self._rows[emp][rule].append(int(row))
-        table = self.inputs.events
+                table = self.inputs.events
+                letter = table.letters.get("rule", "C")
+                rows = ev["xl_row"].astype("int64").astype(str)
+                refs = (f"{table.name}!{letter}" + rows) if table.name == table.en else (
+                    f"{table.name}!{letter}" + rows + f" / {table.en}!{letter}" + rows)
+                rules = ev["rule"].to_numpy(dtype=object)
+                refs = refs.to_numpy(dtype=object)
+                for emp, idx in ev.groupby("employee", sort=False).indices.items():
+                    self._rows[emp] = (rules[idx], refs[idx])
+        mine = self._rows.get(employee)
+        if mine is None:
+            return []
         codes = self.matching_rules(patterns)
-        return [table.ref("rule", row) for rule, rows in self._rows.get(employee, {}).items()
-                if rule in codes for row in rows]
+        return [ref for rule, ref in zip(*mine, strict=True) if rule in codes]
 
     # ------------------------------------------------------------------ ledgers
 
