@@ -82,6 +82,7 @@ def rules_frame(scheme: Scheme) -> pd.DataFrame:
             "r_max": float(r.max) if r.max is not None else np.nan,
             "is_range": r.is_range, "value_decimals": r.value_decimals, "qty_type": r.qty,
             "roles": r.roles, "book": r.book, "requires": r.requires, "rule_zh": r.zh, "rule_en": r.en,
+            "entered": r.entered,
         })
     return pd.DataFrame(rows)
 
@@ -174,7 +175,8 @@ def prepare_events(scheme: Scheme, inputs: Inputs, period: Period, employees: pd
         lambda r: f"The value of {r['rule']} must be whole points or a whole percent (is {_fmt(r['value'])})." if not r["value_decimals"]
         else f"The value of {r['rule']} may have at most {int(r['value_decimals'])} decimals.",
         lambda r: "填写整数（R-G-6）。", lambda r: "Enter a whole number (R-G-6).")
-    add(k & ~is_range & has_value & (kind != "money"), "value_not_allowed", "value",
+    entered = ev["entered"].fillna(False).to_numpy(dtype=bool)
+    add(k & ~is_range & has_value & (kind != "money") & ~entered, "value_not_allowed", "value",
         lambda r: f"{r['rule']} 的分值固定，不应填写“取值”。", lambda r: f"{r['rule']} has fixed points; the Value cell must be empty.",
         lambda r: "清空“取值”单元格；次数写在“数量”列。", lambda r: "Clear the Value cell; put counts in the Qty column.")
     fixed_money = k & ~is_range & has_value & (kind == "money") & ev["r_points"].notna().to_numpy()
