@@ -17,7 +17,7 @@ import numpy as np
 
 from ..errors import MissingInput
 from ..expr import Expression
-from ..numbers import HUNDRED, ZERO, money, plain, to_decimal
+from ..numbers import HUNDRED, ZERO, money, plain, round_half_up, to_decimal
 from ..series import Rows, credited_mondays
 from .base import Step
 
@@ -43,10 +43,18 @@ class AwardStep(Step):
         text = self.when.text if self.when else ""
         self.explain = spec.get("explain") or {"zh": text, "en": text}
 
+    def outputs(self) -> list[str]:
+        return [f"{self.rule_def.code}.amount"] if self._pays(self.rule_def) else []
+
+    def _pays(self, rule) -> bool:
+        return self.amount is not None or (rule.points is not None and bool(rule.percent_of))
+
     def run(self, ctx) -> None:
         rule = self.scheme.rules[self.rule_def.code]
         weeks = self._weeks(ctx) if self.each_week else None
         for emp in ctx.ids:
+            if self._pays(rule):
+                ctx.values[emp][f"{rule.code}.amount"] = money(ZERO)
             env = ctx.env(emp)
             try:
                 holds = bool(self.when.evaluate(env)) if self.when else True
@@ -82,6 +90,7 @@ class AwardStep(Step):
             zh = f"{plain(rule.points)}% × {rule.percent_of} {plain(base)} = {amount} 元"
             en = f"{plain(rule.points)}% x {rule.percent_of} {plain(base)} = {amount} yuan"
         if amount is not None:
+            ctx.values[emp][f"{rule.code}.amount"] = amount
             because_zh = self.explain["zh"] + (f"；{week_zh}" if week_zh else "")
             because_en = self.explain["en"] + (f"; {week_en}" if week_en else "")
             ctx.add_money(employee=emp, rule=rule.code, amount=amount, direction=self.direction,
@@ -116,7 +125,7 @@ class AwardStep(Step):
                 continue
             value = to_decimal(int(hit[0])).scaleb(-4)
             if percent:
-                value = value.quantize(to_decimal("0.01"), rounding="ROUND_HALF_UP")
+                value = round_half_up(value, 2)
             src.append(ctx.inputs.metrics.ref("value", int(hit[1])))
             shown_zh.append(f"{m} 起 {plain(value)}")
             shown_en.append(f"week of {m} {plain(value)}")

@@ -107,6 +107,13 @@ class EscalationStep(Step):
                 counts[key] = counts.get(key, 0) + n
                 sources.setdefault(key, []).append(ctx.inputs.events.ref("rule", int(r.xl_row)))
                 seen_months.add((r.employee, r.rule, f"{r.date.year:04d}-{r.date.month:02d}"))
+        if sources:
+            n_rows = sum(len(v) for v in sources.values())
+            ctx.add_problem(problem(
+                "earlier_occurrences", ctx.inputs.events.label,
+                f"{n_rows} 行本年较早的事件只用于计算“本年第几次”（R-KF-1），不计入本期金额。",
+                f"{n_rows} earlier event rows of the year are used only to count occurrences (R-KF-1), not priced again.",
+                "无需处理。", "Nothing to do.", severity="warning"))
         year = f"{ctx.period.year:04d}-"
         for emp in ctx.ids:
             for rule in self.ladders:

@@ -59,11 +59,15 @@ def run_team_ranking(step, ctx) -> None:
         if r.get("last_zero"):
             pts[last_place(frame, ["pool", "bucket"], f"v{i}", cand)] = 0
         total += pts
-        for team, rk in zip(teams, ranks, strict=True):
+        name = r["value"].get("value") or r["value"].get("metric")
+        for team, rk, v in zip(teams, ranks, frame[f"v{i}"], strict=True):
             rank = None if np.isnan(rk) else int(rk)
             ctx.groups[team][r["rank_as"]] = rank
+            shown = Decimal(int(v)).scaleb(-4).normalize() + 0
             for emp in members.get(team, []):
                 ctx.values[emp][r["rank_as"]] = rank
+                ctx.note(emp, step.kind, r["code"], rank, f"小组 {team} 的 {name} 为 {shown}，在 {len(teams)} 个小组中排第 {rank} 名（并列同名次，R-G-2）。",
+                         f"Group {team} has {name} {shown}: rank {rank} of {len(teams)} groups (ties share a rank, R-G-2).")
     rule = ctx.scheme.rules[step.rule_def.code] if step.rule_def else None
     rows = []
     for team, pts in zip(teams, total, strict=True):

@@ -32,6 +32,9 @@ class RecordsBook:
                 continue
             spec = specs[key]
             self._raw[spec.zh] = raw_from_records(spec.zh, spec, list(rows))
+        for spec in contract.input_sheets(scheme):  # a sheet not given has no rows
+            if spec.zh not in self._raw and spec.key not in ("parameters", "rules"):
+                self._raw[spec.zh] = raw_from_records(spec.zh, spec, [])
 
     def sheet_names(self) -> list[str]:
         return list(self._raw)
