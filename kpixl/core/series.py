@@ -191,3 +191,29 @@ def figures(ctx, code: str, bucket: str, source: str = "auto") -> pd.DataFrame:
     out = out.drop_duplicates(["employee", "bucket"], keep="first")  # a given row wins over a sum
     out["bucket"] = pd.to_datetime(out["bucket"])
     return out.reset_index(drop=True)
+
+
+def implied_denominators(ctx, rate_code: str, num_code: str, den_code: str, bucket: str) -> pd.DataFrame:
+    """Per (employee, bucket) the sum of each day's denominator: the given one (attempts), else
+    the one the day's rate implies (successes x 100 / rate). A day whose denominator cannot be
+    known (rate 0) makes the bucket's unknown. Columns employee, bucket, units (float)."""
+    period = ctx.period
+    start, end = day_span(period, bucket)
+    num = Rows(ctx, num_code).days(start, end)[["employee", "date", "units"]]
+    den = Rows(ctx, den_code).days(start, end)[["employee", "date", "units"]].rename(columns={"units": "den"})
+    rate = Rows(ctx, rate_code).days(start, end)[["employee", "date", "units"]].rename(columns={"units": "rate"})
+    m = num.merge(den, how="left", on=["employee", "date"]).merge(rate, how="left", on=["employee", "date"])
+    if m.empty:
+        return pd.DataFrame(columns=["employee", "bucket", "units"])
+    r = m["rate"].to_numpy(dtype="float64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        implied = np.where(r > 0, m["units"].to_numpy(dtype="float64") * 1e6 / r, np.nan)
+    m["d"] = np.where(m["den"].notna(), m["den"].to_numpy(dtype="float64"), implied)
+    m["bucket"] = bucket_of(m["date"], bucket, period)
+    out = m.groupby(["employee", "bucket"], sort=False)["d"].sum(min_count=1).reset_index()
+    unknown = m[m["d"].isna()][["employee", "bucket"]].drop_duplicates()
+    if not unknown.empty:
+        out = out.merge(unknown.assign(_u=True), how="left", on=["employee", "bucket"])
+        out.loc[out["_u"].notna(), "d"] = np.nan
+        out = out.drop(columns="_u")
+    return out.rename(columns={"d": "units"})

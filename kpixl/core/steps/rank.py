@@ -34,7 +34,7 @@ from ..errors import MissingInput, problem
 from ..expr import Expression
 from ..numbers import plain, round_half_up, to_decimal
 from ..ranking import combine_max_plus_one, competition_ranks, last_place, points_for_ranks
-from ..series import BUCKETS, UNITS, Rows, bucket_end, bucket_label, bucket_of, day_span, figures
+from ..series import BUCKETS, UNITS, Rows, bucket_end, bucket_label, bucket_of, day_span, figures, implied_denominators
 from .base import Step
 
 _BUCKET_ZH = {"day": "日", "week": "周", "month": "月", "quarter": "季度"}
@@ -304,6 +304,16 @@ class RankStep(Step):
             units[ok] = _ratio_units(nu[ok], de[ok])
             rows = np.where(fill, num["row"].to_numpy(dtype="float64"), rows)
             n = np.where(fill, num["n"].to_numpy(dtype="float64") + den["n"].to_numpy(dtype="float64"), n)
+            rest = np.isnan(units) & ~zero_den & ~np.isnan(nu)
+            if rest.any() and self.bucket != "day":  # attempts implied by the daily rates (successes / rate)
+                implied = frame[["employee", "bucket"]].merge(
+                    implied_denominators(ctx, code, num_code, den_code, self.bucket), how="left", on=["employee", "bucket"])
+                de2 = implied["units"].to_numpy(dtype="float64")
+                ok = rest & ~np.isnan(de2) & (de2 > 0)
+                zero_den = zero_den | (rest & (de2 == 0))
+                units[ok] = np.floor(10000 * nu[ok] / de2[ok] + 0.5 + 1e-9) * 100
+                rows = np.where(ok, num["row"].to_numpy(dtype="float64"), rows)
+                n = np.where(ok, num["n"].to_numpy(dtype="float64"), n)
         frame[col] = units
         frame[f"{col}_row"] = np.nan_to_num(rows, nan=-1).astype("int64")
         frame[f"{col}_n"] = np.nan_to_num(n, nan=0).astype("int64")
@@ -352,7 +362,7 @@ class RankStep(Step):
                 ctx.note(emp, self.kind, rule.code, None, f"{rule.code} {rule.zh}：不满足“{explain}”，本月不给。",
                          f"{rule.code} {rule.en}: not given this month, because it is not the case that {explain_en}.",
                          env.read)
-        ok = cand & frame["employee"].map(holds).fillna(False).to_numpy(dtype=bool)
+        ok = cand & frame["employee"].map(lambda e: holds.get(e, False)).to_numpy(dtype=bool)
         ok &= ~frame["employee"].map(ctx.is_blocked).to_numpy(dtype=bool)
         return np.where(ok, pts, 0).astype("int64"), sources
 
