@@ -10,7 +10,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-
 from conftest import D, run
 
 SCHEME = "dingcan_points"

@@ -349,7 +349,7 @@ class EmployeeEnv:
             for per, hit in ctx.history_items(key, code).items():
                 if per < label:
                     months.setdefault(per, hit)
-            for (w, c, per), hit in ctx.metrics_other_of(key, code).items():
+            for (_w, _c, per), hit in ctx.metrics_other_of(key, code).items():
                 if per < label:
                     months[per] = hit
             if months:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import MissingInput
-from ..expr import Expression
 from ..numbers import HUNDRED, ZERO, money, plain, round_half_up, to_decimal
 from ..series import Rows, credited_mondays
 from .base import Step

@@ -11,7 +11,6 @@ qualify).
 
 from __future__ import annotations
 
-from ..expr import Expression
 from ..numbers import to_decimal
 from ..periods import add_months, parse_period
 from .base import Step

@@ -17,7 +17,6 @@ from dataclasses import replace
 from decimal import Decimal
 
 from ..errors import MissingInput, problem
-from ..expr import Expression
 from ..numbers import plain, to_decimal
 from .base import Step
 
@@ -127,6 +126,7 @@ class ItemPointsStep(Step):
                              f"在指标表加一行：小组 {team}，指标 {item['code']}，名次。",
                              f"Add a Metrics row: team {team}, metric {item['code']}, the rank.")
                 ctx.add_problem(pr)
+                ctx.groups[team].pop(self.output, None)  # the group exists, its total is unknown
                 for emp in members:
                     ctx.block(emp, replace(pr, employee=emp))
                 return

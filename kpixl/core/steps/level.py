@@ -15,7 +15,7 @@ from __future__ import annotations
 from ..errors import MissingInput, problem
 from ..numbers import ZERO, plain, to_decimal
 from .base import Step
-from .exchange import signed_term, latest_history
+from .exchange import latest_history, signed_term
 
 
 class LevelStep(Step):

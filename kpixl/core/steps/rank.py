@@ -34,7 +34,17 @@ from ..errors import MissingInput, problem
 from ..expr import Expression
 from ..numbers import plain, round_half_up, to_decimal
 from ..ranking import combine_max_plus_one, competition_ranks, last_place, points_for_ranks
-from ..series import BUCKETS, UNITS, Rows, bucket_end, bucket_label, bucket_of, day_span, figures, implied_denominators
+from ..series import (
+    BUCKETS,
+    UNITS,
+    Rows,
+    bucket_end,
+    bucket_label,
+    bucket_of,
+    day_span,
+    figures,
+    implied_denominators,
+)
 from .base import Step
 
 _BUCKET_ZH = {"day": "日", "week": "周", "month": "月", "quarter": "季度"}
