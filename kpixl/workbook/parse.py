@@ -288,6 +288,7 @@ def parse_sheet(raw: RawSheet, spec: SheetSpec) -> tuple[Table, list[Problem]]:
             fix_zh, fix_en = "填 是 或 否。", "Enter 是/否 (yes/no)."
         else:  # any
             out = s.astype("object").map(parse_any, na_action="ignore")
+            out = out.astype("object").where(~pd.Series(empty, index=out.index), None)  # empty cell -> None, not NaN
         for j in np.flatnonzero(bad):
             problems.append(problem(
                 f"bad_{col.type}", _where(raw.name, spec.en, letter, int(r[j])),
