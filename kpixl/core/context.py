@@ -141,11 +141,18 @@ class Context:
         """Where a metric of ``employee`` is looked up: the employee, or for a team/department metric
         (``"scope": "team"``) the employee's team, then department, then a row naming no team."""
         mdef = self.scheme.metrics.get(code)
-        if mdef is None or mdef.scope == "employee" or employee not in self.employees.index:
+        if mdef is None or mdef.scope == "employee":
+            return [employee]
+        cache = self.__dict__.get("_group_attrs")
+        if cache is None:
+            cols = [a for a in ("team", "department") if a in self.employees.columns]
+            values = {a: self.employees[a].reindex(self.ids).tolist() for a in cols}
+            cache = self._group_attrs = {e: {a: str(values[a][i] or "") for a in cols} for i, e in enumerate(self.ids)}
+        attrs = cache.get(employee)
+        if attrs is None:
             return [employee]
         order = ("team", "department") if mdef.scope == "team" else ("department", "team")
-        keys = [str(self.employees.at[employee, a] or "") for a in order if a in self.employees.columns]
-        return [k for k in keys if k] + [""]
+        return [attrs[a] for a in order if attrs.get(a)] + [""]
 
     def _metric_hit(self, employee: str, code: str) -> tuple[Any, str] | None:
         for key in self.group_keys(employee, code):

@@ -17,6 +17,7 @@ comparisons are exact for every figure with up to 4 decimals.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
@@ -30,22 +31,16 @@ BUCKETS = ("day", "week", "month", "quarter")
 def to_units(values: pd.Series) -> np.ndarray:
     """float64 scaled units of metric values (Decimal, int, float); NaN for text, booleans, empty."""
     arr = values.to_numpy(dtype=object)
-    try:
-        if any(isinstance(v, (bool, str)) for v in arr[: min(len(arr), 64)]):
-            raise TypeError
+    numeric = np.fromiter((type(v) in _NUMERIC for v in arr), dtype=bool, count=len(arr))
+    out = np.full(len(arr), np.nan)
+    if numeric.all():
         out = arr.astype("float64")
-    except (TypeError, ValueError, ArithmeticError):
-        out = np.array([_one(v) for v in arr], dtype="float64")
+    elif numeric.any():
+        out[numeric] = arr[numeric].astype("float64")
     return np.round(out * UNITS)
 
 
-def _one(v) -> float:
-    if v is None or isinstance(v, (bool, str)):
-        return np.nan
-    try:
-        return float(v)
-    except (TypeError, ValueError, ArithmeticError):
-        return np.nan
+_NUMERIC = {Decimal, int, float, np.float64, np.int64}
 
 
 def to_bools(values: pd.Series) -> np.ndarray:
@@ -69,49 +64,84 @@ def credited_mondays(period: Period) -> list[dt.date]:
     return [m for p in period.month_periods() for m in weeks_credited(p)]
 
 
+class Codes:
+    """Integer codes for employee (and team) ids, so grouping, merging and sorting never touch strings."""
+
+    def __init__(self, ctx):
+        hit = ctx.extras.get("series.codes")
+        if hit is None:
+            hit = ctx.extras["series.codes"] = ({e: i for i, e in enumerate(ctx.ids)}, list(ctx.ids))
+        self.index, self.names = hit
+
+    def of(self, who: pd.Series) -> np.ndarray:
+        codes, uniques = pd.factorize(who.to_numpy(dtype=object))
+        table = np.empty(len(uniques) + 1, dtype="int64")
+        for j, u in enumerate(uniques):
+            code = self.index.get(u)
+            if code is None:
+                code = self.index[u] = len(self.names)
+                self.names.append(u)
+            table[j] = code
+        return table[codes] if len(codes) else np.array([], dtype="int64")
+
+    def array(self) -> np.ndarray:
+        return np.array(self.names, dtype=object)
+
+
+def typed_rows(ctx) -> dict[str, pd.DataFrame]:
+    """Every valid Metrics row typed once per run, split by code: eid, date, week, period, units, row."""
+    cache = ctx.extras.get("series.typed")
+    if cache is not None:
+        return cache
+    frame = ctx.inputs.metrics.frame
+    cache = ctx.extras["series.typed"] = {}
+    if frame.empty:
+        return cache
+    frame = frame[~frame["xl_bad"].to_numpy(dtype=bool)]
+    who = frame["employee"]
+    if "team" in frame:
+        who = who.where(who != "", frame["team"])
+    values = frame["value"]
+    booleans = {c for c, m in ctx.scheme.metrics.items() if m.type == "boolean"}
+    typed = pd.DataFrame({
+        "eid": Codes(ctx).of(who), "date": frame["date"].to_numpy(), "week": frame["week_start"].to_numpy(),
+        "period": frame["period"].to_numpy(dtype=object), "units": to_units(values),
+        "row": frame["xl_row"].to_numpy(dtype="int64")})
+    for code, idx in frame.groupby("metric", sort=False).indices.items():
+        part = typed.iloc[idx].reset_index(drop=True)
+        if code in booleans:
+            part["units"] = to_bools(values.iloc[idx])
+        cache[code] = part
+    return cache
+
+
 class Rows:
-    """The valid Metrics rows of some codes, typed once per run (cached on the context)."""
+    """The valid Metrics rows of one code, typed once per run (see :func:`typed_rows`)."""
 
     def __init__(self, ctx, code: str):
-        cache = ctx.extras.setdefault("series.rows", {})
-        hit = cache.get(code)
-        if hit is None:
-            frame = ctx.metric_rows(code)
-            mdef = ctx.scheme.metrics.get(code)
-            boolean = mdef is not None and mdef.type == "boolean"
-            who = frame["employee"] if not frame.empty else pd.Series(dtype=object)
-            if not frame.empty and "team" in frame:
-                who = who.where(who != "", frame["team"])
-            units = to_bools(frame["value"]) if boolean else (to_units(frame["value"]) if not frame.empty
-                                                               else np.array([], dtype="float64"))
-            hit = pd.DataFrame({
-                "employee": who.to_numpy(dtype=object),
-                "date": frame["date"].to_numpy() if not frame.empty else np.array([], dtype="datetime64[ns]"),
-                "week": frame["week_start"].to_numpy() if not frame.empty else np.array([], dtype="datetime64[ns]"),
-                "period": frame["period"].to_numpy(dtype=object) if not frame.empty else np.array([], dtype=object),
-                "units": units,
-                "row": frame["xl_row"].to_numpy(dtype="int64") if not frame.empty else np.array([], dtype="int64"),
-            })
-            cache[code] = hit
-        self.frame = hit
+        self.frame = typed_rows(ctx).get(code)
+        if self.frame is None:
+            self.frame = pd.DataFrame({"eid": pd.Series(dtype="int64"), "date": pd.Series(dtype="datetime64[ns]"),
+                                       "week": pd.Series(dtype="datetime64[ns]"), "period": pd.Series(dtype=object),
+                                       "units": pd.Series(dtype="float64"), "row": pd.Series(dtype="int64")})
         self.code = code
 
     def days(self, start: dt.date, end: dt.date) -> pd.DataFrame:
         f = self.frame
         d = f["date"]
         mask = d.notna() & (d >= pd.Timestamp(start)) & (d <= pd.Timestamp(end))
-        return f.loc[mask, ["employee", "date", "units", "row"]].drop_duplicates(["employee", "date"])
+        return f.loc[mask, ["eid", "date", "units", "row"]].drop_duplicates(["eid", "date"])
 
     def weeks(self, mondays: list[dt.date]) -> pd.DataFrame:
         f = self.frame
         mask = f["week"].notna() & f["week"].isin(pd.to_datetime(mondays))
-        return f.loc[mask, ["employee", "week", "units", "row"]].drop_duplicates(["employee", "week"])
+        return f.loc[mask, ["eid", "week", "units", "row"]].drop_duplicates(["eid", "week"])
 
     def plain(self, label: str, current: bool = True) -> pd.DataFrame:
         f = self.frame
         mask = f["date"].isna() & f["week"].isna()
         mask &= (f["period"] == label) | ((f["period"] == "") if current else False)
-        return f.loc[mask, ["employee", "units", "row"]].drop_duplicates(["employee"])
+        return f.loc[mask, ["eid", "units", "row"]].drop_duplicates(["eid"])
 
 
 def bucket_of(dates: pd.Series, bucket: str, period: Period) -> pd.Series:
@@ -143,7 +173,7 @@ def bucket_label(key: pd.Timestamp, bucket: str) -> str:
 
 
 def figures(ctx, code: str, bucket: str, source: str = "auto") -> pd.DataFrame:
-    """One code's figure per (employee, bucket): columns employee, bucket, units, row, n.
+    """One code's figure per (employee code, bucket): columns eid, bucket, units, row, n.
 
     ``row`` is the Excel row of the figure (the first daily row of a sum) and ``n`` the number of
     rows behind it, for the explanation's source cells.
@@ -153,67 +183,65 @@ def figures(ctx, code: str, bucket: str, source: str = "auto") -> pd.DataFrame:
     mdef = ctx.scheme.metrics.get(code)
     is_rate = mdef is not None and mdef.type == "percent"
     start, end = day_span(period, bucket)
-    parts = []
+    cols = ["eid", "bucket", "units", "row", "n"]
     if bucket == "day":
         d = rows.days(start, end)
-        return pd.DataFrame({"employee": d["employee"], "bucket": d["date"], "units": d["units"],
-                             "row": d["row"], "n": 1})
-    given = pd.DataFrame(columns=["employee", "bucket", "units", "row", "n"])
+        return pd.DataFrame({"eid": d["eid"].to_numpy(), "bucket": d["date"].to_numpy(), "units": d["units"].to_numpy(),
+                             "row": d["row"].to_numpy(), "n": 1})
+    parts = []
     if bucket == "week":
         w = rows.weeks(credited_mondays(period))
-        given = pd.DataFrame({"employee": w["employee"], "bucket": w["week"], "units": w["units"], "row": w["row"], "n": 1})
+        parts.append(pd.DataFrame({"eid": w["eid"].to_numpy(), "bucket": w["week"].to_numpy(),
+                                   "units": w["units"].to_numpy(), "row": w["row"].to_numpy(), "n": 1}))
     elif source in ("rows", "auto"):
         labels = [p.label for p in (period.month_periods() if bucket == "quarter" else [period])]
-        frames = [rows.plain(lb, current=(lb == period.label)) for lb in labels]
-        p = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["employee", "units", "row"])
+        p = pd.concat([rows.plain(lb, current=(lb == period.label)) for lb in labels], ignore_index=True)
         if bucket == "quarter" and not p.empty:
-            p = p.groupby("employee", sort=False).agg(units=("units", "sum"), row=("row", "min"),
-                                                      n=("row", "size")).reset_index()
+            p = p.groupby("eid", sort=False).agg(units=("units", "sum"), row=("row", "min"), n=("row", "size")).reset_index()
         else:
             p = p.assign(n=1)
         key = pd.Timestamp(period.quarter.start if bucket == "quarter" else period.start)
-        given = pd.DataFrame({"employee": p["employee"], "bucket": key, "units": p["units"], "row": p["row"],
-                              "n": p["n"]})
-    parts.append(given)
+        parts.append(pd.DataFrame({"eid": p["eid"].to_numpy(), "bucket": key, "units": p["units"].to_numpy(),
+                                   "row": p["row"].to_numpy(), "n": p["n"].to_numpy()}))
     if not is_rate and (bucket == "week" or source in ("days", "auto")):
         d = rows.days(start, end)
         if not d.empty:
             d = d.assign(bucket=bucket_of(d["date"], bucket, period))
-            summed = d.groupby(["employee", "bucket"], sort=False).agg(
+            summed = d.groupby(["eid", "bucket"], sort=False).agg(
                 units=("units", "sum"), row=("row", "min"), n=("row", "size")).reset_index()
             if bucket == "week":
                 summed = summed[summed["bucket"].isin(pd.to_datetime(credited_mondays(period)))]
-            if source == "days":
-                parts = [summed]
-            else:
-                parts.append(summed)
-    out = pd.concat([p for p in parts if not p.empty], ignore_index=True) if any(not p.empty for p in parts) else given
-    out = out.drop_duplicates(["employee", "bucket"], keep="first")  # a given row wins over a sum
+            parts = [summed] if source == "days" else parts + [summed]
+    parts = [p for p in parts if not p.empty]
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype="datetime64[ns]" if c == "bucket" else "float64") for c in cols})
+    out = pd.concat(parts, ignore_index=True).drop_duplicates(["eid", "bucket"], keep="first")  # given rows win
     out["bucket"] = pd.to_datetime(out["bucket"])
     return out.reset_index(drop=True)
 
 
 def implied_denominators(ctx, rate_code: str, num_code: str, den_code: str, bucket: str) -> pd.DataFrame:
-    """Per (employee, bucket) the sum of each day's denominator: the given one (attempts), else
+    """Per (employee code, bucket) the sum of each day's denominator: the given one (attempts), else
     the one the day's rate implies (successes x 100 / rate). A day whose denominator cannot be
-    known (rate 0) makes the bucket's unknown. Columns employee, bucket, units (float)."""
+    known (rate 0) makes the bucket's unknown. Columns eid, bucket, units (float)."""
     period = ctx.period
     start, end = day_span(period, bucket)
-    num = Rows(ctx, num_code).days(start, end)[["employee", "date", "units"]]
-    den = Rows(ctx, den_code).days(start, end)[["employee", "date", "units"]].rename(columns={"units": "den"})
-    rate = Rows(ctx, rate_code).days(start, end)[["employee", "date", "units"]].rename(columns={"units": "rate"})
-    m = num.merge(den, how="left", on=["employee", "date"]).merge(rate, how="left", on=["employee", "date"])
+    num = Rows(ctx, num_code).days(start, end)[["eid", "date", "units"]]
+    den = Rows(ctx, den_code).days(start, end)[["eid", "date", "units"]].rename(columns={"units": "den"})
+    rate = Rows(ctx, rate_code).days(start, end)[["eid", "date", "units"]].rename(columns={"units": "rate"})
+    m = num.merge(den, how="left", on=["eid", "date"]).merge(rate, how="left", on=["eid", "date"])
     if m.empty:
-        return pd.DataFrame(columns=["employee", "bucket", "units"])
+        return pd.DataFrame({"eid": pd.Series(dtype="int64"), "bucket": pd.Series(dtype="datetime64[ns]"),
+                             "units": pd.Series(dtype="float64")})
     r = m["rate"].to_numpy(dtype="float64")
     with np.errstate(divide="ignore", invalid="ignore"):
         implied = np.where(r > 0, m["units"].to_numpy(dtype="float64") * 1e6 / r, np.nan)
     m["d"] = np.where(m["den"].notna(), m["den"].to_numpy(dtype="float64"), implied)
     m["bucket"] = bucket_of(m["date"], bucket, period)
-    out = m.groupby(["employee", "bucket"], sort=False)["d"].sum(min_count=1).reset_index()
-    unknown = m[m["d"].isna()][["employee", "bucket"]].drop_duplicates()
+    out = m.groupby(["eid", "bucket"], sort=False)["d"].sum(min_count=1).reset_index()
+    unknown = m[m["d"].isna()][["eid", "bucket"]].drop_duplicates()
     if not unknown.empty:
-        out = out.merge(unknown.assign(_u=True), how="left", on=["employee", "bucket"])
+        out = out.merge(unknown.assign(_u=True), how="left", on=["eid", "bucket"])
         out.loc[out["_u"].notna(), "d"] = np.nan
         out = out.drop(columns="_u")
     return out.rename(columns={"d": "units"})

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..errors import MissingInput
 from ..numbers import HUNDRED, ZERO, money, plain, round_half_up, to_decimal
-from ..series import Rows, credited_mondays
+from ..series import Codes, Rows, credited_mondays
 from .base import Step
 
 
@@ -106,7 +106,8 @@ class AwardStep(Step):
 
     def _weeks(self, ctx):
         rows = Rows(ctx, self.each_week["metric"]).weeks(credited_mondays(ctx.period))
-        table = {(e, w): (u, r) for e, w, u, r in zip(rows["employee"], rows["week"], rows["units"], rows["row"], strict=True)}
+        names = Codes(ctx).names
+        table = {(names[e], w): (u, r) for e, w, u, r in zip(rows["eid"], rows["week"], rows["units"], rows["row"], strict=True)}
         return credited_mondays(ctx.period), table
 
     def _check_weeks(self, ctx, emp, weeks):

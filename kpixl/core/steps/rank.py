@@ -37,10 +37,12 @@ from ..ranking import combine_max_plus_one, competition_ranks, last_place, point
 from ..series import (
     BUCKETS,
     UNITS,
+    Codes,
     Rows,
     bucket_end,
     bucket_label,
     bucket_of,
+    credited_mondays,
     day_span,
     figures,
     implied_denominators,
@@ -161,19 +163,20 @@ class RankStep(Step):
         for emp in ctx.ids:  # every employee has the outputs (0 / not ranked) unless blocked
             if self.output:
                 ctx.values[emp][self.output] = Decimal(0)
+        codes = Codes(ctx)
         pool_of = self._pools(ctx)
-        active = [e for e in ctx.ids if pool_of[e] is not None]
-        frame = self._participants(ctx, active, pool_of)
-        missing: dict[tuple[str, str], list[str]] = {}
+        frame = self._participants(ctx, codes, pool_of)
+        missing: dict[tuple[int, str], list[str]] = {}
         for i, r in enumerate(self.rankings):
-            self._values(ctx, frame, r["value"], f"v{i}", missing, r["code"])
+            self._values(ctx, frame, r["value"], f"v{i}", missing, codes)
         if self.gate:
-            frame["no_rate"] = self._values(ctx, frame, self.gate["value"], "g", missing, self.gate["rule"])
-        self._report_missing(ctx, missing)
+            frame["no_rate"] = self._values(ctx, frame, self.gate["value"], "g", missing, codes)
+        names = codes.array()
+        self._report_missing(ctx, missing, names)
         if self._block_pools(ctx, pool_of):
-            keep = frame["employee"].map(lambda e: pool_of.get(e) is not None).to_numpy(dtype=bool)
+            keep = np.array([pool_of.get(e) is not None for e in names], dtype=bool)[frame["eid"].to_numpy()]
             frame = frame[keep].reset_index(drop=True)
-            active = [e for e in active if pool_of[e] is not None]
+        emp = names[frame["eid"].to_numpy()] if len(frame) else np.array([], dtype=object)
         eligible = self._eligible(frame)
         frame["eligible"] = eligible
         points = np.zeros((len(frame), len(self.rankings)), dtype="int64")
@@ -193,10 +196,10 @@ class RankStep(Step):
         total = combine_max_plus_one(points, UNITS) if self.combine == "max_plus_one" else points.sum(axis=1)
         others, sources = np.zeros(len(frame), dtype="int64"), {}
         if self.others:
-            others, sources = self._others(ctx, frame, total)
-        self._book(ctx, frame, ranks, points, lasts, total, others, sources)
-        self._publish(ctx, frame, ranks, total + others, active)
-        self._gate_notes(ctx, frame)
+            others, sources = self._others(ctx, frame, emp, total)
+        self._book(ctx, frame, emp, ranks, points, lasts, total, others, sources)
+        self._publish(ctx, emp, ranks, total + others)
+        self._gate_notes(ctx, frame, emp)
 
     def _eligible(self, frame) -> np.ndarray:
         if not self.gate:
@@ -208,12 +211,14 @@ class RankStep(Step):
         """Pool of every employee; None for a pool blocked because a member has errors."""
         attr = self.pool
         col = ctx.employees[attr] if attr and attr in ctx.employees else pd.Series("", index=ctx.employees.index)
-        pool_of: dict[str, str | None] = {e: str(col.get(e, "") or "") for e in ctx.ids}
+        pool_of: dict[str, str | None] = {e: str(v or "") for e, v in zip(ctx.ids, col.reindex(ctx.ids), strict=True)}
         self._block_pools(ctx, pool_of)
         return pool_of
 
     def _block_pools(self, ctx, pool_of) -> bool:
         """Block every pool that has a blocked member (its places cannot be known); True if any."""
+        if not ctx.blocked:
+            return False
         members: dict[str, list[str]] = {}
         for e, p in pool_of.items():
             if p is not None:
@@ -235,55 +240,63 @@ class RankStep(Step):
 
     # ------------------------------------------------------------------ participants and values
 
-    def _participants(self, ctx, active: list[str], pool_of) -> pd.DataFrame:
+    def _participants(self, ctx, codes, pool_of) -> pd.DataFrame:
+        """One row per (employee code, bucket) taking part: eid, bucket, pool (an integer code)."""
         period = ctx.period
+        active = np.array([codes.index[e] for e, p in pool_of.items() if p is not None], dtype="int64")
         if self.participants == "all":
             key = pd.Timestamp(period.quarter.start if self.bucket == "quarter" else period.start)
-            frame = pd.DataFrame({"employee": active, "bucket": key})
+            frame = pd.DataFrame({"eid": active, "bucket": key})
         else:
             start, end = day_span(period, self.bucket)
             if self.bucket != "day":
                 start, end = min(start, period.start), max(end, period.end)
-            parts = [Rows(ctx, c).days(start, end)[["employee", "date"]] for c in self.duty_rows]
-            days = pd.concat(parts, ignore_index=True).drop_duplicates() if parts else pd.DataFrame(columns=["employee", "date"])
+            parts = [Rows(ctx, c).days(start, end)[["eid", "date"]] for c in self.duty_rows]
+            days = pd.concat(parts, ignore_index=True).drop_duplicates()
             if self.duty_metric:
                 duty = Rows(ctx, self.duty_metric).days(start, end)
-                off = duty.loc[duty["units"] == 0, ["employee", "date"]]
-                on = duty.loc[duty["units"] == 1, ["employee", "date"]]
+                on = duty.loc[duty["units"] == 1, ["eid", "date"]]
+                off = duty.loc[duty["units"] == 0, ["eid", "date"]]
                 days = pd.concat([days, on], ignore_index=True).drop_duplicates()
                 if not off.empty:
-                    days = days.merge(off.assign(_off=True), how="left", on=["employee", "date"])
+                    days = days.merge(off.assign(_off=True), how="left", on=["eid", "date"])
                     days = days[days["_off"].isna()].drop(columns="_off")
-            days = days[days["employee"].isin(active)]
+            days = days[np.isin(days["eid"].to_numpy(), active)]
             if self.bucket == "day":
                 days = days[(days["date"] >= pd.Timestamp(period.start)) & (days["date"] <= pd.Timestamp(period.end))]
                 frame = days.rename(columns={"date": "bucket"})
             else:
-                b = bucket_of(days["date"], self.bucket, period)
-                frame = pd.DataFrame({"employee": days["employee"], "bucket": b}).drop_duplicates()
+                frame = pd.DataFrame({"eid": days["eid"], "bucket": bucket_of(days["date"], self.bucket, period)})
+                frame = frame.drop_duplicates()
                 if self.bucket == "week":
-                    from ..series import credited_mondays
-
-                    frame = frame[frame["bucket"].isin(pd.to_datetime(credited_mondays(period)))]
-                    given = [Rows(ctx, c).weeks(credited_mondays(period)) for c in self._metric_codes()]
-                    extra = [pd.DataFrame({"employee": g["employee"], "bucket": g["week"]}) for g in given if not g.empty]
+                    mondays = credited_mondays(period)
+                    frame = frame[frame["bucket"].isin(pd.to_datetime(mondays))]
+                    extra = [pd.DataFrame({"eid": g["eid"], "bucket": g["week"]})
+                             for g in (Rows(ctx, c).weeks(mondays) for c in self._metric_codes()) if not g.empty]
                 else:
                     key = pd.Timestamp(period.quarter.start if self.bucket == "quarter" else period.start)
-                    extra = [pd.DataFrame({"employee": Rows(ctx, c).plain(period.label)["employee"], "bucket": key})
+                    extra = [pd.DataFrame({"eid": Rows(ctx, c).plain(period.label)["eid"], "bucket": key})
                              for c in self._metric_codes()]
-                extra = [x[x["employee"].isin(active)] for x in extra]
+                extra = [x[np.isin(x["eid"].to_numpy(), active)] for x in extra]
                 frame = pd.concat([frame, *extra], ignore_index=True).drop_duplicates()
-        frame = frame.sort_values(["bucket", "employee"], kind="stable").reset_index(drop=True)
+        frame = frame.sort_values(["bucket", "eid"], kind="stable").reset_index(drop=True)
         frame["bucket"] = pd.to_datetime(frame["bucket"])
-        frame["pool"] = frame["employee"].map(pool_of)
+        pool_codes = {p: i for i, p in enumerate(sorted({p for p in pool_of.values() if p is not None}))}
+        lookup = np.full(len(codes.names) + 1, -1, dtype="int64")
+        for e, p in pool_of.items():
+            if p is not None:
+                lookup[codes.index[e]] = pool_codes[p]
+        frame["pool"] = lookup[frame["eid"].to_numpy()] if len(frame) else np.array([], dtype="int64")
         return frame
 
-    def _values(self, ctx, frame, spec, col, missing, label) -> np.ndarray:
+    def _values(self, ctx, frame, spec, col, missing, codes) -> np.ndarray:
         """Fill ``frame[col]`` (units) and ``col_row``/``col_n``; return the rows whose ratio had a 0 denominator."""
         zero_den = np.zeros(len(frame), dtype=bool)
+        keys = frame[["eid", "bucket"]]
         if "value" in spec:
             values = []
-            for emp in frame["employee"]:
+            for eid in frame["eid"].to_numpy():
+                emp = codes.names[eid]
                 try:
                     v = to_decimal(ctx.env(emp).get(spec["value"]))
                     values.append(float(round_half_up(v, 4) * UNITS))
@@ -294,19 +307,15 @@ class RankStep(Step):
             frame[f"{col}_row"], frame[f"{col}_n"] = -1, 0
             return zero_den
         code = spec["metric"]
-        fig = figures(ctx, code, self.bucket, spec.get("from", "auto"))
-        merged = frame[["employee", "bucket"]].merge(fig, how="left", on=["employee", "bucket"])
+        merged = keys.merge(figures(ctx, code, self.bucket, spec.get("from", "auto")), how="left", on=["eid", "bucket"])
         units = merged["units"].to_numpy(dtype="float64")
-        mdef = ctx.scheme.metrics[code]
-        if mdef.type == "percent":
+        if ctx.scheme.metrics[code].type == "percent":
             units = _round_rate(units)
         rows, n = merged["row"].to_numpy(dtype="float64"), merged["n"].to_numpy(dtype="float64")
         if "ratio" in spec and np.isnan(units).any():
             num_code, den_code = spec["ratio"]
-            num = frame[["employee", "bucket"]].merge(figures(ctx, num_code, self.bucket, "auto"), how="left",
-                                                      on=["employee", "bucket"])
-            den = frame[["employee", "bucket"]].merge(figures(ctx, den_code, self.bucket, "auto"), how="left",
-                                                      on=["employee", "bucket"])
+            num = keys.merge(figures(ctx, num_code, self.bucket, "auto"), how="left", on=["eid", "bucket"])
+            den = keys.merge(figures(ctx, den_code, self.bucket, "auto"), how="left", on=["eid", "bucket"])
             nu, de = num["units"].to_numpy(dtype="float64"), den["units"].to_numpy(dtype="float64")
             fill = np.isnan(units) & ~np.isnan(nu) & ~np.isnan(de)
             zero_den = fill & (de == 0)
@@ -316,8 +325,8 @@ class RankStep(Step):
             n = np.where(fill, num["n"].to_numpy(dtype="float64") + den["n"].to_numpy(dtype="float64"), n)
             rest = np.isnan(units) & ~zero_den & ~np.isnan(nu)
             if rest.any() and self.bucket != "day":  # attempts implied by the daily rates (successes / rate)
-                implied = frame[["employee", "bucket"]].merge(
-                    implied_denominators(ctx, code, num_code, den_code, self.bucket), how="left", on=["employee", "bucket"])
+                implied = keys.merge(implied_denominators(ctx, code, num_code, den_code, self.bucket), how="left",
+                                     on=["eid", "bucket"])
                 de2 = implied["units"].to_numpy(dtype="float64")
                 ok = rest & ~np.isnan(de2) & (de2 > 0)
                 zero_den = zero_den | (rest & (de2 == 0))
@@ -327,150 +336,214 @@ class RankStep(Step):
         frame[col] = units
         frame[f"{col}_row"] = np.nan_to_num(rows, nan=-1).astype("int64")
         frame[f"{col}_n"] = np.nan_to_num(n, nan=0).astype("int64")
-        lost = np.isnan(units) & ~zero_den
-        for emp, b in zip(frame.loc[lost, "employee"], frame.loc[lost, "bucket"], strict=True):
-            missing.setdefault((emp, code if "ratio" not in spec else "/".join([code, *spec["ratio"]])), []).append(
-                bucket_label(b, self.bucket))
+        lost = np.flatnonzero(np.isnan(units) & ~zero_den)
+        label = code if "ratio" not in spec else "/".join([code, *spec["ratio"]])
+        if len(lost):
+            b = _labels(frame["bucket"].iloc[lost], self.bucket)
+            for eid, lb in zip(frame["eid"].to_numpy()[lost], b, strict=True):
+                missing.setdefault((int(eid), label), []).append(str(lb))
         return zero_den
 
-    def _report_missing(self, ctx, missing) -> None:
+    def _report_missing(self, ctx, missing, names) -> None:
         what = _BUCKET_ZH[self.bucket]
-        for (emp, code), buckets in missing.items():
+        for (eid, code), buckets in missing.items():
+            emp = names[eid]
             shown = "、".join(buckets[:5]) + (f" 等 {len(buckets)} 个" if len(buckets) > 5 else "")
             shown_en = ", ".join(buckets[:5]) + (f" and {len(buckets) - 5} more" if len(buckets) > 5 else "")
-            fix_zh = (f"在指标表为 {emp} 补齐 {code} 的{what}数据" + ("（填日期）" if self.bucket == "day" else "")
-                      + "；若当天未上班，填 ON_DUTY = 否。" if self.bucket == "day" else f"在指标表为 {emp} 补齐 {code}。")
+            day = self.bucket == "day"
             ctx.block(emp, problem(
                 "missing_metric", ctx.inputs.metrics.label,
                 f"员工 {emp} 参加{what}排名，但缺少 {code}：{shown}（R-G-9）。",
                 f"Employee {emp} takes part in the {self.bucket} ranking but {code} is missing for {shown_en} (R-G-9).",
-                fix_zh, f"Add {code} for {emp} on the Metrics sheet" + (" (or mark the day ON_DUTY = no)." if self.bucket == "day" else "."),
+                f"在指标表为 {emp} 补齐 {code}" + ("（填日期）；若当天未上班，填 ON_DUTY = 否。" if day else "。"),
+                f"Add {code} for {emp} on the Metrics sheet" + (" (or mark the day ON_DUTY = no)." if day else "."),
                 employee=emp))
 
     # ------------------------------------------------------------------ others, ledger, values
 
-    def _others(self, ctx, frame, total) -> tuple[np.ndarray, dict[str, str]]:
+    def _others(self, ctx, frame, emp, total) -> tuple[np.ndarray, dict[str, str]]:
         rule = self.scheme.rules[self.others["rule"]]
         pts = int((rule.points or 0) * UNITS)
         holds: dict[str, bool] = {}
         sources: dict[str, str] = {}
         cand = frame["eligible"].to_numpy() & (total == 0)
-        for emp in pd.unique(frame.loc[cand, "employee"]):
+        for e in pd.unique(emp[cand]):
             if self.others_when is None:
-                holds[emp] = True
+                holds[e] = True
                 continue
-            env = ctx.env(emp)
+            env = ctx.env(e)
             try:
-                holds[emp] = bool(self.others_when.evaluate(env))
+                holds[e] = bool(self.others_when.evaluate(env))
             except MissingInput as exc:
-                ctx.block(emp, exc.problem)
-                holds[emp] = False
-            sources[emp] = ", ".join(env.read)
-            if not holds[emp]:
+                ctx.block(e, exc.problem)
+                holds[e] = False
+            sources[e] = ", ".join(env.read)
+            if not holds[e]:
                 explain = self.others.get("explain", {}).get("zh", self.others_when.text)
                 explain_en = self.others.get("explain", {}).get("en", self.others_when.text)
-                ctx.note(emp, self.kind, rule.code, None, f"{rule.code} {rule.zh}：不满足“{explain}”，本月不给。",
+                ctx.note(e, self.kind, rule.code, None, f"{rule.code} {rule.zh}：不满足“{explain}”，本月不给。",
                          f"{rule.code} {rule.en}: not given this month, because it is not the case that {explain_en}.",
                          env.read)
-        ok = cand & frame["employee"].map(lambda e: holds.get(e, False)).to_numpy(dtype=bool)
-        ok &= ~frame["employee"].map(ctx.is_blocked).to_numpy(dtype=bool)
+        ok_emp = {e for e, h in holds.items() if h and not ctx.is_blocked(e)}
+        eids = frame["eid"].to_numpy()
+        mask = np.zeros(int(eids.max()) + 1 if len(eids) else 1, dtype=bool)
+        for e, i in zip(emp.tolist(), eids.tolist(), strict=True):
+            if e in ok_emp:
+                mask[i] = True
+        ok = cand & mask[eids] if len(eids) else cand
         return np.where(ok, pts, 0).astype("int64"), sources
 
-    def _book(self, ctx, frame, ranks, points, lasts, total, others, srcs) -> None:
-        metrics = ctx.inputs.metrics
-        parts = []
+    def _book(self, ctx, frame, emp, ranks, points, lasts, total, others, srcs) -> None:
+        """Ledger rows for placement and participation points, built column-wise (many rows)."""
+        ref = _ref_format(ctx.inputs.metrics)
+        labels = _labels(frame["bucket"], self.bucket)
         placed = np.flatnonzero(total > 0)
         if len(placed):
             rule = self.scheme.rules[self.rule_def.code]
-            zh, en, where = [], [], []
-            for j in placed:
-                tz, te, src = [], [], []
-                for i, r in enumerate(self.rankings):
-                    if points[j, i] > 0:
-                        v = frame[f"v{i}"].iat[j]
-                        tz.append(f"{r['code']} 第{int(ranks[j, i])}名（{_text(v)}）{_text(points[j, i])}分")
-                        te.append(f"{r['code']} rank {int(ranks[j, i])} ({_text(v)}) {_text(points[j, i])} points")
-                        row = int(frame[f"v{i}_row"].iat[j])
-                        if row > 0:
-                            n = int(frame[f"v{i}_n"].iat[j])
-                            src.append(metrics.ref("value", row) + (f" (+{n - 1})" if n > 1 else ""))
-                k = int((points[j] > 0).sum())
-                if self.combine == "max_plus_one" and k >= 2:
-                    tz.append(f"多项均获名次：最高 {_text(points[j].max())} + 1 = {_text(total[j])} 分（R-DC-1）")
-                    te.append(f"placed in {k} rankings: max {_text(points[j].max())} + 1 = {_text(total[j])} (R-DC-1)")
-                label = bucket_label(frame["bucket"].iat[j], self.bucket)
-                zh.append(f"{label} {rule.zh}：" + "；".join(tz))
-                en.append(f"{label} {rule.en}: " + "; ".join(te))
-                where.append(", ".join(src) or "排名 / ranking")
-            parts.append(self._ledger_rows(ctx, frame.iloc[placed], rule, total[placed], where, zh, en))
+            parts_zh, parts_en, parts_src = [], [], []
+            for i, r in enumerate(self.rankings):
+                got = (points[placed, i] > 0).tolist()
+                rk = np.nan_to_num(ranks[placed, i]).astype("int64").tolist()
+                val = _texts(frame[f"v{i}"].to_numpy()[placed]).tolist()
+                pts = _texts(points[placed, i]).tolist()
+                code = r["code"]
+                parts_zh.append([f"{code} 第{k}名（{v}）{p}分" if g else "" for g, k, v, p in zip(got, rk, val, pts, strict=True)])
+                parts_en.append([f"{code} rank {k} ({v}) {p} points" if g else "" for g, k, v, p in zip(got, rk, val, pts, strict=True)])
+                rows = frame[f"v{i}_row"].to_numpy()[placed].tolist()
+                nn = frame[f"v{i}_n"].to_numpy()[placed].tolist()
+                parts_src.append([ref(w) + (f" (+{m - 1})" if m > 1 else "") if g and w > 0 else ""
+                                  for g, w, m in zip(got, rows, nn, strict=True)])
+            k = (points[placed] > 0).sum(axis=1).tolist()
+            mx, tot = _texts(points[placed].max(axis=1)).tolist(), _texts(total[placed]).tolist()
+            both = self.combine == "max_plus_one"
+            parts_zh.append([f"多项均获名次：最高 {a} + 1 = {t} 分（R-DC-1）" if both and c >= 2 else ""
+                             for a, t, c in zip(mx, tot, k, strict=True)])
+            parts_en.append([f"placed in {c} rankings: max {a} + 1 = {t} (R-DC-1)" if both and c >= 2 else ""
+                             for a, t, c in zip(mx, tot, k, strict=True)])
+            lab = labels[placed].tolist()
+            zh = [f"{lb} {rule.zh}：" + "；".join(p for p in ps if p) for lb, *ps in zip(lab, *parts_zh, strict=True)]
+            en = [f"{lb} {rule.en}: " + "; ".join(p for p in ps if p) for lb, *ps in zip(lab, *parts_en, strict=True)]
+            where = [", ".join(p for p in ps if p) or "排名 / ranking" for ps in zip(*parts_src, strict=True)]
+            ctx.add_ledger(self._ledger_rows(ctx, frame, placed, emp, rule, total[placed], where, zh, en))
         given = np.flatnonzero(others > 0)
-        if len(given):
+        if len(given):  # one row per employee: the qualifying buckets are listed (qty = their number)
             rule = self.scheme.rules[self.others["rule"]]
-            sub = frame.iloc[given]
-            labels = [bucket_label(b, self.bucket) for b in sub["bucket"]]
             pts = _text(others[given[0]])
             col = "g" if self.gate else "v0"
-            rows = sub[f"{col}_row"].to_numpy()
-            where = [(metrics.ref("value", int(r)) if r > 0 else "排名 / ranking") + (f", {srcs[e]}" if srcs.get(e) else "")
-                     for r, e in zip(rows, sub["employee"], strict=True)]
-            zh = [f"{lb} {rule.zh}：有资格、未获名次，+{pts} 分" for lb in labels]
-            en = [f"{lb} {rule.en}: eligible and not placed, +{pts} points" for lb in labels]
-            parts.append(self._ledger_rows(ctx, sub, rule, others[given], where, zh, en))
+            days: dict[str, list[str]] = {}
+            first: dict[str, int] = {}
+            for e, lb, w in zip(emp[given].tolist(), labels[given].tolist(), frame[f"{col}_row"].to_numpy()[given].tolist(),
+                                strict=True):
+                days.setdefault(e, []).append(lb)
+                first.setdefault(e, w)
+            who = list(days)
+            n = [len(days[e]) for e in who]
+            total_pts = [int(others[given[0]]) * k for k in n]
+            where = [(ref(first[e]) if first[e] > 0 else "排名 / ranking") + (f", {srcs[e]}" if srcs.get(e) else "") for e in who]
+            zh = [f"{rule.code} {rule.zh}：有资格、未获名次的{_BUCKET_ZH[self.bucket]} {k} 个，每个 +{pts} 分：" + "、".join(days[e])
+                  for e, k in zip(who, n, strict=True)]
+            en = [f"{rule.code} {rule.en}: {k} eligible {self.bucket}(s) without a placement, +{pts} each: " + ", ".join(days[e])
+                  for e, k in zip(who, n, strict=True)]
+            rows = pd.DataFrame({
+                "employee": _obj(who), "rule": _obj([rule.code] * len(who)), "category": _obj([rule.category or ""] * len(who)),
+                "points_e8": np.array(total_pts, dtype="int64") * 10**4, "counted_e8": np.array(total_pts, dtype="int64") * 10**4,
+                "where": _obj(where), "row": np.full(len(who), -1, dtype="int64"),
+                "date": np.full(len(who), np.datetime64(pd.Timestamp(ctx.period.end), "ns")),
+                "qty": np.array(n, dtype="float64"), "value": np.nan, "step": _obj([self.kind] * len(who)),
+                "text_zh": _obj(zh), "text_en": _obj(en)})
+            ctx.add_ledger(rows)
         for j in np.flatnonzero(lasts.any(axis=1)):
             for i, r in enumerate(self.rankings):
                 if lasts[j, i] and not np.isnan(ranks[j, i]):
-                    emp = frame["employee"].iat[j]
-                    label = bucket_label(frame["bucket"].iat[j], self.bucket)
-                    ctx.note(emp, self.kind, r["code"], 0,
-                             f"{label} {r['code']} 第{int(ranks[j, i])}名，但为最后一名，不积分（R-CY-3）。",
-                             f"{label} {r['code']} rank {int(ranks[j, i])}, but last place: 0 points (R-CY-3).")
-        for p in parts:
-            ctx.add_ledger(p)
+                    ctx.note(emp[j], self.kind, r["code"], 0,
+                             f"{labels[j]} {r['code']} 第{int(ranks[j, i])}名，但为最后一名，不积分（R-CY-3）。",
+                             f"{labels[j]} {r['code']} rank {int(ranks[j, i])}, but last place: 0 points (R-CY-3).")
         if self.bucket in ("day", "week"):
             tables = ctx.extras.setdefault("ranks", {})
             for i, r in enumerate(self.rankings):
                 ok = ~np.isnan(ranks[:, i])
                 tables.setdefault(r["code"], {})[self.bucket] = pd.DataFrame({
-                    "employee": frame.loc[ok, "employee"].to_numpy(), "bucket": frame.loc[ok, "bucket"].to_numpy(),
-                    "rank": ranks[ok, i].astype("int64"), "value": frame.loc[ok, f"v{i}"].to_numpy() / UNITS})
+                    "employee": _obj(emp[ok]), "bucket": frame["bucket"].to_numpy()[ok],
+                    "rank": ranks[ok, i].astype("int64"), "value": frame[f"v{i}"].to_numpy()[ok] / UNITS})
 
-    def _ledger_rows(self, ctx, sub, rule, units, where, zh, en) -> pd.DataFrame:
+    def _ledger_rows(self, ctx, frame, idx, emp, rule, units, where, zh, en) -> pd.DataFrame:
         e8 = np.asarray(units, dtype="int64") * 10**4
-        ends = [bucket_end(b, self.bucket, ctx.period) for b in sub["bucket"]]
+        b = frame["bucket"].to_numpy()[idx]
+        if self.bucket == "week":
+            ends = b + np.timedelta64(6, "D")
+        elif self.bucket == "day":
+            ends = b
+        else:
+            ends = np.full(len(idx), np.datetime64(bucket_end(pd.Timestamp(b[0]), self.bucket, ctx.period), "ns"))
+        n = len(idx)
         return pd.DataFrame({
-            "employee": sub["employee"].to_numpy(dtype=object), "rule": rule.code, "category": rule.category or "",
-            "points_e8": e8, "counted_e8": e8, "where": where, "row": np.full(len(sub), -1, dtype="int64"),
-            "date": pd.to_datetime(ends), "qty": 1.0, "value": np.nan, "step": self.kind, "text_zh": zh, "text_en": en})
+            "employee": _obj(emp[idx]), "rule": _obj([rule.code] * n), "category": _obj([rule.category or ""] * n),
+            "points_e8": e8, "counted_e8": e8, "where": _obj(where),
+            "row": np.full(n, -1, dtype="int64"), "date": ends, "qty": 1.0, "value": np.nan,
+            "step": _obj([self.kind] * n), "text_zh": _obj(zh), "text_en": _obj(en)})
 
-    def _publish(self, ctx, frame, ranks, points, active) -> None:
-        sums = pd.Series(points, index=frame.index).groupby(frame["employee"].to_numpy()).sum().to_dict() if len(frame) else {}
-        for emp in active:
-            if self.output:
-                ctx.values[emp][self.output] = Decimal(int(sums.get(emp, 0))).scaleb(-4).normalize() + 0
-            if self.bucket in ("month", "quarter"):
-                for r in self.rankings:
-                    ctx.values[emp][r["rank_as"]] = None
+    def _publish(self, ctx, emp, ranks, points) -> None:
+        if self.output and len(emp):
+            sums = pd.Series(points).groupby(emp).sum()
+            for e, u in sums.items():
+                ctx.values[e][self.output] = Decimal(int(u)).scaleb(-4).normalize() + 0
         if self.bucket in ("month", "quarter"):
+            for e in ctx.ids:
+                for r in self.rankings:
+                    ctx.values[e][r["rank_as"]] = None
             for i, r in enumerate(self.rankings):
                 ok = ~np.isnan(ranks[:, i])
-                for emp, rk in zip(frame.loc[ok, "employee"], ranks[ok, i], strict=True):
-                    ctx.values[emp][r["rank_as"]] = int(rk)
+                for e, rk in zip(emp[ok], ranks[ok, i], strict=True):
+                    ctx.values[e][r["rank_as"]] = int(rk)
 
-    def _gate_notes(self, ctx, frame) -> None:
+    def _gate_notes(self, ctx, frame, emp) -> None:
         if not self.gate or frame.empty:
             return
         rule = self.scheme.rules[self.gate["rule"]]
-        out = frame[~frame["eligible"]]
+        out = np.flatnonzero(~frame["eligible"].to_numpy(dtype=bool))
+        if not len(out):
+            return
         mn = plain(to_decimal(self.gate["min"]))
-        for emp, grp in out.groupby("employee", sort=False):
-            items_zh, items_en = [], []
-            for b, g, z in zip(grp["bucket"], grp["g"], grp.get("no_rate", pd.Series(False, index=grp.index)), strict=True):
-                label = bucket_label(b, self.bucket)
-                items_zh.append(f"{label} 无数据（尝试为 0）" if z else f"{label} {_text(g)}%")
-                items_en.append(f"{label} no attempts" if z else f"{label} {_text(g)}%")
-            ctx.note(emp, self.kind, rule.code, None,
-                     f"{rule.code} {rule.zh}：低于 {mn}%，不参加排名、不积正分：" + "、".join(items_zh),
-                     f"{rule.code} {rule.en}: below {mn}%, not ranked and no positive points: " + ", ".join(items_en))
+        labels = _labels(frame["bucket"].iloc[out], self.bucket).tolist()
+        no_rate = frame["no_rate"].to_numpy(dtype=bool)[out].tolist() if "no_rate" in frame else [False] * len(out)
+        shown = _texts(frame["g"].to_numpy()[out]).tolist()
+        zh: dict[str, list[str]] = {}
+        en: dict[str, list[str]] = {}
+        for e, lb, z, g in zip(emp[out].tolist(), labels, no_rate, shown, strict=True):
+            zh.setdefault(e, []).append(f"{lb} 无数据（尝试为 0）" if z else f"{lb} {g}%")
+            en.setdefault(e, []).append(f"{lb} no attempts" if z else f"{lb} {g}%")
+        for e, items in zh.items():
+            ctx.note(e, self.kind, rule.code, None,
+                     f"{rule.code} {rule.zh}：低于 {mn}%，不参加排名、不积正分：" + "、".join(items),
+                     f"{rule.code} {rule.en}: below {mn}%, not ranked and no positive points: " + ", ".join(en[e]))
+
+
+def _texts(units: np.ndarray) -> np.ndarray:
+    """Plain text of many unit values (each distinct value formatted once); an object array."""
+    arr = np.asarray(units, dtype="float64")
+    codes, uniques = pd.factorize(arr)
+    table = np.array([_text(u) if not np.isnan(u) else "" for u in uniques] + [""], dtype=object)
+    return table[codes]
+
+
+def _labels(buckets: pd.Series, bucket: str) -> np.ndarray:
+    """Bucket labels (2026-10-06, 2026-10-05..2026-10-11, 2026-10) for many rows (each distinct one once)."""
+    codes, uniques = pd.factorize(pd.to_datetime(pd.Series(buckets)).to_numpy())
+    table = np.array([bucket_label(pd.Timestamp(u), bucket) for u in uniques] + [""], dtype=object)
+    return table[codes]
+
+
+def _ref_format(table):
+    """A function row -> ``指标!D14 / Metrics!D14`` (the value cell), cheap for many rows."""
+    letter = table.letters.get("value", "D")
+    if table.name == table.en:
+        return lambda row: f"{table.name}!{letter}{row}"
+    return lambda row: f"{table.name}!{letter}{row} / {table.en}!{letter}{row}"
+
+
+def _obj(values) -> pd.Series:
+    """An object column (no conversion to Arrow strings for many explanation texts)."""
+    return pd.Series(np.asarray(values, dtype=object), dtype=object)
 
 
 def _round_rate(units: np.ndarray) -> np.ndarray:
