@@ -296,3 +296,14 @@ def test_weekly_gate_from_daily_rates(rate2, passes):
     result = score(metrics + month_rates(A=60, B=60) + dept(answer=90), ["A", "B"])
     # A (50 orders) beats B (20) in the week if A passes: A 5, B 4; else B alone is 1st: 5.
     assert values(result, "week_points") == ({"A": 5, "B": 4} if passes else {"A": 0, "B": 5})
+
+
+def test_missing_department_bookings_leave_only_the_cash_empty():
+    # R-DC-10 needs this month's and last month's department bookings for the cash value only: without
+    # them the points, the exchange and the level stand, the cash is empty and a warning says why.
+    metrics = day("A", "2026-10-06", 30, 0, rate=60) + month_rates(A=60) + dept()[:1]
+    result = score(metrics, ["A"])
+    a = result.employee("A")
+    assert a.status == "ok" and a.values["month_net"] == D(18) and a.values["exchanged"] == D(14)
+    assert a.values["cash"] is None
+    assert any(p.code == "cash_not_computed" and p.severity == "warning" for p in result.problems)

@@ -170,3 +170,20 @@ def test_default_items_and_groups_without_listed_members():
     assert result.value("a", "group.total") == D(98) and result.value("a", "group.rank") == 2
     assert result.value("a", "group.grade") == "A"
     assert result.value("a", "performance_score") == Decimal(100)
+
+
+def test_work_points_from_events_and_monthly_total():
+    # R-GB-6: work points are a monthly total and/or events; 60 (total) + 25 + 12.5 (events) - 20 = 77.5.
+    events = [{"date": "2024-05-03", "employee": "a", "rule": "WORK_ITEM", "value": 25},
+              {"date": "2024-05-04", "employee": "a", "rule": "WORK_ITEM", "value": "12.5"},
+              {"date": "2024-05-05", "employee": "a", "rule": "PEN_SLACK"}]
+    result = score({"G1": [1]}, [("a", "G1", 60)], items="4", events=events)
+    assert result.value("a", "performance_score") == Decimal("77.5")
+
+
+def test_no_work_points_recorded_is_a_zero_month():
+    # R-GB-8: a month counts as zero whatever caused the 0, including no work points at all.
+    result = run(SCHEME, "2024-05", employees=[member("a", "G1")[0]], metrics=ranks({"G1": [1]}),
+                 parameters={"ITEMS": "4"}, history=_zero_history(("2024-04", 0)))
+    assert result.value("a", "performance_score") == D(0)
+    assert [f["params"] for f in result.flags_of("a")] == [{"from": "2024-06"}]

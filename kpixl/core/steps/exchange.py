@@ -8,8 +8,9 @@ section defines, R-G-8). The rate is an expression (S7: 1 yuan x this month's de
 bookings / last month's, 1 when last month had none); an optional parameter may raise it but
 never lower it (R-DC-14). The rate's inputs are needed only when something is exchanged.
 
-The carry-in is the latest earlier ``carry_in`` History item of the employee (the S7 ledger
-state ``carry_out``); without one the account starts at 0, and the explanation says so.
+The carry-in is the latest earlier History item named by ``carry_in`` (the S7 ledger state
+``CARRY_OUT``); without one the account starts at 0, and the explanation says so. Missing rate
+inputs leave the cash value empty with a warning: the points and the exchange stand.
 
 Publishes ``carry_in``, ``balance``, ``exchanged``, ``carry_out``, ``exchange_rate``, ``cash``.
 """
@@ -89,7 +90,18 @@ class ExchangeStep(Step):
                     if balance > 0 else f"not positive, nothing exchanged, carried {plain(carry_out)} (R-DC-9)"), src)
         if exchanged <= 0:
             return
-        floor_rate = to_decimal(self.rate.evaluate(env))
+        try:
+            floor_rate = to_decimal(self.rate.evaluate(env))
+        except MissingInput as exc:  # the points stand; only the cash value cannot be computed
+            pr = exc.problem
+            ctx.add_problem(problem(
+                "cash_not_computed", pr.where, f"{pr.zh} 因此无法计算兑换金额（积分结果不受影响）。",
+                f"{pr.en} So the cash value cannot be computed (the points are not affected).",
+                pr.fix_zh, pr.fix_en, employee=emp, severity="warning"))
+            ctx.note(emp, self.kind, cash_rule.code, None, f"{cash_rule.code}：缺少兑换标准的输入，兑换金额未计算。",
+                     f"{cash_rule.code}: the rate's inputs are missing, so no cash value is computed.")
+            ctx.values[emp].update(cash=None)
+            return
         rate, how_zh, how_en = floor_rate, f"兑换标准 {plain(floor_rate)} 元/分", f"rate {plain(floor_rate)} yuan per point"
         if ov is not None and ov.value is not None:
             over = to_decimal(ov.value)
