@@ -82,3 +82,21 @@ def test_bad_step_configuration_is_located(scheme_id, edit, where, code):
     problems = _broken(scheme_id, edit)
     assert any(p.code == code and where in p.where for p in problems), [(p.code, p.where) for p in problems]
     assert all(p.zh and p.en for p in problems)
+
+
+@pytest.mark.parametrize("scheme_id", ["dingcan_points", "canyin_center_points", "gubang_group_rank", "kefu_fines"])
+def test_row_order_never_changes_a_result(scheme_id):
+    """Shuffling the Metrics, Events and History rows gives the same values and money (style: property tests)."""
+    import random
+
+    from conftest import run
+
+    ex = _doc(scheme_id)["examples"][0]
+    sheets = {k: ex.get(k) for k in ("employees", "events", "metrics", "history")}
+    base = run(scheme_id, ex["period"], parameters=ex.get("parameters"), **sheets)
+    rng = random.Random(4)
+    for _ in range(3):
+        shuffled = {k: (rng.sample(v, len(v)) if v and k != "employees" else v) for k, v in sheets.items()}
+        other = run(scheme_id, ex["period"], parameters=ex.get("parameters"), **shuffled)
+        for e in base.employees:
+            assert other.employee(e.id).values == e.values, e.id
