@@ -51,9 +51,13 @@ class Context:
         self._counts: dict[tuple, dict[str, Decimal]] = {}
         self._group_counts: dict[tuple, dict[Any, Decimal]] = {}
         self._patterns: dict[tuple[str, ...], frozenset[str]] = {}
-        self._groups: dict[str, dict[Any, list[str]]] = {}
+        self._groups: dict[str, dict[Any, list[str]]] = {}  # employees by attribute value
         self._columns: dict[str, dict[str, Any]] = {}
         self._rows: dict[str, dict[str, Any]] | None = None
+        self._metrics_other_by: dict | None = None
+        self._history_by: dict[tuple[str, str], dict[str, tuple[Any, str]]] = defaultdict(dict)
+        self.groups: dict[str, dict[str, Any]] = defaultdict(dict)  # team-level values (S14 groups)
+        self.extras: dict[str, Any] = {}  # step tables that are not per-employee values (rank tables)
 
     # ------------------------------------------------------------------ problems
 
@@ -117,6 +121,15 @@ class Context:
             who = h["employee"].where(h["employee"] != "", h["team"])
             for w, item, per, value, row in zip(who, h["item"], h["period"], h["value"], h["xl_row"], strict=True):
                 self._history[(w, item, str(per))] = (value, hist.ref("value", int(row)))
+                self._history_by[(w, item)][str(per)] = self._history[(w, item, str(per))]
+
+    def metrics_other_of(self, who: str, code: str) -> dict[tuple[str, str, str], tuple[Any, str]]:
+        """Metrics rows of other months (``period`` set) of one employee or team and code."""
+        if self._metrics_other_by is None:
+            self._metrics_other_by = defaultdict(dict)
+            for key, hit in self._metrics_other.items():
+                self._metrics_other_by[(key[0], key[1])][key] = hit
+        return self._metrics_other_by.get((who, code), {})
 
     def metric_of_period(self, who: str, code: str, period_label: str) -> tuple[Any, str] | None:
         """(value, where) of a metric for another month (a Metrics row with that period), or None."""
@@ -130,7 +143,7 @@ class Context:
 
     def history_items(self, who: str, item: str) -> dict[str, tuple[Any, str]]:
         """Every period's (value, where) of one history item for one employee or team."""
-        return {per: v for (w, it, per), v in self._history.items() if w == who and it == item}
+        return dict(self._history_by.get((who, item), {}))
 
     def latest_metric(self, who: str, code: str) -> tuple[Any, str, str] | None:
         """(value, where, period label) of a metric this period, else of the latest earlier month.
@@ -168,14 +181,58 @@ class Context:
             return frame
         return frame[(frame["metric"] == code) & ~frame["xl_bad"]]
 
+    def group_keys(self, employee: str, code: str) -> list[str]:
+        """Where a metric of ``employee`` is looked up: the employee, or for a team/department metric
+        (``"scope": "team"``) the employee's team, then department, then a row naming no team."""
+        mdef = self.scheme.metrics.get(code)
+        if mdef is None or mdef.scope == "employee":
+            return [employee]
+        cache = self.__dict__.get("_group_attrs")
+        if cache is None:
+            cols = [a for a in ("team", "department") if a in self.employees.columns]
+            values = {a: self.employees[a].reindex(self.ids).tolist() for a in cols}
+            cache = self._group_attrs = {e: {a: str(values[a][i] or "") for a in cols} for i, e in enumerate(self.ids)}
+        attrs = cache.get(employee)
+        if attrs is None:
+            return [employee]
+        order = ("team", "department") if mdef.scope == "team" else ("department", "team")
+        return [attrs[a] for a in order if attrs.get(a)] + [""]
+
+    def _metric_hit(self, employee: str, code: str) -> tuple[Any, str] | None:
+        for key in self.group_keys(employee, code):
+            hit = self._metrics.get((key, code))
+            if hit is not None:
+                return hit
+        return None
+
+    def prior_value(self, employee: str, code: str, months_back: int) -> tuple[Any, str] | None:
+        """(value, where) of a metric or history item ``months_back`` months before the period:
+        a Metrics row with that ``period`` first, else a History row (item = the code)."""
+        from .periods import add_months
+
+        label = add_months(type(self.period)(self.period.year, self.period.month), -months_back).label
+        for key in self.group_keys(employee, code):
+            hit = self._metrics_other.get((key, code, label)) or self._history.get((key, code, label))
+            if hit is not None:
+                return hit
+        return None
+
     def metric(self, employee: str, code: str) -> Any:
-        hit = self._metrics.get((employee, code))
+        hit = self._metric_hit(employee, code)
         if hit is not None:
             return hit[0]
         mdef = self.scheme.metrics.get(code)
         if mdef is not None and mdef.default is not None:
             return mdef.default
         zh = mdef.zh if mdef else code
+        if mdef is not None and mdef.scope != "employee":
+            group = self.group_keys(employee, code)[0] or "（空 / blank）"
+            raise MissingInput(problem(
+                "missing_metric", self.inputs.metrics.label,
+                f"缺少员工 {employee} 所在小组/部门 {group} 的指标 {code}（{zh}）。",
+                f"Metric {code} ({mdef.en}) is missing for {group}, the team/department of employee {employee}.",
+                f"在指标表加一行：小组/部门 {group}，指标代码 {code}，数值。",
+                f"Add a row to the Metrics sheet: team {group}, metric {code}, value.", employee=employee))
         raise MissingInput(problem(
             "missing_metric", self.inputs.metrics.label,
             f"缺少员工 {employee} 的指标 {code}（{zh}）。",
@@ -185,7 +242,7 @@ class Context:
             employee=employee))
 
     def metric_where(self, employee: str, code: str) -> str:
-        hit = self._metrics.get((employee, code))
+        hit = self._metric_hit(employee, code)
         return hit[1] if hit else ""
 
     def param(self, code: str) -> Any:
@@ -210,7 +267,7 @@ class Context:
                 "在员工表填写。", "Fill it in on the Employees sheet.", employee=employee))
         return value
 
-    def groups(self, attribute: str) -> dict[Any, list[str]]:
+    def groups_by(self, attribute: str) -> dict[Any, list[str]]:
         """Employees grouped by an attribute (department, team, ...), computed once per run."""
         cached = self._groups.get(attribute)
         if cached is None:
@@ -227,7 +284,7 @@ class Context:
         return col.get(employee, "")
 
     def members(self, attribute: str, employee: str) -> list[str]:
-        return self.groups(attribute).get(self.group_of(attribute, employee), [employee])
+        return self.groups_by(attribute).get(self.group_of(attribute, employee), [employee])
 
     # ------------------------------------------------------------------ event counts
 
@@ -265,7 +322,7 @@ class Context:
         totals = self._group_counts.get(key)
         if totals is None:
             per = self.counts(patterns, measure)
-            totals = {g: sum((per.get(m, ZERO) for m in ms), ZERO) for g, ms in self.groups(attribute).items()}
+            totals = {g: sum((per.get(m, ZERO) for m in ms), ZERO) for g, ms in self.groups_by(attribute).items()}
             self._group_counts[key] = totals
         return totals.get(self.group_of(attribute, employee), ZERO)
 
@@ -404,6 +461,50 @@ class EmployeeEnv:
         value, where, _ = hit
         self.read.append(where)
         return value
+    def prior(self, code: str, months: Any, default: Any = _MISSING) -> Any:
+        """The value of ``code`` ``months`` months before the period (Metrics ``period`` row or History)."""
+        k = int(months)
+        hit = self.ctx.prior_value(self.employee, code, k)
+        if hit is not None:
+            self.read.append(hit[1])
+            return hit[0]
+        if default is not _MISSING:
+            return default
+        from .periods import add_months
+
+        label = add_months(type(self.ctx.period)(self.ctx.period.year, self.ctx.period.month), -k).label
+        raise MissingInput(problem(
+            "missing_prior", self.ctx.inputs.metrics.label,
+            f"缺少 {label} 的 {code}（员工 {self.employee}）。", f"{code} of {label} is missing (employee {self.employee}).",
+            f"在指标表加一行（所属月份 {label}），或在历史表加一行（月份 {label}，项目 {code}）。",
+            f"Add a Metrics row with period {label}, or a History row (period {label}, item {code}).",
+            employee=self.employee))
+
+    def quarter_prior(self, code: str) -> tuple:
+        """Values of ``code`` in the earlier months of the period's calendar quarter (None if absent)."""
+        before = (self.ctx.period.month - 1) % 3
+        return tuple(self.prior(code, k, None) for k in range(before, 0, -1))
+
+    def prior_sum(self, code: str) -> Decimal:
+        """Sum of ``code`` over every earlier month on record (Metrics ``period`` rows and History rows;
+        a month on both counts once, from the Metrics row)."""
+        ctx = self.ctx
+        label = ctx.period.label
+        months: dict[str, tuple[Any, str]] = {}
+        for key in ctx.group_keys(self.employee, code):
+            for per, hit in ctx.history_items(key, code).items():
+                if per < label:
+                    months.setdefault(per, hit)
+            for (_w, _c, per), hit in ctx.metrics_other_of(key, code).items():
+                if per < label:
+                    months[per] = hit
+            if months:
+                break
+        total = ZERO
+        for _per, (value, where) in sorted(months.items()):
+            total += Decimal(value) if not isinstance(value, Decimal) else value
+            self.read.append(where)
+        return total
 
     def count(self, patterns: tuple[str, ...], scope: str, measure: str) -> Decimal:
         ctx = self.ctx

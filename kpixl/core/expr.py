@@ -30,6 +30,9 @@ class Env(Protocol):
     def has(self, name: str) -> bool: ...
     def count(self, patterns: tuple[str, ...], scope: str, measure: str) -> Decimal: ...
     def latest(self, name: str) -> Any: ...
+    def prior(self, code: str, months: Any, default: Any = ...) -> Any: ...
+    def quarter_prior(self, code: str) -> tuple: ...
+    def prior_sum(self, code: str) -> Decimal: ...
 
 
 def _num(x):
@@ -48,6 +51,17 @@ def _day_of_month(d):
     return Decimal(d.day)
 
 
+def _workdays_after(d, n, holidays=None):
+    """The n-th working day after ``d`` (Mon-Fri minus ``holidays``; ``d`` itself does not count)."""
+    from .periods import add_working_days, parse_dates
+
+    if d is None:
+        return None
+    if isinstance(d, dt.datetime):
+        d = d.date()
+    return add_working_days(d, int(_num(n)), frozenset(parse_dates(holidays)))
+
+
 FUNCTIONS: dict[str, Callable[..., Any]] = {
     "min": lambda *a: min(_num(x) for x in a),
     "max": lambda *a: max(_num(x) for x in a),
@@ -56,7 +70,12 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "ceil": lambda a: ceil_int(_num(a)),
     "round2": lambda a: round2(_num(a)),
     "day_of_month": _day_of_month,
+    "workdays_after": _workdays_after,
 }
+
+# Functions over earlier months of one input code (Metrics rows with ``period``, else History rows):
+# prior('CODE', k[, default]), quarter_prior('CODE'), prior_sum('CODE').
+PRIOR_FUNCTIONS = ("prior", "quarter_prior", "prior_sum")
 
 # Functions that need the environment (counts over events, presence checks).
 ENV_FUNCTIONS = {
@@ -195,6 +214,18 @@ class Expression:
                     pats.append(a.value)
                 patterns = tuple(pats)
                 return lambda env: env.count(patterns, scope, measure)
+            if fname in PRIOR_FUNCTIONS:
+                if not node.args or not (isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+                    raise self._error(f"{fname}() 的第一个参数是代码字符串", f"{fname}() takes a code string first")
+                code = node.args[0].value
+                rest = [self._compile(a) for a in node.args[1:]]
+                if fname == "prior" and not 1 <= len(rest) <= 2:
+                    raise self._error("prior('CODE', 月数[, 缺省值])", "use prior('CODE', months[, default])")
+                if fname != "prior" and rest:
+                    raise self._error(f"{fname}() 只有一个参数", f"{fname}() takes one argument")
+                self.names.add(code)
+                method = fname
+                return lambda env: getattr(env, method)(code, *(a(env) for a in rest))
             if fname == "has":
                 targets = [_dotted(a) for a in node.args]
                 if not targets or None in targets:

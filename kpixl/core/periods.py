@@ -123,3 +123,28 @@ def add_working_days(day: dt.date, n: int, holidays: frozenset[dt.date] = frozen
         if is_working_day(current, holidays):
             counted += 1
     return current
+
+
+_ISO_DAY = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
+_PY_DATE = re.compile(r"date\((\d{4}),\s*(\d{1,2}),\s*(\d{1,2})\)")
+
+
+def parse_dates(value: object) -> list[dt.date]:
+    """Dates of a list parameter (``HOLIDAYS``): a date, a list of dates, or text such as
+    ``2024-10-01; 2024-10-02`` (any separator). Empty or None gives no dates."""
+    if value is None or value == "":
+        return []
+    if isinstance(value, dt.datetime):
+        return [value.date()]
+    if isinstance(value, dt.date):
+        return [value]
+    if isinstance(value, (list, tuple, set, frozenset)):
+        out: list[dt.date] = []
+        for v in value:
+            out += parse_dates(v)
+        return out
+    text = str(value)
+    found = _ISO_DAY.findall(text) + _PY_DATE.findall(text)
+    if not found and text.strip():
+        raise ValueError(f"no dates in {text!r}")
+    return [dt.date(int(y), int(m), int(d)) for y, m, d in found]

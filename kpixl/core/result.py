@@ -55,6 +55,8 @@ class Result:
     _ledger_index: dict | None = field(default=None, repr=False)
     _money_index: dict | None = field(default=None, repr=False)
     _flag_index: dict | None = field(default=None, repr=False)
+    groups: dict[str, dict[str, Any]] = field(default_factory=dict)  # team-level values (S14 groups)
+    extras: dict[str, Any] = field(default_factory=dict, repr=False)  # e.g. daily/weekly rank tables
 
     @classmethod
     def from_context(cls, ctx) -> Result:
@@ -77,7 +79,23 @@ class Result:
         result = cls(ctx.scheme, ctx.period, ctx.inputs.source, emps, ctx.problems, ledger, money, ctx.flags,
                      dict(ctx.notes))
         result._by_id = {e.id: e for e in emps}
+        result.groups = {team: dict(values) for team, values in getattr(ctx, "groups", {}).items()}
+        result.extras = {k: v for k, v in getattr(ctx, "extras", {}).items() if not k.startswith("series.")}
         return result
+
+    def rank_on(self, emp: str, code: str, day) -> int | None:
+        """The employee's rank in a daily or weekly ranking on the bucket containing ``day`` (None: not ranked)."""
+        tables = self.extras.get("ranks", {}).get(code, {})
+        ts = pd.Timestamp(day)
+        for bucket in ("day", "week"):
+            t = tables.get(bucket)
+            if t is None or t.empty:
+                continue
+            key = ts if bucket == "day" else ts - pd.Timedelta(days=ts.day_of_week)
+            hit = t[(t["employee"] == emp) & (t["bucket"] == key)]
+            if not hit.empty:
+                return int(hit["rank"].iloc[0])
+        return None
 
     # ----------------------------------------------------------------- access
 

@@ -95,6 +95,7 @@ class Rule:
     ruling: str = ""
     origin: str = ""  # where this definition came from (JSON path or Rules sheet row)
     aggravation: int | None = None  # x factor for rows with event field ``aggravated`` = true (R-SN-2)
+    entered: bool = False  # the Value column may carry an HR-entered amount (R-KF-10, R-RP-6)
 
     @property
     def is_range(self) -> bool:
@@ -294,6 +295,7 @@ def _rule_from(doc: dict, origin: str) -> Rule:
         ruling=doc.get("ruling", ""),
         origin=origin,
         aggravation=doc.get("aggravation"),
+        entered=bool(doc.get("entered", False)),
     )
 
 
@@ -332,7 +334,7 @@ def check_rule(rule: Rule, categories: dict[str, Category], where: str) -> list[
             bad("rule_range_and_points", f"规则 {rule.code} 同时有固定分值和范围。",
                 f"Rule {rule.code} has both fixed points and a range.",
                 "保留其一。", "Keep one of them.")
-    if rule.kind == "money" and rule.points is None and not rule.is_range:
+    if rule.kind == "money" and rule.points is None and not rule.is_range and not rule.entered:
         bad("rule_money_amount", f"扣款规则 {rule.code} 没有金额或比例。",
             f"Money rule {rule.code} has no amount or percent.",
             "填写金额（元）或比例（%），或下限和上限。", "Give the yuan amount or percent, or min and max.")

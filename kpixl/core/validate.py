@@ -87,6 +87,7 @@ def rules_frame(scheme: Scheme) -> pd.DataFrame:
             "roles": r.roles, "book": r.book, "requires": r.requires, "rule_zh": r.zh, "rule_en": r.en,
             "qty_rounding": r.qty_rounding,
             "aggravation": float(r.aggravation) if r.aggravation is not None else np.nan,
+            "entered": r.entered,
         })
     if not rows:  # a scheme without event rules (every event row is then an unknown rule)
         return pd.DataFrame(columns=["rule", "kind", "category", "r_points", "r_min", "r_max", "is_range",
@@ -183,7 +184,8 @@ def prepare_events(scheme: Scheme, inputs: Inputs, period: Period, employees: pd
         lambda r: f"The value of {r['rule']} must be whole points or a whole percent (is {_fmt(r['value'])})." if not r["value_decimals"]
         else f"The value of {r['rule']} may have at most {int(r['value_decimals'])} decimals.",
         lambda r: "填写整数（R-G-6）。", lambda r: "Enter a whole number (R-G-6).")
-    add(k & ~is_range & has_value & (kind != "money"), "value_not_allowed", "value",
+    entered = ev["entered"].fillna(False).to_numpy(dtype=bool)
+    add(k & ~is_range & has_value & (kind != "money") & ~entered, "value_not_allowed", "value",
         lambda r: f"{r['rule']} 的分值固定，不应填写“取值”。", lambda r: f"{r['rule']} has fixed points; the Value cell must be empty.",
         lambda r: "清空“取值”单元格；次数写在“数量”列。", lambda r: "Clear the Value cell; put counts in the Qty column.")
     fixed_money = k & ~is_range & has_value & (kind == "money") & ev["r_points"].notna().to_numpy()

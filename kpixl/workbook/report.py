@@ -1,6 +1,6 @@
 """Report workbooks: a NEW workbook with the results as values (the input is never touched).
 
-Sheets: 报表 Report (one row per employee), 明细 Detail (every contribution with its source
+Sheets: 报表 Report (one row per employee), 小组 Groups (schemes with groups: values and members), 明细 Detail (every contribution with its source
 cell, points before and after the category cap, money), 标记 Flags, 问题 Issues (every
 problem with its cell and fix) and 信息 About (scheme, period, source, versions).
 """
@@ -22,7 +22,7 @@ from kpixl.core.result import Result
 
 from .xlsx_out import OutSheet, write_xlsx
 
-REPORT_SHEETS = {"report": "报表", "detail": "明细", "flags": "标记", "issues": "问题", "about": "信息"}
+REPORT_SHEETS = {"report": "报表", "detail": "明细", "flags": "标记", "issues": "问题", "about": "信息", "groups": "小组"}
 
 
 def _fmt_kind(fmt: str) -> str:
@@ -93,6 +93,26 @@ def detail_sheet(result: Result) -> OutSheet:
     return sheet
 
 
+def groups_sheet(result: Result) -> OutSheet:
+    """小组 Groups: one row per group (S14) with its values and its members."""
+    names = {"group.total": ("小组总得分", "Group total", "points"), "group.rank": ("小组名次", "Group rank", "integer"),
+             "group.grade": ("小组等级", "Group grade", "text")}
+    teams = sorted(result.groups)
+    keys = [k for k in names if any(k in result.groups[t] for t in teams)]
+    keys += sorted({k for t in teams for k in result.groups[t]} - set(keys))
+    members: dict[str, list[str]] = {}
+    for e in result.employees:
+        if e.team:
+            members.setdefault(e.team, []).append(f"{e.id} {e.name}".strip())
+    sheet = OutSheet(REPORT_SHEETS.get("groups", "小组"))
+    sheet.add("小组 / Group", teams, width=12)
+    for k in keys:
+        zh, en, kind = names.get(k, (k, k, "points"))
+        sheet.add(f"{zh} / {en}", [result.groups[t].get(k) for t in teams], kind, width=14)
+    sheet.add("成员 / Members", ["、".join(members.get(t, [])) for t in teams], "wrap", width=50)
+    return sheet
+
+
 def flags_sheet(result: Result) -> OutSheet:
     names = {e.id: e.name for e in result.employees}
     flags = result.flags
@@ -155,6 +175,8 @@ def write_report(result: Result, out: str | os.PathLike, source_path: str | os.P
             "用 -o 指定另一个文件名。", "Choose another file name with -o.")])
     sheets = [report_sheet(result), detail_sheet(result), flags_sheet(result), issues_sheet(result.problems),
               about_sheet(result, result.source)]
+    if result.groups:
+        sheets.insert(1, groups_sheet(result))
     return write_xlsx(out, sheets)
 
 

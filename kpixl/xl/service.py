@@ -139,6 +139,49 @@ def money(caller, employee_id, kind: str = "deductions") -> Any:
     return value(caller, employee_id, f"money.{kind}")
 
 
+def rank(caller, employee_id, code: str, day=None) -> Any:
+    """Rank in a monthly ranking (``CODE.rank``), in the group ranking (``"group"``), or, with a date,
+    in the daily or weekly ranking of that day."""
+    code = str(code or "").strip()
+    if code.lower() == "group":
+        return value(caller, employee_id, "group.rank")
+    if day in (None, ""):
+        return value(caller, employee_id, f"{code.upper()}.rank")
+    result, emp = _employee(caller, employee_id)
+    if result is None:
+        return emp
+    try:
+        import pandas as pd
+
+        found = result.rank_on(emp.id, code.upper(), pd.Timestamp(day))
+    except (ValueError, TypeError):
+        return "#VALUE! 日期 / date"
+    return "" if found is None else found
+
+
+def points(caller, employee_id, code: str | None = None) -> Any:
+    """The scheme's headline points, or ``CODE.points`` (a category or ranking) / a named value."""
+    if not code:
+        return value(caller, employee_id)
+    result, emp = _employee(caller, employee_id)
+    if result is None:
+        return emp
+    code = str(code).strip()
+    for key in (f"{code.upper()}.points", code):
+        if key in emp.values:
+            return _cell(emp.values[key])
+    return f"#N/A 没有这个值 / no value '{code}'"
+
+
+def grade(caller, employee_id) -> Any:
+    return value(caller, employee_id, "grade")
+
+
+def group(caller, employee_id, what: str = "grade") -> Any:
+    """A value of the employee's group: ``grade``, ``total``, ``rank`` (S14)."""
+    return value(caller, employee_id, f"group.{str(what or 'grade').strip().lower()}")
+
+
 def flags(caller, employee_id) -> Any:
     result, emp = _employee(caller, employee_id)
     if result is None:

@@ -44,6 +44,30 @@ def KPI_AWARD(employee_id, caller):
 
 
 @xw.func(category="kpixl", volatile=True)
+def KPI_RANK(employee_id, code, caller, date=None):
+    """名次 / Rank: KPI_RANK(A2, "R_SUCCESS") monthly; KPI_RANK(A2, "R_ORD", "2026-10-06") that day or week; "group"."""
+    return service.rank(caller, employee_id, code, date)
+
+
+@xw.func(category="kpixl", volatile=True)
+def KPI_POINTS(employee_id, caller, code=None):
+    """积分 / Points: the headline points, or KPI_POINTS(A2, "DAY") for a category or value."""
+    return service.points(caller, employee_id, code)
+
+
+@xw.func(category="kpixl", volatile=True)
+def KPI_GRADE(employee_id, caller):
+    """个人等级 / The employee's grade."""
+    return service.grade(caller, employee_id)
+
+
+@xw.func(category="kpixl", volatile=True)
+def KPI_GROUP(employee_id, what, caller):
+    """小组结果 / A value of the employee's group: "grade", "total" or "rank"."""
+    return service.group(caller, employee_id, what)
+
+
+@xw.func(category="kpixl", volatile=True)
 def KPI_FLAGS(employee_id, caller):
     """标记 / Flags raised for the employee (codes and labels)."""
     return service.flags(caller, employee_id)

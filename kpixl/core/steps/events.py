@@ -93,7 +93,14 @@ class EventsStep(Step):
         qty = to_decimal(float(r.qty))
         where = ctx.inputs.events.ref("rule", int(r.xl_row))
         chosen = None if pd.isna(r.value) else to_decimal(float(r.value))
-        rate = chosen if rule.is_range else rule.points
+        rate = chosen if (rule.is_range or rule.points is None) else rule.points
+        if rate is None:  # an HR-entered amount (rule.entered) left empty
+            ctx.block(r.employee, problem(
+                "value_missing", ctx.inputs.events.ref("value", int(r.xl_row)),
+                f"{rule.code}（{rule.zh}）需要在“取值”列填写金额（元）。",
+                f"{rule.code} ({rule.en}) needs the amount in yuan in the Value column.",
+                "填写金额。", "Enter the amount.", employee=r.employee))
+            return
         factor = int(getattr(r, "factor", 1) or 1)
         if factor > 1:  # aggravated row (加倍): the amount counts x factor, rounded once
             qty = qty * factor

@@ -1,0 +1,173 @@
+"""Grades: ``grade_table`` (ordered rows, first match wins) and ``grade_window`` (bounded member grade).
+
+``grade_table`` (building block 21): ordered rows ``{"when": expression, "grade": "A"}``; the
+first row whose condition holds gives the grade; a row without ``when`` is the fallback. With
+``"scope": "team"`` it is evaluated once per group over the group's values (``group.total``,
+``group.rank``) and team metrics (``GB_E_DECISION``), and every member carries the result
+(S14 R-GB-3). The explanation names the row that matched.
+
+``grade_window`` (building block 22): a member's grade must lie in the window allowed by the
+group's grade (S14 R-GB-4, R-GB-5); the entered grade (a metric) defaults to the group's grade
+(marked as a default); a grade outside the window is a located error naming the allowed
+grades. A grade already set by an earlier ``override`` step is kept (R-GB-7 takes precedence).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ..errors import MissingInput, problem
+from .base import Step
+
+
+class TeamEnv:
+    """Expression names of one group: its values, team metrics and parameters."""
+
+    def __init__(self, ctx, team: str):
+        self.ctx, self.team, self.read = ctx, team, []
+
+    def get(self, name):
+        ctx = self.ctx
+        group = ctx.groups.get(self.team, {})
+        if name in group:
+            return group[name]
+        mdef = ctx.scheme.metrics.get(name)
+        if mdef is not None:
+            for key in (self.team, ""):
+                hit = ctx.metric_of_period(key, name, ctx.period.label)
+                if hit is not None:
+                    self.read.append(hit[1])
+                    return hit[0]
+            if mdef.default is not None:
+                return mdef.default
+            raise MissingInput(problem("missing_metric", ctx.inputs.metrics.label,
+                                       f"缺少小组 {self.team} 的指标 {name}（{mdef.zh}）。",
+                                       f"Metric {name} ({mdef.en}) is missing for group {self.team}.",
+                                       f"在指标表加一行：小组 {self.team}，指标 {name}。",
+                                       f"Add a Metrics row: team {self.team}, metric {name}."))
+        return ctx.param(name)
+
+    def has(self, name):
+        try:
+            self.get(name)
+            return True
+        except MissingInput:
+            return False
+
+
+def team_members(ctx) -> dict[str, list[str]]:
+    members: dict[str, list[str]] = {}
+    if "team" in ctx.employees:
+        for emp in ctx.ids:
+            team = str(ctx.employees.at[emp, "team"] or "")
+            if team:
+                members.setdefault(team, []).append(emp)
+    return members
+
+
+class GradeTableStep(Step):
+    kind = "grade_table"
+
+    def __init__(self, spec, scheme, where):
+        super().__init__(spec, scheme, where)
+        self.output = spec["output"]
+        self.scope = spec.get("scope", "employee")
+        self.rows = []
+        for i, row in enumerate(spec["rows"]):
+            when = self._expr(row["when"], f".rows[{i}].when") if "when" in row else None
+            self.rows.append((when, row["grade"], row.get("explain")))
+        if self.rows[-1][0] is not None:
+            raise self.error("决策表最后一行应为兜底行（不写 when）。", "The last row must be a fallback (no 'when').",
+                             "添加一行只有 grade 的兜底行。", "Add a final row with only a grade.", ".rows")
+
+    def _expr(self, text, at):
+        from ..expr import Expression
+
+        return Expression(text, f"{self.where}{at}")
+
+    def outputs(self) -> list[str]:
+        return [self.output]
+
+    def _decide(self, env):
+        for i, (when, grade, explain) in enumerate(self.rows):
+            if when is None or when.evaluate(env):
+                text = explain or {"zh": when.text if when else "其他情况", "en": when.text if when else "otherwise"}
+                return grade, i, text
+        raise AssertionError("unreachable: the last row is a fallback")
+
+    def run(self, ctx) -> None:
+        if self.scope == "team":
+            members = team_members(ctx)
+            for team in sorted(set(ctx.groups) | set(members)):
+                env = TeamEnv(ctx, team)
+                try:
+                    grade, i, text = self._decide(env)
+                except MissingInput as exc:
+                    for emp in members.get(team, []):
+                        ctx.block(emp, replace(exc.problem, employee=emp))
+                    continue
+                ctx.groups[team][self.output] = grade
+                for emp in members.get(team, []):
+                    ctx.values[emp][self.output] = grade
+                    ctx.note(emp, self.kind, self.output, grade,
+                             f"小组 {team} 等级 {grade}：第 {i + 1} 行，{text['zh']}（R-GB-3）",
+                             f"Group {team} grade {grade}: row {i + 1}, {text['en']} (R-GB-3)", env.read)
+            return
+        for emp in ctx.ids:
+            env = ctx.env(emp)
+            try:
+                grade, i, text = self._decide(env)
+            except MissingInput as exc:
+                ctx.block(emp, exc.problem if exc.problem.employee else replace(exc.problem, employee=emp))
+                continue
+            ctx.values[emp][self.output] = grade
+            ctx.note(emp, self.kind, self.output, grade, f"{self.output} = {grade}：第 {i + 1} 行，{text['zh']}",
+                     f"{self.output} = {grade}: row {i + 1}, {text['en']}", env.read)
+
+
+class GradeWindowStep(Step):
+    kind = "grade_window"
+
+    def __init__(self, spec, scheme, where):
+        super().__init__(spec, scheme, where)
+        self.output = spec["output"]
+        self.group = spec["group"]
+        self.entered = spec.get("entered")
+        self.windows = {k.upper(): [g.upper() for g in v] for k, v in spec["windows"].items()}
+
+    def outputs(self) -> list[str]:
+        return [self.output]
+
+    def run(self, ctx) -> None:
+        for emp in ctx.ids:
+            values = ctx.values[emp]
+            if ctx.is_blocked(emp) or self.group not in values:
+                continue
+            group = str(values[self.group]).upper()
+            allowed = self.windows.get(group, [group])
+            if self.output in values:
+                ctx.note(emp, self.kind, self.output, values[self.output],
+                         f"等级已由处罚规则定为 {values[self.output]}，不受小组等级 {group} 的范围限制（R-GB-7）。",
+                         f"The grade was set to {values[self.output]} by the override, outside the group window (R-GB-7).")
+                continue
+            hit = ctx.metric_of_period(emp, self.entered, ctx.period.label) if self.entered else None
+            if hit is None or str(hit[0]).strip() == "":
+                values[self.output] = group
+                ctx.note(emp, self.kind, self.output, group,
+                         f"组长未录入等级，默认为小组等级 {group}（R-GB-5）。",
+                         f"No grade entered by the group leader: the group's grade {group} is the default (R-GB-5).")
+                continue
+            grade = str(hit[0]).strip().upper()
+            if grade not in allowed:
+                shown = ", ".join(allowed)
+                ctx.block(emp, problem(
+                    "grade_outside_window", hit[1],
+                    f"员工 {emp} 的等级 {grade} 不允许：小组等级为 {group}，只能评 {'、'.join(allowed)}（R-GB-4）。",
+                    f"grade {grade} not allowed for a member of a group graded {group}; allowed: {shown} (R-GB-4).",
+                    f"改为 {'、'.join(allowed)} 之一。", f"Enter one of {shown}.", employee=emp))
+                continue
+            values[self.output] = grade
+            ctx.note(emp, self.kind, self.output, grade,
+                     f"组长评定等级 {grade}，在小组等级 {group} 的范围 {'、'.join(allowed)} 内。",
+                     f"Grade {grade} entered by the group leader, within the window {', '.join(allowed)} of group grade {group}.",
+                     [hit[1]])

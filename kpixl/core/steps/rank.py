@@ -1,0 +1,416 @@
+"""``rank``: rankings per day, week, month or quarter with placement points (building block 15).
+
+One step ranks the participants of every bucket of the period on one or more values
+(S7 ``R_ORD``/``R_PARTNER``, S8 回款, S14 group totals):
+
+- competition ranking, ties share the rank and its points, displaced ranks are vacant (R-G-2);
+- participants: the employees on duty that day (R-G-3), with at least one on-duty day in the
+  week or month (R-CY-7), or everyone (``"participants": "all"``); ranked within a ``pool``
+  (an employee attribute such as ``team``; default: the whole workbook);
+- an eligibility ``gate`` (a rate with a minimum, R-DC-3) applied *before* ranking: people
+  below it are not ranked and earn no positive points of this step;
+- ``positive_only``: a value of 0 (or less) is never placed (R-DC-12, R-CY-1);
+- ``last_zero``: whoever is tied for last place among the ranked gets 0 (R-CY-3);
+- points from a table (``[3, 2]``) or a formula over ``rank`` and ``level`` (R-GB-2);
+- ``combine``: ``max_plus_one`` gives max(placement points) + 1 to someone placed in two or
+  more rankings of the bucket (R-DC-1); ``sum`` adds them;
+- ``others``: every eligible participant who earned no placement points in a bucket gets the
+  points of another rule, when a condition holds (R-DC-4, R-CY-1).
+
+Values are read per bucket by :mod:`kpixl.core.series`; rates are rounded to 2 decimals of a
+percent before the gate and the ranking (R-G-2, R-G-4). A participant without a figure is a
+located error (R-G-9); because one missing or wrong figure can change everyone's places, a
+pool with any blocked member is blocked as a whole.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+
+from ..errors import MissingInput, problem
+from ..expr import Expression
+from ..numbers import round_half_up, to_decimal
+from ..ranking import combine_max_plus_one, competition_ranks, last_place, points_for_ranks
+from ..series import (
+    BUCKETS,
+    UNITS,
+    Codes,
+    Rows,
+    bucket_of,
+    credited_mondays,
+    day_span,
+    figures,
+    implied_denominators,
+)
+from .base import Step
+from .rank_explain import _BUCKET_ZH, _labels, book, gate_notes
+
+
+class _Names:
+    """Expression names for a points formula: ``rank`` and ``level``."""
+
+    def __init__(self, **values):
+        self.values = values
+
+    def get(self, name):
+        if name not in self.values:
+            raise KeyError(name)
+        return self.values[name]
+
+    def has(self, name):
+        return name in self.values
+
+
+class RankStep(Step):
+    kind = "rank"
+
+    def __init__(self, spec, scheme, where):
+        super().__init__(spec, scheme, where)
+        self.bucket = spec.get("bucket", "month")
+        self.unit = spec.get("unit", "employee")
+        self.pool = spec.get("pool")
+        self.combine = spec.get("combine", "sum")
+        self.participants = spec.get("participants", "duty")
+        self.output = spec.get("output")
+        if self.bucket not in BUCKETS:
+            raise self.error(f"未知的周期 {self.bucket}。", f"Unknown bucket {self.bucket}.", "用 day/week/month/quarter。",
+                             "Use day, week, month or quarter.", ".bucket")
+        periodic = self.bucket in ("month", "quarter")
+        if (self.unit == "team" or self.participants == "all") and not periodic:
+            raise self.error("按小组或全员排名只适用于月或季度。", "Team rankings and 'participants: all' need a month or quarter bucket.",
+                             "把 bucket 改为 month。", "Set bucket to month.", ".bucket")
+        self.rankings = []
+        for i, r in enumerate(spec["rankings"]):
+            at = f".rankings[{i}]"
+            self._check_value(r["value"], f"{at}.value", periodic)
+            formula = None
+            if isinstance(r.get("points"), str):
+                formula = Expression(r["points"], f"{self.where}{at}.points")
+            table = [int(to_decimal(p) * UNITS) for p in r["points"]] if isinstance(r.get("points"), list) else None
+            self.rankings.append({**r, "table": table, "formula": formula,
+                                  "level": to_decimal(r.get("level", 1)),
+                                  "rank_as": r.get("rank_as", f"{r['code']}.rank")})
+        has_points = any(r["table"] or r["formula"] for r in self.rankings)
+        self.rule_def = self.rule(spec["rule"]) if "rule" in spec else None
+        if has_points and self.rule_def is None:
+            raise self.error("有名次分的排名需要指定 rule（记账规则）。", "A ranking with points needs a 'rule' to book them under.",
+                             "添加 \"rule\": \"DAY_PLACE\" 这样的规则代码。", "Add a rule code such as \"rule\": \"DAY_PLACE\".")
+        self.gate = spec.get("gate")
+        if self.gate:
+            self._check_value(self.gate["value"], ".gate.value", periodic)
+            self.rule(self.gate["rule"], "gate.rule")
+        self.others = spec.get("others")
+        self.others_when = None
+        if self.others:
+            self.rule(self.others["rule"], "others.rule")
+            if self.others.get("when"):
+                self.others_when = Expression(self.others["when"], f"{self.where}.others.when")
+        duty = spec.get("duty", {})
+        self.duty_metric = duty.get("metric")
+        self.duty_rows = list(duty.get("rows_of", [])) or self._metric_codes()
+        for code in ([self.duty_metric] if self.duty_metric else []) + self.duty_rows:
+            self._metric(code, ".duty")
+
+    # ------------------------------------------------------------------ config helpers
+
+    def _metric(self, code, at):
+        if code not in self.scheme.metrics:
+            raise self.error(f"指标 {code} 未在方案中定义。", f"Metric {code} is not defined in the scheme.",
+                             "在 metrics 中定义它。", "Define it under metrics.", at)
+
+    def _check_value(self, v, at, periodic):
+        if "metric" in v:
+            self._metric(v["metric"], at)
+            for code in v.get("ratio", []):
+                self._metric(code, at)
+        elif not periodic:
+            raise self.error("按日/周排名的值必须是指标。", "A daily or weekly ranking value must be a metric.",
+                             "使用 {\"metric\": CODE}。", "Use {\"metric\": CODE}.", at)
+
+    def _metric_codes(self) -> list[str]:
+        specs = [r["value"] for r in self.spec["rankings"]] + ([self.spec["gate"]["value"]] if self.spec.get("gate") else [])
+        codes = []
+        for v in specs:
+            for c in ([v["metric"]] if "metric" in v else []) + list(v.get("ratio", [])):
+                if c not in codes:
+                    codes.append(c)
+        return codes
+
+    def outputs(self) -> list[str]:
+        out = [self.output] if self.output else []
+        if self.bucket in ("month", "quarter"):
+            out += [r["rank_as"] for r in self.rankings]
+        return out
+
+    # ------------------------------------------------------------------ run
+
+    def run(self, ctx) -> None:
+        if self.unit == "team":
+            from .rank_teams import run_team_ranking
+
+            run_team_ranking(self, ctx)
+            return
+        for emp in ctx.ids:  # every employee has the outputs (0 / not ranked) unless blocked
+            if self.output:
+                ctx.values[emp][self.output] = Decimal(0)
+        codes = Codes(ctx)
+        pool_of = self._pools(ctx)
+        frame = self._participants(ctx, codes, pool_of)
+        missing: dict[tuple[int, str], list[str]] = {}
+        for i, r in enumerate(self.rankings):
+            self._values(ctx, frame, r["value"], f"v{i}", missing, codes)
+        if self.gate:
+            frame["no_rate"] = self._values(ctx, frame, self.gate["value"], "g", missing, codes)
+        names = codes.array()
+        self._report_missing(ctx, missing, names)
+        if self._block_pools(ctx, pool_of):
+            keep = np.array([pool_of.get(e) is not None for e in names], dtype=bool)[frame["eid"].to_numpy()]
+            frame = frame[keep].reset_index(drop=True)
+        emp = names[frame["eid"].to_numpy()] if len(frame) else np.array([], dtype=object)
+        eligible = self._eligible(frame)
+        frame["eligible"] = eligible
+        points = np.zeros((len(frame), len(self.rankings)), dtype="int64")
+        ranks = np.full((len(frame), len(self.rankings)), np.nan)
+        lasts = np.zeros((len(frame), len(self.rankings)), dtype=bool)
+        by = ["pool", "bucket"]
+        for i, r in enumerate(self.rankings):
+            v = frame[f"v{i}"].to_numpy()
+            cand = eligible & ~np.isnan(v)
+            if r.get("positive_only"):
+                cand &= v > 0
+            ranks[:, i] = competition_ranks(frame, by, f"v{i}", cand)
+            points[:, i] = points_for_ranks(ranks[:, i], r["table"], self._formula(r))
+            if r.get("last_zero"):
+                lasts[:, i] = last_place(frame, by, f"v{i}", cand)
+                points[lasts[:, i], i] = 0
+        total = combine_max_plus_one(points, UNITS) if self.combine == "max_plus_one" else points.sum(axis=1)
+        others, sources = np.zeros(len(frame), dtype="int64"), {}
+        if self.others:
+            others, sources = self._others(ctx, frame, emp, total)
+        book(self, ctx, frame, emp, ranks, points, lasts, total, others, sources)
+        self._publish(ctx, emp, ranks, total + others)
+        gate_notes(self, ctx, frame, emp)
+
+    def _eligible(self, frame) -> np.ndarray:
+        if not self.gate:
+            return np.ones(len(frame), dtype=bool)
+        g = frame["g"].to_numpy()
+        return (g >= float(to_decimal(self.gate["min"]) * UNITS)) & ~np.isnan(g)
+
+    def _pools(self, ctx) -> dict[str, str | None]:
+        """Pool of every employee; None for a pool blocked because a member has errors."""
+        attr = self.pool
+        col = ctx.employees[attr] if attr and attr in ctx.employees else pd.Series("", index=ctx.employees.index)
+        pool_of: dict[str, str | None] = {e: str(v or "") for e, v in zip(ctx.ids, col.reindex(ctx.ids), strict=True)}
+        self._block_pools(ctx, pool_of)
+        return pool_of
+
+    def _block_pools(self, ctx, pool_of) -> bool:
+        """Block every pool that has a blocked member (its places cannot be known); True if any."""
+        if not ctx.blocked:
+            return False
+        members: dict[str, list[str]] = {}
+        for e, p in pool_of.items():
+            if p is not None:
+                members.setdefault(p, []).append(e)
+        label = self.rankings[0]["code"]
+        hit = False
+        for ms in members.values():
+            if ctx.block_group(ms, f"排名 {label}", f"Ranking {label}") or any(ctx.is_blocked(m) for m in ms):
+                hit = True
+                for m in ms:
+                    pool_of[m] = None
+        return hit
+
+    def _formula(self, r):
+        if r["formula"] is None:
+            return None
+        expr, level = r["formula"], r["level"]
+        return lambda rank: int(round_half_up(to_decimal(expr.evaluate(_Names(rank=Decimal(rank), level=level))), 4) * UNITS)
+
+    # ------------------------------------------------------------------ participants and values
+
+    def _participants(self, ctx, codes, pool_of) -> pd.DataFrame:
+        """One row per (employee code, bucket) taking part: eid, bucket, pool (an integer code)."""
+        period = ctx.period
+        active = np.array([codes.index[e] for e, p in pool_of.items() if p is not None], dtype="int64")
+        if self.participants == "all":
+            key = pd.Timestamp(period.quarter.start if self.bucket == "quarter" else period.start)
+            frame = pd.DataFrame({"eid": active, "bucket": key})
+        else:
+            start, end = day_span(period, self.bucket)
+            if self.bucket != "day":
+                start, end = min(start, period.start), max(end, period.end)
+            parts = [Rows(ctx, c).days(start, end)[["eid", "date"]] for c in self.duty_rows]
+            days = pd.concat(parts, ignore_index=True).drop_duplicates()
+            if self.duty_metric:
+                duty = Rows(ctx, self.duty_metric).days(start, end)
+                on = duty.loc[duty["units"] == 1, ["eid", "date"]]
+                off = duty.loc[duty["units"] == 0, ["eid", "date"]]
+                days = pd.concat([days, on], ignore_index=True).drop_duplicates()
+                if not off.empty:
+                    days = days.merge(off.assign(_off=True), how="left", on=["eid", "date"])
+                    days = days[days["_off"].isna()].drop(columns="_off")
+            days = days[np.isin(days["eid"].to_numpy(), active)]
+            if self.bucket == "day":
+                days = days[(days["date"] >= pd.Timestamp(period.start)) & (days["date"] <= pd.Timestamp(period.end))]
+                frame = days.rename(columns={"date": "bucket"})
+            else:
+                frame = pd.DataFrame({"eid": days["eid"], "bucket": bucket_of(days["date"], self.bucket, period)})
+                frame = frame.drop_duplicates()
+                if self.bucket == "week":
+                    mondays = credited_mondays(period)
+                    frame = frame[frame["bucket"].isin(pd.to_datetime(mondays))]
+                    extra = [pd.DataFrame({"eid": g["eid"], "bucket": g["week"]})
+                             for g in (Rows(ctx, c).weeks(mondays) for c in self._metric_codes()) if not g.empty]
+                else:
+                    key = pd.Timestamp(period.quarter.start if self.bucket == "quarter" else period.start)
+                    extra = [pd.DataFrame({"eid": Rows(ctx, c).plain(period.label)["eid"], "bucket": key})
+                             for c in self._metric_codes()]
+                extra = [x[np.isin(x["eid"].to_numpy(), active)] for x in extra]
+                frame = pd.concat([frame, *extra], ignore_index=True).drop_duplicates()
+        frame = frame.sort_values(["bucket", "eid"], kind="stable").reset_index(drop=True)
+        frame["bucket"] = pd.to_datetime(frame["bucket"])
+        pool_codes = {p: i for i, p in enumerate(sorted({p for p in pool_of.values() if p is not None}))}
+        lookup = np.full(len(codes.names) + 1, -1, dtype="int64")
+        for e, p in pool_of.items():
+            if p is not None:
+                lookup[codes.index[e]] = pool_codes[p]
+        frame["pool"] = lookup[frame["eid"].to_numpy()] if len(frame) else np.array([], dtype="int64")
+        return frame
+
+    def _values(self, ctx, frame, spec, col, missing, codes) -> np.ndarray:
+        """Fill ``frame[col]`` (units) and ``col_row``/``col_n``; return the rows whose ratio had a 0 denominator."""
+        zero_den = np.zeros(len(frame), dtype=bool)
+        keys = frame[["eid", "bucket"]]
+        if "value" in spec:
+            values = []
+            for eid in frame["eid"].to_numpy():
+                emp = codes.names[eid]
+                try:
+                    v = to_decimal(ctx.env(emp).get(spec["value"]))
+                    values.append(float(round_half_up(v, 4) * UNITS))
+                except MissingInput as exc:
+                    ctx.block(emp, exc.problem)
+                    values.append(np.nan)
+            frame[col] = np.array(values, dtype="float64")
+            frame[f"{col}_row"], frame[f"{col}_n"] = -1, 0
+            return zero_den
+        code = spec["metric"]
+        merged = keys.merge(figures(ctx, code, self.bucket, spec.get("from", "auto")), how="left", on=["eid", "bucket"])
+        units = merged["units"].to_numpy(dtype="float64")
+        if ctx.scheme.metrics[code].type == "percent":
+            units = _round_rate(units)
+        rows, n = merged["row"].to_numpy(dtype="float64"), merged["n"].to_numpy(dtype="float64")
+        if "ratio" in spec and np.isnan(units).any():
+            num_code, den_code = spec["ratio"]
+            num = keys.merge(figures(ctx, num_code, self.bucket, "auto"), how="left", on=["eid", "bucket"])
+            den = keys.merge(figures(ctx, den_code, self.bucket, "auto"), how="left", on=["eid", "bucket"])
+            nu, de = num["units"].to_numpy(dtype="float64"), den["units"].to_numpy(dtype="float64")
+            fill = np.isnan(units) & ~np.isnan(nu) & ~np.isnan(de)
+            zero_den = fill & (de == 0)
+            ok = fill & (de > 0)
+            units[ok] = _ratio_units(nu[ok], de[ok])
+            rows = np.where(fill, num["row"].to_numpy(dtype="float64"), rows)
+            n = np.where(fill, num["n"].to_numpy(dtype="float64") + den["n"].to_numpy(dtype="float64"), n)
+            rest = np.isnan(units) & ~zero_den & ~np.isnan(nu)
+            if rest.any() and self.bucket != "day":  # attempts implied by the daily rates (successes / rate)
+                implied = keys.merge(implied_denominators(ctx, code, num_code, den_code, self.bucket), how="left",
+                                     on=["eid", "bucket"])
+                de2 = implied["units"].to_numpy(dtype="float64")
+                ok = rest & ~np.isnan(de2) & (de2 > 0)
+                zero_den = zero_den | (rest & (de2 == 0))
+                units[ok] = np.floor(10000 * nu[ok] / de2[ok] + 0.5 + 1e-9) * 100
+                rows = np.where(ok, num["row"].to_numpy(dtype="float64"), rows)
+                n = np.where(ok, num["n"].to_numpy(dtype="float64"), n)
+        frame[col] = units
+        frame[f"{col}_row"] = np.nan_to_num(rows, nan=-1).astype("int64")
+        frame[f"{col}_n"] = np.nan_to_num(n, nan=0).astype("int64")
+        lost = np.flatnonzero(np.isnan(units) & ~zero_den)
+        label = code if "ratio" not in spec else "/".join([code, *spec["ratio"]])
+        if len(lost):
+            b = _labels(frame["bucket"].iloc[lost], self.bucket)
+            for eid, lb in zip(frame["eid"].to_numpy()[lost], b, strict=True):
+                missing.setdefault((int(eid), label), []).append(str(lb))
+        return zero_den
+
+    def _report_missing(self, ctx, missing, names) -> None:
+        what = _BUCKET_ZH[self.bucket]
+        for (eid, code), buckets in missing.items():
+            emp = names[eid]
+            shown = "、".join(buckets[:5]) + (f" 等 {len(buckets)} 个" if len(buckets) > 5 else "")
+            shown_en = ", ".join(buckets[:5]) + (f" and {len(buckets) - 5} more" if len(buckets) > 5 else "")
+            day = self.bucket == "day"
+            ctx.block(emp, problem(
+                "missing_metric", ctx.inputs.metrics.label,
+                f"员工 {emp} 参加{what}排名，但缺少 {code}：{shown}（R-G-9）。",
+                f"Employee {emp} takes part in the {self.bucket} ranking but {code} is missing for {shown_en} (R-G-9).",
+                f"在指标表为 {emp} 补齐 {code}" + ("（填日期）；若当天未上班，填 ON_DUTY = 否。" if day else "。"),
+                f"Add {code} for {emp} on the Metrics sheet" + (" (or mark the day ON_DUTY = no)." if day else "."),
+                employee=emp))
+
+    # ------------------------------------------------------------------ others, ledger, values
+
+    def _others(self, ctx, frame, emp, total) -> tuple[np.ndarray, dict[str, str]]:
+        rule = self.scheme.rules[self.others["rule"]]
+        pts = int((rule.points or 0) * UNITS)
+        holds: dict[str, bool] = {}
+        sources: dict[str, str] = {}
+        cand = frame["eligible"].to_numpy() & (total == 0)
+        for e in pd.unique(emp[cand]):
+            if self.others_when is None:
+                holds[e] = True
+                continue
+            env = ctx.env(e)
+            try:
+                holds[e] = bool(self.others_when.evaluate(env))
+            except MissingInput as exc:
+                ctx.block(e, exc.problem)
+                holds[e] = False
+            sources[e] = ", ".join(env.read)
+            if not holds[e]:
+                explain = self.others.get("explain", {}).get("zh", self.others_when.text)
+                explain_en = self.others.get("explain", {}).get("en", self.others_when.text)
+                ctx.note(e, self.kind, rule.code, None, f"{rule.code} {rule.zh}：不满足“{explain}”，本月不给。",
+                         f"{rule.code} {rule.en}: not given this month, because it is not the case that {explain_en}.",
+                         env.read)
+        ok_emp = {e for e, h in holds.items() if h and not ctx.is_blocked(e)}
+        eids = frame["eid"].to_numpy()
+        mask = np.zeros(int(eids.max()) + 1 if len(eids) else 1, dtype=bool)
+        for e, i in zip(emp.tolist(), eids.tolist(), strict=True):
+            if e in ok_emp:
+                mask[i] = True
+        ok = cand & mask[eids] if len(eids) else cand
+        return np.where(ok, pts, 0).astype("int64"), sources
+
+    def _publish(self, ctx, emp, ranks, points) -> None:
+        if self.output and len(emp):
+            sums = pd.Series(points).groupby(emp).sum()
+            for e, u in sums.items():
+                ctx.values[e][self.output] = Decimal(int(u)).scaleb(-4).normalize() + 0
+        if self.bucket in ("month", "quarter"):
+            for e in ctx.ids:
+                for r in self.rankings:
+                    ctx.values[e][r["rank_as"]] = None
+            for i, r in enumerate(self.rankings):
+                ok = ~np.isnan(ranks[:, i])
+                for e, rk in zip(emp[ok], ranks[ok, i], strict=True):
+                    ctx.values[e][r["rank_as"]] = int(rk)
+
+def _round_rate(units: np.ndarray) -> np.ndarray:
+    """Round percent units (1e4 per percent point) half-up to 2 decimals of a percent (R-G-4)."""
+    out = units.copy()
+    ok = ~np.isnan(out)
+    out[ok] = np.floor(np.abs(out[ok]) / 100 + 0.5) * 100 * np.sign(out[ok])
+    return out
+
+
+def _ratio_units(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """100 x num / den in percent units, rounded half-up to 2 decimals of a percent, exactly (integers)."""
+    n = num.astype("int64")
+    d = den.astype("int64")
+    hundredths = (2 * 10000 * n + d) // (2 * d)  # percent x 100, half-up
+    return (hundredths * 100).astype("float64")
