@@ -11,7 +11,6 @@ of several runs and the ratio against a naive per-day Python ranking run in the 
 
 from __future__ import annotations
 
-import datetime as dt
 import statistics
 import sys
 import time
