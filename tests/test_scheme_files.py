@@ -22,6 +22,14 @@ def test_every_scheme_file_is_valid(scheme_id):
     assert scheme_id in list_schemes()
 
 
+def test_the_json_schema_is_a_valid_draft_2020_12_schema():
+    from jsonschema import Draft202012Validator
+
+    from kpixl.core.scheme import SCHEMA_PATH
+
+    Draft202012Validator.check_schema(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
+
+
 def broken(mutate) -> SchemeError:
     doc = copy.deepcopy(BASE)
     mutate(doc)

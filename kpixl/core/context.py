@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from .errors import MissingInput, Problem, problem
+from .frames import object_text
 from .inputs import Inputs
 from .numbers import ZERO
 from .periods import Period
@@ -38,7 +39,7 @@ class Context:
         self.ledger_parts: list[pd.DataFrame] = []
         self.money_lines: list[dict] = []
         self.flags: list[dict] = []
-        self.notes: dict[str, list[dict]] = defaultdict(list)
+        self.notes: dict[str, list[tuple]] = defaultdict(list)  # (step, code, value, zh, en, sources)
         # input cells a computed value was made from, so a value read later still names them
         self.sources: dict[tuple[str, str], list[str]] = {}
         self.events = pd.DataFrame()  # valid events of the period, with their rule joined
@@ -53,7 +54,7 @@ class Context:
         self._patterns: dict[tuple[str, ...], frozenset[str]] = {}
         self._groups: dict[str, dict[Any, list[str]]] = {}  # employees by attribute value
         self._columns: dict[str, dict[str, Any]] = {}
-        self._rows: dict[str, dict[str, Any]] | None = None
+        self._count_refs: dict[tuple[str, ...], dict[str, list[str]]] = {}
         self._metrics_other_by: dict | None = None
         self._history_by: dict[tuple[str, str], dict[str, tuple[Any, str]]] = defaultdict(dict)
         self.groups: dict[str, dict[str, Any]] = defaultdict(dict)  # team-level values (S14 groups)
@@ -327,31 +328,29 @@ class Context:
         return totals.get(self.group_of(attribute, employee), ZERO)
 
     def count_sources(self, employee: str, patterns: tuple[str, ...]) -> list[str]:
-        """Cells of the event rows ``count``/``qty`` read for one employee."""
-        if self._rows is None:
-            self._rows = {}
+        """Cells of the event rows ``count``/``qty`` read for one employee (indexed once per pattern set)."""
+        by_emp = self._count_refs.get(patterns)
+        if by_emp is None:
+            by_emp = {}
             ev = self.events
             if not ev.empty:
-                table = self.inputs.events
-                letter = table.letters.get("rule", "C")
-                rows = ev["xl_row"].astype("int64").astype(str)
-                refs = (f"{table.name}!{letter}" + rows) if table.name == table.en else (
-                    f"{table.name}!{letter}" + rows + f" / {table.en}!{letter}" + rows)
-                rules = ev["rule"].to_numpy(dtype=object)
-                refs = refs.to_numpy(dtype=object)
-                for emp, idx in ev.groupby("employee", sort=False).indices.items():
-                    self._rows[emp] = (rules[idx], refs[idx])
-        mine = self._rows.get(employee)
-        if mine is None:
-            return []
-        codes = self.matching_rules(patterns)
-        return [ref for rule, ref in zip(*mine, strict=True) if rule in codes]
+                sub = ev[ev["rule"].isin(self.matching_rules(patterns))]
+                if not sub.empty:
+                    table = self.inputs.events
+                    letter = table.letters.get("rule", "C")
+                    rows = sub["xl_row"].astype("int64").astype(str)
+                    refs = (f"{table.name}!{letter}" + rows) if table.name == table.en else (
+                        f"{table.name}!{letter}" + rows + f" / {table.en}!{letter}" + rows)
+                    refs = refs.to_numpy(dtype=object)
+                    by_emp = {emp: refs[idx].tolist() for emp, idx in sub.groupby("employee", sort=False).indices.items()}
+            self._count_refs[patterns] = by_emp
+        return by_emp.get(employee, [])
 
     # ------------------------------------------------------------------ ledgers
 
     def add_ledger(self, frame: pd.DataFrame) -> None:
         if not frame.empty:
-            self.ledger_parts.append(frame)
+            self.ledger_parts.append(object_text(frame))
 
     def ledger(self) -> pd.DataFrame:
         if not self.ledger_parts:
@@ -371,8 +370,7 @@ class Context:
              sources: list[str] | None = None) -> None:
         """An explanation line for a computed value. The texts may be zero-argument callables
         (built only when an explanation is read, which keeps scoring thousands of people fast)."""
-        self.notes[employee].append({"step": step, "code": code, "value": value, "text_zh": text_zh,
-                                     "text_en": text_en, "sources": list(dict.fromkeys(sources or []))})
+        self.notes[employee].append((step, code, value, text_zh, text_en, sources or ()))
 
     def set(self, employee: str, name: str, value: Any, sources: list[str] | None = None) -> None:
         """Publish a computed value and the input cells it was computed from."""

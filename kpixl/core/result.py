@@ -9,6 +9,7 @@ appeals; :meth:`Result.to_json` is the stable machine format documented in docs/
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -50,7 +51,7 @@ class Result:
     ledger: pd.DataFrame
     money: pd.DataFrame
     flags: list[dict]
-    notes: dict[str, list[dict]]
+    notes: Mapping[str, list[dict]]
     _by_id: dict[str, EmployeeResult] = field(default_factory=dict, repr=False)
     _ledger_index: dict | None = field(default=None, repr=False)
     _money_index: dict | None = field(default=None, repr=False)
@@ -77,7 +78,7 @@ class Result:
             ledger = ledger.assign(_d=ledger["date"].fillna(np.datetime64("2100-01-01"))).sort_values(
                 ["_d", "row"], kind="stable").drop(columns="_d").reset_index(drop=True)
         result = cls(ctx.scheme, ctx.period, ctx.inputs.source, emps, ctx.problems, ledger, money, ctx.flags,
-                     dict(ctx.notes))
+                     NotesView(ctx.notes))
         result._by_id = {e.id: e for e in emps}
         result.groups = {team: dict(values) for team, values in getattr(ctx, "groups", {}).items()}
         result.extras = {k: v for k, v in getattr(ctx, "extras", {}).items() if not k.startswith("series.")}
@@ -185,10 +186,8 @@ class Result:
                           "text_zh": f"标记 {f['code']}：{f['label_zh']}", "text_en": f"Flag {f['code']}: {f['label_en']}",
                           "params": _jsonable(f["params"])})
         for n in self.notes.get(emp, []):
-            zh, en = n["text_zh"], n["text_en"]
             lines.append({"kind": "value", "rule": n["code"], "source": ", ".join(n["sources"]),
-                          "value": _jsonable(n["value"]), "text_zh": zh() if callable(zh) else zh,
-                          "text_en": en() if callable(en) else en})
+                          "value": _jsonable(n["value"]), "text_zh": n["text_zh"], "text_en": n["text_en"]})
         return lines
 
     def explain_text(self, emp: str, lang: str = "zh") -> str:
@@ -252,6 +251,31 @@ class Result:
 
     def to_json(self, explain: bool = True) -> list[dict]:
         return [self.employee_record(e, explain) for e in self.employees]
+
+
+class NotesView(Mapping):
+    """Explanation notes per employee as dicts, built on first read (a run keeps compact tuples)."""
+
+    def __init__(self, raw: dict[str, list[tuple]]):
+        self._raw = raw
+        self._done: dict[str, list[dict]] = {}
+
+    def __getitem__(self, emp: str) -> list[dict]:
+        if emp not in self._done:
+            if emp not in self._raw:
+                raise KeyError(emp)
+            out = []
+            for step, code, value, zh, en, sources in self._raw[emp]:
+                out.append({"step": step, "code": code, "value": value, "text_zh": zh() if callable(zh) else zh,
+                            "text_en": en() if callable(en) else en, "sources": list(dict.fromkeys(sources))})
+            self._done[emp] = out
+        return self._done[emp]
+
+    def __iter__(self):
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
 
 
 def _num_text(x) -> str:

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import Problem, problem
+from .frames import object_text
 from .inputs import Inputs, Table
 from .numbers import SCALE
 from .periods import Period
@@ -93,7 +94,7 @@ def rules_frame(scheme: Scheme) -> pd.DataFrame:
         return pd.DataFrame(columns=["rule", "kind", "category", "r_points", "r_min", "r_max", "is_range",
                                      "value_decimals", "qty_type", "roles", "book", "requires", "rule_zh",
                                      "rule_en", "qty_rounding", "aggravation"])
-    return pd.DataFrame(rows)
+    return object_text(pd.DataFrame(rows))
 
 
 def prepare_events(scheme: Scheme, inputs: Inputs, period: Period, employees: pd.DataFrame

@@ -23,6 +23,7 @@ import pandas as pd
 
 from ..errors import MissingInput, problem
 from ..numbers import HUNDRED, SCALE, money, to_decimal, to_units
+from ..frames import frame
 from .base import Step
 
 
@@ -63,7 +64,7 @@ class EventsStep(Step):
             if (factor > 1).any():
                 note_zh = _join_notes(note_zh, np.array([f"加倍 ×{f}" if f > 1 else "" for f in factor], dtype=object), "；")
                 note_en = _join_notes(note_en, np.array([f"aggravated x{f}" if f > 1 else "" for f in factor], dtype=object), "; ")
-            ctx.add_ledger(pd.DataFrame({
+            ctx.add_ledger(frame({
                 "employee": point_rows["employee"].to_numpy(dtype=object),
                 "rule": point_rows["rule"].to_numpy(dtype=object),
                 "category": point_rows["category"].fillna("").to_numpy(dtype=object),

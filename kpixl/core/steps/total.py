@@ -6,6 +6,7 @@ Floors and ceilings exist only where a scheme states them (R-G-5). ``round`` rou
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import partial
 
 from ..errors import MissingInput
@@ -39,7 +40,9 @@ class TotalStep(Step):
             try:
                 for n, sign in names:
                     v = values.get(n)
-                    terms.append((n, sign, to_decimal(v if v is not None else ctx.env(emp).get(n))))
+                    if v is None:
+                        v = ctx.env(emp).get(n)
+                    terms.append((n, sign, v if type(v) is Decimal else to_decimal(v)))
             except MissingInput as exc:
                 ctx.block_missing(emp, exc.problem)
                 continue
