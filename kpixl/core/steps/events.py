@@ -22,8 +22,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import MissingInput, problem
-from ..numbers import HUNDRED, SCALE, money, to_decimal, to_units
 from ..frames import frame
+from ..numbers import HUNDRED, SCALE, money, to_decimal, to_units
 from .base import Step
 
 
