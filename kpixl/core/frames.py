@@ -16,7 +16,7 @@ def object_text(frame: pd.DataFrame) -> pd.DataFrame:
     """The same frame with every ``str`` (Arrow) column turned into an object column."""
     for col in frame.columns:
         dtype = frame[col].dtype
-        if pd.api.types.is_string_dtype(dtype) and dtype != object:
+        if pd.api.types.is_string_dtype(dtype) and not pd.api.types.is_object_dtype(dtype):
             frame[col] = frame[col].astype(object)
     return frame
 
@@ -31,7 +31,7 @@ def frame(columns: dict, n: int | None = None) -> pd.DataFrame:
             data[key] = pd.Series(np.full(n, values, dtype=object), dtype=object)
         elif isinstance(values, np.ndarray) and values.dtype != object:
             data[key] = values
-        elif isinstance(values, pd.Series) and values.dtype != object and not pd.api.types.is_string_dtype(values.dtype):
+        elif isinstance(values, pd.Series) and not pd.api.types.is_string_dtype(values.dtype):
             data[key] = values.to_numpy()
         else:
             data[key] = pd.Series(np.asarray(values, dtype=object), dtype=object)
