@@ -17,7 +17,6 @@ import datetime as dt
 import io
 import os
 import re
-import tempfile
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
@@ -29,6 +28,7 @@ from kpixl.core.inputs import Table
 from kpixl.core.validate import check_metrics, employees_frame
 
 from . import contract
+from .atomic import save_workbook
 from .parse import RawSheet, column_letter, parse_sheet
 from .read import find_sheet, read_workbook
 
@@ -205,14 +205,5 @@ def _write(book: Path, out: Path, scheme, table: CsvTable) -> Path:
                 cell = ws.cell(row=i, column=col, value=v)
                 if isinstance(v, dt.date):
                     cell.number_format = "yyyy-mm-dd"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.stem}-", suffix=".xlsx.tmp", dir=out.parent)
-    os.close(fd)
-    try:
-        wb.save(tmp)
-        os.replace(tmp, out)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    save_workbook(wb, out)
     return out

@@ -10,7 +10,6 @@ supports validations and formulas), atomically.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from kpixl.core.periods import Period
 from kpixl.core.scheme import Scheme
 
 from . import contract
+from .atomic import save_workbook
 from .contract import Column, SheetSpec
 
 HEADER_FONT = Font(bold=True)
@@ -302,15 +302,4 @@ def build_workbook(scheme: Scheme, path: str | os.PathLike, period: Period | Non
         if key in ("employees", "events", "metrics", "ratings", "history"):
             ws.auto_filter.ref = f"A1:{get_column_letter(len(spec.columns))}1"
     _report(report, scheme)
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=".xlsx.tmp", dir=target.parent)
-    os.close(fd)
-    try:
-        wb.save(tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return target
+    return save_workbook(wb, path)

@@ -17,7 +17,6 @@ import datetime as dt
 import os
 import queue
 import re
-import tempfile
 import threading
 import zipfile
 from collections.abc import Sequence
@@ -29,6 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .atomic import atomic_target
 from .parse import column_letter
 
 # style ids in styles.xml
@@ -260,10 +260,7 @@ class _BackgroundWriter:
 def write_xlsx(path: str | os.PathLike, sheets: list[OutSheet]) -> Path:
     """Write ``sheets`` to ``path`` atomically (temp file in the same folder, then rename)."""
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=".xlsx.tmp", dir=target.parent)
-    os.close(fd)
-    try:
+    with atomic_target(target) as tmp:
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as z:
             overrides = "".join(
                 f'<Override PartName="/xl/worksheets/sheet{i + 1}.xml" '
@@ -311,13 +308,4 @@ def write_xlsx(path: str | os.PathLike, sheets: list[OutSheet]) -> Path:
                         _write_sheet(writer, s)
                     finally:
                         writer.close()
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
     return target
