@@ -23,7 +23,7 @@ from .base import Step
 _PAIR = re.compile(r"^\s*(?:([A-Za-z][A-Za-z0-9_]*|[^:=：]+?)\s*[:=：]\s*)?([0-9]+)\s*$")
 
 
-def parse_items(value, prefix: str = "GB_ITEM_") -> list[dict]:
+def parse_items(value, prefix: str) -> list[dict]:
     """Items from a parameter: a list of {code, name, level}, a list of levels, or text such as
     ``1;1;1;2;2;3;4`` or ``GB_ITEM_1:1; 走访客户:2`` (entries separated by ; 、 | or new lines)."""
     if isinstance(value, str):
@@ -71,7 +71,7 @@ class ItemPointsStep(Step):
         self.items_param = spec["items"]
         self.formula = self.expression("points")
         self.output = spec["output"]
-        self.prefix = spec.get("prefix", "GB_ITEM_")
+        self.prefix = spec["prefix"]  # the item metrics' code prefix, e.g. "GB_ITEM_" (their ranks)
         if self.items_param not in scheme.parameters:
             raise self.error(f"参数 {self.items_param} 未定义。", f"Parameter {self.items_param} is not defined.",
                              "在 parameters 中定义它。", "Define it under parameters.", ".items")
