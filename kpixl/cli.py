@@ -195,7 +195,7 @@ def cmd_explain(args) -> int:
         _print_problems(e.problems)
         return EXIT_PROBLEMS
     main = result.scheme.main_output
-    print(f"{e.id} {e.name} · {main.zh} {_fmt(e.values.get(main.value))} · {result.period.label}")
+    print(f"{e.id} {e.name} · {main.zh} {_fmt(e.values.get(main.value), main.format)} · {result.period.label}")
     print(result.explain_text(e.id, args.lang))
     return EXIT_OK
 
