@@ -15,7 +15,10 @@ One step ranks the participants of every bucket of the period on one or more val
 - ``combine``: ``max_plus_one`` gives max(placement points) + 1 to someone placed in two or
   more rankings of the bucket (R-DC-1); ``sum`` adds them;
 - ``others``: every eligible participant who earned no placement points in a bucket gets the
-  points of another rule, when a condition holds (R-DC-4, R-CY-1).
+  points of another rule, when a condition holds (R-DC-4, R-CY-1);
+- ``order``: ``ascending`` ranks the lowest value first (S3/S5 bottom three, R-BR-12);
+- a computed value that is empty is not ranked with ``"empty": "not_ranked"`` (S3/S5 quarter
+  award: only employees with all three monthly composites, R-BR-11), else it is an error.
 
 Values are read per bucket by :mod:`kpixl.core.series`; rates are rounded to 2 decimals of a
 percent before the gate and the ranking (R-G-2, R-G-4). A participant without a figure is a
