@@ -1,16 +1,17 @@
 """S3 branch_cs_scorecard: banded items, per-item floors, month total, 360 composite (SCHEMES.md S3).
 
-Expected values are computed by hand from SCHEMES.md S3 rules 1-5 and the rulings cited
-beside each case. The quarterly top-3 award and the bottom-3 flag rank this composite and
-are not part of this module.
+Expected values are computed by hand from SCHEMES.md S3 rules 1-7 and the rulings cited
+beside each case: the monthly bottom-three flag (rule 7, R-BR-12, R-BR-16) in a month run, the
+quarterly top-three award (rule 6, R-BR-11, R-G-2) in a quarter run that reads History only.
 """
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 import pytest
-from conftest import run
+from conftest import cli, run
 
 SCHEME = "branch_cs_scorecard"
 EMP = [{"id": "B1", "name": "郑", "role": "客服"}]
@@ -165,9 +166,9 @@ def test_audit_points_are_whole_numbers_from_2_to_10(value, code):
 
 
 def test_severe_case_is_a_flag_without_points():
-    # R-BR-8
+    # R-BR-8. (A lone employee also has one of the three lowest composites: M_BOTTOM3_PLAN, R-BR-12.)
     r = score(events=[ev("SEVERE_REFERRAL")])
-    assert [f["code"] for f in r.flags_of("B1")] == ["SEVERE_REFERRAL"]
+    assert sorted(f["code"] for f in r.flags_of("B1")) == ["M_BOTTOM3_PLAN", "SEVERE_REFERRAL"]
     assert r.employee("B1").values["total"] == Decimal(100)
 
 
@@ -214,3 +215,197 @@ def test_spot_checks_below_the_failures_recorded_is_an_error():
     # R-BR-15
     r = score(events=[ev("QA_SPOT_FAIL", qty=5)], QA_SPOT_CHECKS=4)
     assert "spot_checks_below_fails" in {p.code for p in r.employee("B1").problems}
+
+
+# ----------------------------------------------------------------------------- monthly bottom three (rule 7)
+
+# With a perfect scorecard (T = 100) and self = group = x, C = 0.15x + 60 + 0.25x = 60 + 0.4x (rule 5).
+def team_month(xs: dict, params=None, ratings_of=None):
+    emps = [{"id": e, "name": e, "role": "客服"} for e in xs]
+    metrics = [{"employee": e, "metric": k, "value": v} for e in xs for k, v in PERFECT.items()]
+    ratings = []
+    for e, x in xs.items():
+        ratings += (ratings_of or {}).get(e, [{"employee": e, "rater": "RATER_SELF", "score": x},
+                                             {"employee": e, "rater": "RATER_GROUP", "score": x}])
+    return run(SCHEME, "2026-10", employees=emps, metrics=metrics, ratings=ratings, parameters=params or {})
+
+
+def flagged(r) -> dict:
+    return {e.id: f["params"] for e in r.employees for f in r.flags_of(e.id) if f["code"] == "M_BOTTOM3_PLAN"}
+
+
+@pytest.mark.parametrize("xs,composites,bottom", [
+    # R-BR-12: A 100, B 96, C 92, D 92, E 88, F 80: from the bottom F 1, E 2, C and D both 3 -> 4 flagged
+    ({"A": 100, "B": 90, "C": 80, "D": 80, "E": 70, "F": 50}, {"A": "100", "C": "92", "F": "80"}, ["C", "D", "E", "F"]),
+    # R-BR-12: F 80, then C, D, E tied at 88 (ranks 2, 2, 2 from the bottom): the third-lowest is 88 -> 4 flagged
+    ({"A": 100, "B": 90, "C": 70, "D": 70, "E": 70, "F": 50}, {"E": "88"}, ["C", "D", "E", "F"]),
+    # R-G-2 from the bottom: 1, 2, 3 and then 4, 5 -> exactly three
+    ({"A": 100, "B": 90, "C": 80, "D": 70, "E": 50}, {"D": "88"}, ["C", "D", "E"]),
+    # four tied at the lowest composite 80 share rank 1: all four are flagged, the 88 (rank 5) is not
+    ({"A": 70, "B": 50, "C": 50, "D": 50, "E": 50}, {"A": "88", "B": "80"}, ["B", "C", "D", "E"]),
+])
+def test_bottom_three_with_ties_at_the_third_lowest(xs, composites, bottom):
+    r = team_month(xs)
+    for e, c in composites.items():
+        assert r.employee(e).values["composite"] == Decimal(c)
+    assert sorted(flagged(r)) == bottom
+    assert all(f["code"] != "Q_TOP3_AWARD" for f in r.flags)
+    assert not len(r.money)  # rule 7: no money, and no points either
+    assert r.employee("A").values["total"] == Decimal(100)
+
+
+def test_bottom_three_rank_is_counted_from_the_bottom():
+    # R-BR-12 with the first table above: F 1, E 2, C 3, D 3, B 5, A 6 from the bottom
+    r = team_month({"A": 100, "B": 90, "C": 80, "D": 80, "E": 70, "F": 50})
+    got = {e.id: e.values["M_BOTTOM3_PLAN.rank"] for e in r.employees}
+    assert got == {"A": 6, "B": 5, "C": 3, "D": 3, "E": 2, "F": 1}
+    line = next(x for x in r.explanation("C") if x["rule"] == "M_BOTTOM3_PLAN.rank")
+    assert line["source"].startswith("评分!")  # the flag's rank names the rating cells of the composite
+
+
+@pytest.mark.parametrize("params,due", [
+    ({"BULLETIN_DATE": "2026-11-03"}, "2026-11-07"),  # R-BR-16: bulletin + 4 calendar days
+    ({"BULLETIN_DATE": "2026-11-28"}, "2026-12-02"),  # calendar days run into the next month
+    ({}, "4 days after the bulletin"),                # R-BR-16: no bulletin date, the flag is still raised
+])
+def test_improvement_plan_due_date(params, due):
+    r = team_month({"A": 100, "B": 90, "C": 80, "D": 70}, params)
+    assert sorted(flagged(r)) == ["B", "C", "D"]
+    rec = r.employee_record(r.employee("D"))
+    flag = next(f for f in rec["flags"] if f["code"] == "M_BOTTOM3_PLAN")
+    assert flag["params"] == {"due": due}
+    assert flag["label_zh"].startswith("月综合排名后三名")
+
+
+def test_bulletin_date_that_is_not_a_date_is_an_error():
+    r = team_month({"A": 100}, {"BULLETIN_DATE": "下周一"})
+    assert "not_a_date" in {p.code for p in r.errors}
+
+
+def test_a_blocked_member_blocks_the_bottom_three():
+    # R-G-9 + the rank step: B has no self rating, so nobody's place from the bottom can be known;
+    # the whole pool is blocked and no flag is raised.
+    ratings = {"B": [{"employee": "B", "rater": "RATER_GROUP", "score": 90}]}
+    r = team_month({"A": 100, "B": 90, "C": 80, "D": 70}, ratings_of=ratings)
+    assert [e.status for e in r.employees] == ["error"] * 4
+    assert {p.code for p in r.employee("B").problems} == {"missing_rating"}
+    assert {p.code for p in r.employee("A").problems} == {"blocked_by_group"}
+    assert not r.flags
+
+
+def test_month_run_pays_no_quarter_award():
+    # R-G-19: the quarterly steps run only for a quarter; History composites are ignored in a month
+    history = [{"employee": "A", "period": m, "item": "COMPOSITE", "value": 99} for m in ("2026-07", "2026-08", "2026-09")]
+    emps = [{"id": "A", "name": "A", "role": "客服"}]
+    metrics = [{"employee": "A", "metric": k, "value": v} for k, v in PERFECT.items()]
+    ratings = [{"employee": "A", "rater": "RATER_SELF", "score": 90}, {"employee": "A", "rater": "RATER_GROUP", "score": 80}]
+    r = run(SCHEME, "2026-10", employees=emps, metrics=metrics, ratings=ratings, history=history)
+    v = r.employee("A").values
+    assert v["composite"] == Decimal("93.50")
+    assert (v["Q_SUM"], v["Q_TOP3_AWARD.rank"], v["money.awards"]) == (None, None, Decimal("0.00"))
+
+
+# ----------------------------------------------------------------------------- quarterly award (rule 6)
+
+QUARTER = ("2026-10", "2026-11", "2026-12")
+
+
+def quarter(sums: dict, months=QUARTER, roles=None, period="2026-Q4"):
+    """History composites per employee: a list of three monthly values (None = no row that month)."""
+    emps = [{"id": e, "name": e, "role": (roles or {}).get(e, "客服")} for e in sums]
+    history = [{"employee": e, "period": m, "item": "COMPOSITE", "value": v}
+               for e, vals in sums.items() for m, v in zip(months, vals, strict=True) if v is not None]
+    return run(SCHEME, period, employees=emps, history=history)
+
+
+def awards(r) -> dict:
+    return {e.id: e.values["money.awards"] for e in r.employees}
+
+
+@pytest.mark.parametrize("months,sums,ranks,paid", [
+    # R-G-2 tie at 1st: A and B 270.00 share rank 1 and get 500 each; rank 2 is vacant; C rank 3 -> 200; D rank 4
+    ({"A": ["90", "90", "90"], "B": ["100", "80.5", "89.5"], "C": ["86", "87", "87"], "D": ["80", "80", "90"]},
+     {"A": "270", "B": "270", "C": "260", "D": "250"}, {"A": 1, "B": 1, "C": 3, "D": 4},
+     {"A": "500", "B": "500", "C": "200", "D": "0"}),
+    # R-G-2 tie at 2nd (the S3 worked example without T): P 500, Q and S 300 each, rank 3 vacant, R nothing
+    ({"P": ["90.85", "92.10", "87.05"], "Q": ["88.70", "90.30", "86.50"], "S": ["89.00", "88.25", "88.25"],
+      "R": ["36.00", "70.00", "75.00"]},
+     {"P": "270.00", "Q": "265.50", "S": "265.50", "R": "181.00"}, {"P": 1, "Q": 2, "S": 2, "R": 4},
+     {"P": "500", "Q": "300", "S": "300", "R": "0"}),
+    # R-G-2 tie at 3rd: both get the full 200; the displaced rank 4 is vacant; E rank 5
+    ({"A": ["95", "95", "90"], "B": ["90", "90", "90"], "C": ["85.25", "85.25", "89.5"], "D": ["86", "87", "87"],
+      "E": ["70", "70", "70"]},
+     {"A": "280", "B": "270", "C": "260", "D": "260", "E": "210"}, {"A": 1, "B": 2, "C": 3, "D": 3, "E": 5},
+     {"A": "500", "B": "300", "C": "200", "D": "200", "E": "0"}),
+    # R-G-2: three tied at 1st all get 500; ranks 2 and 3 are vacant, so nobody gets 300 or 200
+    ({"A": ["80", "80", "80"], "B": ["80", "80", "80"], "C": ["70", "90", "80"], "D": ["79", "80", "80"]},
+     {"A": "240", "B": "240", "C": "240", "D": "239"}, {"A": 1, "B": 1, "C": 1, "D": 4},
+     {"A": "500", "B": "500", "C": "500", "D": "0"}),
+])
+def test_quarter_award_ties_and_vacant_ranks(months, sums, ranks, paid):
+    r = quarter(months)
+    assert all(e.ok for e in r.employees), [p.en for p in r.problems]
+    assert {e.id: e.values["Q_SUM"] for e in r.employees} == {k: Decimal(v) for k, v in sums.items()}
+    assert {e.id: e.values["Q_TOP3_AWARD.rank"] for e in r.employees} == ranks
+    assert awards(r) == {k: Decimal(v) for k, v in paid.items()}
+
+
+def test_employee_missing_a_month_is_not_ranked():
+    # R-BR-11: T has no December composite, so T is not ranked (not an error) even with the highest
+    # two months; U's September row belongs to Q3 and does not count (R-G-3 calendar quarter).
+    r = quarter({"P": ["90.85", "92.10", "87.05"], "T": ["99", "99", None], "U": [None, "98", "98"],
+                 "R": ["36.00", "70.00", "75.00"]})
+    r_extra = quarter({"U": ["97", "98", "98"]}, months=("2026-09", "2026-11", "2026-12"))
+    assert all(e.ok for e in r.employees) and r_extra.employee("U").ok
+    assert (r.employee("T").values["Q_SUM"], r.employee("T").values["Q_TOP3_AWARD.rank"]) == (None, None)
+    assert r_extra.employee("U").values["Q_TOP3_AWARD.rank"] is None
+    # P 270.00 rank 1 -> 500; R 181.00 rank 2 -> 300
+    assert awards(r) == {"P": Decimal(500), "T": Decimal(0), "U": Decimal(0), "R": Decimal(300)}
+    note = next(x for x in r.explanation("T") if x["rule"] == "Q_TOP3_AWARD.rank")
+    assert "不参加排名" in note["text_zh"]
+
+
+def test_quarter_award_money_line_names_the_history_cells():
+    # R-G-8: money, not points; direction award; traceable to the three History rows (rows 2-4)
+    r = quarter({"P": ["90.85", "92.10", "87.05"], "Q": ["88.70", "90.30", "86.50"]})
+    lines = r.money_of("P")
+    assert lines["rule"].tolist() == ["Q_TOP3_AWARD"] and lines["direction"].tolist() == ["award"]
+    assert lines["where"].iloc[0] == "历史!E2 / History!E2, 历史!E3 / History!E3, 历史!E4 / History!E4"
+    assert r.ledger.empty
+    assert r.money_total("Q", "award") == Decimal(300)
+
+
+def test_quarter_run_needs_no_monthly_inputs():
+    # SCHEMES.md S3 Inputs: "quarter cases use history only": no metric or rating is required
+    r = quarter({"P": ["90", "90", "90"]})
+    v = r.employee("P").values
+    assert r.employee("P").ok and not r.problems
+    assert (v["composite"], v["total"], v["M_BOTTOM3_PLAN.rank"]) == (None, None, None)
+    assert not r.flags_of("P")
+
+
+def test_a_blocked_member_blocks_the_quarter_ranking():
+    # The rank step: Z's row has a role the scheme does not know, so Z cannot be scored and nobody's
+    # place can be known; nobody is paid.
+    r = quarter({"P": ["90", "90", "90"], "Q": ["80", "80", "80"], "Z": ["70", "70", "70"]}, roles={"Z": "经理"})
+    assert [e.status for e in r.employees] == ["error"] * 3
+    assert {p.code for p in r.employee("P").problems} == {"blocked_by_group"}
+    assert r.money.empty
+
+
+def test_quarter_period_via_the_cli(tmp_book):
+    # R-G-19: `kpixl score BOOK --period 2026-Q4 --json` on a real workbook; the S3 quarter table
+    rows = [("P", ["90.85", "92.10", "87.05"]), ("Q", ["88.70", "90.30", "86.50"]), ("S", ["89.00", "88.25", "88.25"]),
+            ("R", ["36.00", "70.00", "75.00"]), ("T", [None, "95.00", "96.00"])]
+    history = [{"employee": e, "period": m, "item": "COMPOSITE", "value": v}
+               for e, vals in rows for m, v in zip(QUARTER, vals, strict=True) if v is not None]
+    book = tmp_book(SCHEME, None, employees=[{"id": e, "name": e, "role": "客服"} for e, _ in rows], history=history)
+    code, out, err = cli("score", book, "--period", "2026-Q4", "--json")
+    assert code == 0, err
+    recs = {r["employee_id"]: r for r in json.loads(out)}
+    assert {k: r["period"] for k, r in recs.items()} == dict.fromkeys("PQSRT", "2026-Q4")
+    assert {k: r["money"]["awards"] for k, r in recs.items()} == {"P": 500, "Q": 300, "S": 300, "R": 0, "T": 0}
+    assert {k: r["outputs"]["Q_TOP3_AWARD.rank"] for k, r in recs.items()} == {"P": 1, "Q": 2, "S": 2, "R": 4, "T": None}
+    assert recs["Q"]["outputs"]["Q_SUM"] == 265.5 and recs["T"]["outputs"]["Q_SUM"] is None
+    assert recs["P"]["score"] is None  # the monthly composite is not computed in a quarter run
+    assert recs["S"]["money"]["lines"][0]["source"].startswith("历史!")

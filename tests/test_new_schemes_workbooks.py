@@ -19,8 +19,9 @@ SCHEMES = ["callcenter_manager_kpi", "branch_cs_scorecard", "online_cs_kpi", "ca
            "service_quality_grade", "kefu_rules_95", "qa_accuracy"]
 SHEETS = {
     "callcenter_manager_kpi": ["说明", "员工", "指标", "参数", "规则", "报表", "选项"],
-    "branch_cs_scorecard": ["说明", "员工", "事件", "指标", "评分", "参数", "规则", "报表", "选项"],
-    "online_cs_kpi": ["说明", "员工", "指标", "评分", "历史", "参数", "规则", "报表", "选项"],
+    "branch_cs_scorecard": ["说明", "员工", "事件", "指标", "评分", "历史", "参数", "规则", "报表", "选项"],
+    # the derived rules Q_TOP3_AWARD and M_BOTTOM3_PLAN give S5 a Rules table, hence an Events sheet (as S10)
+    "online_cs_kpi": ["说明", "员工", "事件", "指标", "评分", "历史", "参数", "规则", "报表", "选项"],
     "call_quality_rubric": ["说明", "员工", "事件", "参数", "规则", "报表", "选项"],
     "service_quality_grade": ["说明", "员工", "事件", "指标", "参数", "规则", "报表", "选项"],
     "kefu_rules_95": ["说明", "员工", "事件", "指标", "历史", "参数", "规则", "报表", "选项"],

@@ -1,15 +1,18 @@
 """S5 online_cs_kpi: 16 equally weighted items, attainment against targets, 360 composite.
 
 Expected values are computed by hand from SCHEMES.md S5 rule 1 (item = 100 x a, R-MK-3),
-the card L = mean of the 16 items rounded to 2 decimals (R-OL-1) and the composite of rule 2.
+the card L = mean of the 16 items rounded to 2 decimals (R-OL-1) and the composite of rule 2;
+the monthly bottom-three flag (rule 4, R-OL-6 -> R-BR-12, R-BR-16: due + 7 days) and the quarterly
+award (rule 3, R-OL-4, R-OL-5 -> R-BR-11, R-G-2: 300/200/100 元) from History composites.
 """
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 import pytest
-from conftest import run
+from conftest import cli, run
 
 SCHEME = "online_cs_kpi"
 TARGETS = {"TARGET_K_CONSULT_CONV": 40, "TARGET_K_RESP_TIME": 30, "TARGET_K_CHURN": 10, "TARGET_K_ORDER_AMOUNT": 300000,
@@ -120,3 +123,100 @@ def test_evaluator_item_outside_0_100_is_an_error():
     r = score({**ZHENG, "E_SKILL_EXAM": 80, "E_ATTITUDE": 101})
     pr = next(p for p in r.employee("Z1").problems if p.code == "out_of_range")
     assert pr.where.startswith("指标!C")
+
+
+# ----------------------------------------------------------------------------- monthly bottom three (rule 4)
+
+# Every KPI at its target and every evaluator item 100: L = 100, so with self = group = x,
+# C = 0.15x + 60 + 0.25x = 60 + 0.4x (rule 2).
+ON_TARGET = {"K_CONSULT_CONV": 40, "K_RESP_TIME": 30, "K_CHURN": 10, "K_ORDER_AMOUNT": 300000, "K_VALID_ORDER": 95,
+             "K_PAY_RATIO": 80, "K_REFUND_RATIO": 5, "K_AOV": 500, "K_COMPLAINT_RATIO": 1, "K_ABNORMAL_ORDER": 2,
+             "E_REPORT_TIMELY": 100, "E_DATA_TRUE": 100, "E_REPORT_QUALITY": 100, "E_SKILL_EXAM": 100,
+             "E_ATTENDANCE": 100, "E_ATTITUDE": 100}
+
+
+def team_month(xs: dict, params=None, drop_self=()):
+    emps = [{"id": e, "name": e, "role": "客服"} for e in xs]
+    metrics = [{"employee": e, "metric": k, "value": v} for e in xs for k, v in ON_TARGET.items()]
+    ratings = [{"employee": e, "rater": "RATER_GROUP", "score": x} for e, x in xs.items()]
+    ratings += [{"employee": e, "rater": "RATER_SELF", "score": x} for e, x in xs.items() if e not in drop_self]
+    return run(SCHEME, "2026-10", employees=emps, metrics=metrics, ratings=ratings,
+               parameters={**TARGETS, **(params or {})})
+
+
+def flagged(r) -> dict:
+    """Employee -> the M_BOTTOM3_PLAN flag's params as text (a date as YYYY-MM-DD)."""
+    return {e.id: {k: str(v) for k, v in f["params"].items()}
+            for e in r.employees for f in r.flags_of(e.id) if f["code"] == "M_BOTTOM3_PLAN"}
+
+
+@pytest.mark.parametrize("params,due", [
+    ({"BULLETIN_DATE": "2026-11-03"}, "2026-11-10"),  # R-OL-6 / R-BR-16: bulletin + 7 calendar days (一周内)
+    ({"BULLETIN_DATE": "2026-12-28"}, "2027-01-04"),  # across the year end
+    ({}, "7 days after the bulletin"),                # no bulletin date: the flag is still raised
+])
+def test_bottom_three_with_a_tie_at_the_third_lowest_and_the_due_date(params, due):
+    # R-OL-6: A 100, B 96, C 92, D 92, E 88, F 80 -> from the bottom F 1, E 2, C 3, D 3: four flagged
+    r = team_month({"A": 100, "B": 90, "C": 80, "D": 80, "E": 70, "F": 50}, params)
+    assert r.employee("A").values["card"] == Decimal(100)
+    assert {e.id: e.values["composite"] for e in r.employees} == {
+        "A": Decimal("100.00"), "B": Decimal("96.00"), "C": Decimal("92.00"), "D": Decimal("92.00"),
+        "E": Decimal("88.00"), "F": Decimal("80.00")}
+    assert flagged(r) == dict.fromkeys(["C", "D", "E", "F"], {"due": due})
+    assert r.money.empty
+
+
+def test_a_blocked_member_blocks_the_bottom_three():
+    # R-BR-10 via R-OL-5: C has no self rating; the ranking pool is blocked as a whole
+    r = team_month({"A": 100, "B": 90, "C": 80, "D": 70}, drop_self=("C",))
+    assert [e.status for e in r.employees] == ["error"] * 4
+    assert {p.code for p in r.employee("D").problems} == {"blocked_by_group"}
+    assert not r.flags
+
+
+# ----------------------------------------------------------------------------- quarterly award (rule 3)
+
+def quarter(months: dict, roles=None):
+    emps = [{"id": e, "name": e, "role": (roles or {}).get(e, "客服")} for e in months]
+    history = [{"employee": e, "period": m, "item": "COMPOSITE", "value": v}
+               for e, vals in months.items() for m, v in zip(("2026-10", "2026-11", "2026-12"), vals, strict=True)
+               if v is not None]
+    return run(SCHEME, "2026-Q4", employees=emps, history=history)
+
+
+@pytest.mark.parametrize("months,ranks,paid", [
+    # R-OL-4 ties (taken over from S3): A and B 270 share rank 1 -> 300 each; rank 2 vacant; C 260 rank 3 -> 100
+    ({"A": ["90", "90", "90"], "B": ["100", "80.5", "89.5"], "C": ["86", "87", "87"], "D": ["80", "80", "90"]},
+     {"A": 1, "B": 1, "C": 3, "D": 4}, {"A": "300", "B": "300", "C": "100", "D": "0"}),
+    # A 280 -> 300; B 270 -> 200; C and D 260 tie at 3rd -> 100 each; E 210 rank 5 -> 0
+    ({"A": ["95", "95", "90"], "B": ["90", "90", "90"], "C": ["85.25", "85.25", "89.5"], "D": ["86", "87", "87"],
+      "E": ["70", "70", "70"]},
+     {"A": 1, "B": 2, "C": 3, "D": 3, "E": 5}, {"A": "300", "B": "200", "C": "100", "D": "100", "E": "0"}),
+    # R-BR-11: E has no November composite and is not ranked; the others keep their places
+    ({"A": ["95", "95", "90"], "B": ["90", "90", "90"], "E": ["99", None, "99"]},
+     {"A": 1, "B": 2, "E": None}, {"A": "300", "B": "200", "E": "0"}),
+])
+def test_quarter_award_300_200_100(months, ranks, paid):
+    r = quarter(months)
+    assert all(e.ok for e in r.employees), [p.en for p in r.problems]
+    assert {e.id: e.values["Q_TOP3_AWARD.rank"] for e in r.employees} == ranks
+    assert {e.id: e.values["money.awards"] for e in r.employees} == {k: Decimal(v) for k, v in paid.items()}
+
+
+def test_a_blocked_member_blocks_the_quarter_ranking():
+    r = quarter({"A": ["95", "95", "90"], "B": ["90", "90", "90"]}, roles={"B": "主管"})
+    assert [e.status for e in r.employees] == ["error", "error"]
+    assert r.money.empty
+
+
+def test_quarter_period_via_the_cli(tmp_book):
+    # R-G-19: a quarter run of a real workbook with History composites only
+    history = [{"employee": e, "period": m, "item": "COMPOSITE", "value": v}
+               for e, v in (("A", 90), ("B", 91)) for m in ("2026-10", "2026-11", "2026-12")]
+    book = tmp_book(SCHEME, None, employees=[{"id": "A", "name": "甲", "role": "客服"}, {"id": "B", "name": "乙", "role": "客服"}],
+                    history=history)
+    code, out, err = cli("score", book, "--period", "2026-Q4", "--json", "--no-explain")
+    assert code == 0, err
+    recs = {r["employee_id"]: r for r in json.loads(out)}
+    # B 273 rank 1 -> 300; A 270 rank 2 -> 200
+    assert {k: (r["outputs"]["Q_SUM"], r["money"]["awards"]) for k, r in recs.items()} == {"A": (270, 200), "B": (273, 300)}

@@ -4,6 +4,7 @@ and every scheme-file error located by its JSON path (docs/steps.md)."""
 from __future__ import annotations
 
 import copy
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -244,3 +245,104 @@ def test_latest_uses_the_latest_earlier_month():
                                     history=[{"employee": "E1", "period": "2026-09", "item": "X", "value": 8},
                                              {"employee": "E1", "period": "2026-11", "item": "X", "value": 9}])
     assert score(scheme, inputs).employee("E1").values["L"] == Decimal(8)
+
+
+# ----------------------------------------------------------------------------- periods of a step, quarter sums
+
+
+def test_a_step_runs_only_in_its_kinds_of_period():
+    # R-G-19: S3/S5 score months and pay a quarterly award; a step that does not run leaves its values empty
+    doc = toy({"step": "formula", "periods": ["month"], "values": [{"name": "M", "expr": "X + 1"}]},
+              {"step": "formula", "periods": ["quarter"], "values": [{"name": "Q", "expr": "PERIOD_KIND"}]},
+              {"step": "formula", "values": [{"name": "B", "expr": "PERIOD_KIND"}]})
+    _, emp = run_toy(doc, {"X": 1})
+    assert (emp.values["M"], emp.values["Q"], emp.values["B"]) == (Decimal(2), None, "month")
+    _, emp = run_toy(doc, {}, period="2026-Q4")  # X is not needed: the month step does not run
+    assert emp.status == "ok"
+    assert (emp.values["M"], emp.values["Q"], emp.values["B"]) == (None, "quarter", "quarter")
+
+
+@pytest.mark.parametrize("periods", [[], ["year"], ["month", "month"]])
+def test_bad_periods_are_located(periods):
+    problems = scheme_error(toy({"step": "formula", "periods": periods, "values": [{"name": "M", "expr": "1"}]}))
+    assert problems[0].where.startswith("toy.json $.steps[0].periods")
+
+
+def test_period_values_sum_and_add_days():
+    # period_values: one value per month of the period (History, or a Metrics row with that month)
+    doc = toy({"step": "formula", "values": [
+        {"name": "V", "expr": "period_values('X')"},
+        {"name": "S", "expr": "sum(period_values('X'))", "when": "None not in period_values('X')"},
+        {"name": "D", "expr": "add_days(DUE_FROM, 4)"}]},
+        history=[{"code": "X", "zh": "X", "en": "X", "type": "number"}],
+        parameters=[{"code": "DUE_FROM", "zh": "日期", "en": "Date", "type": "date"}])
+    scheme = parse_scheme(doc, "toy.json")
+    history = [{"employee": "E1", "period": "2026-10", "item": "X", "value": "1.25"},
+               {"employee": "E1", "period": "2026-12", "item": "X", "value": 3}]
+
+    def values(period, metrics=()):
+        _, inputs = inputs_from_records(scheme, period, employees=[{"id": "E1", "name": "甲"}], history=history,
+                                        metrics=list(metrics), parameters={"DUE_FROM": "2026-12-30"})
+        return score(scheme, inputs).employee("E1").values
+
+    v = values("2026-Q4")
+    assert (v["V"], v["S"], v["D"]) == ((Decimal("1.25"), None, Decimal(3)), None, dt.date(2027, 1, 3))
+    v = values("2026-Q4", [{"employee": "E1", "metric": "X", "value": 2, "period": "2026-11"}])
+    assert v["S"] == Decimal("6.25")  # 1.25 + 2 + 3
+    v = values("2026-11", [{"employee": "E1", "metric": "X", "value": 2}])  # a month: its own row
+    assert (v["V"], v["S"]) == ((Decimal(2),), Decimal(2))
+
+
+def test_a_date_parameter_must_be_a_date():
+    doc = toy({"step": "formula", "values": [{"name": "D", "expr": "add_days(DUE_FROM, 1)"}]},
+              parameters=[{"code": "DUE_FROM", "zh": "日期", "en": "Date", "type": "date"}])
+    result, emp = run_toy(doc, parameters={"DUE_FROM": "soon"})
+    pr = next(p for p in result.errors if p.code == "not_a_date")
+    assert pr.where.startswith("参数!C") and emp.status == "error"
+
+
+def test_condition_flag_params():
+    # R-G-18: a flag carries the parameters the section gives it (S3/S5 due, R-BR-16)
+    doc = toy({"step": "condition", "rule": "R_B", "when": "X > 1",
+               "params": {"due": "add_days(DUE_FROM, 4) if has(DUE_FROM) else '4 days after'", "x": "X"}},
+              parameters=[{"code": "DUE_FROM", "zh": "日期", "en": "Date", "type": "date"}])
+    result, _ = run_toy(doc, {"X": 2}, {"DUE_FROM": "2026-11-28"})
+    [flag] = result.flags_of("E1")
+    assert flag["params"] == {"due": dt.date(2026, 12, 2), "x": Decimal(2)}
+    assert any(s.startswith("参数!") for s in flag["sources"])
+    result, _ = run_toy(doc, {"X": 2})
+    assert result.flags_of("E1")[0]["params"]["due"] == "4 days after"
+    result, _ = run_toy(doc, {"X": 1})
+    assert not result.flags_of("E1")
+    problems = scheme_error(toy({"step": "condition", "rule": "R_A", "when": "X > 1", "params": {"due": "1"}}))
+    assert problems[0].where == "toy.json $.steps[0].params"  # R_A raises no flag
+
+
+# ----------------------------------------------------------------------------- rank: order and empty values
+
+
+def rank_toy(xs: dict, **ranking):
+    doc = toy({"step": "formula", "values": [{"name": "V", "expr": "X", "when": "has(X)"}]},
+              {"step": "rank", "bucket": "month", "participants": "all",
+               "rankings": [{"code": "LOW", "value": {"value": "V", **ranking.pop("value", {})}, **ranking}]})
+    scheme = parse_scheme(doc, "toy.json")
+    rows = [{"employee": e, "metric": "X", "value": x} for e, x in xs.items() if x is not None]
+    _, inputs = inputs_from_records(scheme, "2026-10", employees=[{"id": e, "name": e} for e in xs], metrics=rows)
+    return score(scheme, inputs)
+
+
+def test_rank_ascending_ranks_the_lowest_first():
+    # bottom N (R-BR-12): competition ranking from the bottom, ties share the rank (R-G-2)
+    r = rank_toy({"A": 5, "B": 1, "C": 3, "D": 3, "E": 9}, order="ascending")
+    assert {e.id: e.values["LOW.rank"] for e in r.employees} == {"A": 4, "B": 1, "C": 2, "D": 2, "E": 5}
+    r = rank_toy({"A": 5, "B": 1, "C": 3, "D": 3, "E": 9})
+    assert {e.id: e.values["LOW.rank"] for e in r.employees} == {"A": 2, "B": 5, "C": 3, "D": 3, "E": 1}
+
+
+def test_rank_empty_value_not_ranked_or_an_error():
+    r = rank_toy({"A": 5, "B": None, "C": 7}, value={"empty": "not_ranked"})
+    assert {e.id: (e.status, e.values.get("LOW.rank")) for e in r.employees} == {
+        "A": ("ok", 2), "B": ("ok", None), "C": ("ok", 1)}
+    r = rank_toy({"A": 5, "B": None, "C": 7})  # default: an empty value cannot be ranked (R-G-9)
+    assert {p.code for p in r.employee("B").problems} == {"cannot_rank"}
+    assert {p.code for p in r.employee("A").problems} == {"blocked_by_group"}  # the pool is blocked as a whole

@@ -30,6 +30,15 @@ def test_the_json_schema_is_a_valid_draft_2020_12_schema():
     Draft202012Validator.check_schema(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
 
 
+def test_every_step_kind_accepts_periods():
+    # R-G-19: any step may be limited to month or quarter runs ("periods"), so a new step kind must allow it too
+    from kpixl.core.scheme import SCHEMA_PATH
+
+    defs = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))["$defs"]
+    kinds = defs["step"]["properties"]["step"]["enum"]
+    assert [k for k in kinds if "periods" not in defs[f"step_{k}"]["properties"]] == []
+
+
 def broken(mutate) -> SchemeError:
     doc = copy.deepcopy(BASE)
     mutate(doc)

@@ -483,6 +483,23 @@ class EmployeeEnv:
         before = (self.ctx.period.month - 1) % 3
         return tuple(self.prior(code, k, None) for k in range(before, 0, -1))
 
+    def period_values(self, code: str) -> tuple:
+        """Values of ``code`` in each month of the period being scored (one for a month, three for a
+        quarter; None where absent): the month's own Metrics row, a Metrics row with that month in
+        its Period column, else a History row (S3/S5 quarterly award: History ``COMPOSITE``, R-BR-11)."""
+        ctx = self.ctx
+        out = []
+        for month in ctx.period.month_periods():
+            hit = None
+            for key in ctx.group_keys(self.employee, code):
+                hit = ctx.metric_of_period(key, code, month.label) or ctx.history(key, code, month.label)
+                if hit is not None:
+                    break
+            if hit is not None:
+                self.read.append(hit[1])
+            out.append(None if hit is None else hit[0])
+        return tuple(out)
+
     def prior_sum(self, code: str) -> Decimal:
         """Sum of ``code`` over every earlier month on record (Metrics ``period`` rows and History rows;
         a month on both counts once, from the Metrics row)."""

@@ -74,9 +74,22 @@ def score(scheme: Scheme, inputs: Inputs, period: Period | None = None) -> Resul
     ctx.events_uncertain = {p.employee for p in event_problems if p.is_error and p.employee}
     ctx.index_metrics()
     for step in scheme.steps:
-        step.run(ctx)
+        if step.runs_in(period.kind):
+            step.run(ctx)
+        else:
+            _not_this_period(ctx, step)
     _money_totals(ctx)
     return Result.from_context(ctx)
+
+
+def _not_this_period(ctx: Context, step) -> None:
+    """A step that does not run in this kind of period (its ``periods``) leaves its values empty,
+    so every output is defined in a month run and in a quarter run (S3/S5 quarterly award)."""
+    names = step.outputs()
+    for emp in ctx.ids:
+        values = ctx.values[emp]
+        for name in names:
+            values.setdefault(name, None)
 
 
 def _money_totals(ctx: Context) -> None:

@@ -33,6 +33,7 @@ class Env(Protocol):
     def prior(self, code: str, months: Any, default: Any = ...) -> Any: ...
     def quarter_prior(self, code: str) -> tuple: ...
     def prior_sum(self, code: str) -> Decimal: ...
+    def period_values(self, code: str) -> tuple: ...
 
 
 def _num(x):
@@ -62,6 +63,29 @@ def _workdays_after(d, n, holidays=None):
     return add_working_days(d, int(_num(n)), frozenset(parse_dates(holidays)))
 
 
+def _add_days(d, n):
+    """``d`` + n calendar days (R-BR-16: the bulletin date + 4 days); a non-date is a TypeError."""
+    if d is None:
+        return None
+    if isinstance(d, dt.datetime):
+        d = d.date()
+    if not isinstance(d, dt.date):
+        raise TypeError(f"not a date: {d!r}")
+    return d + dt.timedelta(days=int(_num(n)))
+
+
+def _sum(*args):
+    """Sum of numbers or of one list of numbers (``sum(period_values('COMPOSITE'))``); an empty
+    item is a TypeError, reported as a located error."""
+    items = args[0] if len(args) == 1 and isinstance(args[0], tuple) else args
+    total = Decimal(0)
+    for x in items:
+        if x is None or isinstance(x, bool):
+            raise TypeError("sum() of an empty value")
+        total += _num(x)
+    return total
+
+
 FUNCTIONS: dict[str, Callable[..., Any]] = {
     "min": lambda *a: min(_num(x) for x in a),
     "max": lambda *a: max(_num(x) for x in a),
@@ -71,11 +95,13 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "round2": lambda a: round2(_num(a)),
     "day_of_month": _day_of_month,
     "workdays_after": _workdays_after,
+    "add_days": _add_days,
+    "sum": _sum,
 }
 
-# Functions over earlier months of one input code (Metrics rows with ``period``, else History rows):
-# prior('CODE', k[, default]), quarter_prior('CODE'), prior_sum('CODE').
-PRIOR_FUNCTIONS = ("prior", "quarter_prior", "prior_sum")
+# Functions over other months of one input code (Metrics rows with ``period``, else History rows):
+# prior('CODE', k[, default]), quarter_prior('CODE'), prior_sum('CODE'), period_values('CODE').
+PRIOR_FUNCTIONS = ("prior", "quarter_prior", "prior_sum", "period_values")
 
 # Functions that need the environment (counts over events, presence checks).
 ENV_FUNCTIONS = {

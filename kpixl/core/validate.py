@@ -373,6 +373,13 @@ def check_value(mdef, value, where: str, owner: str | None) -> Problem | None:
         if not isinstance(value, bool):
             return problem("not_boolean", where, f"{mdef.zh} 应为 是/否。", f"{mdef.en} must be yes/no.", "填 是 或 否。",
                            "Enter 是 or 否 (yes/no).", employee=owner)
+    elif mdef.type == "date":
+        import datetime as dt
+
+        if not isinstance(value, dt.date):
+            return problem("not_a_date", where, f"{mdef.zh} 的值 “{value}” 不是日期。", f"{mdef.en} value '{value}' is not a date.",
+                           "写成 2026-11-03 这样的日期，或把单元格设为日期格式。",
+                           "Type a date like 2026-11-03 or format the cell as a date.", employee=owner)
     return None
 
 

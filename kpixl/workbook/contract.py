@@ -183,7 +183,7 @@ def history_sheet() -> SheetSpec:
 def input_sheets(scheme: Scheme) -> list[SheetSpec]:
     """The input sheets a workbook for ``scheme`` has, in workbook order."""
     sheets = [parameters_sheet(), employees_sheet(scheme)]
-    if scheme.rules:  # a scheme without event rules (S2, S5) has no Events sheet
+    if scheme.rules:  # a scheme without rules (S2) has no Events sheet
         sheets.append(events_sheet(scheme))
     if scheme.metrics:
         sheets.append(metrics_sheet(scheme))

@@ -52,12 +52,17 @@ def approx_text(value: Any, places: int = 4) -> str:
     return plain(value) if q == value else f"{plain(q)}…"
 
 
+PERIOD_KINDS = ("month", "quarter")
+
+
 class Step:
     """One primitive of a scheme's pipeline.
 
     ``__init__`` checks the step's JSON (beyond what the JSON Schema checks) and raises
     :class:`SchemeError` with located problems; ``outputs`` names the values it publishes;
-    ``run`` computes them for every employee and records explanation rows.
+    ``run`` computes them for every employee and records explanation rows. ``periods``
+    (optional, every step kind) names the kinds of period the step runs in (``month``,
+    ``quarter``; default both): S3/S5 score months and pay a quarterly award.
     """
 
     kind: ClassVar[str] = ""
@@ -67,6 +72,11 @@ class Step:
         self.spec = spec
         self.scheme = scheme
         self.where = where
+        self.periods: tuple[str, ...] = tuple(spec.get("periods", PERIOD_KINDS))
+
+    def runs_in(self, period_kind: str) -> bool:
+        """Whether the step runs in a period of this kind (``month`` or ``quarter``)."""
+        return period_kind in self.periods
 
     def rebind(self, scheme: Scheme) -> Step:
         """The same step for a scheme whose rule table was edited in the workbook."""

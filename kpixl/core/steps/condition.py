@@ -5,11 +5,15 @@ Examples: S1 全勤 ``count('ATT_*') == 0 and LEAVE_DAYS == 0`` (R-WK-10), 按�
 from the rule table, so a clerk's edit of the rule's points takes effect. Inputs the
 condition needs are required only where it reads them (``and`` short-circuits), and a
 missing one is a located error for that employee (R-G-9, R-WK-19).
+
+``params`` (optional) gives the raised flag its parameters (R-G-18) as expressions evaluated
+when the flag is raised, e.g. S3/S5 ``M_BOTTOM3_PLAN``'s ``due`` (R-BR-16).
 """
 
 from __future__ import annotations
 
 from ..errors import MissingInput
+from ..expr import Expression
 from ..numbers import plain, to_units
 from .base import Step
 
@@ -26,6 +30,12 @@ class ConditionStep(Step):
                              "把该规则的 kind 改为 derived。", "Set the rule's kind to derived.", ".rule")
         self.when = self.expression("when")
         self.explain = spec.get("explain") or {"zh": self.when.text, "en": self.when.text}
+        self.params = [(k, Expression(str(v), f"{where}.params.{k}")) for k, v in spec.get("params", {}).items()]
+        if self.params and not self.rule_def.flag:
+            raise self.error(f"{self.rule_def.code} 没有 flag，不能有标记参数 params。",
+                             f"{self.rule_def.code} raises no flag, so the step cannot give flag params.",
+                             "给该规则加 flag {zh, en}，或删除 params。", "Give the rule a flag {zh, en} or remove params.",
+                             ".params")
 
     def run(self, ctx) -> None:
         rule = self.scheme.rules[self.rule_def.code]  # the (possibly edited) rule of this run
@@ -45,13 +55,21 @@ class ConditionStep(Step):
                 continue
             sources = env.read
             if not holds:
+                flag_only = points is None and rule.flag
                 ctx.note(emp, self.kind, rule.code, None,
-                         f"{rule.code} {rule.zh}：不满足“{self.explain['zh']}”，不加分。",
-                         f"{rule.code} {rule.en}: not awarded, because it is not the case that {self.explain['en']}.",
-                         sources)
+                         f"{rule.code} {rule.zh}：不满足“{self.explain['zh']}”，{'不标记' if flag_only else '不加分'}。",
+                         f"{rule.code} {rule.en}: not {'raised' if flag_only else 'awarded'}, because it is not the case "
+                         f"that {self.explain['en']}.", sources)
                 continue
             if rule.flag:
-                ctx.add_flag(emp, rule.code, rule.flag["zh"], rule.flag["en"], sources or ["条件 / condition"])
+                params = {}
+                for name, expr in self.params:
+                    ok, params[name] = self.evaluate(ctx, emp, expr, env)
+                    if not ok:
+                        break
+                else:
+                    sources = list(dict.fromkeys(env.read))
+                    ctx.add_flag(emp, rule.code, rule.flag["zh"], rule.flag["en"], sources or ["条件 / condition"], params)
             if points is None:
                 continue
             e8 = to_units(points) * 10**4

@@ -42,7 +42,7 @@ class FormulaStep(Step):
                     if not ok:
                         break
                     if not holds:
-                        ctx.values[emp][name] = None
+                        ctx.set(emp, name, None, env.read)  # the cells that made it empty travel with it
                         ctx.note(emp, self.kind, name, None, f"{label_zh}：不适用（{when.text} 不成立）",
                                  f"{label_en}: not applicable ({when.text} does not hold)", env.read)
                         continue

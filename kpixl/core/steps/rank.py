@@ -15,7 +15,10 @@ One step ranks the participants of every bucket of the period on one or more val
 - ``combine``: ``max_plus_one`` gives max(placement points) + 1 to someone placed in two or
   more rankings of the bucket (R-DC-1); ``sum`` adds them;
 - ``others``: every eligible participant who earned no placement points in a bucket gets the
-  points of another rule, when a condition holds (R-DC-4, R-CY-1).
+  points of another rule, when a condition holds (R-DC-4, R-CY-1);
+- ``order``: ``ascending`` ranks the lowest value first (S3/S5 bottom three, R-BR-12);
+- a computed value that is empty is not ranked with ``"empty": "not_ranked"`` (S3/S5 quarter
+  award: only employees with all three monthly composites, R-BR-11), else it is an error.
 
 Values are read per bucket by :mod:`kpixl.core.series`; rates are rounded to 2 decimals of a
 percent before the gate and the ranking (R-G-2, R-G-4). A participant without a figure is a
@@ -32,7 +35,7 @@ import pandas as pd
 
 from ..errors import MissingInput, problem
 from ..expr import Expression
-from ..numbers import round_half_up, to_decimal
+from ..numbers import NotANumber, round_half_up, to_decimal
 from ..ranking import combine_max_plus_one, competition_ranks, last_place, points_for_ranks
 from ..series import (
     BUCKETS,
@@ -46,7 +49,7 @@ from ..series import (
     implied_denominators,
 )
 from .base import Step
-from .rank_explain import _BUCKET_ZH, _labels, book, gate_notes
+from .rank_explain import _BUCKET_ZH, _labels, book, gate_notes, rank_notes
 
 
 class _Names:
@@ -181,18 +184,21 @@ class RankStep(Step):
             cand = eligible & ~np.isnan(v)
             if r.get("positive_only"):
                 cand &= v > 0
-            ranks[:, i] = competition_ranks(frame, by, f"v{i}", cand)
+            descending = r.get("order", "descending") == "descending"
+            ranks[:, i] = competition_ranks(frame, by, f"v{i}", cand, descending)
             points[:, i] = points_for_ranks(ranks[:, i], r["table"], self._formula(r))
             if r.get("last_zero"):
-                lasts[:, i] = last_place(frame, by, f"v{i}", cand)
+                lasts[:, i] = last_place(frame, by, f"v{i}", cand, descending)
                 points[lasts[:, i], i] = 0
         total = combine_max_plus_one(points, UNITS) if self.combine == "max_plus_one" else points.sum(axis=1)
         others, sources = np.zeros(len(frame), dtype="int64"), {}
         if self.others:
             others, sources = self._others(ctx, frame, emp, total)
         book(self, ctx, frame, emp, ranks, points, lasts, total, others, sources)
-        self._publish(ctx, emp, ranks, total + others)
+        self._publish(ctx, frame, emp, ranks, total + others)
         gate_notes(self, ctx, frame, emp)
+        if self.bucket in ("month", "quarter"):
+            rank_notes(self, ctx, frame, emp, ranks)
 
     def _eligible(self, frame) -> np.ndarray:
         if not self.gate:
@@ -287,17 +293,17 @@ class RankStep(Step):
         zero_den = np.zeros(len(frame), dtype=bool)
         keys = frame[["eid", "bucket"]]
         if "value" in spec:
-            values = []
+            values, sources, empty = [], [], []
             for eid in frame["eid"].to_numpy():
                 emp = codes.names[eid]
-                try:
-                    v = to_decimal(ctx.env(emp).get(spec["value"]))
-                    values.append(float(round_half_up(v, 4) * UNITS))
-                except MissingInput as exc:
-                    ctx.block(emp, exc.problem)
-                    values.append(np.nan)
+                v, read, is_empty = self._computed(ctx, emp, spec)
+                values.append(v)
+                sources.append(read)
+                empty.append(is_empty)
             frame[col] = np.array(values, dtype="float64")
             frame[f"{col}_row"], frame[f"{col}_n"] = -1, 0
+            frame[f"{col}_src"] = pd.Series(sources, index=frame.index, dtype=object)
+            frame[f"{col}_empty"] = np.array(empty, dtype=bool)
             return zero_den
         code = spec["metric"]
         merged = keys.merge(figures(ctx, code, self.bucket, spec.get("from", "auto")), how="left", on=["eid", "bucket"])
@@ -336,6 +342,37 @@ class RankStep(Step):
             for eid, lb in zip(frame["eid"].to_numpy()[lost], b, strict=True):
                 missing.setdefault((int(eid), label), []).append(str(lb))
         return zero_den
+
+    def _computed(self, ctx, emp, spec) -> tuple[float, tuple[str, ...], bool]:
+        """(units or NaN, the cells it was computed from, empty?) of a computed value ``{"value": NAME}``.
+
+        An empty value (a formula whose ``when`` did not hold) is not ranked with
+        ``"empty": "not_ranked"`` (S3 R-BR-11: only employees with all three months), else it is
+        a located error; a value that is not a number is an error too (R-G-9).
+        """
+        name = spec["value"]
+        env = ctx.env(emp)
+        try:
+            raw = env.get(name)
+        except MissingInput as exc:
+            ctx.block(emp, exc.problem)
+            return np.nan, (), False
+        read = tuple(dict.fromkeys(env.read))
+        if raw is None and spec.get("empty") == "not_ranked":
+            return np.nan, read, True
+        try:
+            v = to_decimal(raw)
+        except NotANumber:
+            shown = "空 / empty" if raw is None else str(raw)
+            ctx.block(emp, problem(
+                "cannot_rank", ", ".join(read) or self.where,
+                f"员工 {emp} 的 {name}（{shown}）不是数字，无法排名。",
+                f"Employee {emp}: {name} ({shown}) is not a number, so it cannot be ranked.",
+                f"检查计算 {name} 所用的输入；不参加排名的人应在方案中写 \"empty\": \"not_ranked\"。",
+                f"Check the inputs {name} is computed from; if such people are simply not ranked, "
+                f"write \"empty\": \"not_ranked\" in the scheme.", employee=emp))
+            return np.nan, read, False
+        return float(round_half_up(v, 4) * UNITS), read, False
 
     def _report_missing(self, ctx, missing, names) -> None:
         what = _BUCKET_ZH[self.bucket]
@@ -386,7 +423,7 @@ class RankStep(Step):
         ok = cand & mask[eids] if len(eids) else cand
         return np.where(ok, pts, 0).astype("int64"), sources
 
-    def _publish(self, ctx, emp, ranks, points) -> None:
+    def _publish(self, ctx, frame, emp, ranks, points) -> None:
         if self.output and len(emp):
             sums = pd.Series(points).groupby(emp).sum()
             for e, u in sums.items():
@@ -397,8 +434,9 @@ class RankStep(Step):
                     ctx.values[e][r["rank_as"]] = None
             for i, r in enumerate(self.rankings):
                 ok = ~np.isnan(ranks[:, i])
-                for e, rk in zip(emp[ok], ranks[ok, i], strict=True):
-                    ctx.values[e][r["rank_as"]] = int(rk)
+                src = frame[f"v{i}_src"].to_numpy(dtype=object)[ok] if f"v{i}_src" in frame else [()] * int(ok.sum())
+                for e, rk, cells in zip(emp[ok], ranks[ok, i], src, strict=True):
+                    ctx.set(e, r["rank_as"], int(rk), list(cells))  # the rank names the cells of its value
 
 def _round_rate(units: np.ndarray) -> np.ndarray:
     """Round percent units (1e4 per percent point) half-up to 2 decimals of a percent (R-G-4)."""

@@ -132,6 +132,37 @@ def gate_notes(self, ctx, frame, emp) -> None:
                  f"{rule.code} {rule.en}: below {mn}%, not ranked and no positive points: " + ", ".join(en[e]))
 
 
+def rank_notes(self, ctx, frame, emp, ranks) -> None:
+    """Month/quarter rankings: each participant's rank, its value and the number ranked (R-G-2);
+    a participant whose computed value is empty (``"empty": "not_ranked"``) is noted as not ranked."""
+    if frame.empty:
+        return
+    labels = _labels(frame["bucket"], self.bucket).tolist()
+    for i, r in enumerate(self.rankings):
+        rk = ranks[:, i]
+        ok = ~np.isnan(rk)
+        keys = frame[["pool", "bucket"]].assign(_r=np.nan_to_num(rk, nan=-1))
+        ranked = pd.Series(ok).groupby([keys["pool"], keys["bucket"]]).transform("sum").to_numpy()
+        tied = keys.groupby(["pool", "bucket", "_r"])["_r"].transform("size").to_numpy()
+        shown = _texts(frame[f"v{i}"].to_numpy()).tolist()
+        name = r["value"].get("value") or r["value"].get("metric")
+        up = r.get("order", "descending") == "ascending"
+        empty = frame[f"v{i}_empty"].to_numpy(dtype=bool) if f"v{i}_empty" in frame else np.zeros(len(frame), dtype=bool)
+        for j, e in enumerate(emp.tolist()):
+            code, lb = r["code"], labels[j]
+            if ok[j]:
+                k, n, t = int(rk[j]), int(ranked[j]), int(tied[j])
+                tie_zh = f"，与 {t - 1} 人并列" if t > 1 else ""
+                tie_en = f", tied with {t - 1}" if t > 1 else ""
+                ctx.note(e, self.kind, r["rank_as"], k,
+                         f"{lb} {code}：{name} {shown[j]}，{n} 人中{'倒数' if up else ''}第 {k} 名{tie_zh}（R-G-2）。",
+                         f"{lb} {code}: {name} {shown[j]}, rank {k}{' from the bottom' if up else ''} of {n}{tie_en} (R-G-2).",
+                         list(frame[f"v{i}_src"].iloc[j]) if f"v{i}_src" in frame else None)
+            elif empty[j]:
+                ctx.note(e, self.kind, r["rank_as"], None, f"{lb} {code}：{name} 为空，不参加排名。",
+                         f"{lb} {code}: {name} is empty, not ranked.", list(frame[f"v{i}_src"].iloc[j]))
+
+
 def _texts(units: np.ndarray) -> np.ndarray:
     """Plain text of many unit values (each distinct value formatted once); an object array."""
     arr = np.asarray(units, dtype="float64")

@@ -54,10 +54,11 @@ def run_team_ranking(step, ctx) -> None:
         cand = ~np.isnan(frame[f"v{i}"].to_numpy())
         if r.get("positive_only"):
             cand &= frame[f"v{i}"].to_numpy() > 0
-        ranks = competition_ranks(frame, ["pool", "bucket"], f"v{i}", cand)
+        descending = r.get("order", "descending") == "descending"
+        ranks = competition_ranks(frame, ["pool", "bucket"], f"v{i}", cand, descending)
         pts = points_for_ranks(ranks, r["table"], step._formula(r))
         if r.get("last_zero"):
-            pts[last_place(frame, ["pool", "bucket"], f"v{i}", cand)] = 0
+            pts[last_place(frame, ["pool", "bucket"], f"v{i}", cand, descending)] = 0
         total += pts
         name = r["value"].get("value") or r["value"].get("metric")
         for team, rk, v in zip(teams, ranks, frame[f"v{i}"], strict=True):
