@@ -78,6 +78,10 @@ class RankStep(Step):
         self.combine = spec.get("combine", "sum")
         self.participants = spec.get("participants", "duty")
         self.output = spec.get("output")
+        # "block" (default): a pool with a blocked member blocks everyone in it (their results depend
+        # on the places); "warn": the pool is simply not ranked, with a warning (for rankings that
+        # only raise flags, such as a bottom-three improvement plan)
+        self.when_blocked = spec.get("when_blocked", "block")
         if self.bucket not in BUCKETS:
             raise self.error(f"未知的周期 {self.bucket}。", f"Unknown bucket {self.bucket}.", "用 day/week/month/quarter。",
                              "Use day, week, month or quarter.", ".bucket")
@@ -225,10 +229,23 @@ class RankStep(Step):
         label = self.rankings[0]["code"]
         hit = False
         for ms in members.values():
-            if ctx.block_group(ms, f"排名 {label}", f"Ranking {label}") or any(ctx.is_blocked(m) for m in ms):
-                hit = True
-                for m in ms:
-                    pool_of[m] = None
+            bad = [m for m in ms if ctx.is_blocked(m)]
+            if not bad:
+                continue
+            hit = True
+            if self.when_blocked == "warn":
+                # the pool is not ranked (nobody gets a place from it) but its members keep their results
+                first = ctx.blocked[bad[0]][0]
+                ctx.add_problem(problem(
+                    "ranking_skipped", first.where,
+                    f"排名 {label} 未进行：{bad[0]} 的输入有错误，名次无法确定。",
+                    f"Ranking {label} was not made: {bad[0]} has input errors, so the places cannot be known.",
+                    "先修正该员工的错误，再重新计算。", "Fix that employee's problems and score again.",
+                    severity="warning"))
+            else:
+                ctx.block_group(ms, f"排名 {label}", f"Ranking {label}")
+            for m in ms:
+                pool_of[m] = None
         return hit
 
     def _formula(self, r):
