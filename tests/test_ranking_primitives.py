@@ -73,7 +73,7 @@ def _step(doc, kind, n=0):
     ("kefu_fines", lambda d: _step(d, "escalation")["ladders"][0].update(rule="FINE_NOPE"), "$.steps[0].ladders[0].rule",
      "step_invalid"),
     ("cs_reward_pct", lambda d: _step(d, "award").update(rule="WEEKLY_STAR"), "$.steps[1].rule", "step_invalid"),
-    ("gubang_group_rank", lambda d: _step(d, "grade_table")["rows"].pop(), "$.steps[2].rows", "step_invalid"),
+    ("gubang_group_rank", lambda d: _step(d, "decision_table")["rows"].pop(), "$.steps[2]", "step_invalid"),
     ("gubang_group_rank", lambda d: _step(d, "item_points").update(items="NOPE"), "$.steps[0].items", "step_invalid"),
     ("canyin_center_points", lambda d: _step(d, "classify")["classes"].update(A="C_SIGN_Z"), "$.steps[1]",
      "step_invalid"),

@@ -1,10 +1,5 @@
-"""Grades: ``grade_table`` (ordered rows, first match wins) and ``grade_window`` (bounded member grade).
-
-``grade_table`` (building block 21): ordered rows ``{"when": expression, "grade": "A"}``; the
-first row whose condition holds gives the grade; a row without ``when`` is the fallback. With
-``"scope": "team"`` it is evaluated once per group over the group's values (``group.total``,
-``group.rank``) and team metrics (``GB_E_DECISION``), and every member carries the result
-(S14 R-GB-3). The explanation names the row that matched.
+"""Group grades: ``grade_window`` (a member's grade bounded by the group's) and the group
+environment that ``decision_table`` with ``"scope": "team"`` decides in (S14 R-GB-3).
 
 ``grade_window`` (building block 22): a member's grade must lie in the window allowed by the
 group's grade (S14 R-GB-4, R-GB-5); the entered grade (a metric) defaults to the group's grade
@@ -63,66 +58,6 @@ def team_members(ctx) -> dict[str, list[str]]:
             if team:
                 members.setdefault(team, []).append(emp)
     return members
-
-
-class GradeTableStep(Step):
-    kind = "grade_table"
-
-    def __init__(self, spec, scheme, where):
-        super().__init__(spec, scheme, where)
-        self.output = spec["output"]
-        self.scope = spec.get("scope", "employee")
-        self.rows = []
-        for i, row in enumerate(spec["rows"]):
-            when = self._expr(row["when"], f".rows[{i}].when") if "when" in row else None
-            self.rows.append((when, row["grade"], row.get("explain")))
-        if self.rows[-1][0] is not None:
-            raise self.error("决策表最后一行应为兜底行（不写 when）。", "The last row must be a fallback (no 'when').",
-                             "添加一行只有 grade 的兜底行。", "Add a final row with only a grade.", ".rows")
-
-    def _expr(self, text, at):
-        from ..expr import Expression
-
-        return Expression(text, f"{self.where}{at}")
-
-    def outputs(self) -> list[str]:
-        return [self.output]
-
-    def _decide(self, env):
-        for i, (when, grade, explain) in enumerate(self.rows):
-            if when is None or when.evaluate(env):
-                text = explain or {"zh": when.text if when else "其他情况", "en": when.text if when else "otherwise"}
-                return grade, i, text
-        raise AssertionError("unreachable: the last row is a fallback")
-
-    def run(self, ctx) -> None:
-        if self.scope == "team":
-            members = team_members(ctx)
-            for team in sorted(set(ctx.groups) | set(members)):
-                env = TeamEnv(ctx, team)
-                try:
-                    grade, i, text = self._decide(env)
-                except MissingInput as exc:
-                    for emp in members.get(team, []):
-                        ctx.block(emp, replace(exc.problem, employee=emp))
-                    continue
-                ctx.groups[team][self.output] = grade
-                for emp in members.get(team, []):
-                    ctx.values[emp][self.output] = grade
-                    ctx.note(emp, self.kind, self.output, grade,
-                             f"小组 {team} 等级 {grade}：第 {i + 1} 行，{text['zh']}（R-GB-3）",
-                             f"Group {team} grade {grade}: row {i + 1}, {text['en']} (R-GB-3)", env.read)
-            return
-        for emp in ctx.ids:
-            env = ctx.env(emp)
-            try:
-                grade, i, text = self._decide(env)
-            except MissingInput as exc:
-                ctx.block(emp, exc.problem if exc.problem.employee else replace(exc.problem, employee=emp))
-                continue
-            ctx.values[emp][self.output] = grade
-            ctx.note(emp, self.kind, self.output, grade, f"{self.output} = {grade}：第 {i + 1} 行，{text['zh']}",
-                     f"{self.output} = {grade}: row {i + 1}, {text['en']}", env.read)
 
 
 class GradeWindowStep(Step):
