@@ -9,8 +9,6 @@ grades. A grade already set by an earlier ``override`` step is kept (R-GB-7 take
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from ..errors import MissingInput, problem
 from .base import Step
 
