@@ -7,6 +7,7 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .errors import MissingInput, Problem, problem
@@ -54,7 +55,7 @@ class Context:
         self._patterns: dict[tuple[str, ...], frozenset[str]] = {}
         self._groups: dict[str, dict[Any, list[str]]] = {}  # employees by attribute value
         self._columns: dict[str, dict[str, Any]] = {}
-        self._count_refs: dict[tuple[str, ...], dict[str, list[str]]] = {}
+        self._count_refs: dict[tuple[str, ...], tuple] = {}
         self._metrics_other_by: dict | None = None
         self._history_by: dict[tuple[str, str], dict[str, tuple[Any, str]]] = defaultdict(dict)
         self.groups: dict[str, dict[str, Any]] = defaultdict(dict)  # team-level values (S14 groups)
@@ -329,9 +330,9 @@ class Context:
 
     def count_sources(self, employee: str, patterns: tuple[str, ...]) -> list[str]:
         """Cells of the event rows ``count``/``qty`` read for one employee (indexed once per pattern set)."""
-        by_emp = self._count_refs.get(patterns)
-        if by_emp is None:
-            by_emp = {}
+        index = self._count_refs.get(patterns)
+        if index is None:
+            index = ({}, np.array([], dtype=object))
             ev = self.events
             if not ev.empty:
                 sub = ev[ev["rule"].isin(self.matching_rules(patterns))]
@@ -341,10 +342,15 @@ class Context:
                     rows = sub["xl_row"].astype("int64").astype(str)
                     refs = (f"{table.name}!{letter}" + rows) if table.name == table.en else (
                         f"{table.name}!{letter}" + rows + f" / {table.en}!{letter}" + rows)
-                    refs = refs.to_numpy(dtype=object)
-                    by_emp = {emp: refs[idx].tolist() for emp, idx in sub.groupby("employee", sort=False).indices.items()}
-            self._count_refs[patterns] = by_emp
-        return by_emp.get(employee, [])
+                    codes, uniques = pd.factorize(sub["employee"].to_numpy(dtype=object))
+                    order = np.argsort(codes, kind="stable")
+                    bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
+                    spans = {u: (int(bounds[i]), int(bounds[i + 1])) for i, u in enumerate(uniques)}
+                    index = (spans, refs.to_numpy(dtype=object)[order])
+            self._count_refs[patterns] = index
+        spans, refs = index
+        span = spans.get(employee)
+        return refs[span[0]:span[1]].tolist() if span else []
 
     # ------------------------------------------------------------------ ledgers
 
@@ -524,8 +530,10 @@ class EmployeeEnv:
     def count(self, patterns: tuple[str, ...], scope: str, measure: str) -> Decimal:
         ctx = self.ctx
         if scope == "employee":
-            self.read.extend(ctx.count_sources(self.employee, patterns))
-            return ctx.count(self.employee, patterns, measure)
+            n = ctx.count(self.employee, patterns, measure)
+            if n:
+                self.read.extend(ctx.count_sources(self.employee, patterns))
+            return n
         bad = []
         if ctx.events_uncertain:
             bad = [m for m in ctx.members(scope, self.employee) if m != self.employee and m in ctx.events_uncertain]
