@@ -19,6 +19,20 @@ from .scheme import Scheme
 
 _MISSING = object()
 
+
+def missing_metric(where: str, employee: str, code: str, mdef, period: str | None = None) -> Problem:
+    """The located, bilingual problem for a required metric that is not on the Metrics sheet (R-G-9)."""
+    zh, en = (mdef.zh, mdef.en) if mdef is not None else (code, code)
+    if period is None:
+        return problem("missing_metric", where, f"缺少员工 {employee} 的指标 {code}（{zh}）。",
+                       f"Metric {code} ({en}) is missing for employee {employee}.",
+                       f"在指标表加一行：工号 {employee}，指标代码 {code}，数值。",
+                       f"Add a row to the Metrics sheet: employee {employee}, metric {code}, value.", employee=employee)
+    return problem("missing_metric", where, f"缺少员工 {employee} 在 {period} 的指标 {code}（{zh}）。",
+                   f"Metric {code} ({en}) of {period} is missing for employee {employee}.",
+                   f"在指标表加一行：工号 {employee}，指标代码 {code}，数值，所属月份 {period}。",
+                   f"Add a Metrics row: employee {employee}, metric {code}, value, period {period}.", employee=employee)
+
 LEDGER_COLUMNS = [
     "employee", "rule", "category", "points_e8", "counted_e8", "where", "row", "date", "qty", "value", "step",
     "text_zh", "text_en",
@@ -235,13 +249,7 @@ class Context:
                 f"Metric {code} ({mdef.en}) is missing for {group}, the team/department of employee {employee}.",
                 f"在指标表加一行：小组/部门 {group}，指标代码 {code}，数值。",
                 f"Add a row to the Metrics sheet: team {group}, metric {code}, value.", employee=employee))
-        raise MissingInput(problem(
-            "missing_metric", self.inputs.metrics.label,
-            f"缺少员工 {employee} 的指标 {code}（{zh}）。",
-            f"Metric {code} ({mdef.en if mdef else code}) is missing for employee {employee}.",
-            f"在指标表加一行：工号 {employee}，指标代码 {code}，数值。",
-            f"Add a row to the Metrics sheet: employee {employee}, metric {code}, value.",
-            employee=employee))
+        raise MissingInput(missing_metric(self.inputs.metrics.label, employee, code, mdef))
 
     def metric_where(self, employee: str, code: str) -> str:
         hit = self._metric_hit(employee, code)

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
+from ..context import missing_metric
 from ..errors import MissingInput, problem
 from ..expr import Expression
 from ..numbers import money, plain, to_decimal
@@ -60,13 +61,7 @@ class MonthEnv:
             return hit[0]
         if mdef.default is not None:
             return mdef.default
-        raise MissingInput(problem(
-            "missing_metric", ctx.inputs.metrics.label,
-            f"缺少员工 {self.employee} 在 {self.label} 的指标 {name}（{mdef.zh}）。",
-            f"Metric {name} ({mdef.en}) of {self.label} is missing for employee {self.employee}.",
-            f"在指标表加一行：工号 {self.employee}，指标代码 {name}，数值，所属月份 {self.label}。",
-            f"Add a Metrics row: employee {self.employee}, metric {name}, value, period {self.label}.",
-            employee=self.employee))
+        raise MissingInput(missing_metric(ctx.inputs.metrics.label, self.employee, name, mdef, self.label))
 
     def has(self, name: str) -> bool:
         try:
