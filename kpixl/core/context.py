@@ -412,7 +412,21 @@ def period_value(period: Period, name: str) -> Any:
     return Decimal(sum(len(weeks_credited(m)) for m in period.month_periods()))
 
 
-class EmployeeEnv:
+class NameEnv:
+    """Base of the expression environments: ``has(name)`` is "``get(name)`` finds a value"."""
+
+    def get(self, name: str) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def has(self, name: str) -> bool:
+        try:
+            self.get(name)
+            return True
+        except MissingInput:
+            return False
+
+
+class EmployeeEnv(NameEnv):
     """Name resolution for expressions: computed values, metrics, attributes, parameters."""
 
     def __init__(self, ctx: Context, employee: str):
@@ -448,13 +462,6 @@ class EmployeeEnv:
         raise MissingInput(problem(
             "unknown_name", ctx.scheme.path, f"名称 {name} 未定义。", f"Name {name} is not defined.",
             "在方案中定义该指标或参数。", "Define it as a metric or parameter in the scheme.", employee=self.employee))
-
-    def has(self, name: str) -> bool:
-        try:
-            self.get(name)
-            return True
-        except MissingInput:
-            return False
 
     def latest(self, name: str) -> Any:
         """The metric of this period, else the latest earlier month's (R-OL-3, R-KR-5); never 0."""

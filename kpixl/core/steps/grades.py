@@ -9,11 +9,12 @@ grades. A grade already set by an earlier ``override`` step is kept (R-GB-7 take
 
 from __future__ import annotations
 
+from ..context import NameEnv
 from ..errors import MissingInput, problem
 from .base import Step
 
 
-class TeamEnv:
+class TeamEnv(NameEnv):
     """Expression names of one group: its values, team metrics and parameters."""
 
     def __init__(self, ctx, team: str):
@@ -39,13 +40,6 @@ class TeamEnv:
                                        f"在指标表加一行：小组 {self.team}，指标 {name}。",
                                        f"Add a Metrics row: team {self.team}, metric {name}."))
         return ctx.param(name)
-
-    def has(self, name):
-        try:
-            self.get(name)
-            return True
-        except MissingInput:
-            return False
 
 
 def team_members(ctx) -> dict[str, list[str]]:

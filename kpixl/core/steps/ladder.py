@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
-from ..context import missing_metric
+from ..context import NameEnv, missing_metric
 from ..errors import MissingInput, problem
 from ..expr import Expression
 from ..numbers import money, plain, to_decimal
@@ -38,7 +38,7 @@ from .base import Step
 VALUES = ["level", "task_met", "miss", "qualifies", "streak", "next_level", "next_miss", "next_streak", "next_pay"]
 
 
-class MonthEnv:
+class MonthEnv(NameEnv):
     """Expression names for one month of one employee: Metrics rows of that month (a row whose
     ``period`` is the month, or the scored month's own rows); everything else as usual."""
 
@@ -62,13 +62,6 @@ class MonthEnv:
         if mdef.default is not None:
             return mdef.default
         raise MissingInput(missing_metric(ctx.inputs.metrics.label, self.employee, name, mdef, self.label))
-
-    def has(self, name: str) -> bool:
-        try:
-            self.get(name)
-            return True
-        except MissingInput:
-            return False
 
     def count(self, patterns, scope, measure) -> Decimal:
         if self.label != self.ctx.period.label:
