@@ -8,19 +8,27 @@ the same thing for the same cell. Pure: pandas only.
 
 from __future__ import annotations
 
-import datetime as dt
-import math
-import re
-from dataclasses import dataclass
-from decimal import Decimal
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from kpixl.core.errors import Problem, problem
 from kpixl.core.inputs import Table
-from kpixl.core.numbers import NotANumber, to_decimal
 
+from .cells import (
+    CellError,
+    NoValue,
+    empty_mask,
+    parse_any,
+    parse_bool,
+    shown,
+    to_dates,
+    to_floats,
+    to_periods,
+    to_text,
+    unreadable_mask,
+)
 from .contract import Column, SheetSpec, header_aliases, normalise_header
 
 
@@ -31,6 +39,7 @@ class RawSheet:
     columns: list[pd.Series]  # one per header cell, all the same length
     letters: list[str]  # absolute column letters of the header cells
     first_row: int  # Excel row number of the first data row
+    problems: list[Problem] = field(default_factory=list)  # sheet-level facts an engine found (a stray cell)
 
 
 def column_letter(index: int) -> str:
@@ -43,172 +52,6 @@ def column_letter(index: int) -> str:
     return letters
 
 
-# ----------------------------------------------------------------------------- cells
-
-
-def empty_mask(s: pd.Series) -> np.ndarray:
-    """True where a cell is empty: None/NaN, or text of only spaces."""
-    isna = s.isna().to_numpy()
-    if s.dtype == object:
-        blank = np.fromiter((isinstance(v, str) and not v.strip() for v in s.to_numpy()), dtype=bool, count=len(s))
-        return isna | blank
-    if pd.api.types.is_string_dtype(s.dtype):
-        return isna | (s.fillna("x").str.strip() == "").to_numpy(dtype=bool)
-    return isna
-
-
-def _id_text(v) -> str:
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return ""
-    if isinstance(v, bool):
-        return str(v)
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    if isinstance(v, (dt.datetime, dt.date)):
-        return v.isoformat()[:10]
-    return str(v).strip()
-
-
-def to_text(s: pd.Series, upper: bool = False) -> pd.Series:
-    """Cell text, stripped ("" for empty); whole-number floats lose their ".0" (ids typed as numbers).
-
-    Works on the distinct values only: id and code columns repeat a few values many times.
-    """
-    codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    texts = [_id_text(u) for u in uniques]
-    if upper:
-        texts = [t.upper() for t in texts]
-    lookup = np.array(texts + [""], dtype=object)
-    return pd.Series(lookup[codes], index=s.index, dtype=object)
-
-
-_DATE_TEXT = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]00:00(?::00(?:\.0+)?)?)?\s*$")
-
-
-def parse_date_value(v) -> dt.date | None:
-    """A date from a cell value; None if it is not one. Numbers are not dates (format the cell)."""
-    if isinstance(v, pd.Timestamp):
-        return None if pd.isna(v) else v.date()
-    if isinstance(v, dt.datetime):
-        return v.date()
-    if isinstance(v, dt.date):
-        return v
-    if isinstance(v, np.datetime64):
-        return pd.Timestamp(v).date()
-    if isinstance(v, str):
-        m = _DATE_TEXT.match(v)
-        if m:
-            try:
-                return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-            except ValueError:
-                return None
-    return None
-
-
-def to_dates(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    """datetime64 series (NaT where empty or bad) and a mask of bad (non-empty, non-date) cells."""
-    empty = empty_mask(s)
-    if pd.api.types.is_datetime64_any_dtype(s.dtype):
-        out = pd.to_datetime(s).dt.normalize().astype("datetime64[ns]")
-        return out, np.zeros(len(s), dtype=bool)
-    parsed = s.astype("object").map(parse_date_value, na_action="ignore")
-    bad = (~empty) & parsed.isna().to_numpy()
-    out = pd.to_datetime(parsed, errors="coerce").astype("datetime64[ns]")
-    return out, bad
-
-
-def _period_label(v) -> str | None:
-    from kpixl.core.periods import parse_period
-
-    if isinstance(v, pd.Timestamp):
-        v = v.date()
-    if isinstance(v, float) and v.is_integer():
-        v = str(int(v))
-    try:
-        return parse_period(v).label
-    except ValueError:
-        return None
-
-
-def to_periods(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    """Month labels (YYYY-MM, or YYYY-Qn) from text or date cells; "" where empty."""
-    empty = empty_mask(s)
-    labels = [("" if e else (_period_label(v) or None)) for v, e in zip(s.to_numpy(dtype=object), empty, strict=True)]
-    bad = np.array([lab is None for lab in labels], dtype=bool)
-    return pd.Series([lab or "" for lab in labels], index=s.index, dtype=object), bad
-
-
-def _float_or_nan(v) -> float:
-    if v is None:
-        return math.nan
-    if isinstance(v, bool):
-        raise NotANumber(str(v))
-    if isinstance(v, (int, float)):
-        return float(v)
-    if isinstance(v, str) and not v.strip():
-        return math.nan
-    return float(to_decimal(v))
-
-
-def to_floats(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    """float64 series (NaN where empty) and a mask of non-numeric cells."""
-    if pd.api.types.is_float_dtype(s.dtype) or pd.api.types.is_integer_dtype(s.dtype):
-        return s.astype("float64"), np.zeros(len(s), dtype=bool)
-    bad = np.zeros(len(s), dtype=bool)
-    values = np.empty(len(s), dtype="float64")
-    for i, v in enumerate(s.astype("object").tolist()):
-        try:
-            values[i] = _float_or_nan(None if (isinstance(v, float) and math.isnan(v)) else v)
-        except (NotANumber, ValueError, TypeError):
-            values[i] = math.nan
-            bad[i] = True
-    return pd.Series(values, index=s.index), bad
-
-
-_TRUE = {"true", "yes", "y", "是", "1", "√", "✓", "对", "t"}
-_FALSE = {"false", "no", "n", "否", "0", "×", "✗", "x", "错", "f"}
-
-
-def parse_bool(v) -> bool | None:
-    if isinstance(v, bool):
-        return v
-    if isinstance(v, (int, float)) and not (isinstance(v, float) and math.isnan(v)):
-        if v in (0, 1):
-            return bool(v)
-        return None
-    if isinstance(v, str):
-        t = v.strip().lower()
-        if t in _TRUE:
-            return True
-        if t in _FALSE:
-            return False
-    return None
-
-
-def parse_any(v):
-    """A metric/parameter cell: Decimal for numbers, bool, date, or stripped text."""
-    if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and math.isnan(v)):
-        return None
-    if isinstance(v, bool):
-        return v
-    if isinstance(v, (int, float, Decimal)):
-        return to_decimal(v)
-    if isinstance(v, (dt.datetime, dt.date, pd.Timestamp)):
-        return parse_date_value(v)
-    text = str(v).strip()
-    if not text:
-        return None
-    try:
-        return to_decimal(text)
-    except NotANumber:
-        pass
-    b = parse_bool(text)
-    if b is not None:
-        return b
-    d = parse_date_value(text)
-    return d if d is not None else text
-
-
 # ----------------------------------------------------------------------------- sheets
 
 
@@ -217,25 +60,82 @@ def _where(name: str, en: str, letter: str, row: int) -> str:
     return f"{name}!{cell}" if name == en else f"{name}!{cell} / {en}!{cell}"
 
 
-def parse_sheet(raw: RawSheet, spec: SheetSpec) -> tuple[Table, list[Problem]]:
-    """Type the columns a contract sheet defines; collect a problem for every bad cell."""
-    problems: list[Problem] = []
+_KIND = {  # what a bad cell is not, and how to fix it, by column type
+    "period": ("不是年月", "is not a month", "写成 2026-09 这样的年月。", "Write it as YYYY-MM, e.g. 2026-09."),
+    "date": ("不是有效日期", "is not a valid date", "写成 2026-10-05 这样的日期，或把单元格设为日期格式。",
+             "Type a date like 2026-10-05 or format the cell as a date."),
+    "number": ("不是数字", "is not a number", "只填数字（不带单位）。", "Enter a plain number (no unit)."),
+    "boolean": ("不是 是/否", "is not yes/no", "填 是 或 否。", "Enter 是/否 (yes/no)."),
+    "text": ("是错误值", "is an error value", "改正公式或直接填写内容。", "Correct the formula or type the value."),
+}
+_KIND["integer"] = _KIND["money"] = _KIND["number"]
+_KIND["id"] = _KIND["code"] = _KIND["any"] = _KIND["text"]
+
+
+def _columns(raw: RawSheet, spec: SheetSpec, problems: list[Problem]) -> dict[str, int]:
+    """Header cell -> contract column; duplicated known headers are errors, unknown ones warnings."""
     by_alias: dict[str, Column] = {}
     for col in spec.columns:
         for a in header_aliases(col):
             by_alias.setdefault(a, col)
     found: dict[str, int] = {}
+    unknown: list[int] = []
+    header_row = raw.first_row - 1
     for i, h in enumerate(raw.header):
         col = by_alias.get(normalise_header(h))
         if col is None:
+            if normalise_header(h):
+                unknown.append(i)
             continue
         if col.key in found:
+            first = _where(raw.name, spec.en, raw.letters[found[col.key]], header_row)
             problems.append(problem(
-                "duplicate_column", _where(raw.name, spec.en, raw.letters[i], raw.first_row - 1),
-                f"列 “{col.header}” 出现了两次。", f"Column '{col.header}' appears twice.",
+                "duplicate_column", _where(raw.name, spec.en, raw.letters[i], header_row),
+                f"列 “{col.header}” 出现了两次（另见 {first}）。", f"Column '{col.header}' appears twice (also {first}).",
                 "删除或改名其中一列。", "Delete or rename one of them."))
             continue
         found[col.key] = i
+    expected = "、".join(c.header for c in spec.columns if c.key not in found)
+    for i in unknown:
+        problems.append(problem(
+            "unknown_column", _where(raw.name, spec.en, raw.letters[i], header_row),
+            f"不认识的列标题 “{shown(raw.header[i])}”，这一列不会被读取。",
+            f"Unknown column header '{shown(raw.header[i])}': this column is not read.",
+            f"如果它是下列之一，请改成标准标题：{expected or '（无）'}。",
+            f"If it is one of these, use the standard header: {expected or '(none)'}.", severity="warning"))
+    return found
+
+
+def _cell_problems(raw: RawSheet, spec: SheetSpec, col: Column, letter: str, s: pd.Series, rows: pd.Series,
+                   bad: np.ndarray) -> list[Problem]:
+    out = []
+    kind_zh, kind_en, fix_zh, fix_en = _KIND.get(col.type, _KIND["text"])
+    values = s.to_numpy(dtype=object)
+    for j in np.flatnonzero(bad):
+        v = values[j]
+        where = _where(raw.name, spec.en, letter, int(rows.iloc[j]))
+        if isinstance(v, NoValue):
+            out.append(problem(
+                "formula_no_value", where, f"“{col.zh}” 的公式 “{shown(v)}” 没有保存计算结果，kpixl 无法读取。",
+                f"{col.en}: the formula '{shown(v)}' was saved without its value, so kpixl cannot read it.",
+                "用 Excel 打开并保存该文件，或直接填写数值。", "Open and save the file in Excel, or type the value.",
+                scope="row"))
+            continue
+        if isinstance(v, CellError) and col.type in ("text", "id", "code", "any"):
+            kind_zh, kind_en, fix_zh, fix_en = _KIND["text"]
+        out.append(problem(
+            f"bad_{col.type}", where, f"“{col.zh}” 的值 “{shown(v)}” {kind_zh}。", f"{col.en} value '{shown(v)}' {kind_en}.",
+            fix_zh, fix_en, scope="row"))
+    return out
+
+
+def parse_sheet(raw: RawSheet, spec: SheetSpec) -> tuple[Table, list[Problem]]:
+    """Type the columns a contract sheet defines; collect a problem for every bad cell."""
+    problems: list[Problem] = list(raw.problems)
+    if raw.problems and not raw.header:  # the engine refused the sheet (e.g. a stray cell far away)
+        table = empty_table(spec)
+        return Table(table.frame, raw.name, spec.en, table.letters), problems
+    found = _columns(raw, spec, problems)
     n = len(raw.columns[0]) if raw.columns else 0
     label = raw.name if raw.name == spec.en else f"{raw.name} / {spec.en}"
     for col in spec.columns:
@@ -261,45 +161,33 @@ def parse_sheet(raw: RawSheet, spec: SheetSpec) -> tuple[Table, list[Problem]]:
     keep = any_filled
     frame_cols: dict[str, pd.Series] = {}
     row_bad = np.zeros(int(keep.sum()), dtype=bool)
+    r = rows[keep].reset_index(drop=True)
     for col in spec.columns:
         if col.key not in data:
             continue
         s = data[col.key][keep].reset_index(drop=True)
-        r = rows[keep].reset_index(drop=True)
-        letter = letters[col.key]
         empty = empty_mask(s)
-        bad = np.zeros(len(s), dtype=bool)
-        kind_zh, kind_en, fix_zh, fix_en = "", "", "", ""
+        unreadable = unreadable_mask(s)
+        bad = unreadable
         if col.type in ("text", "id", "code"):
             out = to_text(s, upper=col.type == "code")
         elif col.type == "period":
             out, bad = to_periods(s)
-            kind_zh, kind_en = "不是年月", "is not a month"
-            fix_zh, fix_en = "写成 2026-09 这样的年月。", "Write it as YYYY-MM, e.g. 2026-09."
         elif col.type == "date":
             out, bad = to_dates(s)
-            kind_zh, kind_en = "不是有效日期", "is not a valid date"
-            fix_zh, fix_en = "写成 2026-10-05 这样的日期，或把单元格设为日期格式。", "Type a date like 2026-10-05 or format the cell as a date."
         elif col.type in ("number", "integer", "money"):
             out, bad = to_floats(s)
-            kind_zh, kind_en = "不是数字", "is not a number"
-            fix_zh, fix_en = "只填数字（不带单位）。", "Enter a plain number (no unit)."
         elif col.type == "boolean":
             out = s.astype("object").map(parse_bool, na_action="ignore")
             bad = (~empty) & out.isna().to_numpy()
-            kind_zh, kind_en = "不是 是/否", "is not yes/no"
-            fix_zh, fix_en = "填 是 或 否。", "Enter 是/否 (yes/no)."
         else:  # any: an empty cell is None (built as object, so pandas never turns None into NaN)
             out = pd.Series([parse_any(v) for v in s.astype("object").tolist()], index=s.index, dtype=object)
-        for j in np.flatnonzero(bad):
-            problems.append(problem(
-                f"bad_{col.type}", _where(raw.name, spec.en, letter, int(r[j])),
-                f"“{col.zh}” 的值 “{s.iloc[j]}” {kind_zh}。", f"{col.en} value '{s.iloc[j]}' {kind_en}.",
-                fix_zh, fix_en, scope="row"))
+        bad = bad | unreadable
+        problems += _cell_problems(raw, spec, col, letters[col.key], s, r, bad)
         if col.required:
             for j in np.flatnonzero(empty):
                 problems.append(problem(
-                    "missing_value", _where(raw.name, spec.en, letter, int(r[j])),
+                    "missing_value", _where(raw.name, spec.en, letters[col.key], int(r[j])),
                     f"“{col.zh}” 不能为空。", f"{col.en} must not be empty.",
                     f"填写{col.zh}，或删除整行。", f"Fill in the {col.en}, or delete the whole row.", scope="row"))
         frame_cols[col.key] = out
@@ -307,7 +195,7 @@ def parse_sheet(raw: RawSheet, spec: SheetSpec) -> tuple[Table, list[Problem]]:
         if col.required:
             row_bad |= empty
     frame = pd.DataFrame(frame_cols)
-    frame["xl_row"] = rows[keep].reset_index(drop=True).to_numpy()
+    frame["xl_row"] = r.to_numpy()
     frame["xl_bad"] = row_bad
     for col in spec.columns:
         if col.key not in frame:

@@ -1,0 +1,288 @@
+"""The cell kinds every reader engine hands the shared parsing layer, and their conversions.
+
+An engine only converts a spreadsheet cell into one of these kinds; what a cell *means* in a
+column (a number, a date, an id ...) is decided here and in :mod:`kpixl.workbook.parse`, once:
+
+=============================  ================================================
+kind                           Python value an engine delivers
+=============================  ================================================
+empty                          ``None`` (or NaN in a float column)
+number                         ``int`` / ``float``
+text                           ``str``
+bool (Excel TRUE/FALSE)        ``bool``
+date / datetime                ``datetime.datetime`` / ``datetime.date`` / datetime64
+error (``#N/A``, ``#DIV/0!``)  :class:`CellError` (typed, or a formula's cached value)
+formula without a saved value  :class:`NoValue`
+percent-formatted number       :class:`Percent` (Excel shows 0.62 as ``62%``)
+=============================  ================================================
+
+Pure: pandas and numpy only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+
+from kpixl.core.numbers import ONE, NotANumber, to_decimal
+
+
+@dataclass(frozen=True)
+class CellError:
+    """An Excel error value: ``#N/A``, ``#DIV/0!``, ``#VALUE!``, ``#REF!``, ``#NAME?``, ``#NUM!``, ``#NULL!``."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class NoValue:
+    """A formula cell saved without its computed value (written by a script, never opened in Excel)."""
+
+    formula: str
+
+
+@dataclass(frozen=True)
+class Percent:
+    """A number whose cell format is a percent: Excel stores ``62%`` as 0.62."""
+
+    value: float
+
+    def as_decimal(self) -> Decimal:
+        """That many percent, exactly: 0.62 -> 62 (Decimal(str(v)) * 100, never float * 100)."""
+        d = to_decimal(self.value) * 100
+        return d.quantize(ONE) if d == d.to_integral_value() else d.normalize()
+
+
+SPECIAL = (CellError, NoValue, Percent)
+SHOWN_MAX = 60
+
+
+def shown(v: object) -> str:
+    """A cell value as a message quotes it: like Excel shows it, long texts cut to 60 characters."""
+    if isinstance(v, bool):
+        text = "TRUE" if v else "FALSE"
+    elif isinstance(v, CellError):
+        text = v.text
+    elif isinstance(v, NoValue):
+        text = v.formula if v.formula.startswith("=") else f"={v.formula}"
+    elif isinstance(v, Percent):
+        text = f"{v.as_decimal()}%"
+    elif isinstance(v, float) and v.is_integer():
+        text = str(int(v))
+    elif isinstance(v, (dt.datetime, pd.Timestamp)):
+        text = v.isoformat(sep=" ")[:19].removesuffix(" 00:00:00")
+    else:
+        text = str(v)
+    return text if len(text) <= SHOWN_MAX else text[:SHOWN_MAX] + "…"
+
+
+def is_empty_value(v: object) -> bool:
+    return v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and math.isnan(v)) or (
+        isinstance(v, str) and not v.strip())
+
+
+def empty_mask(s: pd.Series) -> np.ndarray:
+    """True where a cell is empty: None/NaN, or text of only spaces."""
+    isna = s.isna().to_numpy()
+    if s.dtype == object:
+        blank = np.fromiter((isinstance(v, str) and not v.strip() for v in s.to_numpy()), dtype=bool, count=len(s))
+        return isna | blank
+    if pd.api.types.is_string_dtype(s.dtype):
+        return isna | (s.fillna("x").str.strip() == "").to_numpy(dtype=bool)
+    return isna
+
+
+def unreadable_mask(s: pd.Series) -> np.ndarray:
+    """True where a cell is an error value or a formula without a saved value (object columns only)."""
+    if s.dtype != object:
+        return np.zeros(len(s), dtype=bool)
+    return np.fromiter((isinstance(v, (CellError, NoValue)) for v in s.to_numpy()), dtype=bool, count=len(s))
+
+
+# ----------------------------------------------------------------------------- text
+
+
+_MIDNIGHT = re.compile(r"^(\d{4}-\d{2}-\d{2}) 00:00:00$")
+
+
+def _text(v) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return ""
+    if isinstance(v, bool):
+        return "TRUE" if v else "FALSE"
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    if isinstance(v, (dt.datetime, pd.Timestamp)):
+        return v.isoformat(sep=" ")[:19].removesuffix(" 00:00:00")
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, Percent):
+        return shown(v)
+    if isinstance(v, str):
+        t = v.strip()
+        m = _MIDNIGHT.match(t)  # a date cell that an engine handed over as text
+        return m.group(1) if m else t
+    return str(v).strip()
+
+
+def to_text(s: pd.Series, upper: bool = False) -> pd.Series:
+    """Cell text, stripped ("" for empty); whole-number floats lose their ".0" (ids typed as numbers).
+
+    Works on the distinct values only: id and code columns repeat a few values many times.
+    Errors and formulas without a value are reported by the caller (see :func:`unreadable_mask`).
+    """
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    texts = ["" if isinstance(u, (CellError, NoValue)) else _text(u) for u in uniques]
+    if upper:
+        texts = [t.upper() for t in texts]
+    lookup = np.array(texts + [""], dtype=object)
+    return pd.Series(lookup[codes], index=s.index, dtype=object)
+
+
+# ----------------------------------------------------------------------------- dates
+
+_DATE_TEXT = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+                        r"(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?\s*$")
+
+
+def parse_date_value(v) -> dt.date | None:
+    """A date from a cell value (a time of day is dropped); None if it is not one.
+
+    Numbers are not dates (format the cell as a date)."""
+    if isinstance(v, pd.Timestamp):
+        return None if pd.isna(v) else v.date()
+    if isinstance(v, dt.datetime):
+        return v.date()
+    if isinstance(v, dt.date):
+        return v
+    if isinstance(v, np.datetime64):
+        return pd.Timestamp(v).date()
+    if isinstance(v, str):
+        m = _DATE_TEXT.match(v)
+        if m:
+            try:
+                if m.group(4) is not None:
+                    dt.time(int(m.group(4)), int(m.group(5)), int(m.group(6) or 0))
+                return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            except ValueError:
+                return None
+    return None
+
+
+def to_dates(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """datetime64 series (NaT where empty or bad) and a mask of bad (non-empty, non-date) cells."""
+    empty = empty_mask(s)
+    if pd.api.types.is_datetime64_any_dtype(s.dtype):
+        out = pd.to_datetime(s).dt.normalize().astype("datetime64[ns]")
+        return out, np.zeros(len(s), dtype=bool)
+    parsed = s.astype("object").map(parse_date_value, na_action="ignore")
+    bad = (~empty) & parsed.isna().to_numpy()
+    out = pd.to_datetime(parsed, errors="coerce").astype("datetime64[ns]")
+    return out, bad
+
+
+def _period_label(v) -> str | None:
+    from kpixl.core.periods import parse_period
+
+    if isinstance(v, SPECIAL):
+        return None
+    if isinstance(v, (pd.Timestamp, dt.datetime)):
+        v = v.date()
+    if isinstance(v, float) and v.is_integer():
+        v = str(int(v))
+    try:
+        return parse_period(v).label
+    except (ValueError, TypeError):
+        return None
+
+
+def to_periods(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Month labels (YYYY-MM, or YYYY-Qn) from text or date cells; "" where empty."""
+    empty = empty_mask(s)
+    labels = [("" if e else (_period_label(v) or None)) for v, e in zip(s.to_numpy(dtype=object), empty, strict=True)]
+    bad = np.array([lab is None for lab in labels], dtype=bool)
+    return pd.Series([lab or "" for lab in labels], index=s.index, dtype=object), bad
+
+
+# ----------------------------------------------------------------------------- numbers
+
+
+def _float_or_nan(v) -> float:
+    if v is None:
+        return math.nan
+    if isinstance(v, Percent):
+        return float(v.as_decimal())
+    if isinstance(v, (bool, CellError, NoValue, dt.date, pd.Timestamp)):
+        raise NotANumber(shown(v))
+    if isinstance(v, (int, float)):
+        return float(v)
+    if isinstance(v, str) and not v.strip():
+        return math.nan
+    return float(to_decimal(v))
+
+
+def to_floats(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """float64 series (NaN where empty) and a mask of non-numeric cells."""
+    if pd.api.types.is_float_dtype(s.dtype) or pd.api.types.is_integer_dtype(s.dtype):
+        return s.astype("float64"), np.zeros(len(s), dtype=bool)
+    bad = np.zeros(len(s), dtype=bool)
+    values = np.empty(len(s), dtype="float64")
+    for i, v in enumerate(s.astype("object").tolist()):
+        try:
+            values[i] = _float_or_nan(None if (isinstance(v, float) and math.isnan(v)) else v)
+        except (NotANumber, ValueError, TypeError, ArithmeticError):
+            values[i] = math.nan
+            bad[i] = True
+    return pd.Series(values, index=s.index), bad
+
+
+_TRUE = {"true", "yes", "y", "是", "1", "√", "✓", "对", "t"}
+_FALSE = {"false", "no", "n", "否", "0", "×", "✗", "x", "错", "f"}
+
+
+def parse_bool(v) -> bool | None:
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, (int, float)) and not (isinstance(v, float) and math.isnan(v)):
+        if v in (0, 1):
+            return bool(v)
+        return None
+    if isinstance(v, str):
+        t = v.strip().lower()
+        if t in _TRUE:
+            return True
+        if t in _FALSE:
+            return False
+    return None
+
+
+def parse_any(v):
+    """A metric/parameter cell: Decimal for numbers, bool, date, or stripped text.
+
+    Errors and formulas without a value are reported by the caller before this is asked."""
+    if is_empty_value(v) or isinstance(v, (CellError, NoValue)):
+        return None
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, Percent):
+        return v.as_decimal()
+    if isinstance(v, (int, float, Decimal)):
+        return to_decimal(v)
+    if isinstance(v, (dt.datetime, dt.date, pd.Timestamp)):
+        return parse_date_value(v)
+    text = str(v).strip()
+    try:
+        return to_decimal(text)
+    except NotANumber:
+        pass
+    b = parse_bool(text)
+    if b is not None:
+        return b
+    d = parse_date_value(text)
+    return d if d is not None else text
