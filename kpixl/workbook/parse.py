@@ -39,7 +39,9 @@ class RawSheet:
     columns: list[pd.Series]  # one per header cell, all the same length
     letters: list[str]  # absolute column letters of the header cells
     first_row: int  # Excel row number of the first data row
-    problems: list[Problem] = field(default_factory=list)  # sheet-level facts an engine found (a stray cell)
+    # cells far outside the data that make the used range absurd (the engine refused the sheet)
+    stray: list[tuple[int, int]] = field(default_factory=list)  # (row, 0-based column)
+    extent: tuple[int, int] = (0, 0)  # (rows, columns) the used range would span
 
 
 def column_letter(index: int) -> str:
@@ -129,12 +131,25 @@ def _cell_problems(raw: RawSheet, spec: SheetSpec, col: Column, letter: str, s: 
     return out
 
 
+def _stray_problem(raw: RawSheet, spec: SheetSpec) -> Problem:
+    cells = [f"{column_letter(c)}{r}" for r, c in raw.stray]
+    where = _where(raw.name, spec.en, column_letter(raw.stray[0][1]), raw.stray[0][0])
+    rows, cols = raw.extent
+    listed = "、".join(cells)
+    return problem(
+        "stray_cell", where,
+        f"工作表 “{raw.name}” 在远离数据的位置有内容（{listed}），使表格范围变成 {rows:,} 行 × {cols:,} 列，无法读取。",
+        f"Sheet '{raw.name}' has content far away from the data ({', '.join(cells)}), which makes it "
+        f"{rows:,} rows x {cols:,} columns; it was not read.",
+        "删除这些单元格（选中后按 Delete）并保存。", "Delete those cells (select them, press Delete) and save.")
+
+
 def parse_sheet(raw: RawSheet, spec: SheetSpec) -> tuple[Table, list[Problem]]:
     """Type the columns a contract sheet defines; collect a problem for every bad cell."""
-    problems: list[Problem] = list(raw.problems)
-    if raw.problems and not raw.header:  # the engine refused the sheet (e.g. a stray cell far away)
+    problems: list[Problem] = []
+    if raw.stray:  # the engine refused the sheet: a stray cell far away makes it billions of cells
         table = empty_table(spec)
-        return Table(table.frame, raw.name, spec.en, table.letters), problems
+        return Table(table.frame, raw.name, spec.en, table.letters), [_stray_problem(raw, spec)]
     found = _columns(raw, spec, problems)
     n = len(raw.columns[0]) if raw.columns else 0
     label = raw.name if raw.name == spec.en else f"{raw.name} / {spec.en}"

@@ -10,16 +10,43 @@ from kpixl.core.periods import Period, parse_period
 from kpixl.core.scheme import Scheme, load_scheme
 
 from . import contract
-from .engines import BookReader, open_book
+from .engines import BookReader, open_book, unreadable
 from .parse import empty_table, parse_sheet
 
 
-def find_sheet(names: list[str], key: str) -> str | None:
+def find_sheets(names: list[str], key: str) -> list[str]:
+    """Every sheet that plays the role ``key`` (Chinese or English name; case and spaces ignored)."""
     zh, en = contract.SHEET_NAMES[key]
-    for n in names:
-        if n.strip() == zh or n.strip().lower() == en.lower():
-            return n
-    return None
+    wanted = {contract.normalise_header(zh), contract.normalise_header(en)}
+    return [n for n in names if contract.normalise_header(n) in wanted]
+
+
+def find_sheet(names: list[str], key: str) -> str | None:
+    found = find_sheets(names, key)
+    return found[0] if found else None
+
+
+def _ambiguous(book: BookReader, names: list[str]) -> list[Problem]:
+    out = []
+    for key, (zh, en) in contract.SHEET_NAMES.items():
+        found = find_sheets(names, key)
+        if len(found) > 1:
+            listed = "、".join(f"“{n}”" for n in found)
+            out.append(problem(
+                "ambiguous_sheet", book.source, f"有 {len(found)} 个工作表都是“{zh}”表：{listed}，kpixl 不知道该读哪个。",
+                f"{len(found)} sheets are all the {en} sheet: {', '.join(repr(n) for n in found)}; kpixl cannot tell which to read.",
+                f"只保留一个“{zh}”表（把其他的删除或改名）。", f"Keep one {en} sheet (delete or rename the others)."))
+    return out
+
+
+def _read(book: BookReader, sheet: str):
+    """One sheet's raw cells; any failure of the engine is an unreadable-workbook error, never a traceback."""
+    try:
+        return book.read(sheet)
+    except WorkbookError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a corrupt part, a hostile XML, a calamine error
+        raise unreadable(book.source, exc, sheet) from None
 
 
 def _parameters(book: BookReader, names: list[str]) -> tuple[dict[str, Param], list[Problem], str]:
@@ -27,7 +54,7 @@ def _parameters(book: BookReader, names: list[str]) -> tuple[dict[str, Param], l
     sheet = find_sheet(names, "parameters")
     if sheet is None:
         return {}, [], f"{spec.zh} / {spec.en}"
-    table, problems = parse_sheet(book.read(sheet), spec)
+    table, problems = parse_sheet(_read(book, sheet), spec)
     params: dict[str, Param] = {}
     for r in table.frame.itertuples(index=False):
         if not r.code:
@@ -44,8 +71,12 @@ def _parameters(book: BookReader, names: list[str]) -> tuple[dict[str, Param], l
 def read_book(book: BookReader, scheme: Scheme | str | None = None, period: Period | str | None = None
               ) -> tuple[Scheme, Inputs]:
     """Parse every contract sheet of ``book``; raise WorkbookError only when no scheme can be known."""
-    names = book.sheet_names()
+    try:
+        names = book.sheet_names()
+    except Exception as exc:  # noqa: BLE001
+        raise unreadable(book.source, exc) from None
     params, problems, params_label = _parameters(book, names)
+    problems += _ambiguous(book, names)
     if scheme is None:
         sid = params.get("SCHEME")
         if sid is None or not sid.value:
@@ -79,7 +110,7 @@ def read_book(book: BookReader, scheme: Scheme | str | None = None, period: Peri
                     f"添加名为 “{spec.zh}” 的工作表（kpixl new {scheme.id} 可生成模板）。",
                     f"Add a sheet named '{spec.zh}' (kpixl new {scheme.id} writes a template)."))
             continue
-        table, more = parse_sheet(book.read(sheet), spec)
+        table, more = parse_sheet(_read(book, sheet), spec)
         tables[spec.key] = table
         problems += more
     for key, maker in (("events", lambda: contract.events_sheet(scheme)),

@@ -68,7 +68,21 @@ def open_book(path: str | os.PathLike, engine: str | None = None) -> BookReader:
     except WorkbookError:
         raise
     except Exception as exc:  # a corrupt or non-xlsx file: every engine says the same thing
-        raise WorkbookError([problem("unreadable", str(p), f"无法读取 {p.name}：{type(exc).__name__}。",
-                                     f"Cannot read {p.name}: {type(exc).__name__}: {exc}",
-                                     "用 Excel 打开并重新保存为 .xlsx。", "Open it in Excel and save it again as .xlsx.")]) from None
+        raise unreadable(p.name, exc) from None
     raise ValueError(f"unknown reader engine {engine!r}; use one of {ENGINES}")
+
+
+def unreadable(source: str, exc: BaseException, sheet: str | None = None) -> WorkbookError:
+    """One located, one-line bilingual error for a workbook (or one of its sheets) that cannot be read."""
+    from .sheetxml import PackageError
+
+    if isinstance(exc, PackageError):
+        zh, en = exc.zh, exc.en
+    else:
+        lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+        detail = lines[0][:120] if lines else ""
+        zh = f"文件已损坏或不是有效的 Excel 文件（{type(exc).__name__}）。"
+        en = f"The file is damaged or not a valid Excel file ({type(exc).__name__}{': ' + detail if detail else ''})."
+    where = f"{source} {sheet}" if sheet else source
+    return WorkbookError([problem("unreadable", where, f"无法读取 {where}：{zh}", f"Cannot read {where}: {en}",
+                                  "用 Excel 打开并重新保存为 .xlsx。", "Open it in Excel and save it again as .xlsx.")])

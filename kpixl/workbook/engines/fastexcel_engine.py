@@ -1,5 +1,11 @@
 """fastexcel engine (Rust calamine via Arrow): typed columns at ~250k rows/s.
 
+Columns are read with the type calamine finds in *every* row (``schema_sample_rows=None``),
+and nothing is left to fastexcel's coercion: a cell that does not fit its column's type comes
+back in the cell-error list and is handed over as what it is (an error value, or the text);
+a text ``NaN`` that fastexcel parses into a float is handed over as text; Excel booleans,
+formulas without a value and percent-formatted numbers come from :mod:`.sheetxml`.
+
 fastexcel trims leading empty rows and columns. Column offsets come from its column info
 (``absolute_index``); the header's absolute row comes from a streaming look at the sheet
 XML (the first cell that holds a value), so every problem still names the right cell.
@@ -8,20 +14,21 @@ XML (the first cell that holds a value), so every problem still names the right 
 from __future__ import annotations
 
 import logging
-import posixpath
 import re
-import zipfile
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pandas as pd
 
+from ..cells import CellError
 from ..parse import RawSheet, column_letter
+from .sheetxml import Package, SheetLook
 
-_NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
-       "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
-       "rel": "http://schemas.openxmlformats.org/package/2006/relationships"}
 _CELL_ROW = re.compile(r"[A-Z]+(\d+)")
+_DUPLICATE = re.compile(r"^(.*)_(\d+)$")
+_ERROR_TEXT = {"Div0": "#DIV/0!", "NA": "#N/A", "Name": "#NAME?", "Null": "#NULL!", "Num": "#NUM!",
+               "Ref": "#REF!", "Value": "#VALUE!", "GettingData": "#GETTING_DATA"}
+_DETAIL = re.compile(r"""got '(?:Error\((\w+)\)|String\("((?:[^"\\]|\\.)*)"\))""")
 # fastexcel logs a warning for every all-empty column ("falling back to string"); that is normal here.
 logging.getLogger("fastexcel").setLevel(logging.ERROR)
 
@@ -32,44 +39,41 @@ class FastexcelBook:
 
         self.path = path
         self.source = path.name
+        self._package = Package(path)
         self._reader = fastexcel.read_excel(str(path))
-        self._paths: dict[str, str] | None = None
 
     def sheet_names(self) -> list[str]:
         return list(self._reader.sheet_names)
 
     def read(self, name: str) -> RawSheet:
-        sheet = self._reader.load_sheet(name, header_row=0, dtype_coercion="coerce",
-                                                skip_whitespace_tail_rows=True)
+        look = self._package.look(name)
+        if look.stray:
+            return RawSheet(name, [], [], [], 2, stray=look.stray, extent=look.extent)
+        sheet = self._reader.load_sheet(name, header_row=0, schema_sample_rows=None, dtype_coercion="coerce",
+                                        skip_whitespace_tail_rows=True)
         infos = sheet.available_columns()
         if not infos:
             return RawSheet(name, [], [], [], 2)
-        frame = sheet.to_pandas()
-        header = [c.name if not c.name.startswith("__UNNAMED__") else "" for c in infos]
+        batch, errors = sheet.to_arrow_with_errors()
+        header = _header([c.name for c in infos])
         letters = [column_letter(c.absolute_index) for c in infos]
-        columns = [frame.iloc[:, i] for i in range(frame.shape[1])]
+        columns = [_column(batch.column(i)) for i in range(batch.num_columns)]
         header_row = self._first_value_row(name)
+        for e in (errors.errors if errors is not None else []):
+            row, col = e.offset_position
+            m = _DETAIL.search(e.detail)
+            value = (CellError(_ERROR_TEXT.get(m.group(1), f"#{m.group(1)}")) if m and m.group(1)
+                     else m.group(2).encode().decode("unicode_escape") if m else None)
+            _put(columns, col, row, value)
+        _overlay(columns, [c.absolute_index for c in infos], [c.dtype for c in infos], look, header_row + 1)
         return RawSheet(name, header, columns, letters, header_row + 1)
-
-    def _sheet_path(self, name: str) -> str | None:
-        if self._paths is None:
-            self._paths = {}
-            with zipfile.ZipFile(self.path) as z:
-                wb = ET.fromstring(z.read("xl/workbook.xml"))
-                rels = ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
-                targets = {r.get("Id"): r.get("Target") for r in rels.findall("rel:Relationship", _NS)}
-                for s in wb.findall("m:sheets/m:sheet", _NS):
-                    target = targets.get(s.get(f"{{{_NS['r']}}}id"), "")
-                    path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
-                    self._paths[s.get("name")] = path
-        return self._paths.get(name)
 
     def _first_value_row(self, name: str) -> int:
         """Absolute row (1-based) of the first cell with a value, as calamine counts rows."""
-        path = self._sheet_path(name)
+        path = self._package.sheet_path(name)
         if path is None:
             return 1
-        with zipfile.ZipFile(self.path) as z, z.open(path) as fh:
+        with self._package.zip.open(path) as fh:
             row_hint = 0
             for event, el in ET.iterparse(fh, events=("start", "end")):
                 tag = el.tag.rsplit("}", 1)[-1]
@@ -89,7 +93,57 @@ class FastexcelBook:
 
     def close(self) -> None:
         self._reader = None
+        self._package.close()
 
 
-def frame_dtypes(frame: pd.DataFrame) -> dict:  # pragma: no cover - debugging aid
-    return {c: str(t) for c, t in frame.dtypes.items()}
+def _header(names: list[str]) -> list[str]:
+    """Header texts as typed: fastexcel names blanks ``__UNNAMED__n`` and renames a repeat ``x_1``."""
+    out: list[str] = []
+    for n in names:
+        m = _DUPLICATE.match(n)
+        if n.startswith("__UNNAMED__"):
+            n = ""
+        elif m and m.group(1) in out:
+            n = m.group(1)
+        out.append(n)
+    return out
+
+
+def _column(arrow) -> pd.Series:
+    """An Arrow column as pandas; in a float column a NaN (not a null) was a text such as ``NaN``."""
+    import pyarrow.compute as pc
+
+    s = arrow.to_pandas()
+    if arrow.type in ("double", "float") and arrow.null_count < len(arrow) and pc.any(pc.is_nan(arrow)).as_py():
+        nan = pc.is_nan(arrow).fill_null(False).to_numpy(zero_copy_only=False)
+        s = s.astype(object)
+        s[nan] = "NaN"
+        s[~nan & s.isna().to_numpy()] = None
+    return s
+
+
+def _put(columns: list[pd.Series], col: int, row: int, value) -> None:
+    s = columns[col]
+    if s.dtype != object:
+        s = columns[col] = s.astype(object).where(s.notna(), None)
+    s.iat[row] = value
+
+
+def _overlay(columns: list[pd.Series], absolute: list[int], dtypes: list[str], look: SheetLook, first_row: int) -> None:
+    """Put the special cells the XML look found (booleans, formulas without a value, percents) in place."""
+    if not look.special:
+        return
+    index = {a: i for i, a in enumerate(absolute)}
+    length = len(columns[0]) if columns else 0
+    need = max((r - first_row + 1 for r, c in look.special if c in index), default=0)
+    if need > length:  # a row holding only a formula without a value is trimmed by calamine
+        for i, s in enumerate(columns):
+            columns[i] = pd.concat([s.astype(object).where(s.notna(), None),
+                                    pd.Series([None] * (need - length), dtype=object)], ignore_index=True)
+    for (r, c), value in look.special.items():
+        i = index.get(c)
+        if i is None or r < first_row:
+            continue
+        if isinstance(value, bool) and dtypes[i] == "boolean":
+            continue
+        _put(columns, i, r - first_row, value)

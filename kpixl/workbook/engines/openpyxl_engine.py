@@ -1,4 +1,10 @@
-"""openpyxl engine: the pure-Python fallback reader (read-only mode, cached values)."""
+"""openpyxl engine: the pure-Python fallback reader (read-only mode, cached values).
+
+Each cell is converted by its own type: an error (``#N/A``) stays an error, an Excel boolean a
+boolean, a percent-formatted number a :class:`~kpixl.workbook.cells.Percent`; formulas saved
+without a value come from :mod:`.sheetxml`. The sheet's stated ``<dimension>`` is ignored (some
+generators write a stale one), so every row is read.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..cells import CellError, Percent
 from ..parse import RawSheet, column_letter
+from .sheetxml import Package, is_percent_format
 
 
 def raw_from_rows(name: str, rows: list[tuple], first_row_number: int = 1, first_col: int = 0) -> RawSheet:
@@ -28,21 +36,50 @@ def raw_from_rows(name: str, rows: list[tuple], first_row_number: int = 1, first
                     first_row_number + start + 1)
 
 
+def _value(cell, percent: dict[str, bool]):
+    v = cell.value
+    if v is None:
+        return None
+    t = cell.data_type
+    if t == "e":
+        return CellError(str(v))
+    if t == "n" and isinstance(v, (int, float)) and not isinstance(v, bool):
+        fmt = cell.number_format
+        hit = percent.get(fmt)
+        if hit is None:
+            hit = percent[fmt] = is_percent_format(fmt)
+        if hit:
+            return Percent(float(v))
+    return v
+
+
 class OpenpyxlBook:
     def __init__(self, path: Path):
         from openpyxl import load_workbook
 
         self.path = path
         self.source = path.name
+        self._package = Package(path)
         self._wb = load_workbook(str(path), read_only=True, data_only=True)
 
     def sheet_names(self) -> list[str]:
         return list(self._wb.sheetnames)
 
     def read(self, name: str) -> RawSheet:
+        look = self._package.look(name)
+        if look.stray:
+            return RawSheet(name, [], [], [], 2, stray=look.stray, extent=look.extent)
         ws = self._wb[name]
-        rows = list(ws.iter_rows(min_row=1, min_col=1, values_only=True))
+        ws.reset_dimensions()  # a stale <dimension ref="A1:F3"/> must not drop rows
+        percent: dict[str, bool] = {}
+        rows = [tuple(_value(c, percent) for c in r) for r in ws.iter_rows()]
+        for (r, c), value in look.special.items():  # formulas without a value read as empty here
+            if not isinstance(value, (bool, CellError, Percent)) and r <= len(rows):
+                row = list(rows[r - 1]) + [None] * max(0, c + 1 - len(rows[r - 1]))
+                row[c] = value
+                rows[r - 1] = tuple(row)
         return raw_from_rows(name, rows, 1, 0)
 
     def close(self) -> None:
         self._wb.close()
+        self._package.close()

@@ -1,0 +1,236 @@
+"""A cheap, bounded look at an .xlsx package's XML, shared by the file engines.
+
+What calamine (fastexcel) and openpyxl cannot tell us, or cannot survive, is found here, before
+a sheet is handed to them:
+
+- a DTD in any XML part (entity bombs, external entities): refused, never parsed;
+- a sheet part too large to read, or whose used range is absurd (one stray cell at
+  ``XFD1048576`` makes calamine allocate the whole grid): refused, naming the stray cells;
+- the cells an engine would silently mistype: error values (``t="e"``), Excel booleans
+  (``t="b"``), formulas saved without a value, numbers with a percent format.
+
+The look is linear in the part's size: a few C-speed byte searches for every sheet, and a
+cell-by-cell pass only for a sheet that has one of the special cells above.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import zipfile
+from dataclasses import dataclass, field
+from xml.etree import ElementTree as ET
+
+import numpy as np
+
+from ..cells import CellError, NoValue, Percent
+
+NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+      "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+      "rel": "http://schemas.openxmlformats.org/package/2006/relationships"}
+MAX_PART_BYTES = 256 * 2**20  # an uncompressed sheet part beyond this is refused (about 1.2M rows)
+MAX_CELLS = 8_000_000  # a used range (rows x columns) beyond this, and beyond 4x the cells present, is absurd
+_HEAD = 64 * 1024  # a DOCTYPE can only come before the root element
+
+_BIG_REF = re.compile(rb'<c r="([A-Z]{2,3}\d+|[A-Z]\d{6,})"[^>]*?(?<!/)>(?!</c>)')
+_BIG_ROW = re.compile(rb'<row r="(\d{6,})"')
+_IMPLICIT_CELL = re.compile(rb"<c(?:>| (?!r=))")
+_NO_VALUE = re.compile(rb"<f\b[^>]*(?:/>|>[^<]*</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>")
+_TOKEN = re.compile(rb"<row\b([^>]*)>|<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
+_ATTR = re.compile(rb'(\w+)="([^"]*)"')
+_VALUE = re.compile(rb"<v>([^<]*)</v>")
+_FORMULA = re.compile(rb"<f\b[^>]*>([^<]*)</f>")
+_REF = re.compile(r"([A-Z]{1,3})(\d+)$")
+_BUILTIN_PERCENT = {9, 10}
+
+
+class PackageError(Exception):
+    """The package cannot be read safely; ``zh``/``en`` say why."""
+
+    def __init__(self, zh: str, en: str):
+        super().__init__(en)
+        self.zh, self.en = zh, en
+
+
+def col_index(letters: str) -> int:
+    """A -> 0, Z -> 25, AA -> 26."""
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+def is_percent_format(code: str) -> bool:
+    """True for a number format that shows a percent (``0%``, ``0.00%``, ``#,##0.0%``)."""
+    code = re.sub(r'"[^"]*"|\\.|\[[^\]]*\]', "", code or "")
+    return "%" in code
+
+
+@dataclass
+class SheetLook:
+    stray: list[tuple[int, int]] = field(default_factory=list)  # (row, col) of cells far outside the data
+    extent: tuple[int, int] = (0, 0)  # (rows, columns) the used range would span
+    special: dict[tuple[int, int], object] = field(default_factory=dict)  # (row 1-based, col 0-based) -> cell
+
+
+class Package:
+    """The zip parts of one workbook, opened once; every XML part is checked for a DTD first."""
+
+    def __init__(self, path):
+        self.zip = zipfile.ZipFile(path)
+        names = set(self.zip.namelist())
+        for info in self.zip.infolist():
+            if info.filename.endswith((".xml", ".rels")):
+                with self.zip.open(info) as fh:
+                    head = fh.read(_HEAD)
+                if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                    raise PackageError(f"{info.filename} 含有 DTD（可能是恶意文件）。",
+                                       f"{info.filename} contains a DTD (a possibly hostile file).")
+        self._paths: dict[str, str] | None = None
+        self._percent: set[int] | None = None
+        self._names = names
+
+    def close(self) -> None:
+        self.zip.close()
+
+    def sheet_path(self, name: str) -> str | None:
+        if self._paths is None:
+            self._paths = {}
+            wb = ET.fromstring(self.zip.read("xl/workbook.xml"))
+            rels = ET.fromstring(self.zip.read("xl/_rels/workbook.xml.rels"))
+            targets = {r.get("Id"): r.get("Target") or "" for r in rels.findall("rel:Relationship", NS)}
+            for s in wb.findall("m:sheets/m:sheet", NS):
+                target = targets.get(s.get(f"{{{NS['r']}}}id"), "")
+                path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+                self._paths[s.get("name")] = path
+        return self._paths.get(name)
+
+    def percent_styles(self) -> set[int]:
+        """Indices of the cell formats (``s="n"``) whose number format shows a percent."""
+        if self._percent is None:
+            self._percent = set()
+            if "xl/styles.xml" in self._names:
+                root = ET.fromstring(self.zip.read("xl/styles.xml"))
+                custom = {int(f.get("numFmtId", -1)): f.get("formatCode", "")
+                          for f in root.findall("m:numFmts/m:numFmt", NS)}
+                for i, xf in enumerate(root.findall("m:cellXfs/m:xf", NS)):
+                    fid = int(xf.get("numFmtId", 0))
+                    if fid in _BUILTIN_PERCENT or (fid in custom and is_percent_format(custom[fid])):
+                        self._percent.add(i)
+        return self._percent
+
+    def sheet_xml(self, name: str) -> bytes | None:
+        path = self.sheet_path(name)
+        if path is None or path not in self._names:
+            return None
+        if self.zip.getinfo(path).file_size > MAX_PART_BYTES:
+            raise PackageError(f"工作表 “{name}” 太大，无法读取（超过 {MAX_PART_BYTES >> 20} MB）。",
+                               f"Sheet '{name}' is too large to read (over {MAX_PART_BYTES >> 20} MB of XML).")
+        return self.zip.read(path)
+
+    def look(self, name: str) -> SheetLook:
+        data = self.sheet_xml(name)
+        if data is None:
+            return SheetLook()
+        look = SheetLook()
+        rows, cols = _extent_bound(data)
+        if rows * cols > MAX_CELLS:
+            look = _exact(data, set())
+            if look.stray:
+                look.special = {}
+                return look
+        percent = self.percent_styles()
+        pattern = re.compile(rb' s="(?:%s)"' % b"|".join(str(i).encode() for i in sorted(percent))) if percent else None
+        if (b't="e"' in data or b't="b"' in data or (b"<f" in data and _NO_VALUE.search(data))
+                or (pattern is not None and pattern.search(data))):
+            look.special = _exact(data, percent).special
+        return look
+
+
+def _area(rc: np.ndarray) -> tuple[int, int]:
+    return int(rc[:, 0].max() - rc[:, 0].min() + 1), int(rc[:, 1].max() - rc[:, 1].min() + 1)
+
+
+def _stray(rc: np.ndarray) -> list[tuple[int, int]]:
+    """The few cells that blow the used range up: the farthest first, until the rest is sane."""
+    limit = max(MAX_CELLS, 4 * len(rc))
+    rows, cols = _area(rc)
+    if rows * cols <= limit:
+        return []
+    keep = np.ones(len(rc), dtype=bool)
+    far = np.argsort(-(rc[:, 0] - rc[:, 0].min() + 1) * (rc[:, 1] - rc[:, 1].min() + 1), kind="stable")
+    out = []
+    for i in far[:20]:
+        keep[i] = False
+        out.append((int(rc[i, 0]), int(rc[i, 1])))
+        if not keep.any():
+            break
+        rows, cols = _area(rc[keep])
+        if rows * cols <= limit:
+            break
+    return out
+
+
+def _extent_bound(data: bytes) -> tuple[int, int]:
+    """An upper bound of (rows, columns) of the used range, from a few byte searches."""
+    max_row, max_col = 99_999, 26
+    for m in _BIG_ROW.finditer(data):
+        max_row = max(max_row, int(m.group(1)))
+    for m in _BIG_REF.finditer(data):
+        ref = _REF.match(m.group(1).decode())
+        if ref:
+            max_row, max_col = max(max_row, int(ref.group(2))), max(max_col, col_index(ref.group(1)) + 1)
+    if _IMPLICIT_CELL.search(data):  # cells placed by counting: a row is at most its bytes / 4 cells wide
+        max_col = max(max_col, max(map(len, data.split(b"</row>"))) // 4)
+        max_row = max(max_row, data.count(b"</row>") + 1)
+    return max_row, max_col
+
+
+def _exact(data: bytes, percent: set[int]) -> SheetLook:
+    """Every cell, by position: the used range of the cells that hold something, and the special cells."""
+    look = SheetLook()
+    row, col = 0, -1
+    cells: list[tuple[int, int]] = []
+    for m in _TOKEN.finditer(data):
+        if m.group(1) is not None:
+            attrs = dict(_ATTR.findall(m.group(1)))
+            row = int(attrs[b"r"]) if attrs.get(b"r", b"").isdigit() else row + 1
+            col = -1
+            continue
+        attrs = dict(_ATTR.findall(m.group(2)))
+        ref = _REF.match(attrs.get(b"r", b"").decode("ascii", "replace"))
+        if ref:
+            col, row = col_index(ref.group(1)), int(ref.group(2))
+        else:
+            col += 1
+        body = m.group(3) or b""
+        if not body.strip():
+            continue
+        cells.append((row, col))
+        cell = _special(attrs, body, percent)
+        if cell is not None:
+            look.special[(row, col)] = cell
+    if cells:
+        rc = np.array(cells, dtype=np.int64)
+        look.extent = _area(rc)
+        look.stray = _stray(rc)
+    return look
+
+
+def _special(attrs: dict, body: bytes, percent: set[int]):
+    t = attrs.get(b"t", b"n")
+    v = _VALUE.search(body)
+    value = v.group(1).decode("utf-8", "replace") if v else ""
+    if t == b"e" and value:
+        return CellError(value)
+    if b"<f" in body and not value.strip() and t != b"inlineStr":
+        f = _FORMULA.search(body)
+        return NoValue(f.group(1).decode("utf-8", "replace") if f else "")
+    if t == b"b" and value in ("0", "1"):
+        return value == "1"
+    if t == b"n" and value and percent and int(attrs.get(b"s", b"0") or 0) in percent:
+        try:
+            return Percent(float(value))
+        except ValueError:
+            return None
+    return None
