@@ -206,9 +206,23 @@ def normalise_header(text: object) -> str:
     return _SPACE.sub("", str(text or "")).lower()
 
 
+# Other headers a clerk's own workbook obviously means (English words, Traditional Chinese), by the
+# column's Chinese label. Anything else is an unknown header, reported as a warning.
+HEADER_ALIASES = {
+    "数量": ("Quantity", "數量"),
+    "工号": ("工號",),
+    "规则代码": ("規則代碼", "Rule"),
+    "数值": ("數值",),
+    "备注": ("備註", "Remark", "Remarks", "Notes"),
+    "指标代码": ("指標代碼",),
+    "日期": ("Day",),
+}
+
+
 def header_aliases(col: Column) -> set[str]:
     zh, en = normalise_header(col.zh), normalise_header(col.en)
-    return {zh, en, normalise_header(col.key), zh + en, en + zh}
+    extra = {normalise_header(a) for a in HEADER_ALIASES.get(col.zh, ())}
+    return {zh, en, normalise_header(col.key), zh + en, en + zh} | extra
 
 
 def with_type(col: Column, ctype: str) -> Column:

@@ -11,6 +11,7 @@ from kpixl.core.scheme import Scheme, load_scheme
 
 from . import contract
 from .engines import BookReader, open_book, unreadable
+from .needs import missing_needed_columns
 from .parse import empty_table, parse_sheet
 
 
@@ -113,6 +114,8 @@ def read_book(book: BookReader, scheme: Scheme | str | None = None, period: Peri
         table, more = parse_sheet(_read(book, sheet), spec)
         tables[spec.key] = table
         problems += more
+        if spec.key == "events":
+            problems += missing_needed_columns(scheme, table, spec)
     for key, maker in (("events", lambda: contract.events_sheet(scheme)),
                        ("metrics", lambda: contract.metrics_sheet(scheme)), ("ratings", contract.ratings_sheet),
                        ("history", contract.history_sheet)):
