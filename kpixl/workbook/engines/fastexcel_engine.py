@@ -43,7 +43,7 @@ class FastexcelBook:
         self._reader = fastexcel.read_excel(str(path))
 
     def sheet_names(self) -> list[str]:
-        return list(self._reader.sheet_names)
+        return self._package.sheet_names()
 
     def read(self, name: str) -> RawSheet:
         look = self._package.look(name)

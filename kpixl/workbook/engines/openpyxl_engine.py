@@ -63,7 +63,7 @@ class OpenpyxlBook:
         self._wb = load_workbook(str(path), read_only=True, data_only=True)
 
     def sheet_names(self) -> list[str]:
-        return list(self._wb.sheetnames)
+        return self._package.sheet_names()
 
     def read(self, name: str) -> RawSheet:
         look = self._package.look(name)

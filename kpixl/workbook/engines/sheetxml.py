@@ -29,9 +29,11 @@ NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
       "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
       "rel": "http://schemas.openxmlformats.org/package/2006/relationships"}
 MAX_PART_BYTES = 256 * 2**20  # an uncompressed sheet part beyond this is refused (about 1.2M rows)
-MAX_CELLS = 8_000_000  # a used range (rows x columns) beyond this, and beyond 4x the cells present, is absurd
+MAX_CELLS = 8_000_000  # a used range (rows x columns) that may be this large is looked at cell by cell
+MIN_ABSURD = 1_000_000  # ... and is absurd beyond this and beyond 50x the cells that hold something
 _HEAD = 64 * 1024  # a DOCTYPE can only come before the root element
 
+_END = re.compile(rb"</(?:\w+:)?worksheet>\s*$")
 _BIG_REF = re.compile(rb'<c r="([A-Z]{2,3}\d+|[A-Z]\d{6,})"[^>]*?(?<!/)>(?!</c>)')
 _BIG_ROW = re.compile(rb'<row r="(\d{6,})"')
 _IMPLICIT_CELL = re.compile(rb"<c(?:>| (?!r=))")
@@ -93,6 +95,11 @@ class Package:
     def close(self) -> None:
         self.zip.close()
 
+    def sheet_names(self) -> list[str]:
+        """The sheets the workbook lists, in order (a listed sheet whose part is missing included)."""
+        self.sheet_path("")
+        return list(self._paths)
+
     def sheet_path(self, name: str) -> str | None:
         if self._paths is None:
             self._paths = {}
@@ -121,8 +128,10 @@ class Package:
 
     def sheet_xml(self, name: str) -> bytes | None:
         path = self.sheet_path(name)
-        if path is None or path not in self._names:
+        if path is None:
             return None
+        if path not in self._names:
+            raise PackageError(f"工作表 “{name}” 的内容缺失（{path}）。", f"Sheet '{name}' has no content part ({path}).")
         if self.zip.getinfo(path).file_size > MAX_PART_BYTES:
             raise PackageError(f"工作表 “{name}” 太大，无法读取（超过 {MAX_PART_BYTES >> 20} MB）。",
                                f"Sheet '{name}' is too large to read (over {MAX_PART_BYTES >> 20} MB of XML).")
@@ -132,6 +141,8 @@ class Package:
         data = self.sheet_xml(name)
         if data is None:
             return SheetLook()
+        if not _END.search(data[-256:]):  # calamine reads a cut-off part silently, up to the cut
+            raise PackageError(f"工作表 “{name}” 的内容不完整（文件被截断）。", f"Sheet '{name}' is cut off (a truncated file).")
         look = SheetLook()
         rows, cols = _extent_bound(data)
         if rows * cols > MAX_CELLS:
@@ -153,7 +164,7 @@ def _area(rc: np.ndarray) -> tuple[int, int]:
 
 def _stray(rc: np.ndarray) -> list[tuple[int, int]]:
     """The few cells that blow the used range up: the farthest first, until the rest is sane."""
-    limit = max(MAX_CELLS, 4 * len(rc))
+    limit = max(MIN_ABSURD, 50 * len(rc))
     rows, cols = _area(rc)
     if rows * cols <= limit:
         return []
