@@ -12,6 +12,7 @@ from .result import Result
 from .rulesheet import apply_rules_sheet
 from .scheme import Scheme
 from .validate import (
+    check_attributes,
     check_history,
     check_metrics,
     check_parameters,
@@ -47,6 +48,7 @@ def score(scheme: Scheme, inputs: Inputs, period: Period | None = None) -> Resul
     problems = list(inputs.problems) + problems
     employees, more = employees_frame(inputs, scheme)
     problems += more
+    problems += check_attributes(scheme, inputs, employees)
     events, event_problems = prepare_events(scheme, inputs, period, employees)
     problems += event_problems
     problems += check_metrics(scheme, inputs, employees)
@@ -75,11 +77,27 @@ def score(scheme: Scheme, inputs: Inputs, period: Period | None = None) -> Resul
     ctx.index_metrics()
     for step in scheme.steps:
         if step.runs_in(period.kind):
-            step.run(ctx)
+            _run_step(ctx, step)
         else:
             _not_this_period(ctx, step)
     _money_totals(ctx)
     return Result.from_context(ctx)
+
+
+def _run_step(ctx: Context, step) -> None:
+    """Run one step; an arithmetic failure (a number beyond Decimal's 28 digits that slipped past the
+    input bounds, e.g. a ratio over a tiny target) withholds every result with a located problem
+    instead of a traceback: which employee's number caused it is not known here."""
+    try:
+        step.run(ctx)
+    except ArithmeticError as exc:
+        pr = problem(
+            "cannot_compute", step.where, f"步骤 {step.kind} 无法计算（{type(exc).__name__}）：输入中有超出范围的数值。",
+            f"Step {step.kind} cannot be computed ({type(exc).__name__}): an input number is out of range.",
+            "检查指标、参数和员工表中特别大或特别小的数值。",
+            "Check the Metrics, Parameters and Employees sheets for extremely large or small numbers.")
+        for emp in ctx.ids:
+            ctx.block(emp, pr)
 
 
 def _not_this_period(ctx: Context, step) -> None:

@@ -87,6 +87,10 @@ class EscalationStep(Step):
         out["params"] = {k: _amount(v, f"{self.where}{at}.params.{k}") for k, v in s.get("params", {}).items()}
         return out
 
+    def reads_earlier_events(self) -> tuple[str, ...]:
+        """Earlier rows of the calendar year count occurrences (R-KF-1)."""
+        return tuple(self.ladders) if self.window == "year" else ()
+
     # ------------------------------------------------------------------ counting
 
     def _prior_counts(self, ctx) -> tuple[dict[tuple[str, str], int], dict[tuple[str, str], list[str]]]:
