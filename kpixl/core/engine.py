@@ -75,6 +75,7 @@ def score(scheme: Scheme, inputs: Inputs, period: Period | None = None) -> Resul
     ctx.events = events
     ctx.events_uncertain = {p.employee for p in event_problems if p.is_error and p.employee}
     ctx.index_metrics()
+    ctx.require_metrics()
     for step in scheme.steps:
         if step.runs_in(period.kind):
             _run_step(ctx, step)

@@ -128,6 +128,8 @@ class InputDef:
     scope: str = "employee"
     hint_zh: str = ""
     hint_en: str = ""
+    ruling: str = ""  # the SCHEMES.md clauses behind it (said when its default is used)
+    required: bool = False  # a metric required every month, read or not (S7 R-DC-4)
 
 
 @dataclass(frozen=True)
@@ -376,6 +378,7 @@ def _input_def(doc: dict) -> InputDef:
         code=doc["code"], zh=doc["zh"], en=doc["en"], type=doc["type"], unit=doc.get("unit", ""),
         min=_dec(doc.get("min")), max=_dec(doc.get("max")), default=doc.get("default"),
         scope=doc.get("scope", "employee"), hint_zh=doc.get("hint_zh", ""), hint_en=doc.get("hint_en", ""),
+        ruling=doc.get("ruling", ""), required=bool(doc.get("required", False)),
     )
 
 
