@@ -26,16 +26,15 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
+from bench.make_workbook import input_sheet  # noqa: E402
 from kpixl.core.scheme import load_scheme  # noqa: E402
-from kpixl.workbook import contract  # noqa: E402
-from kpixl.workbook.xlsx_out import OutSheet, write_xlsx  # noqa: E402
+from kpixl.workbook.xlsx_out import write_xlsx  # noqa: E402
 
 IDS = ["KF001", "KF002", "KF003", "KF004", "KF005"]
 
 
 def make(path: Path, n: int, bad: bool) -> Path:
     scheme = load_scheme("weikang_100")
-    specs = {s.key: s for s in contract.input_sheets(scheme)}
     day = [dt.datetime(2026, 10, 1 + i % 28) for i in range(n)]
     if bad:
         kinds = [i % 6 for i in range(n)]
@@ -50,14 +49,8 @@ def make(path: Path, n: int, bad: bool) -> Path:
         rule = ["ATT_LATE" if i % 2 else "BON_PRAISE_MINOR" for i in range(n)]
         qty, value, note = [None] * n, [None] * n, [f"n{i}" for i in range(n)]
 
-    def sheet(key: str, columns: dict) -> OutSheet:
-        spec = specs[key]
-        out = OutSheet(spec.zh)
-        for col in spec.columns:
-            if col.key in columns:
-                kind = "date" if col.type == "date" else ("number" if col.type in ("number", "money") else "text")
-                out.add(col.header, columns[col.key], kind, col.width)
-        return out
+    def sheet(key: str, columns: dict):
+        return input_sheet(scheme, key, columns)
 
     write_xlsx(path, [
         sheet("parameters", {"code": ["SCHEME", "PERIOD", "LEARNING_ACTIVITIES_HELD"],

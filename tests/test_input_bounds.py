@@ -158,3 +158,16 @@ def test_cli_caps_printed_problems_per_employee_json_keeps_all(tmp_book):
     code, out, _ = cli("validate", book, "--json")
     assert code == 1
     assert sum(1 for p in json.loads(out) if p["code"] == "unknown_rule") == 60
+
+
+def test_rows_no_employee_owns_block_everyone_in_linear_time():
+    # 3,000 rows with an unknown employee id stop all 400 people; each lists the first 50 and one
+    # "… and 2,950 more" (validation used to attach all 3,000 to each: 1.2M blocks)
+    emps = [{"id": f"E{i:03d}", "name": "x", "role": "客服", "department": DEPT} for i in range(400)]
+    rows = [{"date": "2026-10-05", "employee": f"NOBODY{i}", "rule": "ATT_LATE"} for i in range(3000)]
+    r = run(S1, employees=emps, events=rows, metrics=[], parameters=PARAMS)
+    assert sum(1 for p in r.problems if p.code == "unknown_employee") == 3000
+    e = r.employee("E123")
+    assert e.status == "error" and len(e.problems) == 51
+    assert e.problems[-1].code == "more_problems" and "2,950 more" in e.problems[-1].en
+    assert not any(p.code == "more_problems" for p in r.problems)

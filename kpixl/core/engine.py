@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from .context import Context
-from .errors import InputError, Problem, problem
+from .errors import InputError, Problem, more_problems, problem
 from .inputs import Inputs
 from .periods import Period
 from .result import Result
@@ -68,9 +68,7 @@ def score(scheme: Scheme, inputs: Inputs, period: Period | None = None) -> Resul
             everyone.append(pr)
             ctx.add_problem(pr)
     if everyone:
-        for emp in ctx.ids:
-            for pr in everyone:
-                ctx.block(emp, pr)
+        _block_everyone(ctx, everyone)
         return Result.from_context(ctx)
     ctx.events = events
     ctx.events_uncertain = {p.employee for p in event_problems if p.is_error and p.employee}
@@ -83,6 +81,24 @@ def score(scheme: Scheme, inputs: Inputs, period: Period | None = None) -> Resul
             _not_this_period(ctx, step)
     _money_totals(ctx)
     return Result.from_context(ctx)
+
+
+EVERYONE_PER_EMPLOYEE = 50
+
+
+def _block_everyone(ctx: Context, everyone: list[Problem]) -> None:
+    """Block every employee by the problems no single employee owns. Each employee lists the first
+    EVERYONE_PER_EMPLOYEE and one "and N more" (all are in ``problems``): 100k rows with an unknown
+    employee id in a 5,000-person department stay linear."""
+    shown = everyone[:EVERYONE_PER_EMPLOYEE]
+    more = None
+    if len(everyone) > EVERYONE_PER_EMPLOYEE:  # on the employees only: ``problems`` lists every one
+        more = more_problems(None, len(everyone) - EVERYONE_PER_EMPLOYEE, shown[-1].where)
+    for emp in ctx.ids:
+        for pr in shown:
+            ctx.block(emp, pr)
+        if more is not None:
+            ctx.blocked[emp].append(more)
 
 
 def _run_step(ctx: Context, step) -> None:

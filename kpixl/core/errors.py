@@ -122,12 +122,16 @@ def summarise(problems: list[Problem], per_owner: int = 20) -> list[Problem]:
         if pr.is_error:
             errors.add(owner)
     for owner, i in slot.items():
-        more = seen[owner] - per_owner
-        who_zh = f"员工 {owner} " if owner is not None else "不属于单个员工的"
-        who_en = f"for {owner}" if owner is not None else "not tied to one employee"
-        out[i] = Problem(
-            "more_problems", last_where.get(owner, ""), f"……{who_zh}另有 {more:,} 个问题。",
-            f"… and {more:,} more problems {who_en}.", "先修正上面列出的问题；全部问题见 --json 或报表的 问题 表。",
-            "Fix the ones listed first; every problem is in --json and on the report's 问题 sheet.",
-            employee=owner, severity="error" if owner in errors else "warning")
+        out[i] = more_problems(owner, seen[owner] - per_owner, last_where.get(owner, ""), owner in errors)
     return [p for p in out if p is not None]
+
+
+def more_problems(owner: str | None, more: int, where: str, error: bool = True) -> Problem:
+    """The one problem that stands for ``more`` problems left out of a listing."""
+    who_zh = f"员工 {owner} " if owner is not None else "不属于单个员工的"
+    who_en = f"for {owner}" if owner is not None else "not tied to one employee"
+    return Problem(
+        "more_problems", where, f"……{who_zh}另有 {more:,} 个问题。", f"… and {more:,} more problems {who_en}.",
+        "先修正上面列出的问题；全部问题见 --json 或报表的 问题 表。",
+        "Fix the ones listed first; every problem is in --json and on the report's 问题 sheet.",
+        employee=owner, severity="error" if error else "warning")
