@@ -171,3 +171,19 @@ def test_rows_no_employee_owns_block_everyone_in_linear_time():
     assert e.status == "error" and len(e.problems) == 51
     assert e.problems[-1].code == "more_problems" and "2,950 more" in e.problems[-1].en
     assert not any(p.code == "more_problems" for p in r.problems)
+
+
+def test_huge_points_on_the_rules_sheet_are_a_located_error():
+    # the 规则 sheet's points column (分值/金额): 1e30 raised InvalidOperation / scaled beyond int64
+    from kpixl.core.scheme import load_scheme
+
+    scheme = load_scheme(S1)
+    rows = [{"code": r.code, "zh": r.zh, "en": r.en, "category": r.category or "", "kind": r.kind,
+             "points": (1e30 if r.code == "BON_OVERTIME" else (float(r.points) if r.points is not None else None)),
+             "min": float(r.min) if r.min is not None else None, "max": float(r.max) if r.max is not None else None,
+             "unit": r.unit, "roles": "、".join(r.roles)} for r in scheme.rules.values()]
+    r = run(S1, employees=EMPS, events=[{"date": "2026-10-08", "employee": "A01", "rule": "BON_OVERTIME"}],
+            metrics=LEAVE, parameters=PARAMS, rules=rows)
+    pr = next(p for p in r.problems if p.code == "rule_number_too_large")
+    assert pr.where.startswith("规则!") and "BON_OVERTIME" in pr.en
+    assert not r.employee("A01").ok and not r.employee("A02").ok  # a bad rule-table edit stops everyone
