@@ -187,3 +187,20 @@ def test_huge_points_on_the_rules_sheet_are_a_located_error():
     pr = next(p for p in r.problems if p.code == "rule_number_too_large")
     assert pr.where.startswith("规则!") and "BON_OVERTIME" in pr.en
     assert not r.employee("A01").ok and not r.employee("A02").ok  # a bad rule-table edit stops everyone
+
+
+def test_an_arithmetic_failure_in_a_step_is_a_located_problem_not_a_traceback(monkeypatch):
+    # the backstop behind the bounds: InvalidOperation inside a step (a number beyond Decimal's
+    # 28 digits that no bound caught) withholds every result with the step's location
+    import decimal
+
+    from kpixl.core.steps.events import EventsStep
+
+    def boom(self, ctx):
+        raise decimal.InvalidOperation([decimal.InvalidOperation])
+
+    monkeypatch.setattr(EventsStep, "run", boom)
+    r = s1([{"date": "2026-10-08", "employee": "A01", "rule": "ATT_LATE"}])
+    pr = next(p for p in r.problems if p.code == "cannot_compute")
+    assert pr.where.startswith("$.steps[") or "steps" in pr.where
+    assert r.employee("A01").status == "error" and r.employee("A02").status == "error"
