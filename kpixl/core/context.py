@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import fnmatch
-import re
 from collections import defaultdict
 from decimal import Decimal
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .defaults import report_default
 from .errors import MissingInput, Problem, problem
 from .frames import object_text
 from .inputs import Inputs
@@ -258,7 +258,7 @@ class Context:
             return hit[0]
         mdef = self.scheme.metrics.get(code)
         if mdef is not None and mdef.default is not None:
-            self.default_used(employee, mdef, self.inputs.metrics.label)
+            report_default(self, employee, mdef, self.inputs.metrics.label)
             return mdef.default
         zh = mdef.zh if mdef else code
         if mdef is not None and mdef.scope != "employee":
@@ -271,19 +271,6 @@ class Context:
                 f"Add a row to the Metrics sheet: team {group}, metric {code}, value.", employee=employee))
         raise MissingInput(missing_metric(self.inputs.metrics.label, employee, code, mdef))
 
-    def require_metrics(self) -> None:
-        """Metrics the scheme marks ``required`` must be given every month for every employee (or
-        their team/department), whether or not a step reads them this month (S7 R-DC-4)."""
-        for code, mdef in self.scheme.metrics.items():
-            if not mdef.required:
-                continue
-            for emp in self.ids:
-                if self._metric_hit(emp, code) is None:
-                    try:
-                        self.metric(emp, code)
-                    except MissingInput as exc:
-                        self.block(emp, exc.problem)
-
     def metric_where(self, employee: str, code: str) -> str:
         hit = self._metric_hit(employee, code)
         return hit[1] if hit else ""
@@ -295,41 +282,15 @@ class Context:
             return p.value
         pdef = self.scheme.parameters.get(code)
         if pdef is not None and pdef.default is not None:
-            self.default_used(None, pdef, self.inputs.parameters_label)
+            report_default(self, None, pdef, self.inputs.parameters_label)
             if employee is not None:  # the department-wide warning above; an explanation line here
-                self.default_used(employee, pdef, self.inputs.parameters_label, warn=False)
+                report_default(self, employee, pdef, self.inputs.parameters_label, warn=False)
             return pdef.default
         zh = pdef.zh if pdef else code
         raise MissingInput(problem(
             "missing_parameter", self.inputs.parameters_label,
             f"缺少参数 {code}（{zh}）。", f"Parameter {code} ({pdef.en if pdef else code}) is missing.",
             f"在参数表加一行：参数代码 {code}，数值。", f"Add a row to the Parameters sheet: {code} and its value."))
-
-    def default_used(self, employee: str | None, idef, where: str, zh: str = "", en: str = "", fix_zh: str = "",
-                     fix_en: str = "", warn: bool = True) -> None:
-        """Report once that a default stands in for a missing input: a warning (naming the employee,
-        or none for a parameter) and, for an employee, an explanation line. ``zh``/``en`` override
-        the standard text (e.g. S4's occurrence count starting at 0)."""
-        key = (employee, idef.code)
-        if key in self._defaults_noted:
-            return
-        self._defaults_noted.add(key)
-        shown, shown_en = _default_text(idef.default)
-        clauses = ", ".join(dict.fromkeys(re.findall(r"R-[A-Z]+-\d+", idef.ruling or "")))
-        ruling, ruling_en = (f"（{clauses}）", f" ({clauses})") if clauses else ("", "")
-        who_zh = f"员工 {employee} " if employee else ""
-        who_en = f" for employee {employee}" if employee else ""
-        zh = zh or f"{who_zh}没有 {idef.code}（{idef.zh}），按默认值 {shown} 计算{ruling}。"
-        en = en or f"{idef.code} ({idef.en}) is missing{who_en}; the default {shown_en} is used{ruling_en}."
-        if employee is None:
-            self.add_problem(problem("default_used", where, zh, en, f"如不是 {shown}，请填写 {idef.code}。",
-                                     f"If it is not {shown_en}, enter {idef.code}.", severity="warning"))
-            return
-        if warn:
-            self.add_problem(problem("default_used", where, zh, en, fix_zh or f"如不是 {shown}，请为 {employee} 填写 {idef.code}。",
-                                     fix_en or f"If it is not {shown_en}, enter {idef.code} for {employee}.",
-                                     employee=employee, severity="warning"))
-        self.note(employee, "default", idef.code, idef.default, zh, en, [where])
 
     def attribute(self, employee: str, name: str) -> Any:
         value = self.employees.at[employee, name]
@@ -457,17 +418,6 @@ class Context:
 
     def env(self, employee: str) -> EmployeeEnv:
         return EmployeeEnv(self, employee)
-
-
-def _default_text(value: Any) -> tuple[str, str]:
-    """A default value as (Chinese, English) text."""
-    if isinstance(value, bool):
-        return ("是", "yes") if value else ("否", "no")
-    if value == "" or value == []:
-        return "空", "empty"
-    if isinstance(value, (list, tuple, dict)):
-        return "方案中的默认值", "the scheme's default"
-    return str(value), str(value)
 
 
 PERIOD_NAMES = ("PERIOD_START", "PERIOD_END", "PERIOD_KIND", "PERIOD_WEEKS")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from .bounds import check_attributes
 from .context import Context
+from .defaults import require_metrics
 from .errors import InputError, Problem, more_problems, problem
 from .inputs import Inputs
 from .periods import Period
@@ -12,7 +14,6 @@ from .result import Result
 from .rulesheet import apply_rules_sheet
 from .scheme import Scheme
 from .validate import (
-    check_attributes,
     check_history,
     check_metrics,
     check_parameters,
@@ -73,7 +74,7 @@ def score(scheme: Scheme, inputs: Inputs, period: Period | None = None) -> Resul
     ctx.events = events
     ctx.events_uncertain = {p.employee for p in event_problems if p.is_error and p.employee}
     ctx.index_metrics()
-    ctx.require_metrics()
+    require_metrics(ctx)
     for step in scheme.steps:
         if step.runs_in(period.kind):
             _run_step(ctx, step)

@@ -13,6 +13,8 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
+from .bounds import fmt_number as _fmt
+from .bounds import too_large
 from .errors import Problem, problem
 from .event_checks import duplicate_problems, earlier_rows, period_problems
 from .frames import object_text
@@ -22,12 +24,6 @@ from .periods import Period
 from .scheme import Scheme
 
 _KIND_ZH = {"deduct": "扣分", "bonus": "加分", "money": "扣款", "flag": "标记", "info": "记录", "derived": "自动计算"}
-
-
-def _fmt(x) -> str:
-    if isinstance(x, float) and x.is_integer():
-        return str(int(x))
-    return str(x)
 
 
 def employees_frame(inputs: Inputs, scheme: Scheme) -> tuple[pd.DataFrame, list[Problem]]:
@@ -398,32 +394,6 @@ def check_value(mdef, value, where: str, owner: str | None) -> Problem | None:
                            "写成 2026-11-03 这样的日期，或把单元格设为日期格式。",
                            "Type a date like 2026-11-03 or format the cell as a date.", employee=owner)
     return None
-
-
-def too_large(where: str, zh: str, en: str, value, owner: str | None) -> Problem:
-    """A number beyond the sane bound (issue 7): a pasted phone number, an exponent typo."""
-    shown = _fmt(value) if isinstance(value, float) else str(value)
-    return problem("number_too_large", where, f"{zh} 的值 {shown} 大得不合理（绝对值最多 {VALUE_LIMIT:,}）。",
-                   f"{en} value {shown} is implausibly large (|value| at most {VALUE_LIMIT:,}).",
-                   "改正数值（是否多打了几位或粘贴了别的数字？）。", "Correct the number (extra digits or a pasted number?).",
-                   employee=owner)
-
-
-def check_attributes(scheme: Scheme, inputs: Inputs, employees: pd.DataFrame) -> list[Problem]:
-    """Numeric employee attributes (base_salary ...) within the sane bound; vectorised."""
-    problems: list[Problem] = []
-    for f in scheme.attributes:
-        if f.type not in ("number", "integer", "money", "percent") or f.code not in employees:
-            continue
-        col = pd.to_numeric(employees[f.code], errors="coerce").to_numpy(dtype="float64")
-        huge = ~np.isnan(col) & ~(np.abs(col) <= VALUE_LIMIT)
-        for i in np.flatnonzero(huge):
-            emp = employees.index[i]
-            problems.append(too_large(inputs.employees.ref(f.code, int(employees["xl_row"].iat[i])), f.zh, f.en,
-                                      float(col[i]), emp))
-        if huge.any():  # reported and blocked: the steps see the cell as empty, never the number
-            employees[f.code] = employees[f.code].mask(huge)
-    return problems
 
 
 def check_parameters(scheme: Scheme, inputs: Inputs) -> list[Problem]:

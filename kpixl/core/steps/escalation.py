@@ -164,6 +164,7 @@ class EscalationStep(Step):
         that stands in for missing history, so it is said (issue 12 item 6)."""
         if self.window != "year" or ctx.period.start.month == 1 or rows.empty:
             return
+        from ..defaults import report_default
         from ..scheme import InputDef
 
         known = {emp for emp, _ in prior}
@@ -172,8 +173,8 @@ class EscalationStep(Step):
         for emp in dict.fromkeys(rows["employee"]):
             if emp in known:
                 continue
-            ctx.default_used(
-                emp, what, ctx.inputs.history.label if ctx.inputs.history is not None else ctx.inputs.events.label,
+            report_default(
+                ctx, emp, what, ctx.inputs.history.label if ctx.inputs.history is not None else ctx.inputs.events.label,
                 f"员工 {emp}：本年以前月份没有记录（事件表和历史表都没有），“本年第几次”从 0 开始计（R-KF-1）。",
                 f"Employee {emp}: no earlier month of the year is on record (Events or History), so the "
                 "occurrence count starts at 0 (R-KF-1).",
