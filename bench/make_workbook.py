@@ -21,6 +21,17 @@ from kpixl.workbook import contract
 from kpixl.workbook.xlsx_out import OutSheet, write_xlsx
 
 
+def input_sheet(scheme, key: str, columns: dict) -> OutSheet:
+    """One input sheet laid out like a template (headers and widths of the sheet contract)."""
+    spec = {s.key: s for s in contract.input_sheets(scheme)}[key]
+    out = OutSheet(spec.zh)
+    for col in spec.columns:
+        if col.key in columns:
+            kind = "date" if col.type == "date" else ("number" if col.type in ("number", "money") else "text")
+            out.add(col.header, columns[col.key], kind, col.width)
+    return out
+
+
 def make(path: Path, n_emp: int = 5000, n_events: int = 100_000, seed: int = 2026) -> Path:
     scheme = load_scheme("weikang_100")
     rnd = random.Random(seed)
@@ -42,13 +53,7 @@ def make(path: Path, n_emp: int = 5000, n_events: int = 100_000, seed: int = 202
     who = np.array(ids, dtype=object)[rng.integers(0, n_emp, n_events)]
 
     def sheet(key: str, columns: dict) -> OutSheet:
-        spec = {s.key: s for s in contract.input_sheets(scheme)}[key]
-        out = OutSheet(spec.zh)
-        for col in spec.columns:
-            if col.key in columns:
-                kind = "date" if col.type == "date" else ("number" if col.type in ("number", "money") else "text")
-                out.add(col.header, columns[col.key], kind, col.width)
-        return out
+        return input_sheet(scheme, key, columns)
 
     sheets = [
         sheet("parameters", {"code": ["SCHEME", "PERIOD", "LEARNING_ACTIVITIES_HELD"],

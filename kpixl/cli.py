@@ -21,6 +21,7 @@ from kpixl.core.numbers import plain
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 MAX_PRINTED_PROBLEMS = 200
+PRINTED_PER_EMPLOYEE = 20  # then one "… and N more problems for KF002" line per employee
 
 
 def _width(text: str) -> int:
@@ -44,7 +45,10 @@ def _table(headers: list[str], rows: list[list[str]], numeric: set[int]) -> list
 
 
 def _print_problems(problems: list[Problem], stream=None) -> None:
+    from kpixl.core.errors import summarise
+
     stream = stream or sys.stdout
+    problems = summarise(problems, per_owner=PRINTED_PER_EMPLOYEE)
     for p in problems[:MAX_PRINTED_PROBLEMS]:
         print(p.text(), file=stream)
     if len(problems) > MAX_PRINTED_PROBLEMS:

@@ -10,14 +10,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .defaults import report_default
 from .errors import MissingInput, Problem, problem
 from .frames import object_text
 from .inputs import Inputs
-from .numbers import ZERO
+from .numbers import VALUE_LIMIT, ZERO
 from .periods import Period
 from .scheme import Scheme
 
 _MISSING = object()
+# problems of a number beyond the sane bound: the number is withheld from the steps, so the
+# "missing" that follows for the same employee is a cascade, not a second problem
+BOUND_CODES = frozenset({"number_too_large"})
 
 
 def missing_metric(where: str, employee: str, code: str, mdef, period: str | None = None) -> Problem:
@@ -40,6 +44,11 @@ LEDGER_COLUMNS = [
 MONEY_COLUMNS = ["employee", "rule", "amount", "direction", "where", "row", "date", "qty", "value", "text_zh", "text_en"]
 
 
+def _within(value: Any) -> bool:
+    """False for a Decimal beyond the sane bound (issue 7); other values are not numbers to bound."""
+    return not isinstance(value, Decimal) or (value.is_finite() and abs(value) <= VALUE_LIMIT)
+
+
 class Context:
     def __init__(self, scheme: Scheme, inputs: Inputs, period: Period, employees: pd.DataFrame):
         self.scheme = scheme
@@ -51,6 +60,8 @@ class Context:
         self.blocked: dict[str, list[Problem]] = defaultdict(list)
         self.problems: list[Problem] = []
         self._problem_keys: set[tuple] = set()
+        self._blocked_keys: set[tuple] = set()  # (employee, problem): block() stays O(1) per problem
+        self._defaults_noted: set[tuple[str, str]] = set()  # (employee, input) whose default was reported
         self.ledger_parts: list[pd.DataFrame] = []
         self.money_lines: list[dict] = []
         self.flags: list[dict] = []
@@ -86,13 +97,17 @@ class Context:
     def block(self, employee: str, pr: Problem) -> None:
         """Stop ``employee`` from getting a result because of ``pr`` (it is reported once)."""
         self.add_problem(pr)
-        if pr not in self.blocked[employee]:
+        key = (employee, pr)
+        if key not in self._blocked_keys:
+            self._blocked_keys.add(key)
             self.blocked[employee].append(pr)
 
     def block_missing(self, employee: str, pr: Problem) -> None:
         """Block for a missing input, unless it is only a value an earlier error left uncomputed."""
         if pr.code == "unknown_name" and self.is_blocked(employee):
             return  # a cascade of a problem already reported for this employee
+        if any(p.code in BOUND_CODES for p in self.blocked.get(employee, ())[:50]):
+            return  # the input was withheld because it is beyond the bound (reported at its cell)
         self.block(employee, pr)
 
     def is_blocked(self, employee: str) -> bool:
@@ -126,6 +141,8 @@ class Context:
             current = plain_rows & ((frame["period"] == "") | (frame["period"] == self.period.label))
             for w, code, value, row, per, cur, pl in zip(who, frame["metric"], frame["value"], frame["xl_row"],
                                                           frame["period"], current, plain_rows, strict=True):
+                if not _within(value):
+                    continue  # beyond the bound: reported by validation, withheld from the steps
                 where = self.inputs.metrics.ref("value", int(row))
                 if cur:
                     self._metrics[(w, code)] = (value, where)
@@ -136,6 +153,8 @@ class Context:
             h = hist.frame[~hist.frame["xl_bad"]]
             who = h["employee"].where(h["employee"] != "", h["team"])
             for w, item, per, value, row in zip(who, h["item"], h["period"], h["value"], h["xl_row"], strict=True):
+                if not _within(value):
+                    continue
                 self._history[(w, item, str(per))] = (value, hist.ref("value", int(row)))
                 self._history_by[(w, item)][str(per)] = self._history[(w, item, str(per))]
 
@@ -239,6 +258,7 @@ class Context:
             return hit[0]
         mdef = self.scheme.metrics.get(code)
         if mdef is not None and mdef.default is not None:
+            report_default(self, employee, mdef, self.inputs.metrics.label)
             return mdef.default
         zh = mdef.zh if mdef else code
         if mdef is not None and mdef.scope != "employee":
@@ -255,12 +275,16 @@ class Context:
         hit = self._metric_hit(employee, code)
         return hit[1] if hit else ""
 
-    def param(self, code: str) -> Any:
+    def param(self, code: str, employee: str | None = None) -> Any:
+        """A parameter's value; its default (reported, with a note for ``employee``) when absent."""
         p = self.inputs.parameters.get(code)
         if p is not None and p.value is not None:
             return p.value
         pdef = self.scheme.parameters.get(code)
         if pdef is not None and pdef.default is not None:
+            report_default(self, None, pdef, self.inputs.parameters_label)
+            if employee is not None:  # the department-wide warning above; an explanation line here
+                report_default(self, employee, pdef, self.inputs.parameters_label, warn=False)
             return pdef.default
         zh = pdef.zh if pdef else code
         raise MissingInput(problem(
@@ -452,7 +476,7 @@ class EmployeeEnv(NameEnv):
                 self.read.append(ctx.inputs.employees.ref(name, int(ctx.employees.at[self.employee, "xl_row"])))
             return value.date() if isinstance(value, pd.Timestamp) else value
         if name in ctx.scheme.parameters or name in ctx.inputs.parameters:
-            value = ctx.param(name)
+            value = ctx.param(name, self.employee)
             p = ctx.inputs.parameters.get(name)
             if p is not None:
                 self.read.append(p.where)

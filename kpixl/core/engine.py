@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from .bounds import check_attributes
 from .context import Context
-from .errors import InputError, Problem, problem
+from .defaults import require_metrics
+from .errors import InputError, Problem, more_problems, problem
 from .inputs import Inputs
 from .periods import Period
 from .result import Result
@@ -47,6 +49,7 @@ def score(scheme: Scheme, inputs: Inputs, period: Period | None = None) -> Resul
     problems = list(inputs.problems) + problems
     employees, more = employees_frame(inputs, scheme)
     problems += more
+    problems += check_attributes(scheme, inputs, employees)
     events, event_problems = prepare_events(scheme, inputs, period, employees)
     problems += event_problems
     problems += check_metrics(scheme, inputs, employees)
@@ -66,20 +69,53 @@ def score(scheme: Scheme, inputs: Inputs, period: Period | None = None) -> Resul
             everyone.append(pr)
             ctx.add_problem(pr)
     if everyone:
-        for emp in ctx.ids:
-            for pr in everyone:
-                ctx.block(emp, pr)
+        _block_everyone(ctx, everyone)
         return Result.from_context(ctx)
     ctx.events = events
     ctx.events_uncertain = {p.employee for p in event_problems if p.is_error and p.employee}
     ctx.index_metrics()
+    require_metrics(ctx)
     for step in scheme.steps:
         if step.runs_in(period.kind):
-            step.run(ctx)
+            _run_step(ctx, step)
         else:
             _not_this_period(ctx, step)
     _money_totals(ctx)
     return Result.from_context(ctx)
+
+
+EVERYONE_PER_EMPLOYEE = 50
+
+
+def _block_everyone(ctx: Context, everyone: list[Problem]) -> None:
+    """Block every employee by the problems no single employee owns. Each employee lists the first
+    EVERYONE_PER_EMPLOYEE and one "and N more" (all are in ``problems``): 100k rows with an unknown
+    employee id in a 5,000-person department stay linear."""
+    shown = everyone[:EVERYONE_PER_EMPLOYEE]
+    more = None
+    if len(everyone) > EVERYONE_PER_EMPLOYEE:  # on the employees only: ``problems`` lists every one
+        more = more_problems(None, len(everyone) - EVERYONE_PER_EMPLOYEE, shown[-1].where)
+    for emp in ctx.ids:
+        for pr in shown:
+            ctx.block(emp, pr)
+        if more is not None:
+            ctx.blocked[emp].append(more)
+
+
+def _run_step(ctx: Context, step) -> None:
+    """Run one step; an arithmetic failure (a number beyond Decimal's 28 digits that slipped past the
+    input bounds, e.g. a ratio over a tiny target) withholds every result with a located problem
+    instead of a traceback: which employee's number caused it is not known here."""
+    try:
+        step.run(ctx)
+    except ArithmeticError as exc:
+        pr = problem(
+            "cannot_compute", step.where, f"步骤 {step.kind} 无法计算（{type(exc).__name__}）：输入中有超出范围的数值。",
+            f"Step {step.kind} cannot be computed ({type(exc).__name__}): an input number is out of range.",
+            "检查指标、参数和员工表中特别大或特别小的数值。",
+            "Check the Metrics, Parameters and Employees sheets for extremely large or small numbers.")
+        for emp in ctx.ids:
+            ctx.block(emp, pr)
 
 
 def _not_this_period(ctx: Context, step) -> None:

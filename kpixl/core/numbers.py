@@ -23,6 +23,14 @@ CENT = Decimal("0.01")
 SCALE_DIGITS = 4
 SCALE = 10**SCALE_DIGITS
 
+# Bounds on every number the core scales to integers or converts to Decimal (issue 7). Beyond
+# them a cell is a pasted phone number or an exponent typo, never a real quantity or amount, and
+# the scaled sums (qty x points in 1e-8 units, int64) would overflow. A rule may set a tighter,
+# plausible per-row maximum (``qty_max``).
+QTY_LIMIT = 10**6  # |qty| of one event row
+POINTS_LIMIT = 10**4  # |points| per unit of a point rule (qty x points in 1e-8 units stays in int64)
+VALUE_LIMIT = 10**12  # |value| of an event value, metric, parameter, attribute, history item, rule points
+
 
 class NotANumber(ValueError):
     """Raised by :func:`to_decimal` for text that is not a number."""
@@ -44,6 +52,8 @@ def to_decimal(value: object) -> Decimal:
         if math.isnan(value) or math.isinf(value):
             raise NotANumber(str(value))
         d = Decimal(float.__repr__(float(value)))
+        if d.adjusted() >= 27:  # beyond Decimal's 28 digits: keep the exponent form (the caller bounds it)
+            return d
         return d.quantize(ONE) if d == d.to_integral_value() else d.normalize()
     if isinstance(value, str):
         text = value.strip().replace(",", "").replace("，", "")
@@ -57,6 +67,15 @@ def to_decimal(value: object) -> Decimal:
             raise NotANumber(value)
         return d
     raise NotANumber(repr(value))
+
+
+def within(value: object, limit: int = VALUE_LIMIT) -> bool:
+    """Whether a number's magnitude is within ``limit`` (NaN and infinities are not)."""
+    try:
+        d = value if isinstance(value, Decimal) else Decimal(float.__repr__(float(value)))
+    except (TypeError, ValueError, InvalidOperation):
+        return False
+    return d.is_finite() and abs(d) <= limit
 
 
 def round_half_up(value: Decimal, places: int = 2) -> Decimal:
@@ -95,7 +114,7 @@ def from_e8(units: int) -> Decimal:
 def tidy(value: Decimal) -> Decimal:
     """Drop trailing zeros without switching to exponent form (5.000 -> 5, 100 stays 100)."""
     if value == value.to_integral_value():
-        return value.quantize(ONE)
+        return value.quantize(ONE) if value.adjusted() < 27 else value
     return value.normalize()
 
 
@@ -110,7 +129,7 @@ def to_units(value: Decimal) -> int:
 def plain(value: Decimal) -> str:
     """Text of a Decimal without exponent and without trailing zeros (88.80 -> 88.8)."""
     if value == value.to_integral_value():
-        return str(value.quantize(ONE))
+        return format(value, "f") if value.adjusted() >= 27 else str(value.quantize(ONE))
     return format(value.normalize(), "f")
 
 

@@ -96,6 +96,7 @@ class Rule:
     origin: str = ""  # where this definition came from (JSON path or Rules sheet row)
     aggravation: int | None = None  # x factor for rows with event field ``aggravated`` = true (R-SN-2)
     entered: bool = False  # the Value column may carry an HR-entered amount (R-KF-10, R-RP-6)
+    qty_max: Decimal | None = None  # plausible maximum qty of one event row; above it is an error
 
     @property
     def is_range(self) -> bool:
@@ -127,6 +128,8 @@ class InputDef:
     scope: str = "employee"
     hint_zh: str = ""
     hint_en: str = ""
+    ruling: str = ""  # the SCHEMES.md clauses behind it (said when its default is used)
+    required: bool = False  # a metric required every month, read or not (S7 R-DC-4)
 
 
 @dataclass(frozen=True)
@@ -297,7 +300,27 @@ def _rule_from(doc: dict, origin: str) -> Rule:
         origin=origin,
         aggravation=doc.get("aggravation"),
         entered=bool(doc.get("entered", False)),
+        qty_max=_dec(doc.get("qty_max")),
     )
+
+
+def _rule_bounds(rule: Rule, where: str) -> list[Problem]:
+    """Magnitudes the scaled-integer ledgers can hold (issue 7): points, range ends, qty_max."""
+    from .numbers import POINTS_LIMIT, QTY_LIMIT, VALUE_LIMIT
+
+    out: list[Problem] = []
+    limit = VALUE_LIMIT if rule.kind == "money" else POINTS_LIMIT
+    for name, v in (("points", rule.points), ("min", rule.min), ("max", rule.max)):
+        if v is not None and not (v.is_finite() and abs(v) <= limit):
+            out.append(problem("rule_number_too_large", where, f"规则 {rule.code} 的{name} {v} 超出合理范围（绝对值 ≤ {limit:,}）。",
+                               f"Rule {rule.code}: {name} {v} is beyond the sane bound (|x| <= {limit:,}).",
+                               "改正该数值（是否多打了几位或粘贴了别的数字？）。",
+                               "Correct the number (extra digits or a pasted number?)."))
+    if rule.qty_max is not None and not (0 < rule.qty_max <= QTY_LIMIT):
+        out.append(problem("rule_qty_max", where, f"规则 {rule.code} 的 qty_max {rule.qty_max} 必须在 0 到 {QTY_LIMIT:,} 之间。",
+                           f"Rule {rule.code}: qty_max {rule.qty_max} must be above 0 and at most {QTY_LIMIT:,}.",
+                           "改正 qty_max。", "Correct qty_max."))
+    return out
 
 
 def check_rule(rule: Rule, categories: dict[str, Category], where: str) -> list[Problem]:
@@ -339,6 +362,7 @@ def check_rule(rule: Rule, categories: dict[str, Category], where: str) -> list[
         bad("rule_money_amount", f"扣款规则 {rule.code} 没有金额或比例。",
             f"Money rule {rule.code} has no amount or percent.",
             "填写金额（元）或比例（%），或下限和上限。", "Give the yuan amount or percent, or min and max.")
+    out += _rule_bounds(rule, where)
     if rule.aggravation is not None and rule.kind not in ("deduct", "bonus", "money"):
         bad("rule_aggravation_kind", f"{rule.code} 的类型 {rule.kind} 不能加倍。",
             f"{rule.code}: kind {rule.kind} has no amount to aggravate.",
@@ -354,6 +378,7 @@ def _input_def(doc: dict) -> InputDef:
         code=doc["code"], zh=doc["zh"], en=doc["en"], type=doc["type"], unit=doc.get("unit", ""),
         min=_dec(doc.get("min")), max=_dec(doc.get("max")), default=doc.get("default"),
         scope=doc.get("scope", "employee"), hint_zh=doc.get("hint_zh", ""), hint_en=doc.get("hint_en", ""),
+        ruling=doc.get("ruling", ""), required=bool(doc.get("required", False)),
     )
 
 

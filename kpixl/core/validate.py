@@ -13,20 +13,17 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
+from .bounds import fmt_number as _fmt
+from .bounds import too_large
 from .errors import Problem, problem
+from .event_checks import duplicate_problems, earlier_rows, period_problems
 from .frames import object_text
 from .inputs import Inputs, Table
-from .numbers import SCALE
+from .numbers import QTY_LIMIT, SCALE, VALUE_LIMIT
 from .periods import Period
 from .scheme import Scheme
 
 _KIND_ZH = {"deduct": "扣分", "bonus": "加分", "money": "扣款", "flag": "标记", "info": "记录", "derived": "自动计算"}
-
-
-def _fmt(x) -> str:
-    if isinstance(x, float) and x.is_integer():
-        return str(int(x))
-    return str(x)
 
 
 def employees_frame(inputs: Inputs, scheme: Scheme) -> tuple[pd.DataFrame, list[Problem]]:
@@ -89,11 +86,12 @@ def rules_frame(scheme: Scheme) -> pd.DataFrame:
             "qty_rounding": r.qty_rounding,
             "aggravation": float(r.aggravation) if r.aggravation is not None else np.nan,
             "entered": r.entered,
+            "qty_max": float(r.qty_max) if r.qty_max is not None else np.nan,
         })
     if not rows:  # a scheme without event rules (every event row is then an unknown rule)
         return pd.DataFrame(columns=["rule", "kind", "category", "r_points", "r_min", "r_max", "is_range",
                                      "value_decimals", "qty_type", "roles", "book", "requires", "rule_zh",
-                                     "rule_en", "qty_rounding", "aggravation"])
+                                     "rule_en", "qty_rounding", "aggravation", "qty_max"])
     return object_text(pd.DataFrame(rows))
 
 
@@ -106,6 +104,7 @@ def prepare_events(scheme: Scheme, inputs: Inputs, period: Period, employees: pd
     if ev.empty:
         return _empty_events(), problems
     known_emp = ev["employee"].isin(employees.index)
+    owners = np.where(known_emp.to_numpy(), ev["employee"].to_numpy(dtype=object), None)
     ev["qty"] = ev["qty"].fillna(1.0)
     rules = rules_frame(scheme)
     ev = ev.merge(rules, how="left", on="rule", sort=False)
@@ -114,25 +113,21 @@ def prepare_events(scheme: Scheme, inputs: Inputs, period: Period, employees: pd
     row_problem = np.zeros(len(ev), dtype=bool)
 
     def add(mask: np.ndarray, code: str, field: str, zh, en, fzh, fen, owner: bool = True) -> None:
-        nonlocal row_problem
+        """One located error per masked row (linear: plain dict rows, no per-row pandas objects)."""
         idx = np.flatnonzero(mask)
         if not len(idx):
             return
         row_problem[idx] = True
-        sub = ev.iloc[idx]
-        for _, r in sub.iterrows():
-            emp = r["employee"] if owner and r["employee"] in employees.index else None
-            problems.append(problem(code, table.ref(field, int(r["xl_row"])), zh(r), en(r), fzh(r), fen(r), employee=emp))
+        for i, r in zip(idx, ev.iloc[idx].to_dict("records"), strict=True):
+            problems.append(problem(code, table.ref(field, int(r["xl_row"])), zh(r), en(r), fzh(r), fen(r),
+                                    employee=owners[i] if owner else None))
 
     bad_parse = ev["xl_bad"].to_numpy(dtype=bool)
     # Rows with unparsable cells were reported by the parser; here they only block their employee.
-    for _, r in ev[bad_parse].iterrows():
-        emp = r["employee"] if r["employee"] in employees.index else None
-        problems.append(problem("bad_event_row", table.ref("rule", int(r["xl_row"])),
-                                f"第 {int(r['xl_row'])} 行有无法读取的单元格，本行不计分。",
-                                f"Row {int(r['xl_row'])} has unreadable cells, so it cannot be scored.",
-                                "修正本行中标出的单元格。", "Fix the cells reported for this row.", employee=emp))
-    row_problem |= bad_parse
+    add(bad_parse, "bad_event_row", "rule",
+        lambda r: f"第 {int(r['xl_row'])} 行有无法读取的单元格，本行不计分。",
+        lambda r: f"Row {int(r['xl_row'])} has unreadable cells, so it cannot be scored.",
+        lambda r: "修正本行中标出的单元格。", lambda r: "Fix the cells reported for this row.")
     ok = ~bad_parse
     add(ok & (ev["employee"] != "").to_numpy() & ~known_emp.to_numpy(), "unknown_employee", "employee",
         lambda r: f"工号 “{r['employee']}” 不在员工表中。", lambda r: f"Employee ID '{r['employee']}' is not on the Employees sheet.",
@@ -150,6 +145,18 @@ def prepare_events(scheme: Scheme, inputs: Inputs, period: Period, employees: pd
         lambda r: f"{r['rule']} ({r['rule_en']}) is computed by kpixl and must not be recorded.",
         lambda r: "删除本行；满足条件时系统会自动加分。", lambda r: "Delete this row; kpixl awards it when the condition holds.")
     qty = ev["qty"].to_numpy(dtype="float64")
+    # bounds first (issue 7): a pasted phone number or 1e308 would overflow the scaled sums
+    huge = k & ~(np.abs(qty) <= QTY_LIMIT)
+    add(huge, "qty_too_large", "qty",
+        lambda r: f"数量 {_fmt(r['qty'])} 大得不合理（每行最多 {QTY_LIMIT:,}），像是粘贴了电话号码或别的数字。",
+        lambda r: f"Qty {_fmt(r['qty'])} is implausibly large (at most {QTY_LIMIT:,} per row): a pasted phone number or another figure?",
+        lambda r: "改正数量，或把事件拆成多行。", lambda r: "Correct the qty, or split the event into several rows.")
+    qty_max = ev["qty_max"].to_numpy(dtype="float64")
+    add(k & ~huge & (qty > qty_max), "qty_above_max", "qty",
+        lambda r: f"{r['rule']}（{r['rule_zh']}）每行数量最多 {_fmt(r['qty_max'])}，本行为 {_fmt(r['qty'])}。",
+        lambda r: f"{r['rule']} ({r['rule_en']}) allows at most {_fmt(r['qty_max'])} per row; this row has {_fmt(r['qty'])}.",
+        lambda r: "拆成多行（如按天），或改正数量。", lambda r: "Split the row (e.g. one per day) or correct the qty.")
+    qty = np.where(huge, 1.0, qty)  # reported above; keeps the checks below free of overflow
     add(k & (qty <= 0), "bad_qty", "qty",
         lambda r: f"数量 {_fmt(r['qty'])} 必须大于 0。", lambda r: f"Qty {_fmt(r['qty'])} must be greater than 0.",
         lambda r: "填写正数，或留空表示 1。", lambda r: "Enter a positive number, or leave it blank for 1.")
@@ -163,6 +170,12 @@ def prepare_events(scheme: Scheme, inputs: Inputs, period: Period, employees: pd
         lambda r: "数量最多 4 位小数。", lambda r: "Qty may have at most 4 decimals.",
         lambda r: "四舍五入到 4 位小数。", lambda r: "Round it to 4 decimals.")
     value = ev["value"].to_numpy(dtype="float64")
+    vhuge = k & ~np.isnan(value) & ~(np.abs(value) <= VALUE_LIMIT)
+    add(vhuge, "value_too_large", "value",
+        lambda r: f"取值 {_fmt(r['value'])} 大得不合理（绝对值最多 {VALUE_LIMIT:,}）。",
+        lambda r: f"Value {_fmt(r['value'])} is implausibly large (|value| at most {VALUE_LIMIT:,}).",
+        lambda r: "改正取值（是否多打了几位或粘贴了别的数字？）。", lambda r: "Correct the value (extra digits or a pasted number?).")
+    value = np.where(vhuge, np.nan, value)  # reported above
     has_value = ~np.isnan(value)
     is_range = ev["is_range"].fillna(False).to_numpy(dtype=bool)
     add(k & is_range & ~has_value, "value_missing", "value",
@@ -238,13 +251,10 @@ def prepare_events(scheme: Scheme, inputs: Inputs, period: Period, employees: pd
         factor = np.where(aggravated & allowed, ev["aggravation"].fillna(1).to_numpy(dtype="float64"), 1).astype("int64")
     ev["factor"] = factor
     valid = ~row_problem & known & known_emp.to_numpy() & in_period.to_numpy()
-    outside_period = (~row_problem & known & ~in_period.to_numpy() & ev["date"].notna().to_numpy()).sum()
-    if outside_period:
-        problems.append(problem(
-            "outside_period", table.label,
-            f"{outside_period} 行事件不在考核期 {period.label} 内，已忽略（R-G-7）。",
-            f"{outside_period} event rows are dated outside {period.label} and were ignored (R-G-7).",
-            "如需计入，请修改日期或考核期。", "Change their dates or the period if they belong here.", severity="warning"))
+    read, log = earlier_rows(scheme, ev, period)
+    dated = ~row_problem & known & ev["date"].notna().to_numpy()
+    problems += period_problems(inputs, ev, period, dated & ~in_period.to_numpy() & ~read, dated & ~log, owners)
+    problems += duplicate_problems(inputs, ev, valid, owners)
     out = ev[valid].copy()
     out["qty_units"] = np.round(out["qty"].to_numpy(dtype="float64") * SCALE).astype("int64")
     out["value_units"] = np.round(out["value"].fillna(0).to_numpy(dtype="float64") * SCALE).astype("int64")
@@ -337,6 +347,7 @@ def check_metrics(scheme: Scheme, inputs: Inputs, employees: pd.DataFrame) -> li
                 wrong |= typed & (nums > float(mdef.max))
             if mdef.type == "integer":
                 wrong |= typed & (nums != np.floor(nums))
+            wrong |= typed & ~(np.abs(nums) <= VALUE_LIMIT)
         elif mdef.type == "boolean":
             wrong = ~np.fromiter((isinstance(v, bool) for v in sub), dtype=bool, count=len(sub))
         else:
@@ -360,6 +371,8 @@ def check_value(mdef, value, where: str, owner: str | None) -> Problem | None:
             return problem("not_a_number", where, f"{mdef.zh} 的值 “{value}” 不是数字。", f"{mdef.en} value '{value}' is not a number.",
                            "只填数字" + ("（百分比填 96.5 表示 96.5%）" if mdef.type == "percent" else "") + "。",
                            "Enter a plain number" + (" (96.5 means 96.5%)" if mdef.type == "percent" else "") + ".", employee=owner)
+        if not (value.is_finite() and abs(value) <= VALUE_LIMIT):
+            return too_large(where, mdef.zh, mdef.en, value, owner)
         if mdef.type == "integer" and value != value.to_integral_value():
             return problem("not_whole", where, f"{mdef.zh} 必须是整数。", f"{mdef.en} must be a whole number.",
                            "填写整数。", "Enter a whole number.", employee=owner)

@@ -89,6 +89,10 @@ class Step:
         """Rule codes this step needs (a workbook's Rules sheet may not delete them)."""
         return [self.spec["rule"]] if isinstance(self.spec.get("rule"), str) else []
 
+    def reads_earlier_events(self) -> tuple[str, ...]:
+        """Rule codes whose Events rows of earlier months in the year this step reads (none by default)."""
+        return ()
+
     def guide_rows(self) -> list[tuple[str, str]]:
         """Rows for the template's 说明 / Guide sheet (band tables, decision tables); none by default."""
         return []

@@ -87,6 +87,10 @@ class EscalationStep(Step):
         out["params"] = {k: _amount(v, f"{self.where}{at}.params.{k}") for k, v in s.get("params", {}).items()}
         return out
 
+    def reads_earlier_events(self) -> tuple[str, ...]:
+        """Earlier rows of the calendar year count occurrences (R-KF-1)."""
+        return tuple(self.ladders) if self.window == "year" else ()
+
     # ------------------------------------------------------------------ counting
 
     def _prior_counts(self, ctx) -> tuple[dict[tuple[str, str], int], dict[tuple[str, str], list[str]]]:
@@ -136,6 +140,7 @@ class EscalationStep(Step):
         if not rows.empty:
             rows = rows.sort_values(["date", "xl_row"], kind="stable")
         seen: dict[tuple[str, str], int] = {}
+        self._note_fresh_start(ctx, rows, prior)
         for (emp, rule_code), n in prior.items():
             rule = self.scheme.rules[rule_code]
             ctx.note(emp, self.kind, rule_code, n,
@@ -152,6 +157,30 @@ class EscalationStep(Step):
                     self._occurrence(ctx, r, n, ladder)
                 except MissingInput as exc:
                     ctx.block(r.employee, exc.problem)
+
+    def _note_fresh_start(self, ctx, rows, prior) -> None:
+        """An employee with an occurrence this period and no earlier month of the year on record
+        (no earlier Events row, no History row of a ladder rule) starts counting at 0: a default
+        that stands in for missing history, so it is said (issue 12 item 6)."""
+        if self.window != "year" or ctx.period.start.month == 1 or rows.empty:
+            return
+        from ..defaults import report_default
+        from ..scheme import InputDef
+
+        known = {emp for emp, _ in prior}
+        what = InputDef("EARLIER_OCCURRENCES", "本年以前月份的次数", "earlier occurrences this year", "integer",
+                        default=0, ruling="R-KF-1")
+        for emp in dict.fromkeys(rows["employee"]):
+            if emp in known:
+                continue
+            report_default(
+                ctx, emp, what, ctx.inputs.history.label if ctx.inputs.history is not None else ctx.inputs.events.label,
+                f"员工 {emp}：本年以前月份没有记录（事件表和历史表都没有），“本年第几次”从 0 开始计（R-KF-1）。",
+                f"Employee {emp}: no earlier month of the year is on record (Events or History), so the "
+                "occurrence count starts at 0 (R-KF-1).",
+                "如本年以前有过，在历史表填写各月次数（项目 = 规则代码），或保留以前月份的事件行。",
+                "If there were earlier ones, enter each month's count on the History sheet (item = the rule code), "
+                "or keep the earlier months' Events rows.")
 
     def _occurrence(self, ctx, r, n: int, ladder: dict) -> None:
         steps = ladder["steps"]

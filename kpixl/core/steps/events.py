@@ -109,7 +109,7 @@ class EventsStep(Step):
             try:
                 base = to_decimal(ctx.attribute(r.employee, rule.percent_of))
             except MissingInput as exc:
-                ctx.block(r.employee, problem(
+                ctx.block_missing(r.employee, problem(
                     "missing_base", exc.problem.where,
                     f"{rule.code} 按{rule.percent_of}的百分比扣款，但员工 {r.employee} 没有填写{rule.percent_of}（{where}）。",
                     f"{rule.code} is a percent of {rule.percent_of}, but employee {r.employee} has none ({where}).",
