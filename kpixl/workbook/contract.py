@@ -26,6 +26,7 @@ class Column:
     choices: tuple[str, ...] = ()
     hint_zh: str = ""
     hint_en: str = ""
+    free: bool = False  # the dropdown only suggests: any typed value is accepted (job titles)
 
     @property
     def header(self) -> str:
@@ -85,7 +86,7 @@ def employees_sheet(scheme: Scheme) -> SheetSpec:
         Column("id", "工号", "Employee ID", "id", True, 12, hint_zh="每人唯一", hint_en="Unique per person"),
         Column("name", "姓名", "Name", "text", True, 12),
         Column("role", "岗位", "Role", "text", False, 12, choices_from="roles" if scheme.roles else None,
-               choices=scheme.roles),
+               choices=scheme.roles, free=True, hint_zh="本单位的岗位名称，可自由填写", hint_en="Your own job title; any text"),
         Column("department", "部门", "Department", "text", False, 14),
         Column("team", "小组", "Team", "text", False, 12),
     ]
@@ -94,6 +95,11 @@ def employees_sheet(scheme: Scheme) -> SheetSpec:
                  "integer": "integer"}.get(f.type, "text")
         cols.append(Column(f.code, f.zh, f.en, ctype, f.required, 14, choices=f.choices,
                            hint_zh=f.hint_zh, hint_en=f.hint_en))
+    # last, so the columns of existing workbooks keep their letters
+    cols.append(Column("scheme_role", "方案岗位", "Scheme role", "text", False, 12,
+                       choices_from="roles" if scheme.roles else None, choices=scheme.roles,
+                       hint_zh="仅当规则依赖岗位、而岗位名称与方案不同时填写（如 班长 → 组长）",
+                       hint_en="Only where a rule depends on the role and your title differs (e.g. 班长 -> 组长)"))
     return _sheet("employees", cols)
 
 

@@ -93,7 +93,7 @@ def _validations(ws, spec: SheetSpec, key: str, lists: dict[str, str]) -> None:
             dv = DataValidation(type="list", formula1=f"={source}", allow_blank=True)
             dv.error = "请从下拉列表中选择 / Pick a value from the dropdown."
             dv.errorTitle = "无效的值 / Invalid value"
-            dv.showErrorMessage = True
+            dv.showErrorMessage = not col.free  # a free column's list only suggests (job titles)
             _prompt(dv, col, "从下拉列表选择", "Pick from the dropdown")
         elif col.type == "date":
             dv = DataValidation(type="date", operator="between", formula1="DATE(2000,1,1)",
