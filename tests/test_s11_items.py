@@ -49,7 +49,7 @@ def test_terminal_table_shows_the_four_items(tmp_book):
     code, out, _ = cli("score", book(tmp_book))
     assert code == 0
     header = next(line for line in out.splitlines() if "积极性" in line)
-    assert header.split()[-6:-2] == ["积极性", "同事评价", "协同", "分享"]
+    assert header.split()[-8:-4] == ["积极性", "同事评价", "协同", "分享"]
     cells = next(line for line in out.splitlines() if line.startswith("E1")).split()
     assert cells[2] == "65" and "-" not in cells  # the old code showed "-" for the four items
     assert cells[-5:] == ["5", "5", "5", "0", "ok"]  # 积极性 同事评价 协同 分享, no flags, status
