@@ -96,6 +96,7 @@ class Rule:
     origin: str = ""  # where this definition came from (JSON path or Rules sheet row)
     aggravation: int | None = None  # x factor for rows with event field ``aggravated`` = true (R-SN-2)
     entered: bool = False  # the Value column may carry an HR-entered amount (R-KF-10, R-RP-6)
+    bands: tuple | None = None  # a rubric criterion's bands from the Rules sheet (None: the scheme's)
 
     @property
     def is_range(self) -> bool:

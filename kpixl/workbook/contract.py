@@ -152,7 +152,11 @@ def ratings_sheet() -> SheetSpec:
     ])
 
 
-def rules_sheet() -> SheetSpec:
+def rules_sheet(scheme: Scheme | None = None) -> SheetSpec:
+    bands = [Column("bands", "评分档", "Bands", "text", False, 40,
+                    hint_zh="评分项目的档：每行一个，如 “13-15 流畅清楚”；档不得重叠，0 到满分每个得分都要有档",
+                    hint_en="A criterion's bands, one per line, e.g. '13-15 fluent'; no overlaps, every score from 0 "
+                            "to the maximum in a band")] if scheme is not None and uses_rule_bands(scheme) else []
     return _sheet("rules", [
         Column("code", "规则代码", "Code", "code", True, 26),
         Column("zh", "中文名", "Name (zh)", "text", True, 36),
@@ -168,6 +172,7 @@ def rules_sheet() -> SheetSpec:
         Column("unit", "单位", "Unit", "text", False, 12),
         Column("roles", "适用岗位", "Roles", "text", False, 14, hint_zh="多个岗位用、分隔；空白为全部",
                hint_en="Several roles separated by 、 or comma; blank = everyone"),
+        *bands,
         Column("note", "说明", "Note", "text", False, 40),
     ])
 
@@ -197,12 +202,17 @@ def input_sheets(scheme: Scheme) -> list[SheetSpec]:
         sheets.append(ratings_sheet())
     if scheme.history:
         sheets.append(history_sheet())
-    sheets.append(rules_sheet())
+    sheets.append(rules_sheet(scheme))
     return sheets
 
 
 def uses_ratings(scheme: Scheme) -> bool:
     return any(getattr(step, "uses_ratings", False) for step in scheme.steps)
+
+
+def uses_rule_bands(scheme: Scheme) -> bool:
+    """A rubric scheme (S9): its Rules sheet carries each criterion's bands."""
+    return any(getattr(step, "rule_bands", False) for step in scheme.steps)
 
 
 _SPACE = re.compile(r"[\s_/()（）:：\-]+")

@@ -19,6 +19,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from kpixl.core.criteria import bands_text
 from kpixl.core.numbers import plain
 from kpixl.core.periods import Period
 from kpixl.core.scheme import Scheme
@@ -208,13 +209,15 @@ def _guide(ws, scheme: Scheme, specs: list[SheetSpec]) -> None:
 
 
 def _rules_rows(scheme: Scheme) -> list[list]:
+    rubric = next((s for s in scheme.steps if getattr(s, "rule_bands", False)), None)
     rows = []
     for r in scheme.rules.values():
+        bands = [bands_text(rubric.bands_of(r.code)) if r.category == rubric.category else None] if rubric else []
         rows.append([r.code, r.zh, r.en, r.category or "", r.kind,
                      float(r.points) if r.points is not None else None,
                      float(r.min) if r.min is not None else None,
                      float(r.max) if r.max is not None else None,
-                     r.unit, "、".join(r.roles), r.ruling])
+                     r.unit, "、".join(r.roles), *bands, r.ruling])
     return rows
 
 
