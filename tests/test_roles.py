@@ -188,3 +188,19 @@ def test_template_role_dropdown_accepts_a_typed_title(tmp_path):
     role, mapped = by_col[header["岗位 / Role"]], by_col[header["方案岗位 / Scheme role"]]
     assert role.type == "list" and not role.showErrorMessage
     assert mapped.type == "list" and mapped.showErrorMessage
+
+
+def test_the_rules_sheet_may_name_a_clerks_own_title(tmp_book):
+    # The 规则 sheet's 适用岗位 is editable: HR writes 组长、班长 for BIZ_COORD; a 班长 then takes it
+    # without a mapping (100 - 4 + 3 = 99, as above).
+    path = tmp_book(S1, employees=[leader()], events=[COORD],
+                    metrics=[{"employee": "L1", "metric": "LEAVE_DAYS", "value": 1}],
+                    parameters={"LEARNING_ACTIVITIES_HELD": 0})
+    wb = load_workbook(path)
+    ws = wb["规则"]
+    roles_col = next(c.column for c in ws[1] if str(c.value).startswith("适用岗位"))
+    row = next(r for r in range(2, ws.max_row + 1) if ws.cell(row=r, column=1).value == "BIZ_COORD")
+    ws.cell(row=row, column=roles_col, value="组长、班长")
+    wb.save(path)
+    r = score(*read_workbook(path))
+    assert not r.problems and r.employee("L1").values["score"] == Decimal(99)

@@ -168,6 +168,9 @@ def _guide(ws, scheme: Scheme, specs: list[SheetSpec]) -> None:
         ("", ""),
         ("使用步骤 / How to use", "1. 在 参数 表填写 PERIOD（考核月份，如 2026-10）。 Fill in PERIOD on the 参数 sheet."),
         ("", "2. 在 员工 表录入每位员工（工号唯一）。 List every employee on the 员工 sheet (unique IDs)."),
+        ("", "   岗位 填本单位的岗位名称；只有规则依赖岗位（如 组长、客服顾问）而名称不同时，才在 方案岗位 列选择。"
+             " Role: your own job title; only where a rule depends on the role and your title differs, pick the"
+             " scheme's role in the Scheme role column."),
         ("", "3. 在 事件 表每行录入一件事：日期、工号、规则代码（下拉选择）、数量、取值。 One event per row on 事件."),
         ("", "4. 指标/参数按方案要求填写。 Fill in the metrics and parameters the scheme needs."),
         ("", "5. 检查：kpixl validate 本文件.xlsx ；出报表：kpixl report 本文件.xlsx -o 报表.xlsx"),
