@@ -18,6 +18,7 @@ from .frames import object_text
 from .inputs import Inputs, Table
 from .numbers import SCALE
 from .periods import Period
+from .roles import restricted_texts, roles_held, scheme_roles
 from .scheme import Scheme
 
 _KIND_ZH = {"deduct": "扣分", "bonus": "加分", "money": "扣款", "flag": "标记", "info": "记录", "derived": "自动计算"}
@@ -53,7 +54,7 @@ def employees_frame(inputs: Inputs, scheme: Scheme) -> tuple[pd.DataFrame, list[
         problems.append(problem("bad_employee_row", table.ref("id", int(r["xl_row"])), f"员工 {emp} 的行有错误（见上）。",
                                 f"The row of employee {emp} has errors (see above).", "修正该行。",
                                 "Fix that row.", employee=emp))
-    emps, role_problems = _scheme_roles(emps, scheme, table)
+    emps, role_problems = scheme_roles(emps, scheme, table)
     problems += role_problems
     for f in scheme.attributes:
         if f.code not in emps or not (f.required or f.required_for_roles):
@@ -69,41 +70,6 @@ def employees_frame(inputs: Inputs, scheme: Scheme) -> tuple[pd.DataFrame, list[
                 f"填写{f.zh}。", f"Fill in the {f.en}.", employee=emp))
     # A row that failed parsing but has no id is reported by the parser already (missing id).
     return emps, problems
-
-
-def _scheme_roles(emps: pd.DataFrame, scheme: Scheme, table: Table) -> tuple[pd.DataFrame, list[Problem]]:
-    """The role each employee holds for the scheme's rules (R-G-16: the job title is a free attribute).
-
-    A job title (岗位) blocks nobody. Where a rule depends on the role (S1 BIZ_COORD for 组长,
-    R-WK-17; 客服顾问 money rules, R-WK-15) the title is compared with the rule's roles, unless
-    the optional column 方案岗位 / Scheme role maps the person to one of the scheme's roles.
-    A mapping that names no role of the scheme is an error (the clerk's mapping is in doubt).
-    """
-    emps = emps.copy()
-    title = emps["role"] if "role" in emps else pd.Series("", index=emps.index, dtype=object)
-    mapped = emps["scheme_role"] if "scheme_role" in emps else pd.Series("", index=emps.index, dtype=object)
-    mapped = mapped.fillna("").astype(str).str.strip()
-    emps["scheme_role"] = mapped.where(mapped != "", title.fillna("").astype(str))
-    problems: list[Problem] = []
-    if scheme.roles:
-        shown = "、".join(scheme.roles)
-        for emp, r in emps[(mapped != "") & ~mapped.isin(scheme.roles)].iterrows():
-            problems.append(problem(
-                "unknown_scheme_role", table.ref("scheme_role", int(r["xl_row"])),
-                f"方案岗位 “{r['scheme_role']}” 不是本方案的岗位（{shown}）。",
-                f"Scheme role '{r['scheme_role']}' is not one of the scheme's roles ({', '.join(scheme.roles)}).",
-                f"从下拉列表选择：{shown}；岗位名称写在“岗位”列即可，不必填写本列。",
-                f"Pick one from the dropdown: {', '.join(scheme.roles)}; your own title goes in the Role column "
-                "and this column may stay empty.", employee=emp))
-    return emps, problems
-
-
-def roles_held(employees: pd.DataFrame) -> dict[str, set[str]]:
-    """Per employee, the names a rule's role list may match: the scheme role and the job title."""
-    title = employees["role"] if "role" in employees else pd.Series("", index=employees.index, dtype=object)
-    mapped = employees["scheme_role"] if "scheme_role" in employees else title
-    return {emp: {x for x in (t, m) if x} for emp, t, m in zip(employees.index, title.tolist(), mapped.tolist(),
-                                                               strict=True)}
 
 
 def rules_frame(scheme: Scheme) -> pd.DataFrame:
@@ -232,7 +198,7 @@ def prepare_events(scheme: Scheme, inputs: Inputs, period: Period, employees: pd
         emps_col = ev["employee"].to_numpy(dtype=object)
         for i in idx:
             role_bad[i] = not held.get(emps_col[i], set()) & restricted[rules_col[i]]
-    add(k & known_emp.to_numpy() & role_bad, "role_restricted", "rule", *_role_texts(scheme, employees))
+    add(k & known_emp.to_numpy() & role_bad, "role_restricted", "rule", *restricted_texts(scheme, employees))
     # booking month (R-WK-21): quarter-end rules dated in the first or second month of a quarter
     month = ev["date"].dt.month.to_numpy(dtype="float64")
     book_bad = (ev["book"].fillna("any").to_numpy(dtype=object) == "quarter_end") & in_period.to_numpy() & (month % 3 != 0)
@@ -275,30 +241,6 @@ def prepare_events(scheme: Scheme, inputs: Inputs, period: Period, employees: pd
     out["qty_units"] = np.round(out["qty"].to_numpy(dtype="float64") * SCALE).astype("int64")
     out["value_units"] = np.round(out["value"].fillna(0).to_numpy(dtype="float64") * SCALE).astype("int64")
     return out.reset_index(drop=True), problems
-
-
-def _role_texts(scheme: Scheme, employees: pd.DataFrame):
-    """Texts of a role-restricted rule recorded for someone else: the rule, its ruling, the mapping fix."""
-    def title(r) -> str:
-        return str(employees.at[r["employee"], "role"] or "")
-
-    def ruling(r) -> str:
-        rule = scheme.rules.get(r["rule"])
-        return f"（{rule.ruling}）" if rule is not None and rule.ruling else ""
-
-    def roles(r, sep: str) -> str:
-        return sep.join(r["roles"])
-
-    return (
-        lambda r: f"{r['rule']} 只适用于岗位 {roles(r, '、')}{ruling(r)}；员工 {r['employee']} 的岗位是 “{title(r)}”，"
-                  f"方案岗位是 “{employees.at[r['employee'], 'scheme_role']}”。",
-        lambda r: f"{r['rule']} applies only to role(s) {roles(r, ', ')}{ruling(r).replace('（', ' (').replace('）', ')')}; "
-                  f"employee {r['employee']} has the title '{title(r)}' and the scheme role "
-                  f"'{employees.at[r['employee'], 'scheme_role']}'.",
-        lambda r: f"若此人担任{roles(r, '或')}，在员工表“方案岗位 / Scheme role”列选择 {roles(r, '或')}；"
-                  "否则改用适用的规则或删除该行。",
-        lambda r: f"If this person is a {' or '.join(r['roles'])}, choose it in the Employees sheet's Scheme role "
-                  "column (方案岗位); otherwise use a rule that applies or delete the row.")
 
 
 def _empty_events() -> pd.DataFrame:
