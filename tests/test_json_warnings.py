@@ -95,3 +95,10 @@ def test_every_field_of_the_record_is_documented(tmp_book):
     outputs = set(rec["outputs"])
     assert {k for k in rec if k not in outputs} - documented == set()
     assert "not_assessed" in documented
+
+
+def test_kpi_status_says_not_assessed(tmp_book):
+    from kpixl.xl import udfs
+
+    path = str(s13_book(tmp_book))
+    assert udfs.KPI_STATUS("E3", path) == "ok" and udfs.KPI_STATUS("E0", path) == "not_assessed"
