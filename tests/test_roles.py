@@ -12,6 +12,10 @@ from __future__ import annotations
 
 import copy
 import json
+import re
+import shutil
+import subprocess
+import zipfile
 from decimal import Decimal
 
 import pytest
@@ -204,3 +208,25 @@ def test_the_rules_sheet_may_name_a_clerks_own_title(tmp_book):
     wb.save(path)
     r = score(*read_workbook(path))
     assert not r.problems and r.employee("L1").values["score"] == Decimal(99)
+
+
+@pytest.mark.libreoffice
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
+def test_libreoffice_reads_the_title_list_as_a_suggestion(tmp_path):
+    # A real client: LibreOffice imports the 岗位 list with its error alert off (it then accepts
+    # any typed text) and the 方案岗位 list with a stop alert.
+    path = tmp_path / "t.xlsx"
+    assert cli("new", S1, "-o", path, "--period", "2026-10")[0] == 0
+    done = subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path / 'lo'}", "--headless", "--norestore",
+                           "--convert-to", "ods", "--outdir", str(tmp_path), str(path)],
+                          capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr
+    with zipfile.ZipFile(tmp_path / "t.ods") as z:
+        content = z.read("content.xml").decode("utf-8")
+    rules = {}
+    for chunk in content.split("<table:content-validation ")[1:]:
+        cell = re.search(r'table:base-cell-address="员工\.([A-Z]+)2"', chunk)
+        alert = re.search(r'<table:error-message[^>]*table:display="(true|false)"', chunk)
+        if cell and alert:
+            rules[cell.group(1)] = alert.group(1)
+    assert rules["C"] == "false" and rules["G"] == "true"  # C 岗位, G 方案岗位 (the last column)
