@@ -168,7 +168,7 @@ def cmd_score(args) -> int:
     for e in emps:
         if e.ok:
             vals = [_fmt(e.values.get(o.value), o.format) for o in outputs]
-            status = "ok"
+            status = e.status_text
         else:
             vals = ["-"] * len(outputs)
             status = f"错误 error: {e.problems[0].where}"

@@ -311,9 +311,9 @@ def test_month_run_pays_no_quarter_award():
 QUARTER = ("2026-10", "2026-11", "2026-12")
 
 
-def quarter(sums: dict, months=QUARTER, roles=None, period="2026-Q4"):
+def quarter(sums: dict, months=QUARTER, scheme_roles=None, period="2026-Q4"):
     """History composites per employee: a list of three monthly values (None = no row that month)."""
-    emps = [{"id": e, "name": e, "role": (roles or {}).get(e, "客服")} for e in sums]
+    emps = [{"id": e, "name": e, "role": "客服", "scheme_role": (scheme_roles or {}).get(e)} for e in sums]
     history = [{"employee": e, "period": m, "item": "COMPOSITE", "value": v}
                for e, vals in sums.items() for m, v in zip(months, vals, strict=True) if v is not None]
     return run(SCHEME, period, employees=emps, history=history)
@@ -386,9 +386,11 @@ def test_quarter_run_needs_no_monthly_inputs():
 
 
 def test_a_blocked_member_blocks_the_quarter_ranking():
-    # The rank step: Z's row has a role the scheme does not know, so Z cannot be scored and nobody's
-    # place can be known; nobody is paid.
-    r = quarter({"P": ["90", "90", "90"], "Q": ["80", "80", "80"], "Z": ["70", "70", "70"]}, roles={"Z": "经理"})
+    # The rank step: Z's row maps Z to a scheme role the scheme does not have (a mapping in doubt), so
+    # Z cannot be scored and nobody's place can be known; nobody is paid. (A free job title alone
+    # blocks nobody: tests/test_roles.py.)
+    r = quarter({"P": ["90", "90", "90"], "Q": ["80", "80", "80"], "Z": ["70", "70", "70"]},
+                scheme_roles={"Z": "经理"})
     assert [e.status for e in r.employees] == ["error"] * 3
     assert {p.code for p in r.employee("P").problems} == {"blocked_by_group"}
     assert r.money.empty

@@ -55,7 +55,7 @@ def test_agent_without_calls_is_not_assessed():
     # No monitored call: no score, a warning, and the agent is not an error
     r = score(call("A", (14, 2, 1, 2)))
     emp = r.employee("L2")
-    assert emp.status == "ok" and emp.values["score"] is None and emp.values["score.calls"] == 0
+    assert emp.status == "not_assessed" and emp.values["score"] is None and emp.values["score.calls"] == 0
     assert [p.code for p in r.warnings if p.employee == "L2"] == ["not_assessed"]
 
 

@@ -79,7 +79,7 @@ def test_no_call_assessed_is_not_assessed():
     # R-QA-4: N = 0: no accuracy and no pass/fail; QA_FATAL / QA_NONFATAL are then not required
     r = score(0, fatal=None, nonfatal=None)
     emp = r.employee("S")
-    assert emp.status == "ok"
+    assert emp.status == "not_assessed"  # issue 12 item 9: not "ok" with empty figures
     assert emp.values["FATAL_ACC"] is None and emp.values["PASS_FATAL"] is None and emp.values["assessed"] is False
     assert "not_assessed" in {p.code for p in r.warnings}
 

@@ -127,7 +127,7 @@ def test_new_hire_without_figures_is_not_assessed_and_not_an_error():
     # R-SQ-9: for a new hire after the 10th the QC figures and WORK_HOURS may be absent
     r = run(SCHEME, "2026-10", employees=[{"id": "E", "name": "新", "hire_date": "2026-10-12"}])
     emp = r.employee("E")
-    assert emp.status == "ok", [p.en for p in emp.problems]
+    assert emp.status == "not_assessed", [p.en for p in emp.problems]  # R-SQ-9, issue 12 item 9
     assert emp.values["grade"] == "G_NOT_ASSESSED" and emp.values["payout"] == Decimal(0)
     assert [f["code"] for f in r.flags_of("E")] == ["NEW_HIRE_AFTER_10"]
     assert "员工!" in r.flags_of("E")[0]["sources"][0]  # the hire_date cell

@@ -23,6 +23,8 @@ from .periods import Period
 from .scheme import Scheme
 
 JSON_FORMAT = "kpixl.score/1"
+NOT_ASSESSED = "not_assessed"  # the problem code (a warning) of a rule that had nothing to assess
+STATUS_TEXT = {"ok": "ok", NOT_ASSESSED: "未评估 not assessed", "error": "错误 error"}
 
 
 @dataclass
@@ -32,13 +34,21 @@ class EmployeeResult:
     role: str
     department: str
     team: str
-    status: str  # "ok" or "error"
+    status: str  # "ok", "not_assessed" (scored, but a rule found nothing to assess) or "error"
     values: dict[str, Any]
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # the errors that withhold the result
+    warnings: list[Problem] = field(default_factory=list)  # reported, the result stands (e.g. R-QA-4)
+    scheme_role: str = ""  # the role the scheme's rules see (方案岗位, else the title)
 
     @property
     def ok(self) -> bool:
-        return self.status == "ok"
+        """The employee has a result (``ok`` or ``not_assessed``); ``error`` withholds it."""
+        return self.status != "error"
+
+    @property
+    def status_text(self) -> str:
+        """The status for people: ``ok``, ``未评估 not assessed`` or ``错误 error``."""
+        return STATUS_TEXT[self.status]
 
 
 @dataclass
@@ -63,14 +73,21 @@ class Result:
     def from_context(cls, ctx) -> Result:
         emps = []
         frame = ctx.employees
-        cols = {c: (frame[c].tolist() if c in frame else [""] * len(frame)) for c in ("name", "role", "department", "team")}
+        names = ("name", "role", "department", "team", "scheme_role")
+        cols = {c: (frame[c].tolist() if c in frame else [""] * len(frame)) for c in names}
+        warnings: dict[str, list[Problem]] = {}
+        for p in ctx.problems:
+            if not p.is_error and p.employee is not None:
+                warnings.setdefault(p.employee, []).append(p)
         for i, emp in enumerate(ctx.ids):
             blocked = ctx.blocked.get(emp, [])
+            mine = warnings.get(emp, [])
+            status = "error" if blocked else (NOT_ASSESSED if any(p.code == NOT_ASSESSED for p in mine) else "ok")
             emps.append(EmployeeResult(
                 id=emp, name=str(cols["name"][i] or ""), role=str(cols["role"][i] or ""),
                 department=str(cols["department"][i] or ""), team=str(cols["team"][i] or ""),
-                status="error" if blocked else "ok", values={} if blocked else ctx.values[emp],
-                problems=list(blocked)))
+                status=status, values={} if blocked else ctx.values[emp], problems=list(blocked), warnings=mine,
+                scheme_role=str(cols["scheme_role"][i] or "")))
         money = pd.DataFrame(ctx.money_lines) if ctx.money_lines else pd.DataFrame(
             columns=["employee", "rule", "amount", "direction", "where", "row", "date", "qty", "value", "text_zh", "text_en"])
         ledger = ctx.ledger()
@@ -210,6 +227,7 @@ class Result:
             "employee_id": e.id,
             "name": e.name,
             "role": e.role,
+            "scheme_role": e.scheme_role,
             "department": e.department,
             "team": e.team,
             "status": e.status,
@@ -247,6 +265,7 @@ class Result:
         rec["values"] = {k: _jsonable(v) for k, v in e.values.items()} if e.ok else {}
         rec["explanation"] = self.explanation(e.id) if (explain and e.ok) else []
         rec["errors"] = [p.as_dict() for p in e.problems]
+        rec["warnings"] = [p.as_dict() for p in e.warnings]
         return rec
 
     def to_json(self, explain: bool = True) -> list[dict]:

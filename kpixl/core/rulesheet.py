@@ -13,6 +13,7 @@ import re
 from dataclasses import replace
 from decimal import Decimal
 
+from .criteria import check_bands, holes, parse_bands
 from .errors import Problem, SchemeError, problem
 from .inputs import Table
 from .numbers import to_decimal
@@ -35,6 +36,8 @@ def _dec(v) -> Decimal | None:
 def apply_rules_sheet(scheme: Scheme, table: Table) -> tuple[Scheme, list[Problem]]:
     """The scheme with the workbook's rule table, and the problems of that table."""
     problems: list[Problem] = []
+    warnings: list[Problem] = []
+    rubric = next((s for s in scheme.steps if getattr(s, "rule_bands", False)), None)
     frame = table.frame
     rules: dict[str, Rule] = {}
     seen_rows: dict[str, int] = {}
@@ -89,6 +92,7 @@ def apply_rules_sheet(scheme: Scheme, table: Table) -> tuple[Scheme, list[Proble
             rule = Rule(code=code, kind=kind, **fields)
         for pr in check_rule(rule, scheme.categories, table.ref("points", row)):
             problems.append(pr)
+        rule = _with_bands(rule, rubric, table, row, str(getattr(r, "bands", "") or "").strip(), problems, warnings)
         rules[code] = rule
     for code, base in scheme.rules.items():
         if code not in rules and code not in seen_rows and _needed(scheme, code):
@@ -97,11 +101,51 @@ def apply_rules_sheet(scheme: Scheme, table: Table) -> tuple[Scheme, list[Proble
                                     "恢复该行（可用 kpixl new 重新生成规则表）。", "Restore the row (kpixl new writes the full table)."))
             rules[code] = base
     if problems:
-        return scheme, problems
+        return scheme, problems + warnings
     try:
-        return scheme.with_rules(rules), []
+        return scheme.with_rules(rules), warnings
     except SchemeError as exc:
-        return scheme, exc.problems
+        return scheme, exc.problems + warnings
+
+
+def _with_bands(rule: Rule, rubric, table: Table, row: int, text: str, problems: list[Problem],
+                warnings: list[Problem]) -> Rule:
+    """A rubric criterion with the bands of its 评分档 / Bands cell, checked (R-CQ-1, R-CQ-6).
+
+    An empty cell (or a workbook without the column) keeps the scheme's bands for the criterion.
+    """
+    has_column = "bands" in table.letters
+    where = table.ref("bands", row) if has_column else table.ref("max", row)
+    if rubric is None or rule.category != rubric.category:
+        if text:
+            problems.append(problem("bands_not_a_criterion", where, f"{rule.code} 不是评分项目，不能填写评分档。",
+                                    f"{rule.code} is not a rubric criterion and takes no bands.",
+                                    "清空该单元格。", "Clear the cell."))
+        return rule
+    if text:
+        bands, bad = parse_bands(text)
+        for piece in bad:
+            problems.append(problem(
+                "band_text", where, f"{rule.code} 的评分档 “{piece}” 看不懂。", f"Band '{piece}' of {rule.code} cannot be read.",
+                "每行写一个档：得分范围和说明，如 “13-15 流畅清楚”。",
+                "One band per line: the score range and its text, e.g. '13-15 fluent and clear'."))
+        rule = replace(rule, bands=bands)
+    defaults = rubric.bands.get(rule.code, ())
+    bands = rule.bands if rule.bands is not None else defaults
+    if not bands:
+        warnings.append(problem(
+            "criterion_without_bands", where, f"评分项目 {rule.code} 没有评分档：记录的评分档无法核对，将被拒绝。",
+            f"Criterion {rule.code} has no bands: a recorded band label cannot be checked and is refused.",
+            "在“评分档”列每行写一个档（如 “5-6 …”），覆盖 0 到满分。",
+            "Give its bands in the Bands column, one per line (e.g. '5-6 ...'), covering 0 to the full marks.",
+            severity="warning"))
+    elif rule.max is not None:
+        base = rubric.scheme.rules.get(rule.code)
+        allowed = holes(defaults, base.min or Decimal(0), base.max, base.value_decimals) \
+            if defaults and base is not None and base.max is not None else []
+        problems.extend(check_bands(rule.code, bands, rule.min or Decimal(0), rule.max, rule.value_decimals, where,
+                                    allowed))
+    return rule
 
 
 def _needed(scheme: Scheme, code: str) -> bool:

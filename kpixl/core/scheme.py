@@ -97,6 +97,7 @@ class Rule:
     aggravation: int | None = None  # x factor for rows with event field ``aggravated`` = true (R-SN-2)
     entered: bool = False  # the Value column may carry an HR-entered amount (R-KF-10, R-RP-6)
     qty_max: Decimal | None = None  # plausible maximum qty of one event row; above it is an error
+    bands: tuple | None = None  # a rubric criterion's bands from the Rules sheet (None: the scheme's)
 
     @property
     def is_range(self) -> bool:

@@ -21,6 +21,7 @@ from .frames import object_text
 from .inputs import Inputs, Table
 from .numbers import QTY_LIMIT, SCALE, VALUE_LIMIT
 from .periods import Period
+from .roles import restricted_texts, roles_held, scheme_roles
 from .scheme import Scheme
 
 _KIND_ZH = {"deduct": "扣分", "bonus": "加分", "money": "扣款", "flag": "标记", "info": "记录", "derived": "自动计算"}
@@ -50,20 +51,14 @@ def employees_frame(inputs: Inputs, scheme: Scheme) -> tuple[pd.DataFrame, list[
         problems.append(problem("bad_employee_row", table.ref("id", int(r["xl_row"])), f"员工 {emp} 的行有错误（见上）。",
                                 f"The row of employee {emp} has errors (see above).", "修正该行。",
                                 "Fix that row.", employee=emp))
-    roles = set(scheme.roles)
-    if roles and "role" in emps:
-        shown = "、".join(scheme.roles)
-        for emp, r in emps[(emps["role"] != "") & ~emps["role"].isin(roles)].iterrows():
-            problems.append(problem(
-                "unknown_role", table.ref("role", int(r["xl_row"])), f"岗位 “{r['role']}” 不在方案的岗位列表中。",
-                f"Role '{r['role']}' is not one of the scheme's roles.",
-                f"从下拉列表选择：{shown}", f"Pick one from the dropdown: {shown}", employee=emp))
+    emps, role_problems = scheme_roles(emps, scheme, table)
+    problems += role_problems
     for f in scheme.attributes:
         if f.code not in emps or not (f.required or f.required_for_roles):
             continue
         col = emps[f.code]
         empty = col.isna() | (col.astype(object) == "")
-        needed = pd.Series(f.required, index=emps.index) | emps["role"].isin(f.required_for_roles)
+        needed = pd.Series(f.required, index=emps.index) | emps["scheme_role"].isin(f.required_for_roles)
         who = f"（{'、'.join(f.required_for_roles)}必填）" if f.required_for_roles else ""
         for emp, r in emps[empty & needed].iterrows():
             problems.append(problem(
@@ -211,15 +206,12 @@ def prepare_events(scheme: Scheme, inputs: Inputs, period: Period, employees: pd
     restricted = {r.code: set(r.roles) for r in scheme.rules.values() if r.roles}
     if restricted and "role" in employees:
         idx = np.flatnonzero(ev["rule"].isin(list(restricted)).to_numpy())
-        roles_of = employees["role"].to_dict()
+        held = roles_held(employees)
         rules_col = ev["rule"].to_numpy(dtype=object)
         emps_col = ev["employee"].to_numpy(dtype=object)
         for i in idx:
-            role_bad[i] = roles_of.get(emps_col[i], "") not in restricted[rules_col[i]]
-    add(k & known_emp.to_numpy() & role_bad, "role_restricted", "rule",
-        lambda r: f"{r['rule']} 只适用于岗位 {'、'.join(r['roles'])}，员工 {r['employee']} 的岗位是 “{employees.at[r['employee'], 'role']}”。",
-        lambda r: f"{r['rule']} applies only to role(s) {', '.join(r['roles'])}; employee {r['employee']} is '{employees.at[r['employee'], 'role']}'.",
-        lambda r: "改用适用的规则，或核对员工表中的岗位。", lambda r: "Use a rule that applies, or check the role on the Employees sheet.")
+            role_bad[i] = not held.get(emps_col[i], set()) & restricted[rules_col[i]]
+    add(k & known_emp.to_numpy() & role_bad, "role_restricted", "rule", *restricted_texts(scheme, employees))
     # booking month (R-WK-21): quarter-end rules dated in the first or second month of a quarter
     month = ev["date"].dt.month.to_numpy(dtype="float64")
     book_bad = (ev["book"].fillna("any").to_numpy(dtype=object) == "quarter_end") & in_period.to_numpy() & (month % 3 != 0)

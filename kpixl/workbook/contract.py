@@ -26,6 +26,7 @@ class Column:
     choices: tuple[str, ...] = ()
     hint_zh: str = ""
     hint_en: str = ""
+    free: bool = False  # the dropdown only suggests: any typed value is accepted (job titles)
 
     @property
     def header(self) -> str:
@@ -85,7 +86,7 @@ def employees_sheet(scheme: Scheme) -> SheetSpec:
         Column("id", "工号", "Employee ID", "id", True, 12, hint_zh="每人唯一", hint_en="Unique per person"),
         Column("name", "姓名", "Name", "text", True, 12),
         Column("role", "岗位", "Role", "text", False, 12, choices_from="roles" if scheme.roles else None,
-               choices=scheme.roles),
+               choices=scheme.roles, free=True, hint_zh="本单位的岗位名称，可自由填写", hint_en="Your own job title; any text"),
         Column("department", "部门", "Department", "text", False, 14),
         Column("team", "小组", "Team", "text", False, 12),
     ]
@@ -94,6 +95,11 @@ def employees_sheet(scheme: Scheme) -> SheetSpec:
                  "integer": "integer"}.get(f.type, "text")
         cols.append(Column(f.code, f.zh, f.en, ctype, f.required, 14, choices=f.choices,
                            hint_zh=f.hint_zh, hint_en=f.hint_en))
+    # last, so the columns of existing workbooks keep their letters
+    cols.append(Column("scheme_role", "方案岗位", "Scheme role", "text", False, 12,
+                       choices_from="roles" if scheme.roles else None, choices=scheme.roles,
+                       hint_zh="仅当规则依赖岗位、而岗位名称与方案不同时填写（如 班长 → 组长）",
+                       hint_en="Only where a rule depends on the role and your title differs (e.g. 班长 -> 组长)"))
     return _sheet("employees", cols)
 
 
@@ -146,7 +152,11 @@ def ratings_sheet() -> SheetSpec:
     ])
 
 
-def rules_sheet() -> SheetSpec:
+def rules_sheet(scheme: Scheme | None = None) -> SheetSpec:
+    bands = [Column("bands", "评分档", "Bands", "text", False, 40,
+                    hint_zh="评分项目的档：每行一个，如 “13-15 流畅清楚”；档不得重叠，0 到满分每个得分都要有档",
+                    hint_en="A criterion's bands, one per line, e.g. '13-15 fluent'; no overlaps, every score from 0 "
+                            "to the maximum in a band")] if scheme is not None and uses_rule_bands(scheme) else []
     return _sheet("rules", [
         Column("code", "规则代码", "Code", "code", True, 26),
         Column("zh", "中文名", "Name (zh)", "text", True, 36),
@@ -162,6 +172,7 @@ def rules_sheet() -> SheetSpec:
         Column("unit", "单位", "Unit", "text", False, 12),
         Column("roles", "适用岗位", "Roles", "text", False, 14, hint_zh="多个岗位用、分隔；空白为全部",
                hint_en="Several roles separated by 、 or comma; blank = everyone"),
+        *bands,
         Column("note", "说明", "Note", "text", False, 40),
     ])
 
@@ -191,12 +202,17 @@ def input_sheets(scheme: Scheme) -> list[SheetSpec]:
         sheets.append(ratings_sheet())
     if scheme.history:
         sheets.append(history_sheet())
-    sheets.append(rules_sheet())
+    sheets.append(rules_sheet(scheme))
     return sheets
 
 
 def uses_ratings(scheme: Scheme) -> bool:
     return any(getattr(step, "uses_ratings", False) for step in scheme.steps)
+
+
+def uses_rule_bands(scheme: Scheme) -> bool:
+    """A rubric scheme (S9): its Rules sheet carries each criterion's bands."""
+    return any(getattr(step, "rule_bands", False) for step in scheme.steps)
 
 
 _SPACE = re.compile(r"[\s_/()（）:：\-]+")

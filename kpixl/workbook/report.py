@@ -37,7 +37,7 @@ def report_sheet(result: Result) -> OutSheet:
     sheet.add("姓名 / Name", [e.name for e in emps], width=12)
     sheet.add("岗位 / Role", [e.role for e in emps], width=12)
     sheet.add("部门 / Department", [e.department for e in emps], width=14)
-    sheet.add("状态 / Status", ["正常 ok" if e.ok else "错误 error" for e in emps], width=10)
+    sheet.add("状态 / Status", [{"ok": "正常 ok"}.get(e.status, e.status_text) for e in emps], width=10)
     for out in scheme.outputs:
         values = [e.values.get(out.value) if e.ok else None for e in emps]
         if all(isinstance(v, (Decimal, int)) or v is None for v in values) and not any(isinstance(v, bool) for v in values):

@@ -19,6 +19,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from kpixl.core.criteria import bands_text
 from kpixl.core.numbers import plain
 from kpixl.core.periods import Period
 from kpixl.core.scheme import Scheme
@@ -93,7 +94,7 @@ def _validations(ws, spec: SheetSpec, key: str, lists: dict[str, str]) -> None:
             dv = DataValidation(type="list", formula1=f"={source}", allow_blank=True)
             dv.error = "请从下拉列表中选择 / Pick a value from the dropdown."
             dv.errorTitle = "无效的值 / Invalid value"
-            dv.showErrorMessage = True
+            dv.showErrorMessage = not col.free  # a free column's list only suggests (job titles)
             _prompt(dv, col, "从下拉列表选择", "Pick from the dropdown")
         elif col.type == "date":
             dv = DataValidation(type="date", operator="between", formula1="DATE(2000,1,1)",
@@ -167,6 +168,9 @@ def _guide(ws, scheme: Scheme, specs: list[SheetSpec]) -> None:
         ("", ""),
         ("使用步骤 / How to use", "1. 在 参数 表填写 PERIOD（考核月份，如 2026-10）。 Fill in PERIOD on the 参数 sheet."),
         ("", "2. 在 员工 表录入每位员工（工号唯一）。 List every employee on the 员工 sheet (unique IDs)."),
+        ("", "   岗位 填本单位的岗位名称；只有规则依赖岗位（如 组长、客服顾问）而名称不同时，才在 方案岗位 列选择。"
+             " Role: your own job title; only where a rule depends on the role and your title differs, pick the"
+             " scheme's role in the Scheme role column."),
         ("", "3. 在 事件 表每行录入一件事：日期、工号、规则代码（下拉选择）、数量、取值。 One event per row on 事件."),
         ("", "4. 指标/参数按方案要求填写。 Fill in the metrics and parameters the scheme needs."),
         ("", "5. 检查：kpixl validate 本文件.xlsx ；出报表：kpixl report 本文件.xlsx -o 报表.xlsx"),
@@ -208,13 +212,15 @@ def _guide(ws, scheme: Scheme, specs: list[SheetSpec]) -> None:
 
 
 def _rules_rows(scheme: Scheme) -> list[list]:
+    rubric = next((s for s in scheme.steps if getattr(s, "rule_bands", False)), None)
     rows = []
     for r in scheme.rules.values():
+        bands = [bands_text(rubric.bands_of(r.code)) if r.category == rubric.category else None] if rubric else []
         rows.append([r.code, r.zh, r.en, r.category or "", r.kind,
                      float(r.points) if r.points is not None else None,
                      float(r.min) if r.min is not None else None,
                      float(r.max) if r.max is not None else None,
-                     r.unit, "、".join(r.roles), r.ruling])
+                     r.unit, "、".join(r.roles), *bands, r.ruling])
     return rows
 
 

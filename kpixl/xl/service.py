@@ -201,7 +201,7 @@ def status(caller, employee_id) -> Any:
     result, emp = _employee(caller, employee_id)
     if result is None:
         return emp
-    return "ok"
+    return emp.status  # "ok" or "not_assessed"
 
 
 def table(caller) -> list[list[Any]]:
@@ -215,7 +215,7 @@ def table(caller) -> list[list[Any]]:
     for e in result.employees:
         if e.ok:
             rows.append([e.id, e.name] + [_cell(e.values.get(o.value)) for o in outs]
-                        + ["、".join(f["code"] for f in result.flags_of(e.id)), "ok"])
+                        + ["、".join(f["code"] for f in result.flags_of(e.id)), e.status])
         else:
             rows.append([e.id, e.name] + [""] * len(outs) + ["", f"#ERR {e.problems[0].short()}"])
     return rows

@@ -81,7 +81,7 @@ def KPI_EXPLAIN(employee_id, caller):
 
 @xw.func(category="kpixl", volatile=True)
 def KPI_STATUS(employee_id, caller):
-    """"ok", or the first problem that blocks the employee's result."""
+    """"ok", "not_assessed", or the first problem that blocks the employee's result."""
     return service.status(caller, employee_id)
 
 

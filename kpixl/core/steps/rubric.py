@@ -6,7 +6,10 @@ parameter (``criteria_parameter``, e.g. ``CRITERIA``) restricts the criteria in 
 the month. Each Events row gives one criterion's score for one call: ``value`` is the score
 (0..max, checked like any range rule, R-CQ-6), the ``call_field`` column names the call, and
 the optional ``band_field`` column holds the band label the evaluator chose ("13-15"),
-which must be one of the criterion's bands and contain the score.
+which must be one of the criterion's bands and contain the score. A criterion's bands are
+the Rules sheet's 评分档 / Bands cell when the workbook gives one (checked for overlaps and
+gaps in kpixl/core/criteria.py), else the scheme's ``bands`` for it; a criterion with no
+bands accepts no band label.
 
 Call percentage = call total / sum of the maxima in force x 100, rounded to 2 decimals;
 the month's score = mean of the call percentages, rounded to 2 decimals (R-CQ-7). Every
@@ -23,26 +26,17 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
+from ..criteria import Band, labels, parse_label
 from ..errors import problem
 from ..numbers import HUNDRED, SCALE, ZERO, plain, round2, to_decimal
 from .base import Step
 
 _SPLIT = re.compile(r"[\s,，、;；]+")
-_LABEL = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:[-–—~～至到]\s*(\d+(?:\.\d+)?))?\s*分?\s*$")
-
-
-def parse_label(text: str) -> tuple[Decimal, Decimal] | None:
-    """'13-15', '13—15', '8~9', '2' -> (low, high), both included (R-G-1: A~B includes both ends)."""
-    m = _LABEL.match(str(text))
-    if not m:
-        return None
-    lo = Decimal(m.group(1))
-    hi = Decimal(m.group(2)) if m.group(2) else lo
-    return (lo, hi) if lo <= hi else None
 
 
 class RubricStep(Step):
     kind = "rubric"
+    rule_bands = True  # the Rules sheet carries each criterion's bands (评分档 / Bands column)
 
     def __init__(self, spec, scheme, where):
         super().__init__(spec, scheme, where)
@@ -53,10 +47,17 @@ class RubricStep(Step):
                              "在 categories 中定义它。", "Define it in categories.", ".category")
         self.call = spec.get("call_field", "call_id")
         self.band = spec.get("band_field", "band")
-        self.bands: dict[str, list[tuple[Decimal, Decimal, str]]] = {}
+        self.bands: dict[str, tuple[Band, ...]] = {}  # the scheme's default bands per criterion
         for code, bands in spec.get("bands", {}).items():
             self.rule(code, f"bands.{code}")
-            self.bands[code] = [(to_decimal(b["min"]), to_decimal(b["max"]), b.get("zh", "")) for b in bands]
+            self.bands[code] = tuple((to_decimal(b["min"]), to_decimal(b["max"]), b.get("zh", "")) for b in bands)
+
+    def bands_of(self, code: str) -> tuple[Band, ...]:
+        """The criterion's bands in force: the Rules sheet's, else the scheme's (empty: none)."""
+        rule = self.scheme.rules.get(code)
+        if rule is not None and rule.bands is not None:
+            return rule.bands
+        return self.bands.get(code, ())
 
     def outputs(self) -> list[str]:
         return [self.output, f"{self.output}.calls"]
@@ -70,7 +71,7 @@ class RubricStep(Step):
         for code in self.rule_codes():
             rule = self.scheme.rules[code]
             out.append((code, f"{rule.zh} / {rule.en} · 满分 max {plain(rule.max) if rule.max is not None else '?'}"))
-            for lo, hi, zh in self.bands.get(code, []):
+            for lo, hi, zh in self.bands_of(code):
                 out.append(("", f"   {plain(lo)}–{plain(hi)}  {zh}" if lo != hi else f"   {plain(lo)}  {zh}"))
         return out
 
@@ -146,12 +147,14 @@ class RubricStep(Step):
 
         ok_rows = rows[~bad & rows["rule"].isin(codes).to_numpy()]
         key = ["employee", self.call]
-        calls = self._complete_calls(ctx, ok_rows, codes, key)
+        refused = set(zip(rows.loc[bad, "employee"], rows.loc[bad, self.call], rows.loc[bad, "rule"], strict=True))
+        calls = self._complete_calls(ctx, ok_rows, codes, key, refused)
         self._publish(ctx, ok_rows, calls, codes, max_sum, key)
 
     def _check_bands(self, ctx, rows, row_problem) -> None:
         value = rows["value_units"].to_numpy(dtype="int64") if len(rows) else np.zeros(0, dtype="int64")
-        units = {c: [(int(lo * SCALE), int(hi * SCALE)) for lo, hi, _ in b] for c, b in self.bands.items()}
+        units = {c: [(int(lo * SCALE), int(hi * SCALE)) for lo, hi, _ in self.bands_of(c)]
+                 for c in self.rule_codes() if self.bands_of(c)}
         rules = rows["rule"].to_numpy(dtype=object)
         # decided once per distinct (criterion, score), then mapped back to the rows
         pair = pd.Series(rules, dtype=object) + "|" + pd.Series(value).astype(str)
@@ -177,25 +180,25 @@ class RubricStep(Step):
                 wrong[i] = True
                 continue
             lo, hi = int(rng[0] * SCALE), int(rng[1] * SCALE)
-            if code in units and (lo, hi) not in units[code]:
-                wrong[i] = True
-            elif not lo <= v <= hi:
-                wrong[i] = True
+            # the label must be one of the criterion's bands (a criterion without bands has none) and hold the score
+            wrong[i] = (lo, hi) not in units.get(code, ()) or not lo <= v <= hi
         row_problem(wrong & ~outside, "band_mismatch", self.band,
                     lambda r: f"评分档 “{getattr(r, self.band)}” 与 {r.rule} 的得分 {plain(Decimal(int(r.value_units)) / SCALE)} 不符（可选：{self._labels(r.rule)}）。",
                     lambda r: f"Band '{getattr(r, self.band)}' does not fit the {r.rule} score {plain(Decimal(int(r.value_units)) / SCALE)} (bands: {self._labels(r.rule)}).",
-                    "改正得分或评分档（得分必须在所选档内，R-CQ-6）。",
-                    "Correct the score or the band (the score must lie in the chosen band, R-CQ-6).")
+                    "改正得分或评分档（得分必须在所选档内，R-CQ-6）；新增的评分项目请在规则表“评分档”列填写它的档。",
+                    "Correct the score or the band (the score must lie in the chosen band, R-CQ-6); for an added "
+                    "criterion, give its bands in the Rules sheet's Bands column.")
 
     def _labels(self, code: str) -> str:
-        b = self.bands.get(code)
+        b = self.bands_of(code)
         if not b:
-            rule = self.scheme.rules[code]
-            return f"{plain(rule.min or ZERO)}-{plain(rule.max)}" if rule.max is not None else "-"
-        return ", ".join(f"{plain(lo)}-{plain(hi)}" if lo != hi else plain(lo) for lo, hi, _ in b)
+            return "无评分档 no bands"
+        return labels(b)
 
-    def _complete_calls(self, ctx, rows, codes, key) -> pd.DataFrame:
-        """Calls with exactly one score per criterion in force; block the employees of the others."""
+    def _complete_calls(self, ctx, rows, codes, key, refused=frozenset()) -> pd.DataFrame:
+        """Calls with exactly one score per criterion in force; block the employees of the others.
+
+        A criterion whose row was refused (that problem names the row) is not reported missing again."""
         table = ctx.inputs.events
         if rows.empty:
             return pd.DataFrame(columns=key)
@@ -204,8 +207,10 @@ class RubricStep(Step):
         first = rows.groupby(key, sort=False)["xl_row"].min()
         broken = (counts != 1).any(axis=1)
         for (emp, call), cnt in counts[broken].iterrows():
-            missing = [c for c in codes if cnt[c] == 0]
+            missing = [c for c in codes if cnt[c] == 0 and (emp, call, c) not in refused]
             dup = [c for c in codes if cnt[c] > 1]
+            if not missing and not dup:
+                continue
             parts_zh = ([f"缺少 {'、'.join(missing)}"] if missing else []) + ([f"{'、'.join(dup)} 重复"] if dup else [])
             parts_en = ([f"missing {', '.join(missing)}"] if missing else []) + ([f"{', '.join(dup)} entered twice"] if dup else [])
             ctx.block(emp, problem(
