@@ -1,0 +1,87 @@
+"""The ledger: kpixl remembers every closed month (SQLite by default, PostgreSQL for a shared one).
+
+Front ends call :func:`ledger_url` to decide whether a ledger is in use, :func:`with_history`
+after ``read_workbook`` to merge what the rules need from earlier months into the ``Inputs``,
+and :func:`close` to record a month. The scoring core never imports this package.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ENV = "KPIXL_LEDGER"
+DEFAULT_NAME = "kpixl.db"
+
+
+def ledger_url(book: str | os.PathLike | None, explicit: str | None = None, create: bool = False) -> str | None:
+    """The ledger a run uses: ``--ledger``, else ``KPIXL_LEDGER``, else ``kpixl.db`` beside the workbook
+    if it exists (or ``create``: a close makes it). None: no ledger (kpixl behaves as without one)."""
+    if explicit:
+        return explicit
+    if os.environ.get(ENV):
+        return os.environ[ENV]
+    if book is None:
+        return DEFAULT_NAME if create else None
+    beside = Path(book).resolve().parent / DEFAULT_NAME
+    return str(beside) if (create or beside.is_file()) else None
+
+
+def book_key(scheme, inputs) -> str:
+    """Which department's chain of months a workbook belongs to: ``scheme/department(s)``."""
+    frame = inputs.employees.frame
+    deps = sorted({str(d).strip() for d in frame["department"]} - {""}) if "department" in frame else []
+    return f"{scheme.id}/{'+'.join(deps) if deps else '-'}"
+
+
+def open_ledger(url: str, create: bool = True):
+    from .store import open_store
+
+    return open_store(url, create=create)
+
+
+def load(store, scheme, key: str, period):
+    """The carried rows a run of ``period`` reads: the newest version of every earlier closed month."""
+    from .carry import needed
+
+    end = period.month_periods()[-1].label
+    closes = store.execute("SELECT id, period, version FROM kpixl_close WHERE book_key = ? ORDER BY period, version", (key,))
+    newest: dict[str, tuple[int, int]] = {}
+    for cid, per, ver in closes:
+        if (per < period.label or (period.kind == "quarter" and per <= end)) and len(per) == 7:
+            newest[per] = (int(cid), int(ver))
+    if not newest:
+        return needed(scheme, period, {}, [])
+    by_id = {cid: (per, ver) for per, (cid, ver) in newest.items()}
+    ids = sorted(by_id)
+    rows = []
+    for i in range(0, len(ids), 500):
+        part = ids[i:i + 500]
+        marks = ", ".join("?" for _ in part)
+        for cid, target, owner, team, item, per, value in store.execute(
+                f"SELECT close_id, target, owner, team, item, period, value FROM kpixl_carry WHERE close_id IN ({marks})",
+                part):
+            cper, cver = by_id[int(cid)]
+            rows.append((target, owner, team, item, per, value, cper, cver))
+    return needed(scheme, period, newest, rows)
+
+
+def with_history(scheme, inputs, book=None, explicit: str | None = None, key: str | None = None):
+    """``(inputs, read_ids)``: the inputs with the ledger's history merged in (unchanged without a ledger)."""
+    url = ledger_url(book, explicit)
+    if url is None or inputs.period is None:
+        return inputs, []
+    from .carry import carries, merge
+    from .store import guard, sqlite_path
+
+    if not carries(scheme):
+        return inputs, []
+    if not url.startswith(("postgresql://", "postgres://")) and not sqlite_path(url).exists():
+        return inputs, []  # nothing closed yet: the run behaves as without a ledger
+    with guard(url):
+        store = open_ledger(url)
+        try:
+            loaded = load(store, scheme, key or book_key(scheme, inputs), inputs.period)
+        finally:
+            store.close()
+    return merge(scheme, inputs, loaded), loaded.read_ids
