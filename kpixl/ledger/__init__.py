@@ -85,3 +85,28 @@ def with_history(scheme, inputs, book=None, explicit: str | None = None, key: st
         finally:
             store.close()
     return merge(scheme, inputs, loaded), loaded.read_ids
+
+
+def score_month(store, scheme, raw, key: str | None = None):
+    """``(result, merged inputs, loaded)``: score ``raw`` inputs with the ledger's history merged in."""
+    from kpixl.core.engine import score
+
+    from .carry import merge
+
+    loaded = load(store, scheme, key or book_key(scheme, raw), raw.period)
+    inputs = merge(scheme, raw, loaded)
+    return score(scheme, inputs), inputs, loaded
+
+
+def close(store, scheme, raw, by: str, key: str | None = None, scored=None, **request):
+    """Score ``raw`` (the workbook's own inputs) with the ledger's history and record it: ``(Closed, Result)``.
+    ``scored``: the ``score_month`` triple when the caller has already scored (not scored twice)."""
+    from kpixl.core.engine import effective_scheme
+
+    from .close import CloseRequest, close_month
+
+    key = key or book_key(scheme, raw)
+    result, inputs, loaded = scored or score_month(store, scheme, raw, key)
+    effective, _ = effective_scheme(scheme, inputs)
+    req = CloseRequest(book_key=key, by=by, read_ids=loaded.read_ids, **request)
+    return close_month(store, effective, raw, result, req), result

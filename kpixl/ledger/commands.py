@@ -13,7 +13,7 @@ import sys
 
 from kpixl.core.errors import problem
 
-from . import DEFAULT_NAME, ENV, book_key, ledger_url, open_ledger
+from . import DEFAULT_NAME, ENV, book_key, close, ledger_url, open_ledger, score_month
 from .store import LedgerError, guard, redact
 
 
@@ -27,11 +27,8 @@ def _by(args) -> str:
 
 
 def cmd_close(args) -> int:
-    from kpixl.core.engine import effective_scheme, score
+    from kpixl.core.engine import score
     from kpixl.workbook.read import read_workbook
-
-    from .carry import merge
-    from .close import CloseRequest, close_month
 
     scheme, raw = read_workbook(args.book, scheme=args.scheme, period=args.period, engine=args.engine)
     if raw.period is None:
@@ -48,29 +45,23 @@ def cmd_close(args) -> int:
     with guard(url):
         store = open_ledger(url)
         try:
-            from . import load
-
-            loaded = load(store, scheme, key, raw.period)
-            inputs = merge(scheme, raw, loaded)
-            result = score(scheme, inputs)
-            effective, _ = effective_scheme(scheme, inputs)
+            scored = score_month(store, scheme, raw, key)
+            result = scored[0]
             if not any(e.ok for e in result.employees):
                 from kpixl.cli import _print_problems
 
                 _print_problems(result.errors, sys.stderr)
                 print(f"\n{args.book}: 没有可关账的员工，未关账。 / Nobody can be closed; nothing was recorded.", file=sys.stderr)
                 return 1
-            req = CloseRequest(book_key=key, by=_by(args), workbook=str(args.book), partial=args.partial,
-                               reason=args.reason or "", appeal=args.appeal or "", appeal_filed=filed,
-                               read_ids=loaded.read_ids)
-            closed = close_month(store, effective, raw, result, req)
+            closed, _ = close(store, scheme, raw, _by(args), key, scored, workbook=str(args.book), partial=args.partial,
+                              reason=args.reason or "", appeal=args.appeal or "", appeal_filed=filed)
         finally:
             store.close()
     print(f"已关账 closed {closed.period} v{closed.version} · {key} · {closed.employees} 名员工 employees → {redact(url)}")
     for lo in closed.left_out:
         print(f"  未关账 left out {lo['employee']}: {lo['where']} {lo['reason_zh']} / {lo['reason_en']}")
     if closed.appeal_due:
-        print(f"  申诉 appeal {req.appeal}: 答复期限 reply due {closed.appeal_due} (R-GB-11)")
+        print(f"  申诉 appeal {args.appeal}: 答复期限 reply due {closed.appeal_due} (R-GB-11)")
     if closed.affected:
         shown = ", ".join(f"{p} v{v}" for p, v in closed.affected)
         print(f"  受影响 affected: {shown} 读取了被取代的版本，需复核（不会自动重算） / read the superseded version; "
