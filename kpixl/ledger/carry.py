@@ -17,6 +17,7 @@ typed in the workbook for the same owner, item and month wins, with a warning sh
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from decimal import Decimal
 
 import pandas as pd
 
@@ -215,8 +216,9 @@ def _merged(table: Table, rows: list[tuple], code_col: str, warnings: list[Probl
                 typed[(emp or "", tm or "", code, str(per))] = (value, int(row))
     records, sources = [], {}
     row_no = FIRST_LEDGER_ROW
+    defs = scheme.history if code_col == "item" else scheme.metrics
     for _target, owner, team, item, per, value_text, cper, cver in rows:
-        value = codec.loads(value_text)
+        value = _typed(codec.loads(value_text), defs.get(item))
         label = source_label(cper, cver)
         hit = typed.get((owner, team, item, per))
         if hit is not None:
@@ -244,6 +246,14 @@ def _merged(table: Table, rows: list[tuple], code_col: str, warnings: list[Probl
     merged["xl_bad"] = merged["xl_bad"].astype(bool)
     merged["xl_row"] = merged["xl_row"].astype("int64")
     return LedgerTable(table, merged, sources)
+
+
+def _typed(value, idef):
+    """A kept value as the workbook parser would have typed it (numbers are Decimals)."""
+    numeric = idef is not None and idef.type in ("number", "integer", "percent", "money")
+    if numeric and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return Decimal(str(value))
+    return value
 
 
 def loaded_warnings(loaded: Loaded, inputs: Inputs) -> list[Problem]:
