@@ -53,12 +53,12 @@ def bench_read(runs: int, tmp: Path, n_emp: int = 5000, months: int = 12) -> flo
                 "INSERT INTO kpixl_close (book_key, period, version, scheme_id, scheme_version, scheme_fingerprint, workbook, "
                 "workbook_sha256, kpixl_version, closed_by, closed_at, employees) VALUES (?, ?, 1, 'dingcan_points', 1, "
                 "'-', 'bench', '-', '-', 'bench', '-', ?) RETURNING id", (f"dingcan_points/{dept}", label, n_emp))[0][0]
-            rows = [(cid, "history", f"E{i:05d}", "", item, label, value) for i in range(n_emp)
+            rows = [(cid, "history", f"E{i:05d}", "", item, label, value, "") for i in range(n_emp)
                     for item, value in (("CARRY_OUT", '{"$d":"4"}'), ("CUMULATIVE_POINTS", '{"$d":"68"}'),
                                         ("LEVEL", '"LEVEL_1"'))]
-            rows.append((cid, "metrics", "", dept, "M_PARTNER_BOOKINGS_DEPT", label, '{"$d":"1000"}'))
-            store.executemany("INSERT INTO kpixl_carry (close_id, target, owner, team, item, period, value) "
-                              "VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+            rows.append((cid, "metrics", "", dept, "M_PARTNER_BOOKINGS_DEPT", label, '{"$d":"1000"}', ""))
+            store.executemany("INSERT INTO kpixl_carry (close_id, target, owner, team, item, period, value, source) "
+                              "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
     emps = [{"id": f"E{i:05d}", "name": "x", "role": "订餐师", "department": dept} for i in range(n_emp)]
     scheme, raw = inputs_from_records("dingcan_points", add_months(first, months).label, employees=emps)
     times = []

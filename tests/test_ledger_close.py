@@ -14,6 +14,8 @@ import time
 from pathlib import Path
 
 from conftest import ROOT, cli
+
+from kpixl.ledger.frames import from_blob
 from test_ledger_stores import S7_DEPT, s7_metrics
 
 EMPS = [{"id": "A", "name": "A", "role": "订餐师", "department": S7_DEPT}]
@@ -96,10 +98,12 @@ def test_close_record_has_fingerprint_hash_and_inputs(tmp_path):
     with sqlite3.connect(tmp_path / "kpixl.db") as conn:
         sha, fp, scheme_id, ver = conn.execute(
             "SELECT workbook_sha256, scheme_fingerprint, scheme_id, kpixl_version FROM kpixl_close").fetchone()
-        sheets = dict(conn.execute("SELECT sheet, COUNT(*) FROM kpixl_input GROUP BY sheet").fetchall())
+        sheets = {sheet: from_blob(data) for sheet, data in conn.execute("SELECT sheet, data FROM kpixl_input")}
         kinds = {r[0] for r in conn.execute("SELECT DISTINCT kind FROM kpixl_line")}
     assert sha == hashlib.sha256(sep.read_bytes()).hexdigest() and len(fp) == 64 and scheme_id == "dingcan_points"
-    assert sheets["metrics"] == 7 and sheets["employees"] == 1 and "points" in kinds and ver
+    # the seven Metrics rows with their Excel rows 2..8, the employee, the parameters
+    assert sheets["metrics"]["xl_row"].tolist() == list(range(2, 9)) and sheets["employees"]["id"].tolist() == ["A"]
+    assert "PERIOD" in sheets["parameters"]["code"].tolist() and "points" in kinds and ver
 
 
 def test_typed_history_row_wins_with_a_warning(tmp_path):

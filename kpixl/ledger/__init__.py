@@ -41,8 +41,9 @@ def open_ledger(url: str, create: bool = True):
 
 
 def load(store, scheme, key: str, period):
-    """The carried rows a run of ``period`` reads: the newest version of every earlier closed month."""
-    from .carry import needed
+    """The carried rows a run of ``period`` reads: the newest version of every earlier closed month;
+    ``latest`` items from the newest close only (a close keeps the latest state of every owner)."""
+    from .carry import carries, needed, source_label, window_start
 
     end = period.month_periods()[-1].label
     closes = store.execute("SELECT id, period, version FROM kpixl_close WHERE book_key = ? ORDER BY period, version", (key,))
@@ -53,16 +54,24 @@ def load(store, scheme, key: str, period):
     if not newest:
         return needed(scheme, period, {}, [])
     by_id = {cid: (per, ver) for per, (cid, ver) in newest.items()}
-    ids = sorted(by_id)
+    windowed = [c for c in carries(scheme) if c.window != "latest"]
+    starts = [window_start(c.window, period) for c in windowed]
+    reach = None if None in starts else min(starts, default=end)
+    last = max(newest)
+    older = [cid for per, (cid, _v) in newest.items() if per != last and (reach is None or per >= reach)]
     rows = []
-    for i in range(0, len(ids), 500):
-        part = ids[i:i + 500]
-        marks = ", ".join("?" for _ in part)
-        for cid, target, owner, team, item, per, value in store.execute(
-                f"SELECT close_id, target, owner, team, item, period, value FROM kpixl_carry WHERE close_id IN ({marks})",
-                part):
+    select = "SELECT close_id, target, owner, team, item, period, value, source FROM kpixl_carry WHERE close_id "
+    parts = [(select + "= ?", [newest[last][0]])]
+    items = sorted({c.item for c in windowed})
+    for i in range(0, len(older), 400):
+        if items:
+            chunk = older[i:i + 400]
+            parts.append((select + f"IN ({', '.join('?' * len(chunk))}) AND item IN ({', '.join('?' * len(items))})",
+                          chunk + items))
+    for sql, params in parts:
+        for cid, target, owner, team, item, per, value, source in store.execute(sql, params):
             cper, cver = by_id[int(cid)]
-            rows.append((target, owner, team, item, per, value, cper, cver))
+            rows.append((target, owner, team, item, per, value, source or source_label(cper, cver), cper))
     return needed(scheme, period, newest, rows)
 
 
@@ -108,5 +117,5 @@ def close(store, scheme, raw, by: str, key: str | None = None, scored=None, **re
     key = key or book_key(scheme, raw)
     result, inputs, loaded = scored or score_month(store, scheme, raw, key)
     effective, _ = effective_scheme(scheme, inputs)
-    req = CloseRequest(book_key=key, by=by, read_ids=loaded.read_ids, **request)
+    req = CloseRequest(book_key=key, by=by, read_ids=loaded.read_ids, previous=loaded.rows, **request)
     return close_month(store, effective, raw, result, req), result

@@ -70,8 +70,11 @@ def check_carries(scheme: Scheme) -> list[str]:
 # ------------------------------------------------------------------------------- closing
 
 
-def carry_rows(scheme: Scheme, inputs: Inputs, result: Result) -> list[tuple[str, str, str, str, str, str]]:
-    """(target, owner, team, item, period, value) rows a close hands to later months (ok employees only)."""
+def carry_rows(scheme: Scheme, inputs: Inputs, result: Result, previous: list[tuple] = ()) -> list[tuple]:
+    """(target, owner, team, item, period, value, source) rows a close hands to later months (ok employees
+    only; ``source`` is "" for this close's own figures). For a ``latest`` item, an owner without a figure
+    this month keeps the one the run read (``previous``, with its original source), so a later month
+    reads the latest state from the newest close alone."""
     period = result.period
     ok = [e for e in result.employees if e.ok]
     ok_ids = {e.id for e in ok}
@@ -82,11 +85,16 @@ def carry_rows(scheme: Scheme, inputs: Inputs, result: Result) -> list[tuple[str
             for e in ok:
                 value = e.values.get(c.name)
                 if value is not None:
-                    rows.append((c.target, e.id, "", c.item, label, codec.dumps(value)))
+                    rows.append((c.target, e.id, "", c.item, label, codec.dumps(value), ""))
         elif c.kind == "metric":
             rows += _metric_carry(inputs, c, label, ok_ids)
         elif c.kind == "events":
             rows += _event_carry(scheme, inputs, c, period, label, ok_ids)
+    latest = {(c.target, c.item) for c in carries(scheme) if c.window == "latest"}
+    have = {(r[0], r[1], r[2], r[3]) for r in rows}
+    for target, owner, team, item, per, value, source, _cper in previous:
+        if (target, item) in latest and (target, owner, team, item) not in have:
+            rows.append((target, owner, team, item, per, value, source))
     return rows
 
 
@@ -102,7 +110,7 @@ def _metric_carry(inputs: Inputs, c: Carry, label: str, ok_ids: set[str]) -> lis
     for emp, tm, value in zip(sub["employee"], team, sub["value"], strict=True):
         if emp and emp not in ok_ids:
             continue
-        out.append((c.target, emp or "", tm or "", c.item, label, codec.dumps(value)))
+        out.append((c.target, emp or "", tm or "", c.item, label, codec.dumps(value), ""))
     return out
 
 
@@ -118,7 +126,7 @@ def _event_carry(scheme: Scheme, inputs: Inputs, c: Carry, period: Period, label
         return []
     n = pd.Series(1, index=sub.index) if units else sub["qty"].fillna(1).astype("int64")
     counts = n.groupby(sub["employee"], sort=True).sum()
-    return [(c.target, emp, "", c.item, label, codec.dumps(int(k))) for emp, k in counts.items()]
+    return [(c.target, emp, "", c.item, label, codec.dumps(int(k)), "") for emp, k in counts.items()]
 
 
 # ------------------------------------------------------------------------------- reading
@@ -145,15 +153,26 @@ def source_label(period: str, version: int) -> str:
 class Loaded:
     """What the ledger holds for one month's run: rows to merge, the closes read, months missing."""
 
-    rows: list[tuple]  # (target, owner, team, item, period, value, close period, close version)
+    rows: list[tuple]  # (target, owner, team, item, period, value, source label, period of the close read)
     read_ids: list[int]
     missing: list[str]
+
+
+def window_start(window: str, period: Period) -> str | None:
+    """The first month label a carry window reaches from ``period`` (None: no bound)."""
+    month = Period(period.year, period.month)
+    if window == "quarter":
+        return Period(month.year, (month.month - 1) // 3 * 3 + 1).label
+    if window == "year":
+        return Period(month.year, 1).label
+    if window.isdigit():
+        return add_months(month, -int(window)).label
+    return None
 
 
 def needed(scheme: Scheme, period: Period, closed: dict[str, tuple[int, int]], rows: list[tuple]) -> Loaded:
     """Keep each carry's window of rows (``closed``: close period -> (id, version) of its newest version)."""
     windows = {(c.target, c.item): c.window for c in carries(scheme)}
-    month = Period(period.year, period.month)
     end_label = period.month_periods()[-1].label
     kept: list[tuple] = []
     latest: dict[tuple, tuple] = {}
@@ -167,21 +186,16 @@ def needed(scheme: Scheme, period: Period, closed: dict[str, tuple[int, int]], r
             if key not in latest or per > latest[key][4]:
                 latest[key] = r
             continue
-        if window == "quarter" and not (per[:4] == f"{month.year:04d}" and
-                                        (int(per[5:7]) - 1) // 3 == (month.month - 1) // 3):
-            continue
-        if window == "year" and per[:4] != f"{month.year:04d}":
-            continue
-        if window.isdigit() and per < add_months(month, -int(window)).label:
-            continue
-        kept.append(r)
+        start = window_start(window, period)
+        if start is None or per >= start:
+            kept.append(r)
     kept += latest.values()
-    used = {r[6] for r in kept}
+    used = {r[7] for r in kept}
     read_ids = sorted(closed[p][0] for p in used if p in closed)
     missing = []
-    if closed:
+    if closed and windows:
         first = parse_period(min(closed))
-        last = period.month_periods()[-1] if period.kind == "quarter" else add_months(month, -1)
+        last = period.month_periods()[-1] if period.kind == "quarter" else add_months(Period(period.year, period.month), -1)
         m = Period(first.year, first.month)
         while m.start <= last.start:
             if m.label not in closed:
@@ -217,9 +231,8 @@ def _merged(table: Table, rows: list[tuple], code_col: str, warnings: list[Probl
     records, sources = [], {}
     row_no = FIRST_LEDGER_ROW
     defs = scheme.history if code_col == "item" else scheme.metrics
-    for _target, owner, team, item, per, value_text, cper, cver in rows:
+    for _target, owner, team, item, per, value_text, label, _cper in rows:
         value = _typed(codec.loads(value_text), defs.get(item))
-        label = source_label(cper, cver)
         hit = typed.get((owner, team, item, per))
         if hit is not None:
             warnings.append(problem(

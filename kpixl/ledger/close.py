@@ -21,12 +21,12 @@ import pandas as pd
 from kpixl import __version__
 from kpixl.core.errors import problem
 from kpixl.core.inputs import Inputs
-from kpixl.core.numbers import from_e8, plain
 from kpixl.core.result import Result
 from kpixl.core.scheme import Scheme
 
 from . import codec
 from .carry import carry_rows
+from .frames import to_blob
 from .store import LedgerConflict, Store
 
 TEST_SLEEP_ENV = "KPIXL_TEST_CLOSE_SLEEP"  # test hook: seconds to sleep inside the close transaction
@@ -42,6 +42,7 @@ class CloseRequest:
     appeal: str = ""
     appeal_filed: dt.date | None = None
     read_ids: list[int] = field(default_factory=list)  # closes whose carries this run read
+    previous: list[tuple] = field(default_factory=list)  # the carried rows this run read (carry.Loaded.rows)
 
 
 @dataclass
@@ -94,7 +95,7 @@ def close_month(store: Store, scheme: Scheme, inputs: Inputs, result: Result, re
     lines = line_rows(result)
     results = result_rows(result)
     input_rows = inputs_rows(inputs)
-    carries = carry_rows(scheme, inputs, result)
+    carries = carry_rows(scheme, inputs, result, req.previous)
     sha = file_sha256(req.workbook)
     fp = fingerprint(scheme)
     now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
@@ -123,13 +124,13 @@ def close_month(store: Store, scheme: Scheme, inputs: Inputs, result: Result, re
                  json.dumps(left_out, ensure_ascii=False), len(results)))[0][0]
             store.executemany("INSERT INTO kpixl_result (close_id, employee, name, team, department, status, vals, problems) "
                               "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [(close_id, *r) for r in results])
-            store.executemany("INSERT INTO kpixl_line (close_id, employee, kind, rule, source, day, amount, detail, text_zh, "
-                              "text_en) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [(close_id, *r) for r in lines])
+            store.executemany("INSERT INTO kpixl_line (close_id, kind, data) VALUES (?, ?, ?)",
+                              [(close_id, *r) for r in lines])
             _sleep_for_test()
-            store.executemany("INSERT INTO kpixl_input (close_id, sheet, xl_row, owner, data) VALUES (?, ?, ?, ?, ?)",
+            store.executemany("INSERT INTO kpixl_input (close_id, sheet, cells, data) VALUES (?, ?, ?, ?)",
                               [(close_id, *r) for r in input_rows])
-            store.executemany("INSERT INTO kpixl_carry (close_id, target, owner, team, item, period, value) "
-                              "VALUES (?, ?, ?, ?, ?, ?, ?)", [(close_id, *r) for r in carries])
+            store.executemany("INSERT INTO kpixl_carry (close_id, target, owner, team, item, period, value, source) "
+                              "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [(close_id, *r) for r in carries])
             store.executemany("INSERT INTO kpixl_read (close_id, read_close_id) VALUES (?, ?)",
                               [(close_id, rid) for rid in sorted(set(req.read_ids))])
     except LedgerConflict:
@@ -182,51 +183,37 @@ def result_rows(result: Result) -> list[tuple]:
              json.dumps([p.as_dict() for p in e.problems], ensure_ascii=False)) for e in result.employees]
 
 
-def _days(col: pd.Series) -> list:
-    return [None if pd.isna(d) else str(pd.Timestamp(d).date()) for d in col]
-
-
-def line_rows(result: Result) -> list[tuple]:
-    """Every explanation line as data: points contributions, money lines, flags, computed values."""
-    out: list[tuple] = []
-    led = result.ledger
-    if not led.empty:
-        ok = set(e.id for e in result.employees if e.ok)
-        led = led[led["employee"].isin(ok)]
-        details = [json.dumps({"category": c or "", "counted": plain(from_e8(k)), "qty": None if pd.isna(q) else q,
-                               "value": None if pd.isna(v) else v, "step": s}, ensure_ascii=False)
-                   for c, k, q, v, s in zip(led["category"], led["counted_e8"], led["qty"], led["value"], led["step"],
-                                            strict=True)]
-        out += list(zip(led["employee"], ["points"] * len(led), led["rule"], led["where"], _days(led["date"]),
-                        [plain(from_e8(p)) for p in led["points_e8"]], details, led["text_zh"].fillna(""),
-                        led["text_en"].fillna(""), strict=True))
-    money = result.money
-    if not money.empty:
-        out += list(zip(money["employee"], ["money"] * len(money), money["rule"], money["where"], _days(money["date"]),
-                        [plain(a) for a in money["amount"]], money["direction"], money["text_zh"].fillna(""),
-                        money["text_en"].fillna(""), strict=True))
-    for f in result.flags:
-        out.append((f["employee"], "flag", f["code"], ", ".join(f["sources"]), None, None, codec.dumps(f["params"]),
-                    f["label_zh"], f["label_en"]))
-    for emp in result.notes:
-        for n in result.notes[emp]:
-            out.append((emp, "value", n["code"], ", ".join(n["sources"]), None, None, codec.dumps(n["value"]),
-                        n["text_zh"], n["text_en"]))
+def line_rows(result: Result) -> list[tuple[str, bytes]]:
+    """Every explanation line as data, one Parquet table per kind: ``points`` (each contribution with its
+    source cell, rule and points in 1e-8 units), ``money`` lines, ``flags`` and computed ``values`` (their text; the exact values are in kpixl_result)."""
+    ok = {e.id for e in result.employees if e.ok}
+    out: list[tuple[str, bytes]] = []
+    for kind, frame in (("points", result.ledger), ("money", result.money)):
+        if not frame.empty:
+            out.append((kind, to_blob(frame[frame["employee"].isin(ok)])))
+    flags = [{**f, "params": codec.dumps(f["params"]), "sources": ", ".join(f["sources"])} for f in result.flags
+             if f["employee"] in ok]
+    if flags:
+        out.append(("flags", to_blob(pd.DataFrame(flags))))
+    values = [(emp, n["step"], n["code"], str(n["value"]), n["text_zh"], n["text_en"], ", ".join(n["sources"]))
+              for emp in result.notes if emp in ok for n in result.notes[emp]]
+    if values:
+        out.append(("values", to_blob(pd.DataFrame(values, columns=["employee", "step", "code", "value", "text_zh",
+                                                                    "text_en", "sources"]))))
     return out
 
 
 def inputs_rows(inputs: Inputs) -> list[tuple]:
-    """The month's input rows (every sheet the scoring read), one JSON object per row."""
+    """The month's input rows, one record per sheet: (sheet, its name and column letters, its rows with
+    their Excel row ``xl_row``), so every figure can be traced back to its cell."""
     out: list[tuple] = []
     for sheet, table in (("employees", inputs.employees), ("events", inputs.events), ("metrics", inputs.metrics),
                          ("ratings", inputs.ratings), ("history", inputs.history), ("rules", inputs.rules)):
         if table is None or table.frame.empty:
             continue
-        frame = table.frame
-        owner = frame["employee"] if "employee" in frame else (frame["id"] if "id" in frame else pd.Series("", index=frame.index))
-        text = frame.to_json(orient="records", lines=True, date_format="iso", default_handler=str, force_ascii=False)
-        out += list(zip([sheet] * len(frame), frame["xl_row"].astype("int64").tolist(), owner.fillna("").astype(str),
-                        text.splitlines(), strict=True))
-    for code, p in sorted(inputs.parameters.items()):
-        out.append(("parameters", 0, "", codec.dumps({"code": code, "value": p.value, "where": p.where})))
+        out.append((sheet, json.dumps({"sheet": table.label, "letters": table.letters}, ensure_ascii=False),
+                    to_blob(table.frame)))
+    params = pd.DataFrame([{"code": code, "value": codec.dumps(p.value), "where": p.where}
+                           for code, p in sorted(inputs.parameters.items())], columns=["code", "value", "where"])
+    out.append(("parameters", json.dumps({"sheet": inputs.parameters_label}, ensure_ascii=False), to_blob(params)))
     return out

@@ -10,46 +10,38 @@ from typing import Any
 import pandas as pd
 
 
-def _tagged(v: Any) -> Any:
-    if v is None or isinstance(v, (bool, str, int)):
-        return v
+def _default(v: Any) -> Any:
+    """JSON for what the C encoder does not know: Decimals and dates tagged, so loads() restores them."""
     if isinstance(v, Decimal):
         return {"$d": str(v)}
-    if isinstance(v, float):
-        return None if v != v else {"$d": repr(v)}
     if isinstance(v, (pd.Timestamp, dt.datetime)):
         return {"$t": pd.Timestamp(v).isoformat()} if not pd.isna(v) else None
     if isinstance(v, dt.date):
         return {"$t": v.isoformat()}
-    if isinstance(v, dict):
-        return {str(k): _tagged(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple, set, frozenset)):
-        return [_tagged(x) for x in v]
+    if isinstance(v, (set, frozenset, tuple)):
+        return list(v)
     if hasattr(v, "item"):  # numpy scalar
-        return _tagged(v.item())
+        return v.item()
     return str(v)
 
 
-def _untagged(v: Any) -> Any:
-    if isinstance(v, dict):
-        if set(v) == {"$d"}:
-            return Decimal(v["$d"])
-        if set(v) == {"$t"}:
-            text = v["$t"]
+def _hook(d: dict) -> Any:
+    if len(d) == 1:
+        if "$d" in d:
+            return Decimal(d["$d"])
+        if "$t" in d:
+            text = d["$t"]
             return dt.date.fromisoformat(text) if len(text) == 10 else pd.Timestamp(text)
-        return {k: _untagged(x) for k, x in v.items()}
-    if isinstance(v, list):
-        return [_untagged(x) for x in v]
-    return v
+    return d
 
 
 def dumps(value: Any) -> str:
-    """Canonical JSON text of a value (keys sorted, Chinese kept readable)."""
-    return json.dumps(_tagged(value), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    """Canonical JSON text of a value (keys sorted, Chinese kept readable, Decimals exact)."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=_default)
 
 
 def loads(text: str) -> Any:
-    return _untagged(json.loads(text))
+    return json.loads(text, object_hook=_hook)
 
 
 def shown(value: Any) -> str:
@@ -63,5 +55,5 @@ def shown(value: Any) -> str:
 
         return plain(value)
     if isinstance(value, (dict, list)):
-        return json.dumps(_tagged(value), ensure_ascii=False)
+        return json.dumps(value, ensure_ascii=False, default=_default)
     return str(value)

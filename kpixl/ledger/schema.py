@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-# Each migration is a list of statements; ``{id}`` is the dialect's auto-increment key.
+# Each migration is a list of statements; ``{id}`` and ``{blob}`` become the dialect's types.
 MIGRATIONS: list[list[str]] = [
     [  # 1: closes, their results, explanation lines, inputs, what carries to later months
         """CREATE TABLE kpixl_close (
@@ -26,24 +26,21 @@ MIGRATIONS: list[list[str]] = [
             problems TEXT NOT NULL)""",
         "CREATE INDEX kpixl_result_by_close ON kpixl_result (close_id, employee)",
         """CREATE TABLE kpixl_line (
-            close_id BIGINT NOT NULL REFERENCES kpixl_close(id), employee TEXT NOT NULL, kind TEXT NOT NULL,
-            rule TEXT NOT NULL, source TEXT NOT NULL, day TEXT, amount TEXT, detail TEXT NOT NULL,
-            text_zh TEXT NOT NULL, text_en TEXT NOT NULL)""",
-        "CREATE INDEX kpixl_line_by_close ON kpixl_line (close_id, employee)",
+            close_id BIGINT NOT NULL REFERENCES kpixl_close(id), kind TEXT NOT NULL, data {blob} NOT NULL)""",
         """CREATE TABLE kpixl_input (
-            close_id BIGINT NOT NULL REFERENCES kpixl_close(id), sheet TEXT NOT NULL, xl_row INTEGER NOT NULL,
-            owner TEXT NOT NULL, data TEXT NOT NULL)""",
-        "CREATE INDEX kpixl_input_by_close ON kpixl_input (close_id, sheet)",
+            close_id BIGINT NOT NULL REFERENCES kpixl_close(id), sheet TEXT NOT NULL, cells TEXT NOT NULL,
+            data {blob} NOT NULL)""",
         """CREATE TABLE kpixl_carry (
             close_id BIGINT NOT NULL REFERENCES kpixl_close(id), target TEXT NOT NULL, owner TEXT NOT NULL,
-            team TEXT NOT NULL, item TEXT NOT NULL, period TEXT NOT NULL, value TEXT NOT NULL)""",
-        "CREATE INDEX kpixl_carry_by_close ON kpixl_carry (close_id)",
+            team TEXT NOT NULL, item TEXT NOT NULL, period TEXT NOT NULL, value TEXT NOT NULL, source TEXT NOT NULL)""",
+        "CREATE INDEX kpixl_carry_by_close ON kpixl_carry (close_id, item, period)",
         """CREATE TABLE kpixl_read (
             close_id BIGINT NOT NULL REFERENCES kpixl_close(id), read_close_id BIGINT NOT NULL REFERENCES kpixl_close(id))""",
     ],
 ]
 VERSION = len(MIGRATIONS)
-_ID = {"sqlite": "INTEGER PRIMARY KEY AUTOINCREMENT", "postgresql": "BIGSERIAL PRIMARY KEY"}
+_TYPES = {"sqlite": {"{id}": "INTEGER PRIMARY KEY AUTOINCREMENT", "{blob}": "BLOB"},
+          "postgresql": {"{id}": "BIGSERIAL PRIMARY KEY", "{blob}": "BYTEA"}}
 
 
 def current_version(store) -> int | None:
@@ -92,6 +89,8 @@ def ensure(store) -> None:
             found = 0
         for number in range(found + 1, VERSION + 1):
             for statement in MIGRATIONS[number - 1]:
-                store.execute(statement.replace("{id}", _ID[store.dialect]))
+                for mark, sql_type in _TYPES[store.dialect].items():
+                    statement = statement.replace(mark, sql_type)
+                store.execute(statement)
             store.execute("INSERT INTO kpixl_schema_version (version, applied_at) VALUES (?, ?)",
                           (number, dt.datetime.now(dt.UTC).isoformat(timespec="seconds")))

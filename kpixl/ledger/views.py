@@ -6,6 +6,7 @@ import json
 from typing import TextIO
 
 from . import codec
+from .frames import from_blob
 
 CLOSE_COLUMNS = ("id", "book_key", "period", "version", "scheme_id", "scheme_version", "scheme_fingerprint", "workbook",
                  "workbook_sha256", "kpixl_version", "closed_by", "closed_at", "reason", "appeal", "appeal_filed",
@@ -136,8 +137,11 @@ def export(store, fh: TextIO) -> int:
             if not chunk:
                 break
             for row in chunk:
-                fh.write(json.dumps({"table": table, "row": dict(zip(names, row, strict=True))}, ensure_ascii=False,
-                                    default=str) + "\n")
+                rec = dict(zip(names, row, strict=True))
+                if "data" in rec:  # a Parquet table (frames.py): written out as its rows
+                    rec["data"] = json.loads(from_blob(rec["data"]).to_json(orient="records", date_format="iso",
+                                                                          default_handler=str, force_ascii=False))
+                fh.write(json.dumps({"table": table, "row": rec}, ensure_ascii=False, default=str) + "\n")
                 n += 1
         cur.close()
     return n
