@@ -21,8 +21,8 @@ def ledger_url(book: str | os.PathLike | None, explicit: str | None = None, crea
         return explicit
     if os.environ.get(ENV):
         return os.environ[ENV]
-    if book is None:
-        return DEFAULT_NAME if create else None
+    if book is None or not (create or Path(book).is_file()):
+        return DEFAULT_NAME if (create and book is None) else None
     beside = Path(book).resolve().parent / DEFAULT_NAME
     return str(beside) if (create or beside.is_file()) else None
 
