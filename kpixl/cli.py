@@ -294,6 +294,7 @@ def build_parser() -> argparse.ArgumentParser:
             sp.add_argument("--scheme", help="方案 scheme id (default: SCHEME on the 参数 sheet)")
         sp.add_argument("--engine", choices=["fastexcel", "openpyxl"], help=argparse.SUPPRESS)
         sp.add_argument("--ledger", help="账本 ledger: a file or postgresql://... (default: $KPIXL_LEDGER, else kpixl.db beside the book if it exists)")
+        sp.add_argument("--key", help="账本中的部门键 department key in the ledger (default: scheme/department)")
 
     sp = sub.add_parser("schemes", help="列出方案 / list the schemes")
     sp.set_defaults(func=cmd_schemes)

@@ -162,3 +162,51 @@ def test_s4_occurrences_restart_with_the_calendar_year(store):
         events = [{"date": d, "employee": "K1", "rule": "FINE_PRIVATE_CALL"} for d in days]
         r = month(store, "kefu_fines", period, employees=[{"id": "K1", "name": "小李", "role": "客服"}], events=events)
         assert r.value("K1", "money.deductions") == Decimal(fine), period
+
+
+def test_s7_an_absent_month_keeps_the_latest_state(store):
+    # B works in September, is away in October (not on the Employees sheet), back in November: November's
+    # carry-in is B's September carry-out (the latest earlier month, R-DC-9), named as ledger 2026-09 v1.
+    # September: A and B tie on every ranking, so both get the first-place points: net 18 each
+    # (R-G-2); balance 18 -> 14 exchanged, 4 carried.
+    def rows(ids, day, this, last=None):
+        out = [r for r in s7_metrics(day, this, last) if r.get("team")]
+        for e in ids:
+            out += [{**r, "employee": e} for r in s7_metrics(day, this) if r.get("employee")]
+        return out
+
+    def emps(ids):
+        return [{"id": e, "name": e, "role": "订餐师", "department": S7_DEPT} for e in ids]
+
+    r = month(store, "dingcan_points", "2026-09", employees=emps("AB"), metrics=rows("AB", "2026-09-08", 1000, 1000))
+    assert [r.value(e, "carry_out") for e in "AB"] == [D(4), D(4)]
+    month(store, "dingcan_points", "2026-10", employees=emps("A"), metrics=rows("A", "2026-10-06", 1000))
+    r = month(store, "dingcan_points", "2026-11", employees=emps("AB"), metrics=rows("AB", "2026-11-10", 1000))
+    # A: October carried 22 - 17 = 5; B: September's 4
+    assert (r.value("A", "carry_in"), r.value("B", "carry_in")) == (D(5), D(4))
+    sources = {line["source"] for line in r.explanation("B") if line["rule"] == "carry_in" or "ledger" in line["source"]}
+    assert any("账本 2026-09 v1 / ledger 2026-09 v1" in s for s in sources), sources
+
+
+def test_every_scheme_carry_section_names_what_the_scheme_defines():
+    from kpixl.core.scheme import list_schemes, load_scheme
+    from kpixl.ledger.carry import check_carries
+
+    assert {sid: check_carries(load_scheme(sid)) for sid in list_schemes()} == {sid: [] for sid in list_schemes()}
+
+
+def test_a_bad_carry_entry_is_a_located_scheme_error(tmp_path):
+    import json
+
+    from conftest import ROOT
+
+    from kpixl.core.errors import SchemeError
+    from kpixl.core.scheme import load_scheme
+
+    doc = json.loads((ROOT / "schemes" / "dingcan_points.json").read_text(encoding="utf-8"))
+    doc["carry"].append({"from": "output carry_out", "history": "CARRY_OUT"})  # no kind: before the colon
+    path = tmp_path / "dingcan_points.json"
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(SchemeError) as err:
+        load_scheme(str(path))
+    assert "carry" in str(err.value)

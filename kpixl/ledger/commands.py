@@ -153,7 +153,6 @@ def add_parsers(sub, book_args) -> None:
     sp.add_argument("--reason", help="重新关账的原因 / why a closed month is closed again (a new version)")
     sp.add_argument("--appeal", help="申诉编号 appeal id (a re-close after an upheld appeal)")
     sp.add_argument("--filed", help="申诉提交日 appeal filing date, e.g. 2026-11-02 (default: today)")
-    sp.add_argument("--key", help=argparse_help_key())
     sp.set_defaults(func=cmd_close)
 
     lp = sub.add_parser("ledger", help="查看账本 / the ledger: periods, show, diff, export")
