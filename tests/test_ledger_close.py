@@ -14,9 +14,9 @@ import time
 from pathlib import Path
 
 from conftest import ROOT, cli
+from test_ledger_stores import S7_DEPT, s7_metrics
 
 from kpixl.ledger.frames import from_blob
-from test_ledger_stores import S7_DEPT, s7_metrics
 
 EMPS = [{"id": "A", "name": "A", "role": "订餐师", "department": S7_DEPT}]
 

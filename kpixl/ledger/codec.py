@@ -45,15 +45,9 @@ def loads(text: str) -> Any:
 
 
 def shown(value: Any) -> str:
-    """A value as a clerk reads it (``82.5``, ``LV_MID``, ``是``)."""
-    if value is None:
-        return "-"
-    if isinstance(value, bool):
-        return "是 yes" if value else "否 no"
-    if isinstance(value, Decimal):
-        from kpixl.core.numbers import plain
-
-        return plain(value)
+    """A value as a clerk reads it (``82.5``, ``LV_MID``, ``是 yes``), as the report shows it."""
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False, default=_default)
-    return str(value)
+    from kpixl.core.steps.base import value_text
+
+    return value_text(value)

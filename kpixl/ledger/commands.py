@@ -83,15 +83,20 @@ def _open(args):
     return url, open_ledger(url)
 
 
-def cmd_periods(args) -> int:
-    from .views import periods
-
+def _read(args, view, *view_args):
+    """Open the ledger, run one view (views.py) on it, close it; driver errors become LedgerError."""
     url, store = _open(args)
     with guard(url):
         try:
-            lines = periods(store, args.key)
+            return view(store, *view_args)
         finally:
             store.close()
+
+
+def cmd_periods(args) -> int:
+    from .views import periods
+
+    lines = _read(args, periods, args.key)
     print("\n".join(lines) if lines else "账本为空 / the ledger is empty")
     return 0
 
@@ -99,12 +104,7 @@ def cmd_periods(args) -> int:
 def cmd_show(args) -> int:
     from .views import show
 
-    url, store = _open(args)
-    with guard(url):
-        try:
-            lines = show(store, args.employee_id, args.period, args.key)
-        finally:
-            store.close()
+    lines = _read(args, show, args.employee_id, args.period, args.key)
     if not lines:
         print(f"账本中没有员工 {args.employee_id} / employee {args.employee_id} is not in the ledger", file=sys.stderr)
         return 1
@@ -115,32 +115,23 @@ def cmd_show(args) -> int:
 def cmd_diff(args) -> int:
     from .views import diff
 
-    url, store = _open(args)
-    with guard(url):
-        try:
-            lines = diff(store, args.period_label, args.v1, args.v2, args.key)
-        finally:
-            store.close()
-    print("\n".join(lines))
+    print("\n".join(_read(args, diff, args.period_label, args.v1, args.v2, args.key)))
     return 0
 
 
 def cmd_export(args) -> int:
     from .views import export
 
-    url, store = _open(args)
-    with guard(url):
-        try:
-            if args.output:
-                from kpixl.workbook.atomic import atomic_target
+    if not args.output:
+        _read(args, export, sys.stdout)
+        return 0
+    from kpixl.workbook.atomic import atomic_target
 
-                with atomic_target(args.output) as tmp, open(tmp, "w", encoding="utf-8") as fh:
-                    n = export(store, fh)
-                print(f"已导出 exported {n} 行 rows → {args.output}")
-            else:
-                export(store, sys.stdout)
-        finally:
-            store.close()
+    def to_file(store) -> int:
+        with atomic_target(args.output) as tmp, open(tmp, "w", encoding="utf-8") as fh:
+            return export(store, fh)
+
+    print(f"已导出 exported {_read(args, to_file)} 行 rows → {args.output}")
     return 0
 
 
