@@ -14,7 +14,7 @@ from conftest import D
 from ledger_pg import fresh_database, start_cluster
 
 from kpixl.demo import as_dates
-from kpixl.ledger import close, open_ledger, score_month
+from kpixl.ledger import close_book, open_ledger, score_month
 from kpixl.workbook.read import inputs_from_records
 
 _counter = itertools.count()
@@ -43,7 +43,7 @@ def month(store, scheme_id, period, **sheets):
     """Close one month's workbook (plain rows) into the ledger; return its result."""
     scheme, raw = inputs_from_records(scheme_id, period, **{k: as_dates(v) if isinstance(v, list) else v
                                                              for k, v in sheets.items() if v is not None})
-    _closed, result = close(store, scheme, raw, "test")
+    _closed, result = close_book(store, scheme, raw, "test")
     for e in result.employees:
         assert e.ok, (period, e.id, [p.en for p in e.problems])
     return result

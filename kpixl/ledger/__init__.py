@@ -107,7 +107,7 @@ def score_month(store, scheme, raw, key: str | None = None):
     return score(scheme, inputs), inputs, loaded
 
 
-def close(store, scheme, raw, by: str, key: str | None = None, scored=None, **request):
+def close_book(store, scheme, raw, by: str, key: str | None = None, scored=None, **request):
     """Score ``raw`` (the workbook's own inputs) with the ledger's history and record it: ``(Closed, Result)``.
     ``scored``: the ``score_month`` triple when the caller has already scored (not scored twice)."""
     from kpixl.core.engine import effective_scheme

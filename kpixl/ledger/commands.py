@@ -13,7 +13,7 @@ import sys
 
 from kpixl.core.errors import problem
 
-from . import DEFAULT_NAME, ENV, book_key, close, ledger_url, open_ledger, score_month
+from . import DEFAULT_NAME, ENV, book_key, close_book, ledger_url, open_ledger, score_month
 from .store import LedgerError, guard, redact
 
 
@@ -53,7 +53,7 @@ def cmd_close(args) -> int:
                 _print_problems(result.errors, sys.stderr)
                 print(f"\n{args.book}: 没有可关账的员工，未关账。 / Nobody can be closed; nothing was recorded.", file=sys.stderr)
                 return 1
-            closed, _ = close(store, scheme, raw, _by(args), key, scored, workbook=str(args.book), partial=args.partial,
+            closed, _ = close_book(store, scheme, raw, _by(args), key, scored, workbook=str(args.book), partial=args.partial,
                               reason=args.reason or "", appeal=args.appeal or "", appeal_filed=filed)
         finally:
             store.close()
