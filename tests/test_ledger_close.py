@@ -13,8 +13,10 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from conftest import ROOT, cli
-from test_ledger_stores import S7_DEPT, s7_metrics
+from ledger_pg import fresh_database
+from test_ledger_stores import S7_DEPT, pg_server, s7_metrics  # noqa: F401 (pg_server: a fixture)
 
 from kpixl.ledger.frames import from_blob
 
@@ -128,20 +130,21 @@ def test_a_missing_month_is_reported_with_the_fix(tmp_path):
 def test_blocked_employee_refuses_close_unless_partial(tmp_path):
     from conftest import make_book
 
-    emps = EMPS + [{"id": "B", "name": "B", "role": "订餐师", "department": S7_DEPT}]
-    metrics = s7_metrics("2026-09-08", 1000, 1000) + [{"employee": "B", "metric": "SUCCESS_RATE", "value": 60},
-                                                      {"employee": "B", "metric": "ORDERS_SUCCESS", "value": "x", "date": "2026-09-08"}]
-    book = make_book(tmp_path / "b.xlsx", "dingcan_points", "2026-09", employees=emps, metrics=metrics)
+    # S4: K2's row names an unknown rule, so K2 has no result; K1's fine stands on its own
+    emps = [{"id": k, "name": k, "role": "客服"} for k in ("K1", "K2")]
+    events = [{"date": "2026-09-03", "employee": "K1", "rule": "FINE_PRIVATE_CALL"},
+              {"date": "2026-09-04", "employee": "K2", "rule": "FINE_NOT_A_RULE"}]
+    book = make_book(tmp_path / "2026-09.xlsx", "kefu_fines", "2026-09", employees=emps, events=events)
     code, _, err = cli("close", book)
-    assert code == 1 and "--partial" in err and not (tmp_path / "kpixl.db").exists() or closes(tmp_path / "kpixl.db") == []
-    code, out, err = cli("close", book, "--partial")
-    if code == 0:
-        assert "left out B" in out
-        with sqlite3.connect(tmp_path / "kpixl.db") as conn:
-            (left,) = conn.execute("SELECT left_out FROM kpixl_close").fetchone()
-        assert json.loads(left)[0]["employee"] == "B"
-    else:  # B's bad row blocks the whole department ranking: nobody can be closed
-        assert "Nobody" in err
+    assert code == 1 and "--partial" in err and "not closed" in err
+    code, out, err = cli("close", book, "--partial", "--by", "王")
+    assert code == 0, err
+    assert "left out K2: 事件!C3 / Events!C3" in out
+    with sqlite3.connect(tmp_path / "kpixl.db") as conn:
+        (left, partial), = conn.execute("SELECT left_out, partial FROM kpixl_close").fetchall()
+        carried = conn.execute("SELECT owner, item, period, value FROM kpixl_carry").fetchall()
+    assert partial == 1 and [x["employee"] for x in json.loads(left)] == ["K2"]
+    assert carried == [("K1", "FINE_PRIVATE_CALL", "2026-09", "1")]  # K1's occurrence, for the rest of the year
 
 
 def test_not_a_ledger_and_newer_schema_exit_2(tmp_path):
@@ -169,7 +172,7 @@ def test_unreachable_server_exit_2(tmp_path, monkeypatch):
     assert code == 2 and "Cannot connect" in err and "secret" not in err and "Traceback" not in err
 
 
-def _close_proc(book: Path, db: Path, sleep: str, by: str) -> subprocess.Popen:
+def _close_proc(book: Path, db, sleep: str, by: str) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "KPIXL_TEST_CLOSE_SLEEP": sleep}
     return subprocess.Popen([sys.executable, "-m", "kpixl.cli", "close", str(book), "--ledger", str(db), "--by", by],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -193,14 +196,18 @@ def test_kill_9_during_a_close_leaves_the_ledger_as_before(tmp_path):
     assert cli("close", oct_, "--ledger", db)[0] == 0  # the ledger works on
 
 
-def test_two_closes_of_the_same_month_at_once_one_wins(tmp_path):
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_two_closes_of_the_same_month_at_once_one_wins(tmp_path, request, kind):
     sep = s7_book(tmp_path, "2026-09", "2026-09-08", 1000, 1000)
-    db = tmp_path / "k.db"
-    assert cli("ledger", "periods", "--ledger", db)[0] == 2  # no ledger yet: a clear error
+    if kind == "sqlite":
+        db = str(tmp_path / "k.db")
+        assert cli("ledger", "periods", "--ledger", db)[0] == 2  # no ledger yet: a clear error
+    else:
+        db = fresh_database(request.getfixturevalue("pg_server"), "kpixl_race")
     procs = [_close_proc(sep, db, "1", by) for by in ("甲", "乙")]
     results = [(p.wait(timeout=120), p.stdout.read(), p.stderr.read()) for p in procs]
-    codes = sorted(r[0] for r in results)
-    assert codes == [0, 1], results
+    assert sorted(r[0] for r in results) == [0, 1], results
     loser = next(r for r in results if r[0] == 1)
     assert ("locked" in loser[2] or "won" in loser[2]) and "Traceback" not in loser[2]
-    assert [c[:2] for c in closes(db)] == [("2026-09", 1)]
+    code, out, _ = cli("ledger", "periods", "--ledger", db)
+    assert code == 0 and len(out.splitlines()) == 1 and "2026-09 v1" in out
