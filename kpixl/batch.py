@@ -73,12 +73,14 @@ def report_name(book: Path, taken: set[str]) -> str:
 def process_workbook(book: str, out: str, scheme: str | None = None, period: str | None = None) -> BookOutcome:
     """Read, score and report one workbook; never raises."""
     from kpixl.core.engine import score
+    from kpixl.ledger import with_history
     from kpixl.workbook.read import read_workbook
     from kpixl.workbook.report import write_error_report, write_report
 
     t0 = time.perf_counter()
     try:
         s, inputs = read_workbook(book, scheme=scheme, period=period)
+        inputs, _reads = with_history(s, inputs, book)  # closed months from the ledger, if one is in use
         result = score(s, inputs)
         write_report(result, out, book)
         status = "ok" if not result.errors else ("problems" if any(e.ok for e in result.employees) else "failed")

@@ -59,8 +59,9 @@ def _print_problems(problems: list[Problem], stream=None) -> None:
 def _load(args):
     from kpixl.workbook.read import read_workbook
 
-    return read_workbook(args.book, scheme=getattr(args, "scheme", None), period=getattr(args, "period", None),
-                         engine=getattr(args, "engine", None))
+    scheme, inputs = read_workbook(args.book, scheme=getattr(args, "scheme", None), period=getattr(args, "period", None),
+                                   engine=getattr(args, "engine", None))
+    return _with_ledger(args, scheme, inputs)
 
 
 def _score(args):
@@ -265,6 +266,23 @@ def cmd_demo(args) -> int:
     return EXIT_OK if result.ok else EXIT_PROBLEMS
 
 
+# ----------------------------------------------------------------------------- ledger (month close)
+
+
+def _with_ledger(args, scheme, inputs):
+    """Merge what the rules need from closed months (kpixl/ledger); unchanged when no ledger is in use."""
+    from kpixl.ledger import with_history
+
+    inputs, _reads = with_history(scheme, inputs, args.book, getattr(args, "ledger", None), getattr(args, "key", None))
+    return scheme, inputs
+
+
+def _add_ledger_parsers(sub, book_args) -> None:
+    from kpixl.ledger.commands import add_parsers
+
+    add_parsers(sub, book_args)
+
+
 # ----------------------------------------------------------------------------- parser
 
 
@@ -279,6 +297,8 @@ def build_parser() -> argparse.ArgumentParser:
         if scheme:
             sp.add_argument("--scheme", help="方案 scheme id (default: SCHEME on the 参数 sheet)")
         sp.add_argument("--engine", choices=["fastexcel", "openpyxl"], help=argparse.SUPPRESS)
+        sp.add_argument("--ledger", help="账本 ledger: a file or postgresql://... (default: $KPIXL_LEDGER, else kpixl.db beside the book if it exists)")
+        sp.add_argument("--key", help="账本中的部门键 department key in the ledger (default: scheme/department)")
 
     sp = sub.add_parser("schemes", help="列出方案 / list the schemes")
     sp.set_defaults(func=cmd_schemes)
@@ -337,6 +357,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("demo", help="演示：为内置演示部门生成报表 / run the report on the bundled demo workbook")
     sp.add_argument("-o", "--output", default="kpixl-demo-report.xlsx")
     sp.set_defaults(func=cmd_demo)
+    _add_ledger_parsers(sub, book_args)
     return p
 
 
@@ -349,7 +370,9 @@ def main(argv: list[str] | None = None) -> int:
         from kpixl.core.errors import SchemeError, WorkbookError
 
         _print_problems(exc.problems, sys.stderr)
-        return EXIT_USAGE if isinstance(exc, (WorkbookError, SchemeError)) else EXIT_PROBLEMS
+        from kpixl.ledger.store import LedgerError
+
+        return EXIT_USAGE if isinstance(exc, (WorkbookError, SchemeError, LedgerError)) else EXIT_PROBLEMS
     except BrokenPipeError:  # pragma: no cover - e.g. `kpixl score | head`
         return EXIT_OK
 

@@ -26,10 +26,12 @@ _cache: dict[Any, tuple[float, Any, Result | str]] = {}
 
 def _score_book(book) -> Result | str:
     from kpixl.core.engine import score
+    from kpixl.ledger import with_history
     from kpixl.workbook.read import read_book
 
     try:
         scheme, inputs = read_book(book)
+        inputs, _reads = with_history(scheme, inputs, book.source)  # closed months, if a ledger is in use
         return score(scheme, inputs)
     except KpixlError as exc:
         p = exc.problems[0] if exc.problems else None

@@ -1,0 +1,121 @@
+"""The ledger: kpixl remembers every closed month (SQLite by default, PostgreSQL for a shared one).
+
+Front ends call :func:`ledger_url` to decide whether a ledger is in use, :func:`with_history`
+after ``read_workbook`` to merge what the rules need from earlier months into the ``Inputs``,
+and :func:`close` to record a month. The scoring core never imports this package.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ENV = "KPIXL_LEDGER"
+DEFAULT_NAME = "kpixl.db"
+
+
+def ledger_url(book: str | os.PathLike | None, explicit: str | None = None, create: bool = False) -> str | None:
+    """The ledger a run uses: ``--ledger``, else ``KPIXL_LEDGER``, else ``kpixl.db`` beside the workbook
+    if it exists (or ``create``: a close makes it). None: no ledger (kpixl behaves as without one)."""
+    if explicit:
+        return explicit
+    if os.environ.get(ENV):
+        return os.environ[ENV]
+    if book is None or not (create or Path(book).is_file()):
+        return DEFAULT_NAME if (create and book is None) else None
+    beside = Path(book).resolve().parent / DEFAULT_NAME
+    return str(beside) if (create or beside.is_file()) else None
+
+
+def book_key(scheme, inputs) -> str:
+    """Which department's chain of months a workbook belongs to: ``scheme/department(s)``."""
+    frame = inputs.employees.frame
+    deps = sorted({str(d).strip() for d in frame["department"]} - {""}) if "department" in frame else []
+    return f"{scheme.id}/{'+'.join(deps) if deps else '-'}"
+
+
+def open_ledger(url: str, create: bool = True):
+    from .store import open_store
+
+    return open_store(url, create=create)
+
+
+def load(store, scheme, key: str, period):
+    """The carried rows a run of ``period`` reads: the newest version of every earlier closed month;
+    ``latest`` items from the newest close only (a close keeps the latest state of every owner)."""
+    from .carry import carries, needed, source_label, window_start
+
+    end = period.month_periods()[-1].label
+    closes = store.execute("SELECT id, period, version FROM kpixl_close WHERE book_key = ? ORDER BY period, version", (key,))
+    newest: dict[str, tuple[int, int]] = {}
+    for cid, per, ver in closes:
+        if (per < period.label or (period.kind == "quarter" and per <= end)) and len(per) == 7:
+            newest[per] = (int(cid), int(ver))
+    if not newest:
+        return needed(scheme, period, {}, [])
+    by_id = {cid: (per, ver) for per, (cid, ver) in newest.items()}
+    windowed = [c for c in carries(scheme) if c.window != "latest"]
+    starts = [window_start(c.window, period) for c in windowed]
+    reach = None if None in starts else min(starts, default=end)
+    last = max(newest)
+    older = [cid for per, (cid, _v) in newest.items() if per != last and (reach is None or per >= reach)]
+    rows = []
+    select = "SELECT close_id, target, owner, team, item, period, value, source FROM kpixl_carry WHERE close_id "
+    parts = [(select + "= ?", [newest[last][0]])]
+    items = sorted({c.item for c in windowed})
+    for i in range(0, len(older), 400):
+        if items:
+            chunk = older[i:i + 400]
+            parts.append((select + f"IN ({', '.join('?' * len(chunk))}) AND item IN ({', '.join('?' * len(items))})",
+                          chunk + items))
+    for sql, params in parts:
+        for cid, target, owner, team, item, per, value, source in store.execute(sql, params):
+            cper, cver = by_id[int(cid)]
+            rows.append((target, owner, team, item, per, value, source or source_label(cper, cver), cper))
+    return needed(scheme, period, newest, rows)
+
+
+def with_history(scheme, inputs, book=None, explicit: str | None = None, key: str | None = None):
+    """``(inputs, read_ids)``: the inputs with the ledger's history merged in (unchanged without a ledger)."""
+    url = ledger_url(book, explicit)
+    if url is None or inputs.period is None:
+        return inputs, []
+    from .carry import carries, merge
+    from .store import guard, sqlite_path
+
+    if not carries(scheme):
+        return inputs, []
+    if not url.startswith(("postgresql://", "postgres://")) and not sqlite_path(url).exists():
+        return inputs, []  # nothing closed yet: the run behaves as without a ledger
+    with guard(url):
+        store = open_ledger(url)
+        try:
+            loaded = load(store, scheme, key or book_key(scheme, inputs), inputs.period)
+        finally:
+            store.close()
+    return merge(scheme, inputs, loaded), loaded.read_ids
+
+
+def score_month(store, scheme, raw, key: str | None = None):
+    """``(result, merged inputs, loaded)``: score ``raw`` inputs with the ledger's history merged in."""
+    from kpixl.core.engine import score
+
+    from .carry import merge
+
+    loaded = load(store, scheme, key or book_key(scheme, raw), raw.period)
+    inputs = merge(scheme, raw, loaded)
+    return score(scheme, inputs), inputs, loaded
+
+
+def close_book(store, scheme, raw, by: str, key: str | None = None, scored=None, **request):
+    """Score ``raw`` (the workbook's own inputs) with the ledger's history and record it: ``(Closed, Result)``.
+    ``scored``: the ``score_month`` triple when the caller has already scored (not scored twice)."""
+    from kpixl.core.engine import effective_scheme
+
+    from .close import CloseRequest, close_month
+
+    key = key or book_key(scheme, raw)
+    result, inputs, loaded = scored or score_month(store, scheme, raw, key)
+    effective, _ = effective_scheme(scheme, inputs)
+    req = CloseRequest(book_key=key, by=by, read_ids=loaded.read_ids, previous=loaded.rows, **request)
+    return close_month(store, effective, raw, result, req), result

@@ -1,0 +1,280 @@
+"""What a closed month hands to later months, and how a later month reads it back.
+
+A scheme declares it in its optional ``carry`` section (docs/schemes.md), one entry per item:
+``{"from": "output:composite", "history": "COMPOSITE", "window": "quarter"}`` keeps each
+employee's computed ``composite`` as the History item ``COMPOSITE`` of the closed month;
+``"metric:SALES"`` keeps the month's Metrics value, ``"events:FINE_X"`` the month's number of
+occurrences of a rule (as R-KF-1 counts them); ``"metric": CODE`` instead of ``"history"``
+hands it back as a Metrics row with the 所属月份 period (S7 R-DC-10). ``"month": "next"``
+files it under the next month (a ladder's start state, R-G-10). ``window`` bounds what a later
+month reads: ``latest`` (per owner), ``quarter``, ``year``, a number of months, or ``all``.
+
+Reading fills the same ``Inputs`` tables the core reads today (History rows, Metrics rows
+with a period); each row names its source as ``账本 2026-09 v1 / ledger 2026-09 v1``. A row
+typed in the workbook for the same owner, item and month wins, with a warning showing both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+import pandas as pd
+
+from kpixl.core.errors import Problem, problem
+from kpixl.core.inputs import Inputs, Table
+from kpixl.core.periods import Period, add_months, parse_period
+from kpixl.core.result import Result
+from kpixl.core.scheme import Scheme
+
+from . import codec
+
+FIRST_LEDGER_ROW = 10_000_000  # synthetic row numbers of ledger rows (never an Excel row)
+
+
+@dataclass(frozen=True)
+class Carry:
+    kind: str  # "output", "metric" or "events"
+    name: str  # the output value, metric code or rule code it is taken from
+    target: str  # "history" or "metrics"
+    item: str  # the History item or Metrics code it becomes
+    shift: int  # 0: filed under the closed month; 1: under the next month
+    window: str  # "latest", "quarter", "year", "all" or a number of months
+
+
+def carries(scheme: Scheme) -> list[Carry]:
+    out = []
+    for entry in scheme.document.get("carry", []):
+        kind, _, name = entry["from"].partition(":")
+        target = "history" if "history" in entry else "metrics"
+        out.append(Carry(kind, name, target, entry.get("history") or entry["metric"],
+                         1 if entry.get("month") == "next" else 0, str(entry.get("window", "all"))))
+    return out
+
+
+def check_carries(scheme: Scheme) -> list[str]:
+    """Names in the carry section that the scheme does not define (empty when all resolve)."""
+    bad = []
+    values = {o.value for o in scheme.outputs} | {n for st in scheme.steps for n in st.outputs()}
+    for c in carries(scheme):
+        known = {"output": values, "metric": set(scheme.metrics), "events": set(scheme.rules)}.get(c.kind, set())
+        if c.name not in known:
+            bad.append(f"{c.kind}:{c.name}")
+        if c.target == "history" and c.item not in scheme.history:
+            bad.append(f"history:{c.item}")
+        if c.target == "metrics" and c.item not in scheme.metrics:
+            bad.append(f"metric:{c.item}")
+    return bad
+
+
+# ------------------------------------------------------------------------------- closing
+
+
+def carry_rows(scheme: Scheme, inputs: Inputs, result: Result, previous: list[tuple] = ()) -> list[tuple]:
+    """(target, owner, team, item, period, value, source) rows a close hands to later months (ok employees
+    only; ``source`` is "" for this close's own figures). For a ``latest`` item, an owner without a figure
+    this month keeps the one the run read (``previous``, with its original source), so a later month
+    reads the latest state from the newest close alone."""
+    period = result.period
+    ok = [e for e in result.employees if e.ok]
+    ok_ids = {e.id for e in ok}
+    rows: list[tuple[str, str, str, str, str, str]] = []
+    for c in carries(scheme):
+        label = add_months(Period(period.year, period.month), c.shift).label if period.kind == "month" else period.label
+        if c.kind == "output":
+            for e in ok:
+                value = e.values.get(c.name)
+                if value is not None:
+                    rows.append((c.target, e.id, "", c.item, label, codec.dumps(value), ""))
+        elif c.kind == "metric":
+            rows += _metric_carry(inputs, c, label, ok_ids)
+        elif c.kind == "events":
+            rows += _event_carry(scheme, inputs, c, period, label, ok_ids)
+    latest = {(c.target, c.item) for c in carries(scheme) if c.window == "latest"}
+    have = {(r[0], r[1], r[2], r[3]) for r in rows}
+    for target, owner, team, item, per, value, source, _cper in previous:
+        if (target, item) in latest and (target, owner, team, item) not in have:
+            rows.append((target, owner, team, item, per, value, source))
+    return rows
+
+
+def _metric_carry(inputs: Inputs, c: Carry, label: str, ok_ids: set[str]) -> list[tuple]:
+    frame = inputs.metrics.frame
+    if frame.empty:
+        return []
+    plain_rows = (frame["metric"] == c.name) & ~frame["xl_bad"] & frame["date"].isna() & frame["week_start"].isna()
+    plain_rows &= (frame["period"] == "") | (frame["period"] == label)
+    sub = frame[plain_rows]
+    team = sub["team"] if "team" in sub else pd.Series("", index=sub.index)
+    out = []
+    for emp, tm, value in zip(sub["employee"], team, sub["value"], strict=True):
+        if emp and emp not in ok_ids:
+            continue
+        out.append((c.target, emp or "", tm or "", c.item, label, codec.dumps(value), ""))
+    return out
+
+
+def _event_carry(scheme: Scheme, inputs: Inputs, c: Carry, period: Period, label: str, ok_ids: set[str]) -> list[tuple]:
+    frame = inputs.events.frame
+    if frame.empty:
+        return []
+    units = any(getattr(st, "ladders", {}).get(c.name, {}).get("units") for st in scheme.steps)
+    start, end = pd.Timestamp(period.start), pd.Timestamp(period.end) + pd.Timedelta(days=1)
+    sub = frame[(frame["rule"] == c.name) & ~frame["xl_bad"] & (frame["date"] >= start) & (frame["date"] < end)
+                & frame["employee"].isin(ok_ids)]
+    if sub.empty:
+        return []
+    n = pd.Series(1, index=sub.index) if units else sub["qty"].fillna(1).astype("int64")
+    counts = n.groupby(sub["employee"], sort=True).sum()
+    return [(c.target, emp, "", c.item, label, codec.dumps(int(k)), "") for emp, k in counts.items()]
+
+
+# ------------------------------------------------------------------------------- reading
+
+
+class LedgerTable(Table):
+    """A sheet's rows plus rows read from the ledger; a ledger row's cell is its close."""
+
+    def __init__(self, base: Table, frame: pd.DataFrame, sources: dict[int, str]):
+        super().__init__(frame, base.name, base.en, dict(base.letters))
+        self.sources = sources
+
+    def ref(self, key: str | None, row: int | None) -> str:
+        if row is not None and row >= FIRST_LEDGER_ROW:
+            return self.sources.get(row, "账本 / ledger")
+        return super().ref(key, row)
+
+
+def source_label(period: str, version: int) -> str:
+    return f"账本 {period} v{version} / ledger {period} v{version}"
+
+
+@dataclass
+class Loaded:
+    """What the ledger holds for one month's run: rows to merge, the closes read, months missing."""
+
+    rows: list[tuple]  # (target, owner, team, item, period, value, source label, period of the close read)
+    read_ids: list[int]
+    missing: list[str]
+
+
+def window_start(window: str, period: Period) -> str | None:
+    """The first month label a carry window reaches from ``period`` (None: no bound)."""
+    month = Period(period.year, period.month)
+    if window == "quarter":
+        return Period(month.year, (month.month - 1) // 3 * 3 + 1).label
+    if window == "year":
+        return Period(month.year, 1).label
+    if window.isdigit():
+        return add_months(month, -int(window)).label
+    return None
+
+
+def needed(scheme: Scheme, period: Period, closed: dict[str, tuple[int, int]], rows: list[tuple]) -> Loaded:
+    """Keep each carry's window of rows (``closed``: close period -> (id, version) of its newest version)."""
+    windows = {(c.target, c.item): c.window for c in carries(scheme)}
+    end_label = period.month_periods()[-1].label
+    kept: list[tuple] = []
+    latest: dict[tuple, tuple] = {}
+    for r in rows:
+        target, owner, team, item, per = r[:5]
+        window = windows.get((target, item))
+        if window is None or per > end_label:
+            continue
+        if window == "latest":
+            key = (target, owner, team, item)
+            if key not in latest or per > latest[key][4]:
+                latest[key] = r
+            continue
+        start = window_start(window, period)
+        if start is None or per >= start:
+            kept.append(r)
+    kept += latest.values()
+    used = {r[7] for r in kept}
+    read_ids = sorted(closed[p][0] for p in used if p in closed)
+    missing = []
+    if closed and windows:
+        first = parse_period(min(closed))
+        last = period.month_periods()[-1] if period.kind == "quarter" else add_months(Period(period.year, period.month), -1)
+        m = Period(first.year, first.month)
+        while m.start <= last.start:
+            if m.label not in closed:
+                missing.append(m.label)
+            m = add_months(m, 1)
+    return Loaded(kept, read_ids, missing)
+
+
+def merge(scheme: Scheme, inputs: Inputs, loaded: Loaded) -> Inputs:
+    """``inputs`` with the ledger's rows added to History and Metrics (typed rows win, with a warning)."""
+    warnings: list[Problem] = list(loaded_warnings(loaded, inputs))
+    history, metrics = inputs.history, inputs.metrics
+    by_target: dict[str, list[tuple]] = {"history": [], "metrics": []}
+    for r in loaded.rows:
+        by_target[r[0]].append(r)
+    if by_target["history"] and history is not None:
+        history = _merged(history, by_target["history"], "item", warnings, scheme)
+    if by_target["metrics"]:
+        metrics = _merged(metrics, by_target["metrics"], "metric", warnings, scheme)
+    return replace(inputs, history=history, metrics=metrics, problems=list(inputs.problems) + warnings)
+
+
+def _merged(table: Table, rows: list[tuple], code_col: str, warnings: list[Problem], scheme: Scheme) -> LedgerTable:
+    frame = table.frame
+    typed = {}
+    if not frame.empty:
+        good = frame[~frame["xl_bad"]]
+        team = good["team"] if "team" in good else pd.Series("", index=good.index)
+        for emp, tm, code, per, value, row in zip(good["employee"], team, good[code_col], good["period"], good["value"],
+                                                  good["xl_row"], strict=True):
+            if per:
+                typed[(emp or "", tm or "", code, str(per))] = (value, int(row))
+    records, sources = [], {}
+    row_no = FIRST_LEDGER_ROW
+    defs = scheme.history if code_col == "item" else scheme.metrics
+    for _target, owner, team, item, per, value_text, label, _cper in rows:
+        value = _typed(codec.loads(value_text), defs.get(item))
+        hit = typed.get((owner, team, item, per))
+        if hit is not None:
+            warnings.append(problem(
+                "ledger_overridden", table.ref("value", hit[1]),
+                f"{owner or team} 在 {per} 的 {item}：工作簿填写的 {codec.shown(hit[0])} 优先于{label.split(' / ')[0]}的 {codec.shown(value)}。",
+                f"{item} of {per} for {owner or team}: the workbook's {codec.shown(hit[0])} wins over "
+                f"{label.split(' / ')[1]}'s {codec.shown(value)}.",
+                "如果账本的值正确，删除这一行。", "Delete this row if the ledger's value is right.", severity="warning"))
+            continue
+        rec = {"employee": owner, "period": per, code_col: item, "value": value, "xl_row": row_no, "xl_bad": False}
+        if "team" in frame.columns or team:
+            rec["team"] = team
+        records.append(rec)
+        sources[row_no] = label
+        row_no += 1
+    extra = pd.DataFrame.from_records(records)
+    for col in frame.columns:
+        if col not in extra:
+            extra[col] = pd.NaT if col in ("date", "week_start") else ""
+    if frame.empty:
+        merged = extra.reindex(columns=list(frame.columns) or list(extra.columns))
+    else:
+        merged = pd.concat([frame, extra[frame.columns]], ignore_index=True)
+    merged["xl_bad"] = merged["xl_bad"].astype(bool)
+    merged["xl_row"] = merged["xl_row"].astype("int64")
+    return LedgerTable(table, merged, sources)
+
+
+def _typed(value, idef):
+    """A kept value as the workbook parser would have typed it (numbers are Decimals)."""
+    numeric = idef is not None and idef.type in ("number", "integer", "percent", "money")
+    if numeric and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return Decimal(str(value))
+    return value
+
+
+def loaded_warnings(loaded: Loaded, inputs: Inputs) -> list[Problem]:
+    if not loaded.missing:
+        return []
+    months = ", ".join(loaded.missing)
+    return [problem(
+        "ledger_month_missing", "账本 / ledger", f"账本中没有 {months} 的关账记录；需要这些月份数据的规则会报告缺失。",
+        f"The ledger has no close of {months}; rules that need those months report them as missing.",
+        "关账该月（kpixl close 该月的工作簿），或在历史表填写该月的行。",
+        "Close that month (kpixl close on its workbook), or type its rows on the History sheet.", severity="warning")]

@@ -1,0 +1,219 @@
+"""Closing a month: record results, explanation lines, inputs and carries in ONE transaction.
+
+A closed month is locked: closing it again needs a reason and records a new version (the old
+one is kept, R-G-12). Two closes of the same month at once: the unique key (book, period,
+version) lets one win; the other gets :class:`LedgerConflict`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from kpixl import __version__
+from kpixl.core.errors import problem
+from kpixl.core.inputs import Inputs
+from kpixl.core.result import Result
+from kpixl.core.scheme import Scheme
+
+from . import codec
+from .carry import carry_rows
+from .frames import to_blob
+from .store import LedgerConflict, Store
+
+TEST_SLEEP_ENV = "KPIXL_TEST_CLOSE_SLEEP"  # test hook: seconds to sleep inside the close transaction
+
+
+@dataclass
+class CloseRequest:
+    book_key: str
+    by: str
+    workbook: str = ""  # path of the input workbook (hashed), "" for records
+    partial: bool = False
+    reason: str = ""
+    appeal: str = ""
+    appeal_filed: dt.date | None = None
+    read_ids: list[int] = field(default_factory=list)  # closes whose carries this run read
+    previous: list[tuple] = field(default_factory=list)  # the carried rows this run read (carry.Loaded.rows)
+
+
+@dataclass
+class Closed:
+    id: int
+    period: str
+    version: int
+    employees: int
+    left_out: list[dict]
+    appeal_due: str
+    affected: list[tuple[str, int]]  # later closes (period, version) that read a superseded version
+
+
+def fingerprint(scheme: Scheme) -> str:
+    """sha256 of a canonical JSON of the effective scheme (the rule table as edited on the Rules sheet)."""
+    doc = {k: v for k, v in scheme.document.items() if k not in ("rules", "examples")}
+    rules = {code: dataclasses.asdict(rule) for code, rule in sorted(scheme.rules.items())}
+    text = json.dumps({"scheme": doc, "rules": rules}, sort_keys=True, ensure_ascii=False, default=str,
+                      separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def file_sha256(path: str) -> str:
+    if not path:
+        return "-"
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def close_month(store: Store, scheme: Scheme, inputs: Inputs, result: Result, req: CloseRequest) -> Closed:
+    """Record ``result`` (scored with ``scheme``, the effective scheme) as the next version of its month."""
+    period = result.period.label
+    left_out = [{"employee": e.id, "where": e.problems[0].where if e.problems else "", "reason_zh": e.problems[0].zh
+                 if e.problems else "", "reason_en": e.problems[0].en if e.problems else ""}
+                for e in result.employees if not e.ok]
+    if left_out and not req.partial:
+        raise LedgerConflict([problem(
+            "close_blocked", inputs.source, f"{len(left_out)} 名员工有错误，未关账 {period}。",
+            f"{len(left_out)} employee(s) have errors; {period} was not closed.",
+            "修正错误后再关账，或用 --partial 关账其余员工（记录未关账的人和原因）。",
+            "Fix the errors and close again, or pass --partial to close the others (who was left out, and why, is recorded).")])
+    if req.reason == "" and req.appeal:
+        req.reason = f"申诉 appeal {req.appeal}"
+    due = ""
+    if req.appeal:
+        due = appeal_due(inputs, req.appeal_filed or dt.date.today()).isoformat()
+    lines = line_rows(result)
+    results = result_rows(result)
+    input_rows = inputs_rows(inputs)
+    carries = carry_rows(scheme, inputs, result, req.previous)
+    sha = file_sha256(req.workbook)
+    fp = fingerprint(scheme)
+    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    try:
+        with store.transaction():
+            if store.dialect == "postgresql":
+                store.execute("SELECT pg_advisory_xact_lock(hashtext(?))", (f"{req.book_key}|{period}",))
+            prior = store.execute("SELECT id, version, closed_by, closed_at FROM kpixl_close WHERE book_key = ? AND period = ? "
+                                  "ORDER BY version", (req.book_key, period))
+            if prior and not req.reason.strip():
+                last = prior[-1]
+                raise LedgerConflict([problem(
+                    "month_locked", f"账本 {period} v{last[1]} / ledger {period} v{last[1]}",
+                    f"{period} 已于 {last[3]} 由 {last[2]} 关账（v{last[1]}），已锁定。",
+                    f"{period} was closed by {last[2]} at {last[3]} (v{last[1]}) and is locked.",
+                    "更正需要说明原因：kpixl close BOOK --reason \"...\"（会记录新版本，旧版本保留）。",
+                    "A correction needs a reason: kpixl close BOOK --reason \"...\" (a new version is recorded; the old one is kept).")])
+            version = (prior[-1][1] + 1) if prior else 1
+            close_id = store.execute(
+                "INSERT INTO kpixl_close (book_key, period, version, scheme_id, scheme_version, scheme_fingerprint, workbook, "
+                "workbook_sha256, kpixl_version, closed_by, closed_at, reason, appeal, appeal_filed, appeal_due, partial, "
+                "left_out, employees) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                (req.book_key, period, version, scheme.id, scheme.version, fp, Path(req.workbook).name if req.workbook else
+                 inputs.source, sha, __version__, req.by, now, req.reason, req.appeal,
+                 req.appeal_filed.isoformat() if (req.appeal and req.appeal_filed) else "", due, int(bool(left_out)),
+                 json.dumps(left_out, ensure_ascii=False), len(results)))[0][0]
+            store.executemany("INSERT INTO kpixl_result (close_id, employee, name, team, department, status, vals, problems) "
+                              "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [(close_id, *r) for r in results])
+            store.executemany("INSERT INTO kpixl_line (close_id, kind, data) VALUES (?, ?, ?)",
+                              [(close_id, *r) for r in lines])
+            _sleep_for_test()
+            store.executemany("INSERT INTO kpixl_input (close_id, sheet, cells, data) VALUES (?, ?, ?, ?)",
+                              [(close_id, *r) for r in input_rows])
+            store.executemany("INSERT INTO kpixl_carry (close_id, target, owner, team, item, period, value, source) "
+                              "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [(close_id, *r) for r in carries])
+            store.executemany("INSERT INTO kpixl_read (close_id, read_close_id) VALUES (?, ?)",
+                              [(close_id, rid) for rid in sorted(set(req.read_ids))])
+    except LedgerConflict:
+        raise
+    except Exception as exc:
+        if store.is_unique_violation(exc):
+            raise LedgerConflict([problem(
+                "close_race", f"账本 {period} / ledger {period}", f"{period} 刚被另一个关账操作抢先记录。",
+                f"Another close of {period} was recorded at the same moment and won.",
+                "用 kpixl ledger show 查看结果；如需更正，加 --reason 重新关账。",
+                "See it with kpixl ledger show; to correct it, close again with --reason.")]) from None
+        raise
+    old = [p[0] for p in prior]
+    return Closed(close_id, period, version, len(results), left_out, due, affected(store, old))
+
+
+def affected(store: Store, superseded: list[int]) -> list[tuple[str, int]]:
+    """Later closes that read any of the ``superseded`` closes (listed, never recomputed)."""
+    if not superseded:
+        return []
+    marks = ", ".join("?" for _ in superseded)
+    rows = store.execute(f"SELECT DISTINCT c.period, c.version FROM kpixl_read r JOIN kpixl_close c ON c.id = r.close_id "
+                         f"WHERE r.read_close_id IN ({marks}) ORDER BY c.period, c.version", superseded)
+    return [(r[0], int(r[1])) for r in rows]
+
+
+def appeal_due(inputs: Inputs, filed: dt.date) -> dt.date:
+    """R-GB-11: the end of the 5th working day after the filing day (Mon-Fri minus HOLIDAYS, R-GB-9)."""
+    from kpixl.core.periods import add_working_days, parse_dates
+
+    param = inputs.parameters.get("HOLIDAYS")
+    try:
+        holidays = frozenset(parse_dates(param.value)) if param is not None else frozenset()
+    except ValueError:
+        holidays = frozenset()
+    return add_working_days(filed, 5, holidays)
+
+
+def _sleep_for_test() -> None:
+    seconds = os.environ.get(TEST_SLEEP_ENV)
+    if seconds:
+        time.sleep(float(seconds))
+
+
+# ------------------------------------------------------------------------------- rows
+
+
+def result_rows(result: Result) -> list[tuple]:
+    return [(e.id, e.name, e.team, e.department, e.status, codec.dumps(e.values),
+             json.dumps([p.as_dict() for p in e.problems], ensure_ascii=False)) for e in result.employees]
+
+
+def line_rows(result: Result) -> list[tuple[str, bytes]]:
+    """Every explanation line as data, one Parquet table per kind: ``points`` (each contribution with its
+    source cell, rule and points in 1e-8 units), ``money`` lines, ``flags`` and computed ``values`` (their text; the exact values are in kpixl_result)."""
+    ok = {e.id for e in result.employees if e.ok}
+    out: list[tuple[str, bytes]] = []
+    for kind, frame in (("points", result.ledger), ("money", result.money)):
+        if not frame.empty:
+            out.append((kind, to_blob(frame[frame["employee"].isin(ok)])))
+    flags = [{**f, "params": codec.dumps(f["params"]), "sources": ", ".join(f["sources"])} for f in result.flags
+             if f["employee"] in ok]
+    if flags:
+        out.append(("flags", to_blob(pd.DataFrame(flags))))
+    values = [(emp, n["step"], n["code"], str(n["value"]), n["text_zh"], n["text_en"], ", ".join(n["sources"]))
+              for emp in result.notes if emp in ok for n in result.notes[emp]]
+    if values:
+        out.append(("values", to_blob(pd.DataFrame(values, columns=["employee", "step", "code", "value", "text_zh",
+                                                                    "text_en", "sources"]))))
+    return out
+
+
+def inputs_rows(inputs: Inputs) -> list[tuple]:
+    """The month's input rows, one record per sheet: (sheet, its name and column letters, its rows with
+    their Excel row ``xl_row``), so every figure can be traced back to its cell."""
+    out: list[tuple] = []
+    for sheet, table in (("employees", inputs.employees), ("events", inputs.events), ("metrics", inputs.metrics),
+                         ("ratings", inputs.ratings), ("history", inputs.history), ("rules", inputs.rules)):
+        if table is None or table.frame.empty:
+            continue
+        out.append((sheet, json.dumps({"sheet": table.label, "letters": table.letters}, ensure_ascii=False),
+                    to_blob(table.frame)))
+    params = pd.DataFrame([{"code": code, "value": codec.dumps(p.value), "where": p.where}
+                           for code, p in sorted(inputs.parameters.items())], columns=["code", "value", "where"])
+    out.append(("parameters", json.dumps({"sheet": inputs.parameters_label}, ensure_ascii=False), to_blob(params)))
+    return out

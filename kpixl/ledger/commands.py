@@ -1,0 +1,177 @@
+"""The ledger's CLI commands: ``kpixl close`` and ``kpixl ledger periods|show|diff|export``.
+
+Each opens the ledger, calls one library function and prints; library errors are typed
+(LedgerError: exit 2, LedgerConflict: exit 1) and printed by ``kpixl.cli.main``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import os
+import sys
+
+from kpixl.core.errors import problem
+
+from . import DEFAULT_NAME, ENV, book_key, close_book, ledger_url, open_ledger, score_month
+from .store import LedgerError, guard, redact
+
+
+def _by(args) -> str:
+    if args.by:
+        return args.by
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in a container
+        return "-"
+
+
+def cmd_close(args) -> int:
+    from kpixl.core.engine import score
+    from kpixl.workbook.read import read_workbook
+
+    scheme, raw = read_workbook(args.book, scheme=args.scheme, period=args.period, engine=args.engine)
+    if raw.period is None:
+        score(scheme, raw)  # raises the located "no period" problem
+    url = ledger_url(args.book, args.ledger, create=True)
+    filed = None
+    if args.filed:
+        try:
+            filed = dt.date.fromisoformat(args.filed)
+        except ValueError:
+            print(f"--filed {args.filed}：请写成 2026-10-05 / write it as 2026-10-05", file=sys.stderr)
+            return 2
+    key = args.key or book_key(scheme, raw)
+    with guard(url):
+        store = open_ledger(url)
+        try:
+            scored = score_month(store, scheme, raw, key)
+            result = scored[0]
+            if not any(e.ok for e in result.employees):
+                from kpixl.cli import _print_problems
+
+                _print_problems(result.errors, sys.stderr)
+                print(f"\n{args.book}: 没有可关账的员工，未关账。 / Nobody can be closed; nothing was recorded.", file=sys.stderr)
+                return 1
+            closed, _ = close_book(store, scheme, raw, _by(args), key, scored, workbook=str(args.book), partial=args.partial,
+                              reason=args.reason or "", appeal=args.appeal or "", appeal_filed=filed)
+        finally:
+            store.close()
+    print(f"已关账 closed {closed.period} v{closed.version} · {key} · {closed.employees} 名员工 employees → {redact(url)}")
+    for lo in closed.left_out:
+        print(f"  未关账 left out {lo['employee']}: {lo['where']} {lo['reason_zh']} / {lo['reason_en']}")
+    if closed.appeal_due:
+        print(f"  申诉 appeal {args.appeal}: 答复期限 reply due {closed.appeal_due} (R-GB-11)")
+    if closed.affected:
+        shown = ", ".join(f"{p} v{v}" for p, v in closed.affected)
+        print(f"  受影响 affected: {shown} 读取了被取代的版本，需复核（不会自动重算） / read the superseded version; "
+              "review them (they are not recomputed)")
+    return 0
+
+
+def _url(args) -> str:
+    url = args.ledger or os.environ.get(ENV) or DEFAULT_NAME
+    return url
+
+
+def _open(args):
+    url = _url(args)
+    if not url.startswith(("postgresql://", "postgres://")) and not os.path.exists(url):
+        raise LedgerError([problem("ledger_missing", url, f"账本 {url} 不存在。", f"Ledger {url} does not exist.",
+                                   "用 --ledger 指定账本，或先用 kpixl close 关账一个月。",
+                                   "Point --ledger at the ledger, or close a month first (kpixl close).")])
+    return url, open_ledger(url)
+
+
+def _read(args, view, *view_args):
+    """Open the ledger, run one view (views.py) on it, close it; driver errors become LedgerError."""
+    url, store = _open(args)
+    with guard(url):
+        try:
+            return view(store, *view_args)
+        finally:
+            store.close()
+
+
+def cmd_periods(args) -> int:
+    from .views import periods
+
+    lines = _read(args, periods, args.key)
+    print("\n".join(lines) if lines else "账本为空 / the ledger is empty")
+    return 0
+
+
+def cmd_show(args) -> int:
+    from .views import show
+
+    lines = _read(args, show, args.employee_id, args.period, args.key)
+    if not lines:
+        print(f"账本中没有员工 {args.employee_id} / employee {args.employee_id} is not in the ledger", file=sys.stderr)
+        return 1
+    print("\n".join(lines))
+    return 0
+
+
+def cmd_diff(args) -> int:
+    from .views import diff
+
+    print("\n".join(_read(args, diff, args.period_label, args.v1, args.v2, args.key)))
+    return 0
+
+
+def cmd_export(args) -> int:
+    from .views import export
+
+    if not args.output:
+        _read(args, export, sys.stdout)
+        return 0
+    from kpixl.workbook.atomic import atomic_target
+
+    def to_file(store) -> int:
+        with atomic_target(args.output) as tmp, open(tmp, "w", encoding="utf-8") as fh:
+            return export(store, fh)
+
+    print(f"已导出 exported {_read(args, to_file)} 行 rows → {args.output}")
+    return 0
+
+
+def add_parsers(sub, book_args) -> None:
+    """The ledger's subcommands (``close``, ``ledger ...``)."""
+    sp = sub.add_parser("close", help="关账：把本月结果记入账本 / close the month into the ledger")
+    book_args(sp)
+    sp.add_argument("--by", help="关账人 who closes (default: the login name)")
+    sp.add_argument("--partial", action="store_true", help="有错误的员工不关账，记录原因 / close the others, record who was left out")
+    sp.add_argument("--reason", help="重新关账的原因 / why a closed month is closed again (a new version)")
+    sp.add_argument("--appeal", help="申诉编号 appeal id (a re-close after an upheld appeal)")
+    sp.add_argument("--filed", help="申诉提交日 appeal filing date, e.g. 2026-11-02 (default: today)")
+    sp.set_defaults(func=cmd_close)
+
+    lp = sub.add_parser("ledger", help="查看账本 / the ledger: periods, show, diff, export")
+    lsub = lp.add_subparsers(dest="ledger_command", required=True)
+
+    def common(p):
+        p.add_argument("--ledger", help=f"账本 ledger: a file or postgresql://... (default: ${ENV}, else ./{DEFAULT_NAME})")
+        p.add_argument("--key", help=argparse_help_key())
+
+    p = lsub.add_parser("periods", help="已关账的月份和版本 / closed months and their versions")
+    common(p)
+    p.set_defaults(func=cmd_periods)
+    p = lsub.add_parser("show", help="某员工的每个版本 / every version of one employee's results")
+    common(p)
+    p.add_argument("employee_id")
+    p.add_argument("--period")
+    p.set_defaults(func=cmd_show)
+    p = lsub.add_parser("diff", help="两个版本之间的变化 / what changed between two versions of a month")
+    common(p)
+    p.add_argument("period_label", metavar="PERIOD")
+    p.add_argument("--v1", type=int)
+    p.add_argument("--v2", type=int)
+    p.set_defaults(func=cmd_diff)
+    p = lsub.add_parser("export", help="导出为 JSON 行（备份）/ export as JSON lines (backup)")
+    common(p)
+    p.add_argument("-o", "--output", help="文件 file (default: standard output)")
+    p.set_defaults(func=cmd_export)
+
+
+def argparse_help_key() -> str:
+    return "账本中的部门键 department key in the ledger (default: scheme/department from the 员工 sheet)"

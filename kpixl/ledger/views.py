@@ -1,0 +1,147 @@
+"""Reading the ledger for people: closed periods, one employee's versions, a diff, an export."""
+
+from __future__ import annotations
+
+import json
+from typing import TextIO
+
+from . import codec
+from .frames import from_blob
+
+CLOSE_COLUMNS = ("id", "book_key", "period", "version", "scheme_id", "scheme_version", "scheme_fingerprint", "workbook",
+                 "workbook_sha256", "kpixl_version", "closed_by", "closed_at", "reason", "appeal", "appeal_filed",
+                 "appeal_due", "partial", "left_out", "employees")
+
+
+def _closes(store, key: str | None, period: str | None = None) -> list[dict]:
+    sql = f"SELECT {', '.join(CLOSE_COLUMNS)} FROM kpixl_close"
+    where, params = [], []
+    if key:
+        where.append("book_key = ?")
+        params.append(key)
+    if period:
+        where.append("period = ?")
+        params.append(period)
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    rows = store.execute(sql + " ORDER BY book_key, period, version", params)
+    return [dict(zip(CLOSE_COLUMNS, r, strict=True)) for r in rows]
+
+
+def stale_reads(store) -> dict[int, list[str]]:
+    """Close id -> the superseded closes it read ('2026-09 v1'): results to review after a correction."""
+    newest: dict[tuple[str, str], int] = {}
+    info: dict[int, tuple[str, str, int]] = {}
+    for cid, key, per, ver in store.execute("SELECT id, book_key, period, version FROM kpixl_close"):
+        info[int(cid)] = (key, per, int(ver))
+        newest[(key, per)] = max(newest.get((key, per), 0), int(ver))
+    out: dict[int, list[str]] = {}
+    for cid, rid in store.execute("SELECT close_id, read_close_id FROM kpixl_read"):
+        key, per, ver = info[int(rid)]
+        if ver < newest[(key, per)]:
+            out.setdefault(int(cid), []).append(f"{per} v{ver}")
+    return out
+
+
+def periods(store, key: str | None = None) -> list[str]:
+    stale = stale_reads(store)
+    lines = []
+    for c in _closes(store, key):
+        text = f"{c['book_key']}  {c['period']} v{c['version']}  {c['closed_at']}  {c['closed_by']}  {c['employees']} 名员工 employees"
+        if c["partial"]:
+            text += f"  部分 partial ({len(json.loads(c['left_out']))} 未关账 left out)"
+        if c["reason"]:
+            text += f"  原因 reason: {c['reason']}"
+        if c["appeal"]:
+            text += f"  申诉 appeal {c['appeal']} 答复期限 due {c['appeal_due']}"
+        if c["id"] in stale:
+            text += f"  受影响 affected: 读取了被取代的 read superseded {', '.join(stale[c['id']])}"
+        lines.append(text)
+    return lines
+
+
+def show(store, employee: str, period: str | None = None, key: str | None = None) -> list[str]:
+    closes = {c["id"]: c for c in _closes(store, key, period)}
+    if not closes:
+        return []
+    rows = store.execute("SELECT close_id, name, status, vals FROM kpixl_result WHERE employee = ? ORDER BY close_id",
+                         (employee,))
+    lines = []
+    for cid, name, status, vals in rows:
+        c = closes.get(int(cid))
+        if c is None:
+            continue
+        head = f"{c['period']} v{c['version']}  {c['closed_at']}  关账人 by {c['closed_by']}"
+        head += f"  原因 why: {c['reason']}" if c["reason"] else "  (首次关账 first close)"
+        if c["appeal"]:
+            head += f"  申诉 appeal {c['appeal']} 答复期限 due {c['appeal_due']}"
+        lines.append(f"{employee} {name} · {c['book_key']} · {head}")
+        if status != "ok":
+            lines.append("    未关账 left out (errors)")
+            continue
+        values = codec.loads(vals)
+        for k in sorted(values):
+            lines.append(f"    {k} = {codec.shown(values[k])}")
+    return lines
+
+
+def _values(store, close_id: int) -> dict[str, dict]:
+    rows = store.execute("SELECT employee, status, vals FROM kpixl_result WHERE close_id = ?", (close_id,))
+    return {emp: (codec.loads(vals) if status == "ok" else {"status": "error"}) for emp, status, vals in rows}
+
+
+def diff(store, period: str, v1: int | None, v2: int | None, key: str | None = None) -> list[str]:
+    closes = _closes(store, key, period)
+    if not closes:
+        return [f"账本中没有 {period} / {period} is not in the ledger"]
+    keys = sorted({c["book_key"] for c in closes})
+    out: list[str] = []
+    for k in keys:
+        mine = {c["version"]: c for c in closes if c["book_key"] == k}
+        b = v2 or max(mine)
+        a = v1 or (b - 1 if b > 1 else b)
+        if a not in mine or b not in mine:
+            out.append(f"{k} {period}: 没有版本 no version {a if a not in mine else b} (有 has: {sorted(mine)})")
+            continue
+        ca, cb = mine[a], mine[b]
+        out.append(f"{k} {period} v{a} → v{b} · {cb['closed_at']} · {cb['closed_by']} · 原因 reason: {cb['reason'] or '-'}")
+        old, new = _values(store, ca["id"]), _values(store, cb["id"])
+        changes = 0
+        for emp in sorted(set(old) | set(new)):
+            if emp not in old or emp not in new:
+                out.append(f"  {emp}: {'新增 added' if emp not in old else '移除 removed'}")
+                changes += 1
+                continue
+            for name in sorted(set(old[emp]) | set(new[emp])):
+                x, y = old[emp].get(name), new[emp].get(name)
+                if x != y:
+                    out.append(f"  {emp} {name}: {codec.shown(x)} → {codec.shown(y)}")
+                    changes += 1
+        if not changes:
+            out.append("  没有变化 no changes")
+    return out
+
+
+TABLES = ("kpixl_schema_version", "kpixl_close", "kpixl_result", "kpixl_line", "kpixl_input", "kpixl_carry", "kpixl_read")
+
+
+def export(store, fh: TextIO) -> int:
+    """Every row of every ledger table as JSON lines ``{"table": ..., "row": {...}}``; returns the count."""
+    n = 0
+    for table in TABLES:
+        cur = store.conn.cursor()
+        cur.execute(f"SELECT * FROM {table}")
+        names = [d[0] for d in cur.description]
+        while True:
+            chunk = cur.fetchmany(5000)
+            if not chunk:
+                break
+            for row in chunk:
+                rec = dict(zip(names, row, strict=True))
+                if "data" in rec:  # a Parquet table (frames.py): written out as its rows
+                    rec["data"] = json.loads(from_blob(rec["data"]).to_json(orient="records", date_format="iso",
+                                                                          default_handler=str, force_ascii=False))
+                fh.write(json.dumps({"table": table, "row": rec}, ensure_ascii=False, default=str) + "\n")
+                n += 1
+        cur.close()
+    return n
