@@ -217,7 +217,9 @@ def _finish(child: _Child, timeout: float, max_gb: float | None) -> BookOutcome:
     mark = stdout.rfind(OUTCOME_MARK)
     if not child.timed_out and rc == 0 and mark >= 0:
         try:
-            return BookOutcome(**json.loads(stdout[mark + len(OUTCOME_MARK):].splitlines()[0]))
+            outcome = BookOutcome(**json.loads(stdout[mark + len(OUTCOME_MARK):].splitlines()[0]))
+            outcome.seconds = seconds  # the whole child, start-up included
+            return outcome
         except (ValueError, TypeError, IndexError):
             pass
     if child.timed_out:
