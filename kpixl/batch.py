@@ -1,9 +1,10 @@
 """The nightly report job: many workbooks, headless (no Excel), safe for cron.
 
-Every workbook is read, scored and reported in its own child process, with a time limit
-(``timeout`` seconds) and a memory limit (``max_memory`` GB of address space), so a workbook
-that hangs, aborts the process or exhausts memory costs only itself: it gets a report with
-only the Issues and About sheets, and the run goes on. Every workbook gets one console line
+Workbooks are read, scored and reported in worker processes (:mod:`kpixl.workers`), with a
+time limit per workbook (``timeout`` seconds) and a memory limit per worker (``max_memory`` GB
+of address space), so a workbook that hangs, aborts the process or exhausts memory costs only
+itself: it gets a report with only the Issues and About sheets, a fresh worker takes the next
+workbook, and the run goes on. Every workbook gets one console line
 and one log line; each log line is written whole (one ``write`` of a complete line with
 ``O_APPEND``), and a log or report that cannot be written is itself reported. The summary
 always prints. Input workbooks are only ever read.
@@ -15,22 +16,18 @@ import datetime as dt
 import hashlib
 import json
 import os
-import signal
-import subprocess
 import sys
-import tempfile
 import time
 import traceback
-from collections import deque
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from kpixl.core.errors import KpixlError, problem
+from kpixl.workers import Failure, run_jobs
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 REPORT_SUFFIX = ".report.xlsx"
 MESSAGE_CHARS = 200
-OUTCOME_MARK = "KPIXL-OUTCOME "
 
 
 @dataclass
@@ -161,114 +158,34 @@ def process_workbook(book: str, out: str, scheme: str | None = None, period: str
     return BookOutcome(book, report, "failed", errors=len(problems), seconds=time.perf_counter() - t0, message=message)
 
 
-# ----------------------------------------------------------------------------- one child per workbook
+# ----------------------------------------------------------------------------- isolation
 
 
-def child_main(argv: list[str] | None = None) -> None:
-    """Entry point of a workbook's child process: limit memory, process, print the outcome."""
-    job = json.loads((argv or sys.argv)[-1])
-    if job.get("max_bytes"):
-        try:
-            import resource
-
-            resource.setrlimit(resource.RLIMIT_AS, (job["max_bytes"], job["max_bytes"]))
-        except (ImportError, ValueError, OSError):  # pragma: no cover - not on this platform
-            pass
-    outcome = process_workbook(job["book"], job["report"], job.get("scheme"), job.get("period"))
-    sys.stdout.write("\n" + OUTCOME_MARK + json.dumps(asdict(outcome), ensure_ascii=False) + "\n")
-    sys.stdout.flush()
+def process_job(job: dict) -> dict:
+    """One workbook in a worker process (kpixl.workers): the outcome as a dict."""
+    return asdict(process_workbook(job["book"], job["report"], job.get("scheme"), job.get("period")))
 
 
-@dataclass
-class _Child:
-    book: str
-    report: str
-    proc: subprocess.Popen
-    stdout: object
-    stderr: object
-    started: float
-    timed_out: bool = False
-
-
-def _start(book: str, report: str, scheme, period, max_bytes: int | None) -> _Child:
-    job = json.dumps({"book": book, "report": report, "scheme": scheme, "period": period, "max_bytes": max_bytes})
-    env = dict(os.environ)
-    here = str(Path(__file__).resolve().parent.parent)  # the kpixl the parent runs, first on the path
-    env["PYTHONPATH"] = here + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    out, err = tempfile.TemporaryFile(), tempfile.TemporaryFile()
-    proc = subprocess.Popen([sys.executable, "-c", "from kpixl.batch import child_main; child_main()", job],
-                            stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=env)
-    return _Child(book, report, proc, out, err, time.monotonic())
-
-
-def _tail(fh, chars: int = 300) -> str:
-    fh.seek(0)
-    data = fh.read().decode("utf-8", "replace")
-    fh.close()
-    return data[-chars:] if chars else data
-
-
-def _finish(child: _Child, timeout: float, max_gb: float | None) -> BookOutcome:
-    """The outcome a child printed, or (it died, hung or was killed) a failed outcome with a report."""
-    seconds = time.monotonic() - child.started
-    stdout = _tail(child.stdout, 0)
-    stderr = _tail(child.stderr)
-    rc = child.proc.returncode
-    mark = stdout.rfind(OUTCOME_MARK)
-    if not child.timed_out and rc == 0 and mark >= 0:
-        try:
-            outcome = BookOutcome(**json.loads(stdout[mark + len(OUTCOME_MARK):].splitlines()[0]))
-            outcome.seconds = seconds  # the whole child, start-up included
-            return outcome
-        except (ValueError, TypeError, IndexError):
-            pass
-    if child.timed_out:
+def failed_outcome(book: str, report: str, failure: Failure, timeout: float, max_gb: float | None) -> BookOutcome:
+    """A workbook whose worker hung or died: a failed outcome, with the Issues+About report."""
+    if failure.kind == "timeout":
         zh, en = f"处理超过时间上限 {timeout:g} 秒，已终止", f"processing exceeded the time limit of {timeout:g} s and was stopped"
         fix = ("检查工作簿是否异常巨大（如远处的空单元格），或用 --timeout 放宽上限。",
                "Check the workbook for an absurd size (e.g. a stray far-away cell), or raise --timeout.")
-    elif rc is not None and rc < 0:
-        name = signal.Signals(-rc).name if -rc in signal.valid_signals() else str(-rc)
+    elif failure.kind == "signal":
         memory = f"{max_gb:g} GB" if max_gb else "the memory"
-        zh, en = f"处理进程被信号 {name} 终止（可能超出内存上限 {memory}）", \
-            f"the process was ended by signal {name} (probably out of memory; limit {memory})"
+        zh = f"处理进程被信号 {failure.detail} 终止（可能超出内存上限 {memory}）"
+        en = f"the process was ended by signal {failure.detail} (probably out of memory; limit {memory})"
         fix = ("检查工作簿是否异常巨大，或用 --max-memory 放宽上限。", "Check the workbook for an absurd size, or raise --max-memory.")
     else:
-        last = one_line(stderr.strip().splitlines()[-1] if stderr.strip() else "", 150)
-        zh, en = f"处理进程异常退出（代码 {rc}）{('：' + last) if last else ''}", \
-            f"the process exited abnormally (code {rc}){(': ' + last) if last else ''}"
+        last = one_line(failure.stderr.strip().splitlines()[-1] if failure.stderr.strip() else "", 150)
+        what = f"code {failure.detail}" if failure.kind == "exit" else failure.detail
+        zh = f"处理进程异常退出（{what}）{('：' + last) if last else ''}"
+        en = f"the process exited abnormally ({what}){(': ' + last) if last else ''}"
         fix = ("请把此工作簿和日志发给 kpixl 维护者。", "Send this workbook and the log to the kpixl maintainers.")
-    pr = problem("book_crashed" if not child.timed_out else "book_timeout", child.book, f"{zh}。", f"{en}.", *fix)
-    report, message = _error_report(child.book, child.report, [pr], one_line(f"{pr.en} / {pr.zh}"))
-    return BookOutcome(child.book, report, "failed", errors=1, seconds=seconds, message=message)
-
-
-def _run_children(jobs_list, jobs: int, scheme, period, timeout: float, max_memory: float | None, record) -> None:
-    max_bytes = int(max_memory * 1024 ** 3) if max_memory else None
-    pending, running = deque(jobs_list), []
-    try:
-        while pending or running:
-            while pending and len(running) < max(1, jobs):
-                book, report = pending.popleft()
-                try:
-                    running.append(_start(book, report, scheme, period, max_bytes))
-                except OSError as exc:  # cannot start a process (no memory, too many processes)
-                    record(BookOutcome(book, "", "failed", message=one_line(f"cannot start a worker: {exc}")))
-            finished = False
-            for child in list(running):
-                if child.proc.poll() is None and time.monotonic() - child.started > timeout:
-                    child.timed_out = True
-                    child.proc.kill()
-                    child.proc.wait()
-                if child.proc.poll() is not None:
-                    running.remove(child)
-                    record(_finish(child, timeout, max_memory))
-                    finished = True
-            if not finished:
-                time.sleep(0.02)
-    finally:  # interrupted: no child outlives the run
-        for child in running:
-            child.proc.kill()
-            child.proc.wait()
+    pr = problem("book_timeout" if failure.kind == "timeout" else "book_crashed", book, f"{zh}。", f"{en}.", *fix)
+    report, message = _error_report(book, report, [pr], one_line(f"{pr.en} / {pr.zh}"))
+    return BookOutcome(book, report, "failed", errors=1, seconds=failure.seconds, message=message)
 
 
 # ----------------------------------------------------------------------------- the run
@@ -345,8 +262,17 @@ def run_nightly(inputs: list[str], out_dir: str | os.PathLike, jobs: int = 1, sc
             say(f"FAIL 没有找到工作簿 (.xlsx/.xlsm) / no workbook (.xlsx/.xlsm) found in {', '.join(map(str, inputs))}")
             return summary
         taken: set[str] = set()
-        jobs_list = [(str(b), str(out / report_name(b, taken))) for b in books]
-        _run_children(jobs_list, jobs, scheme, period, timeout, max_memory, record)
+        job_list = [{"book": str(b), "report": str(out / report_name(b, taken)), "scheme": scheme, "period": period}
+                    for b in books]
+
+        def done(job: dict, answer, seconds: float) -> None:
+            if isinstance(answer, Failure):
+                record(failed_outcome(job["book"], job["report"], answer, timeout, max_memory))
+            else:
+                record(BookOutcome(**{**answer, "seconds": seconds}))
+
+        run_jobs(job_list, "kpixl.batch.process_job", done, workers=jobs, timeout=timeout,
+                 max_bytes=int(max_memory * 1024 ** 3) if max_memory else 0)
     finally:
         n = len(summary.outcomes)
         counts = {s: sum(o.status == s for o in summary.outcomes) for s in ("ok", "problems", "failed")}
