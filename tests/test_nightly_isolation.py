@@ -139,3 +139,21 @@ def test_report_that_cannot_be_written_is_reported(faults, tmp_path):
     assert "1 无报表 without report" in stream.getvalue().splitlines()[-1]
     assert [e["report"] for e in log_of(out) if e["source"].endswith("diskfull.xlsx")] == [""]
     assert not list(out.glob(".*"))
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_stray_cell_workbook_never_stops_the_run(tmp_path, jobs):
+    """The attack's workbook: one cell at XFD1048576 (calamine tries to allocate 512 GiB and
+    aborts the process). Whatever the reader makes of it, the other workbooks are reported."""
+    books = tmp_path / "in"
+    books.mkdir()
+    wb = load_workbook(DEMO)
+    wb["事件"]["XFD1048576"] = "x"
+    wb.save(books / "a_stray.xlsx")
+    books_named(books, "b_good.xlsx", "c_good.xlsx")
+    out, stream = tmp_path / "out", io.StringIO()
+    summary = run_nightly([books], out, jobs=jobs, stream=stream)
+    status = {os.path.basename(o.source): o.status for o in summary.outcomes}
+    assert status["b_good.xlsx"] == status["c_good.xlsx"] == "ok"
+    assert status["a_stray.xlsx"] != "ok" and (out / "a_stray.report.xlsx").is_file()
+    assert len(log_of(out)) == 3 and stream.getvalue().splitlines()[-1].startswith("3 个工作簿 workbooks: 2 ok")
