@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 import time
 import unicodedata
@@ -387,6 +388,7 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
     except SystemExit as exc:  # argparse: --help (0) or a usage error (2), already printed
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    previous = _on_terminate()
     try:
         return args.func(args)
     except KpixlError as exc:
@@ -410,6 +412,24 @@ def main(argv: list[str] | None = None) -> int:
         text = " ".join(str(exc).split())[:200]
         print(f"kpixl 内部错误 internal error: {type(exc).__name__}: {text} — {REPORT_BUG}", file=sys.stderr)
         return EXIT_USAGE
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def _on_terminate():
+    """``kill`` (SIGTERM) unwinds like Ctrl-C: temporary files are removed, workers stopped, the
+    nightly summary printed. Returns the handler to restore, or None if none was installed."""
+    try:
+        if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+            return signal.signal(signal.SIGTERM, _interrupt)
+    except ValueError:  # not the main thread
+        pass
+    return None
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -117,3 +117,34 @@ def test_argument_errors_exit_2(tmp_path):
     assert cli("nightly", DEMO, "--out", tmp_path / "o", "--timeout", "-1")[0] == 2
     assert cli("frobnicate")[0] == 2
     assert cli("--help")[0] == 0
+
+
+def test_terminated_while_writing_leaves_no_temporary_file(tmp_path):
+    """`kill` (SIGTERM) of `kpixl report` in the middle of writing: no temp file stays behind."""
+    import signal
+    import subprocess
+    import sys
+    import textwrap
+
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(textwrap.dedent('''
+        import time
+        import kpixl.workbook.xlsx_out as x
+        def slow(*a, **k):
+            time.sleep(120)
+        x._write_sheet = slow
+    '''), encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(hook), os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.Popen([sys.executable, "-m", "kpixl.cli", "report", str(DEMO), "-o", str(out / "r.xlsx")],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 90
+    while not leftovers(out) and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.1)
+    assert leftovers(out), "the report never started writing"
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2 and "interrupted" in err and "Traceback" not in err
+    assert leftovers(out) == [] and not (out / "r.xlsx").exists()
