@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
+import os
+import signal
 import sys
 import time
 import unicodedata
@@ -86,11 +87,8 @@ def cmd_schemes(args) -> int:
     return EXIT_OK
 
 
-_MONTH_IN_NAME = re.compile(r"(20\d{2})[-_.]?(0[1-9]|1[0-2])")
-
-
 def cmd_new(args) -> int:
-    from kpixl.core.periods import parse_period
+    from kpixl.core.periods import parse_period, period_from_name
     from kpixl.core.scheme import load_scheme
     from kpixl.workbook.template import build_workbook
 
@@ -100,13 +98,7 @@ def cmd_new(args) -> int:
         print(f"{out} 已存在，未覆盖。使用 --force 覆盖。 / {out} exists; not overwritten. Use --force to replace it.",
               file=sys.stderr)
         return EXIT_USAGE
-    period = None
-    if args.period:
-        period = parse_period(args.period)
-    else:
-        m = _MONTH_IN_NAME.search(out.stem)
-        if m:
-            period = parse_period(f"{m.group(1)}-{m.group(2)}")
+    period = parse_period(args.period) if args.period else period_from_name(out.stem)
     data = None
     if args.demo:
         from kpixl.demo import as_dates, demo_data
@@ -115,6 +107,10 @@ def cmd_new(args) -> int:
         data = {k: (as_dates(v) if isinstance(v, list) else v) for k, v in data.items()}
     build_workbook(scheme, out, period, data)
     print(f"已生成 created {out} ({scheme.id}{', ' + period.label if period else ''})")
+    if period is None:
+        print(f"文件名 {out.name} 中没有考核期（如 2026-10、2026年10月、2026-Q4），参数表的 PERIOD 为空：请在 PERIOD 填写考核月份，"
+              f"或用 --period 2026-10 重新生成。 / No period found in the file name {out.name} (e.g. 2026-10, "
+              "2026年10月, 2026-Q4), so PERIOD is empty: fill in PERIOD on the 参数 sheet, or run again with --period 2026-10.")
     return EXIT_OK
 
 
@@ -206,11 +202,13 @@ def cmd_explain(args) -> int:
 
 
 def cmd_report(args) -> int:
+    from kpixl.workbook.outputs import check_output
     from kpixl.workbook.report import summary_lines, write_report
 
     t0 = time.perf_counter()
-    result = _score(args)
     out = Path(args.output)
+    check_output(out, [args.book], force=args.force)
+    result = _score(args)
     write_report(result, out, args.book)
     for line in summary_lines(result):
         print(line)
@@ -223,7 +221,8 @@ def cmd_report(args) -> int:
 def cmd_import(args) -> int:
     from kpixl.workbook.csv_import import import_metrics
 
-    result = import_metrics(args.book, args.csv, args.output, scheme=args.scheme, encoding=args.encoding)
+    result = import_metrics(args.book, args.csv, args.output, scheme=args.scheme, encoding=args.encoding,
+                            force=args.force)
     _print_problems(result.problems, sys.stdout)
     if not result.ok:
         errors = sum(p.is_error for p in result.problems)
@@ -238,8 +237,8 @@ def cmd_nightly(args) -> int:
     from kpixl.batch import run_nightly
 
     summary = run_nightly(args.inputs, args.out, jobs=args.jobs, scheme=args.scheme, period=args.period,
-                          log=args.log)
-    return EXIT_OK if summary.all_ok else EXIT_PROBLEMS
+                          log=args.log, timeout=args.timeout, max_memory=args.max_memory)
+    return summary.exit_code
 
 
 def cmd_demo(args) -> int:
@@ -286,6 +285,31 @@ def _add_ledger_parsers(sub, book_args) -> None:
 # ----------------------------------------------------------------------------- parser
 
 
+def _period_arg(text: str) -> str:
+    """--period: a month (2026-10) or a quarter (2026-Q4); anything else is a usage error (exit 2)."""
+    from kpixl.core.periods import parse_period
+
+    try:
+        parse_period(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"考核期 “{text[:40]}” 无效，应写成 2026-10 或 2026-Q4 / invalid period '{text[:40]}': "
+            "write a month (2026-10) or a quarter (2026-Q4)") from None
+    return text
+
+
+def _positive(kind: type, unit: str = ""):
+    def check(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            value = 0
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"“{text[:20]}” 必须是正数{unit} / must be a positive number{unit}")
+        return value
+    return check
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="kpixl", description="客服绩效考核 / Customer-service KPI scoring in Excel.")
     p.add_argument("--version", action="version", version=f"kpixl {__version__}")
@@ -293,7 +317,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     def book_args(sp, scheme: bool = True):
         sp.add_argument("book", help="工作簿 workbook (.xlsx)")
-        sp.add_argument("--period", help="考核期 period, e.g. 2026-10 (default: PERIOD on the 参数 sheet)")
+        sp.add_argument("--period", type=_period_arg,
+                        help="考核期 period, e.g. 2026-10 (default: PERIOD on the 参数 sheet)")
         if scheme:
             sp.add_argument("--scheme", help="方案 scheme id (default: SCHEME on the 参数 sheet)")
         sp.add_argument("--engine", choices=["fastexcel", "openpyxl"], help=argparse.SUPPRESS)
@@ -306,7 +331,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("new", help="按方案生成模板工作簿 / create a template workbook for a scheme")
     sp.add_argument("scheme_id")
     sp.add_argument("-o", "--output", required=True)
-    sp.add_argument("--period", help="考核期 period, e.g. 2026-10 (default: taken from the file name if it has one)")
+    sp.add_argument("--period", type=_period_arg,
+                    help="考核期 period, e.g. 2026-10 (default: taken from the file name if it has one)")
     sp.add_argument("--demo", action="store_true", help="填入演示数据 / fill in the demo department")
     sp.add_argument("--force", action="store_true", help="覆盖已有文件 / replace an existing file")
     sp.set_defaults(func=cmd_new)
@@ -335,6 +361,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("report", help="生成报表工作簿 / write a report workbook")
     book_args(sp)
     sp.add_argument("-o", "--output", required=True)
+    sp.add_argument("--force", action="store_true",
+                    help="允许覆盖另一个 kpixl 输入工作簿 / allow replacing another kpixl input workbook")
     sp.set_defaults(func=cmd_report)
 
     sp = sub.add_parser("import", help="从 CSV 导入指标到新工作簿 / import metrics from a CSV into a new workbook")
@@ -343,14 +371,20 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("-o", "--output", required=True, help="新工作簿 new workbook (the input is never changed)")
     sp.add_argument("--scheme", help="方案 scheme id (default: SCHEME on the 参数 sheet)")
     sp.add_argument("--encoding", help="CSV 编码 encoding (default: UTF-8, else GB18030)")
+    sp.add_argument("--force", action="store_true",
+                    help="允许覆盖另一个 kpixl 输入工作簿 / allow replacing another kpixl input workbook")
     sp.set_defaults(func=cmd_import)
 
     sp = sub.add_parser("nightly", help="批量生成报表 / report on many workbooks (cron)")
     sp.add_argument("inputs", nargs="+", help="工作簿或文件夹 workbooks or folders")
     sp.add_argument("--out", required=True, help="报表文件夹 output folder")
-    sp.add_argument("--jobs", type=int, default=1, help="并行进程数 parallel processes")
+    sp.add_argument("--jobs", type=_positive(int), default=1, help="并行进程数 parallel processes")
+    sp.add_argument("--timeout", type=_positive(float, " (s)"), default=300,
+                    help="每个工作簿的时间上限（秒） / time limit per workbook in seconds (default 300)")
+    sp.add_argument("--max-memory", type=_positive(float, " (GB)"), default=4,
+                    help="每个工作簿的内存上限（GB） / memory limit per workbook in GB (default 4)")
     sp.add_argument("--scheme")
-    sp.add_argument("--period")
+    sp.add_argument("--period", type=_period_arg)
     sp.add_argument("--log", help="日志文件 log file (JSON lines); default OUT/nightly.log")
     sp.set_defaults(func=cmd_nightly)
 
@@ -361,9 +395,25 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+REPORT_BUG = ("请把命令、工作簿和 kpixl --version 的输出发给 kpixl 维护者（设置 KPIXL_DEBUG=1 可显示详情）。"
+              " / Please send the command, the workbook and the output of kpixl --version to the kpixl maintainers"
+              " (set KPIXL_DEBUG=1 to see the details).")
+
+
+def one_line(p: Problem) -> str:
+    """A problem on one line: where, what and the fix, Chinese then English."""
+    zh = p.zh + (f" {p.fix_zh}" if p.fix_zh else "")
+    en = p.en + (f" {p.fix_en}" if p.fix_en else "")
+    return f"{p.where}: {zh} / {en}" if p.where else f"{zh} / {en}"
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    """Run one command; whatever happens, a message and an exit code, never a traceback."""
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # argparse: --help (0) or a usage error (2), already printed
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    previous = _on_terminate()
     try:
         return args.func(args)
     except KpixlError as exc:
@@ -375,6 +425,38 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE if isinstance(exc, (WorkbookError, SchemeError, LedgerError)) else EXIT_PROBLEMS
     except BrokenPipeError:  # pragma: no cover - e.g. `kpixl score | head`
         return EXIT_OK
+    except OSError as exc:  # read-only folder, full disk, -o a folder ...
+        from kpixl.workbook.atomic import os_error_problem
+
+        print(one_line(os_error_problem(exc)), file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("已中断 / interrupted", file=sys.stderr)
+        return EXIT_USAGE
+    except Exception as exc:  # a bug: one line with its type, and how to report it
+        if os.environ.get("KPIXL_DEBUG"):
+            raise
+        text = " ".join(str(exc).split())[:200]
+        print(f"kpixl 内部错误 internal error: {type(exc).__name__}: {text} — {REPORT_BUG}", file=sys.stderr)
+        return EXIT_USAGE
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def _on_terminate():
+    """``kill`` (SIGTERM) unwinds like Ctrl-C: temporary files are removed, workers stopped, the
+    nightly summary printed. Returns the handler to restore, or None if none was installed."""
+    try:
+        if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+            return signal.signal(signal.SIGTERM, _interrupt)
+    except ValueError:  # not the main thread
+        pass
+    return None
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -67,3 +67,55 @@ def test_internal_error_is_contained(tmp_path, monkeypatch):
     o = process_workbook(str(DEMO), str(tmp_path / "r.xlsx"))
     assert o.status == "failed" and "ZeroDivisionError" in o.message
     assert (tmp_path / "r.xlsx").is_file()
+
+
+def test_nightly_finds_xlsm_and_skips_its_own_outputs(tmp_path):
+    books = tmp_path / "in"
+    books.mkdir()
+    shutil.copy(DEMO, books / "a.xlsx")
+    shutil.copy(DEMO, books / "b.xlsm")  # macro workbooks are workbooks too
+    out = books / "reports"               # the output folder inside the input folder
+    code, first, _ = cli("nightly", books, "--out", out)
+    assert code == 0 and first.count("OK   ") == 2 and (out / "b.report.xlsx").is_file()
+    shutil.copy(out / "a.report.xlsx", books / "old.report.xlsx")  # a report copied next to the books
+    (books / ".a.xlsx.12345-abcd.kpixl-tmp").write_bytes(b"a killed run's temp file")
+    code, second, _ = cli("nightly", books, "--out", out)
+    assert code == 0 and second.count("OK   ") == 2
+    assert ".report.report" not in second and "kpixl-tmp" not in second and "old.report" not in second
+    assert not list(out.glob("*.report.report.xlsx"))
+
+
+def test_missing_input_folder_is_a_usage_error(tmp_path):
+    code, out, _ = cli("nightly", tmp_path / "nope", "--out", tmp_path / "out")
+    assert code == 2 and "nope" in out and "no such file or folder" in out
+
+
+def test_empty_input_folder_finds_no_workbook(tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "notes.txt").write_text("not a workbook")
+    code, out, _ = cli("nightly", tmp_path / "in", "--out", tmp_path / "out")
+    assert code == 1 and "no workbook (.xlsx/.xlsm) found" in out and "没有找到工作簿" in out
+
+
+def test_truncated_workbook_is_one_short_line(tmp_path):
+    books = tmp_path / "in"
+    books.mkdir()
+    (books / "cut.xlsx").write_bytes(DEMO.read_bytes()[:20000])
+    stream = io.StringIO()
+    run_nightly([books], tmp_path / "out", stream=stream)
+    line = next(x for x in stream.getvalue().splitlines() if x.startswith("FAIL"))
+    message = line.split(" · ")[-1]
+    assert len(message) <= 200 and "cut.xlsx" in message
+    assert (tmp_path / "out" / "cut.report.xlsx").is_file()
+
+
+def test_console_line_counts_out_of_period_warnings(tmp_path):
+    book = make_book(tmp_path / "2026-10.xlsx", "weikang_100", employees=[{"id": "E1", "name": "甲", "role": "客服"}],
+                     events=[{"date": "2026-10-03", "employee": "E1", "rule": "ATT_LATE"},
+                             {"date": "2026-09-03", "employee": "E1", "rule": "ATT_LATE"}],
+                     parameters={"LEARNING_ACTIVITIES_HELD": 0})
+    stream = io.StringIO()
+    summary = run_nightly([book], tmp_path / "out", stream=stream)
+    (o,) = summary.outcomes
+    assert o.out_of_period >= 1 and o.warnings >= o.out_of_period
+    assert f"{o.warnings} warnings ({o.out_of_period} out of period)" in stream.getvalue()

@@ -87,6 +87,30 @@ def parse_period(text: object) -> Period:
     raise ValueError(f"not a period: {text!r} (expected YYYY-MM or YYYY-Qn)")
 
 
+# A period inside a file name: a year 2000-2099 followed by a month or quarter, never part of a
+# longer run of digits (so phone numbers, dates written 20261015 and ids are not read as one).
+_NAME_QUARTER = re.compile(r"(?<!\d)(20\d{2})\s*(?:[-_. ]?[Qq]|年\s*(?:[Qq]|第))([1-4])(?:季度?)?(?!\d)")
+_NAME_MONTH_SEP = re.compile(r"(?<!\d)(20\d{2})\s*(?:[-_.]|年)\s*(0?[1-9]|1[0-2])(?!\d)")
+_NAME_MONTH_RUN = re.compile(r"(?<!\d)(20\d{2})(0[1-9]|1[0-2])(?!\d)")
+
+
+def period_from_name(name: str) -> Period | None:
+    """The period a file name states (``2026-10``, ``2026.10``, ``2026_10``, ``202610``,
+    ``客服部2026年10月``, ``2026-Q3``, ``2026年第3季度``), or None when it states none or several."""
+    found: set[Period] = set()
+    for m in _NAME_QUARTER.finditer(name):
+        found.add(Period(int(m.group(1)), (int(m.group(2)) - 1) * 3 + 1, 3))
+    for pattern in (_NAME_MONTH_SEP, _NAME_MONTH_RUN):
+        for m in pattern.finditer(name):
+            found.add(Period(int(m.group(1)), int(m.group(2))))
+    return found.pop() if len(found) == 1 else None
+
+
+def periods_agree(a: Period, b: Period) -> bool:
+    """Same period, or a month inside the other's quarter (``2026-10`` in a ``2026-Q4`` file)."""
+    return a == b or set(a.month_periods()) <= set(b.month_periods()) or set(b.month_periods()) <= set(a.month_periods())
+
+
 def month_of(day: dt.date) -> Period:
     return Period(day.year, day.month)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import lru_cache
@@ -50,11 +51,20 @@ def list_schemes() -> list[str]:
     return ids
 
 
-def find_scheme(id_or_path: str | os.PathLike) -> Path:
+SCHEME_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+
+
+def is_scheme_id(text: object) -> bool:
+    """A scheme id is a plain name (``weikang_100``), never a path."""
+    return isinstance(text, str) and SCHEME_ID.fullmatch(text) is not None
+
+
+def find_scheme(id_or_path: str | os.PathLike, id_only: bool = False) -> Path:
+    """The file of a scheme id; a ``.json`` path too unless ``id_only`` (a workbook names ids only)."""
     candidate = Path(id_or_path)
-    if candidate.suffix == ".json" and candidate.is_file():
+    if not id_only and candidate.suffix == ".json" and candidate.is_file():
         return candidate
-    for d in scheme_dirs():
+    for d in scheme_dirs() if is_scheme_id(str(id_or_path)) else []:
         p = d / f"{id_or_path}.json"
         if p.is_file():
             return p
@@ -464,9 +474,10 @@ def _display_path(path: Path) -> str:
             return str(path)
 
 
-def load_scheme(id_or_path: str | os.PathLike) -> Scheme:
-    """Load and validate a scheme by id (``weikang_100``) or path; raise SchemeError if invalid."""
-    path = find_scheme(id_or_path)
+def load_scheme(id_or_path: str | os.PathLike, id_only: bool = False) -> Scheme:
+    """Load and validate a scheme by id (``weikang_100``) or, unless ``id_only``, by path (the
+    operator's ``--scheme path.json``); raise SchemeError if unknown or invalid."""
+    path = find_scheme(id_or_path, id_only)
     return _load_cached(str(path.resolve()), path.stat().st_mtime_ns)
 
 

@@ -29,6 +29,7 @@ from kpixl.core.validate import check_metrics, employees_frame
 
 from . import contract
 from .atomic import save_workbook
+from .outputs import check_output
 from .parse import RawSheet, column_letter, parse_sheet
 from .read import find_sheet, read_workbook
 
@@ -114,13 +115,12 @@ def _key(frame: pd.DataFrame) -> list[str]:
 
 
 def import_metrics(book: str | os.PathLike, csv_path: str | os.PathLike, out: str | os.PathLike,
-                   scheme: str | None = None, encoding: str | None = None) -> ImportResult:
-    """Validate the CSV's metric rows against the workbook; if clean, write ``out`` with them appended."""
+                   scheme: str | None = None, encoding: str | None = None, force: bool = False) -> ImportResult:
+    """Validate the CSV's metric rows against the workbook; if clean, write ``out`` with them appended.
+
+    ``out`` is never the workbook or the CSV, nor (unless ``force``) another kpixl input workbook."""
     book, csv_path, out = Path(book), Path(csv_path), Path(out)
-    if out.resolve() == book.resolve():
-        raise WorkbookError([problem("overwrite_input", str(out), "导入结果不能覆盖输入工作簿。",
-                                     "The import must not overwrite the input workbook.",
-                                     "用 -o 指定另一个文件名。", "Choose another file name with -o.")])
+    check_output(out, [book, csv_path], force=force)
     if not csv_path.is_file():
         raise WorkbookError([problem("no_file", str(csv_path), f"找不到文件 {csv_path}。", f"File {csv_path} does not exist.",
                                      "检查路径。", "Check the path.")])
@@ -174,6 +174,8 @@ def _cell(value):
 def _write(book: Path, out: Path, scheme, table: CsvTable) -> Path:
     from openpyxl import load_workbook
 
+    from .template import _write_cell as write_cell
+
     wb = load_workbook(book, keep_vba=book.suffix.lower() == ".xlsm")
     name = find_sheet(wb.sheetnames, "metrics")
     spec = contract.metrics_sheet(scheme)
@@ -202,8 +204,8 @@ def _write(book: Path, out: Path, scheme, table: CsvTable) -> Path:
         for key, col in columns.items():
             v = _cell(rec.get(key))
             if v not in (None, ""):
-                cell = ws.cell(row=i, column=col, value=v)
+                write_cell(ws, i, col, v)  # text that starts with = + - @ stays text
                 if isinstance(v, dt.date):
-                    cell.number_format = "yyyy-mm-dd"
+                    ws.cell(row=i, column=col).number_format = "yyyy-mm-dd"
     save_workbook(wb, out)
     return out

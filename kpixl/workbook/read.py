@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
+from pathlib import Path
 
-from kpixl.core.errors import Problem, WorkbookError, problem
+from kpixl.core.errors import Problem, SchemeError, WorkbookError, problem
 from kpixl.core.inputs import Inputs, Param, Table
-from kpixl.core.periods import Period, parse_period
-from kpixl.core.scheme import Scheme, load_scheme
+from kpixl.core.periods import Period, parse_period, period_from_name, periods_agree
+from kpixl.core.scheme import Scheme, is_scheme_id, load_scheme
 
 from . import contract
 from .engines import BookReader, open_book, unreadable
@@ -69,6 +71,76 @@ def _parameters(book: BookReader, names: list[str]) -> tuple[dict[str, Param], l
     return params, problems, table.label
 
 
+def _workbook_scheme(sid: Param | None, params_label: str) -> Scheme:
+    """The scheme a workbook names: an id only (a path in a workbook is never loaded)."""
+    if sid is None or not sid.value:
+        raise WorkbookError([problem(
+            "no_scheme", params_label, "工作簿没有指定方案。", "The workbook does not name its scheme.",
+            "在参数表添加一行 SCHEME，数值为方案 id（如 weikang_100），或使用 --scheme。",
+            "Add a SCHEME row to the Parameters sheet with the scheme id (e.g. weikang_100), or pass --scheme.")])
+    text = str(sid.value).strip()
+    if not is_scheme_id(text):
+        shown = text if len(text) <= 60 else text[:57] + "…"
+        raise WorkbookError([problem(
+            "scheme_not_id", sid.where, f"SCHEME “{shown}” 不是方案 id；工作簿只能指定方案 id，不能指定文件路径。",
+            f"SCHEME '{shown}' is not a scheme id; a workbook names a scheme id, never a file path.",
+            "填写方案 id（kpixl schemes 列出全部，如 weikang_100）；方案文件只能由操作员用 --scheme 文件.json 指定。",
+            "Enter a scheme id (kpixl schemes lists them, e.g. weikang_100); a scheme file can only be given by "
+            "the operator with --scheme FILE.json.")])
+    try:
+        return load_scheme(text, id_only=True)
+    except SchemeError as exc:  # an unknown id: say which cell names it
+        raise SchemeError([replace(p, where=sid.where) if p.code == "unknown_scheme" else p for p in exc.problems]) from None
+
+
+def _period(source: str, param: Param | None, given: Period | str | None, problems: list[Problem]) -> Period | None:
+    """The period scored: ``given`` (--period), else PERIOD, else the file name's (reported).
+
+    A PERIOD that disagrees with the file name's period (a copied workbook) is an error at the
+    PERIOD cell unless ``given`` confirms one of the two."""
+    if isinstance(given, str):
+        try:
+            given = parse_period(given)
+        except ValueError:
+            raise WorkbookError([problem(
+                "bad_period", "--period", f"考核期 “{given[:40]}” 格式不正确。", f"Period '{given[:40]}' is not a month or quarter.",
+                "写成 2026-10 或 2026-Q4。", "Write it as YYYY-MM or YYYY-Qn, e.g. 2026-10 or 2026-Q4.")]) from None
+    stated = None
+    if param is not None and param.value is not None and str(param.value).strip():
+        raw = param.value
+        try:
+            stated = parse_period(raw if not hasattr(raw, "as_tuple") else str(raw))
+        except ValueError:
+            shown = str(raw)[:40]
+            if given is None:
+                problems.append(problem("bad_period", param.where, f"考核期 “{shown}” 格式不正确。",
+                                        f"Period '{shown}' is not a month.", "写成 2026-10 这样的年月。",
+                                        "Write it as YYYY-MM, e.g. 2026-10."))
+    name = Path(source).name
+    named = period_from_name(Path(source).stem) if source else None
+    if stated is not None and named is not None and not periods_agree(stated, named):
+        confirmed = given is not None and (periods_agree(given, stated) or periods_agree(given, named))
+        if not confirmed:
+            problems.append(problem(
+                "period_mismatch", param.where,
+                f"参数 PERIOD 是 {stated.label}，但文件名 {name} 表示 {named.label}（是否复制了另一个月的工作簿？）。",
+                f"PERIOD says {stated.label} but the file name {name} says {named.label} (a copied workbook?).",
+                f"改正 PERIOD 或文件名，使两者一致；或用 --period {stated.label} 或 --period {named.label} 确认考核期。",
+                f"Correct PERIOD or the file name so they agree, or confirm the period with --period {stated.label} "
+                f"or --period {named.label}."))
+    if given is not None:
+        return given
+    if stated is None and named is not None and (param is None or param.value is None or not str(param.value).strip()):
+        problems.append(problem(
+            "period_from_name", param.where if param is not None else name,
+            f"参数 PERIOD 为空，按文件名 {name} 使用考核期 {named.label}。",
+            f"PERIOD is empty; the period {named.label} is taken from the file name {name}.",
+            f"在参数表填写 PERIOD（{named.label}）。", f"Fill in PERIOD ({named.label}) on the Parameters sheet.",
+            severity="warning"))
+        return named
+    return stated
+
+
 def read_book(book: BookReader, scheme: Scheme | str | None = None, period: Period | str | None = None
               ) -> tuple[Scheme, Inputs]:
     """Parse every contract sheet of ``book``; raise WorkbookError only when no scheme can be known."""
@@ -79,24 +151,10 @@ def read_book(book: BookReader, scheme: Scheme | str | None = None, period: Peri
     params, problems, params_label = _parameters(book, names)
     problems += _ambiguous(book, names)
     if scheme is None:
-        sid = params.get("SCHEME")
-        if sid is None or not sid.value:
-            raise WorkbookError([problem(
-                "no_scheme", params_label, "工作簿没有指定方案。", "The workbook does not name its scheme.",
-                "在参数表添加一行 SCHEME，数值为方案 id（如 weikang_100），或使用 --scheme。",
-                "Add a SCHEME row to the Parameters sheet with the scheme id (e.g. weikang_100), or pass --scheme.")])
-        scheme = load_scheme(str(sid.value))
+        scheme = _workbook_scheme(params.get("SCHEME"), params_label)
     elif isinstance(scheme, str):
         scheme = load_scheme(scheme)
-    if period is None and params.get("PERIOD") is not None and params["PERIOD"].value is not None:
-        raw = params["PERIOD"].value
-        try:
-            period = parse_period(raw if not hasattr(raw, "as_tuple") else str(raw))
-        except ValueError:
-            problems.append(problem("bad_period", params["PERIOD"].where, f"考核期 “{raw}” 格式不正确。",
-                                    f"Period '{raw}' is not a month.", "写成 2026-10 这样的年月。", "Write it as YYYY-MM, e.g. 2026-10."))
-    elif isinstance(period, str):
-        period = parse_period(period)
+    period = _period(book.source, params.get("PERIOD"), period, problems)
 
     tables: dict[str, Table] = {}
     for spec in contract.input_sheets(scheme):

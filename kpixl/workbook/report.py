@@ -16,10 +16,11 @@ import numpy as np
 import pandas as pd
 
 from kpixl import __version__
-from kpixl.core.errors import Problem, WorkbookError, problem
+from kpixl.core.errors import Problem, problem
 from kpixl.core.numbers import plain
 from kpixl.core.result import Result
 
+from .outputs import check_output
 from .xlsx_out import OutSheet, write_xlsx
 
 REPORT_SHEETS = {"report": "报表", "detail": "明细", "flags": "标记", "issues": "问题", "about": "信息", "groups": "小组"}
@@ -169,10 +170,8 @@ def about_sheet(result: Result | None, source: str, extra: dict | None = None) -
 def write_report(result: Result, out: str | os.PathLike, source_path: str | os.PathLike | None = None) -> Path:
     """Write the report workbook atomically; refuse to overwrite the input workbook."""
     out = Path(out)
-    if source_path is not None and out.resolve() == Path(source_path).resolve():
-        raise WorkbookError([problem(
-            "overwrite_input", str(out), "报表不能覆盖输入工作簿。", "The report must not overwrite the input workbook.",
-            "用 -o 指定另一个文件名。", "Choose another file name with -o.")])
+    if source_path is not None:
+        check_output(out, [source_path], force=True)
     sheets = [report_sheet(result), detail_sheet(result), flags_sheet(result), issues_sheet(result.problems),
               about_sheet(result, result.source)]
     if result.groups:

@@ -106,6 +106,9 @@ def _validations(ws, spec: SheetSpec, key: str, lists: dict[str, str]) -> None:
         elif col.type in ("number", "integer", "money"):
             if key == "events" and col.key == "qty":
                 dv = DataValidation(type="decimal", operator="greaterThan", formula1="0", allow_blank=True)
+            elif key == "rules":  # deductions are negative; the sign is checked against the kind on reading
+                dv = DataValidation(type="decimal", operator="between", formula1="-1000000000", formula2="1000000000",
+                                    allow_blank=True)
             else:
                 dv = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True)
             dv.error = "请输入数字 / Enter a number."

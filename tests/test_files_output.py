@@ -1,0 +1,150 @@
+"""Output files and failures (issues 7 and 12 item 12): a bad --period or an OS error is a
+bilingual one-line message with exit 2, never a traceback; a failed write leaves no temporary
+file; temporary files of killed runs are removed by the next run; files follow the umask."""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+import time
+
+import pytest
+from conftest import ROOT, cli
+
+import kpixl.workbook.atomic as atomic
+
+DEMO = ROOT / "workbook_templates" / "demo" / "weikang_100_demo.xlsx"
+
+
+def leftovers(folder):
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
+
+
+@pytest.mark.parametrize("bad", ["2026-13", "foo", "2026-Q5", ""])
+@pytest.mark.parametrize("command", [["score"], ["validate"], ["report", "-o", "r.xlsx"], ["explain", "KF002"]])
+def test_bad_period_is_a_usage_error(command, bad, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = cli(command[0], DEMO, *command[1:], "--period", bad)
+    assert code == 2 and out == ""
+    assert "Traceback" not in err and "无效" in err and "invalid period" in err and "2026-Q4" in err
+    assert not (tmp_path / "r.xlsx").exists()
+
+
+def test_bad_period_for_nightly_and_new(tmp_path):
+    assert cli("nightly", DEMO, "--out", tmp_path / "o", "--period", "2026-13")[0] == 2
+    assert cli("new", "weikang_100", "-o", tmp_path / "n.xlsx", "--period", "foo")[0] == 2
+    assert not (tmp_path / "o").exists() and not (tmp_path / "n.xlsx").exists()
+
+
+def test_output_a_folder_is_a_one_line_message(tmp_path):
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    code, _, err = cli("report", DEMO, "-o", folder)
+    assert code == 2 and "Traceback" not in err
+    assert len(err.strip().splitlines()) <= 3 and "folder" in err and "文件夹" in err
+    assert leftovers(folder) == [] and leftovers(tmp_path) == []
+
+
+def test_disk_full_while_writing(tmp_path, monkeypatch):
+    import kpixl.workbook.xlsx_out as xlsx_out
+
+    def full(*a, **k):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(xlsx_out, "_write_sheet", full)
+    target = tmp_path / "r.xlsx"
+    code, _, err = cli("report", DEMO, "-o", target)
+    assert code == 2 and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    line = err.strip()
+    assert str(target) in line and "ENOSPC" in line and "磁盘已满" in line and "The disk is full" in line
+    assert not target.exists() and leftovers(tmp_path) == []  # no .tmp left behind
+
+
+def test_read_only_folder(tmp_path, monkeypatch):
+    real_open = os.open
+
+    def refuse(path, flags, *a, **k):  # as a read-only share answers (tests may run as root)
+        if str(path).endswith(atomic.TMP_SUFFIX):
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real_open(path, flags, *a, **k)
+
+    monkeypatch.setattr(atomic.os, "open", refuse)
+    code, _, err = cli("report", DEMO, "-o", tmp_path / "r.xlsx")
+    assert code == 2 and "Traceback" not in err
+    assert "EACCES" in err and "没有权限" in err and "Permission denied" in err and str(tmp_path / "r.xlsx") in err
+
+
+def test_stale_temporary_files_of_the_target_are_removed(tmp_path):
+    target = tmp_path / "r.xlsx"
+    dead = tmp_path / f".r.xlsx.999999999-abcd1234{atomic.TMP_SUFFIX}"   # its process is gone
+    live = tmp_path / f".r.xlsx.{os.getpid()}-abcd1234{atomic.TMP_SUFFIX}"  # a writer still running
+    legacy = tmp_path / ".r-k3j4h5g6.xlsx.tmp"                             # left by kpixl 0.1 under kill -9
+    other = tmp_path / f".other.xlsx.999999999-abcd1234{atomic.TMP_SUFFIX}"  # another target's
+    for p in (dead, live, legacy, other):
+        p.write_bytes(b"half a zip")
+    old = time.time() - 2 * 3600
+    os.utime(legacy, (old, old))
+    assert cli("report", DEMO, "-o", target)[0] == 0
+    assert leftovers(tmp_path) == sorted([live.name, other.name])
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o002])
+def test_files_follow_the_umask(tmp_path, umask):
+    old = os.umask(umask)
+    try:
+        assert cli("report", DEMO, "-o", tmp_path / "r.xlsx")[0] == 0
+        assert cli("new", "weikang_100", "-o", tmp_path / "2026-10.xlsx")[0] == 0
+    finally:
+        os.umask(old)
+    for name in ("r.xlsx", "2026-10.xlsx"):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o666 & ~umask
+
+
+def test_no_command_prints_a_traceback(monkeypatch):
+    def bug(*a, **k):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr("kpixl.core.engine.score", bug)
+    code, out, err = cli("score", DEMO)
+    assert code == 2 and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert "内部错误 internal error: ZeroDivisionError: division by zero" in err
+    assert "kpixl --version" in err and "maintainers" in err
+
+
+def test_argument_errors_exit_2(tmp_path):
+    assert cli("nightly", DEMO, "--out", tmp_path / "o", "--jobs", "0")[0] == 2
+    assert cli("nightly", DEMO, "--out", tmp_path / "o", "--timeout", "-1")[0] == 2
+    assert cli("frobnicate")[0] == 2
+    assert cli("--help")[0] == 0
+
+
+def test_terminated_while_writing_leaves_no_temporary_file(tmp_path):
+    """`kill` (SIGTERM) of `kpixl report` in the middle of writing: no temp file stays behind."""
+    import signal
+    import subprocess
+    import sys
+    import textwrap
+
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(textwrap.dedent('''
+        import time
+        import kpixl.workbook.xlsx_out as x
+        def slow(*a, **k):
+            time.sleep(120)
+        x._write_sheet = slow
+    '''), encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(hook), os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.Popen([sys.executable, "-m", "kpixl.cli", "report", str(DEMO), "-o", str(out / "r.xlsx")],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 90
+    while not leftovers(out) and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.1)
+    assert leftovers(out), "the report never started writing"
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2 and "interrupted" in err and "Traceback" not in err
+    assert leftovers(out) == [] and not (out / "r.xlsx").exists()
