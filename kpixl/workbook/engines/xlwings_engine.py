@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import pickle
+
+from .. import contract
 from .openpyxl_engine import raw_from_rows
+
+_SCORED_SHEETS = {name.strip().lower() for key, names in contract.SHEET_NAMES.items()
+                  if key not in ("guide", "report") for name in names}
 
 
 class XlwingsBook:
@@ -19,8 +26,19 @@ class XlwingsBook:
         return raw_from_rows(name, [tuple(r) for r in values], rng.row, rng.column - 1)
 
     def fingerprint(self) -> tuple:
-        """Cheap change detector: the used range of every sheet (one call per sheet)."""
-        return tuple((s.name, s.used_range.address) for s in self.book.sheets)
+        """What the scores depend on: the sheet names, and for every input sheet its used range
+        and a digest of its values (one read per sheet). Any edit inside the sheets changes it;
+        the guide, report and other sheets are left out (the report holds the UDFs' own output).
+        The digest is over a pickle, which keeps types apart (1 and TRUE, -1 and -2 differ)."""
+        parts: list = [tuple(s.name for s in self.book.sheets)]
+        for s in self.book.sheets:
+            if s.name.strip().lower() not in _SCORED_SHEETS:
+                continue
+            rng = s.used_range
+            values = rng.options(ndim=2, err_to_str=True).value
+            digest = hashlib.blake2b(pickle.dumps(values, protocol=pickle.HIGHEST_PROTOCOL), digest_size=16)
+            parts.append((s.name, rng.address, digest.digest()))
+        return tuple(parts)
 
     def close(self) -> None:
         pass
