@@ -64,6 +64,8 @@ class FakeSheet:
 
         return FakeRange(self, row, column_index_from_string(col))
 
+    __getitem__ = range  # sheet["A1"], as in xlwings and xlwings Lite
+
     def clear_contents(self) -> None:
         self.written.clear()
         self.written["cleared"] = True

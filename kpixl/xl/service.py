@@ -139,6 +139,13 @@ def result_for(caller) -> Result | CellError:
     return _entry(caller).result
 
 
+def end_burst(caller) -> None:
+    """The next call for this live workbook re-checks its content (a deliberate click, not a recalculation)."""
+    hit = _cache.get(("live", caller.sheet.book.fullname))
+    if hit is not None:
+        hit.last_call = hit.burst_start = float("-inf")
+
+
 def clear_cache() -> None:
     with _lock:
         _cache.clear()
