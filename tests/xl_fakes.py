@@ -110,5 +110,6 @@ class FakeBook:
             for ws in wb.worksheets)
 
     def caller(self, sheet: str = "报表") -> FakeRange:
-        """The cell that calls a UDF (xlwings passes it as ``caller``)."""
-        return FakeRange(self.sheets[sheet], 2, 3)
+        """The cell that calls a UDF (xlwings passes it as ``caller``), on ``sheet`` or the first sheet."""
+        names = [s.name for s in self.sheets]
+        return FakeRange(self.sheets[sheet if sheet in names else names[0]], 2, 3)

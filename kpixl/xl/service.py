@@ -54,6 +54,11 @@ class _Entry:
     last_call: float  # file: when the stamp was last checked; live workbook: the burst's last call
     burst_start: float
     memo: dict = field(default_factory=dict)
+    main: str = ""  # the scheme's headline output (looked up once, not per call)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.result, Result):
+            self.main = self.result.scheme.main_output.value
 
 
 _lock = threading.Lock()
@@ -119,8 +124,8 @@ def _live_entry(caller) -> _Entry:
 
 
 def _entry(caller) -> _Entry:
-    if isinstance(caller, str | os.PathLike):
-        key = caller if isinstance(caller, str) else os.fspath(caller)
+    if type(caller) is str or isinstance(caller, os.PathLike):
+        key = caller if type(caller) is str else os.fspath(caller)
         now = time.monotonic()
         hit = _cache.get(key)
         if hit is not None and now - hit.last_call < FILE_CHECK_SECONDS:
@@ -161,14 +166,18 @@ def _cell(value: Any) -> Any:
 
 def _employee(caller, employee_id):
     """(entry, employee) or (None, cell value) for an empty id, an unknown id or a blocked employee."""
-    if employee_id is None or (isinstance(employee_id, str) and not employee_id.strip()):
+    if type(employee_id) is not str:
+        if employee_id is None:
+            return None, ""
+        if isinstance(employee_id, float) and employee_id.is_integer():
+            employee_id = int(employee_id)
+        employee_id = str(employee_id)
+    employee_id = employee_id.strip()
+    if not employee_id:
         return None, ""
-    if isinstance(employee_id, float) and employee_id.is_integer():
-        employee_id = str(int(employee_id))
-    employee_id = str(employee_id).strip()
     entry = _entry(caller)
     result = entry.result
-    if isinstance(result, str):
+    if type(result) is CellError:
         return None, result
     try:
         emp = result.employee(employee_id)
@@ -184,7 +193,7 @@ def value(caller, employee_id, name: str | None = None) -> Any:
     if entry is None:
         return emp
     values = emp.values
-    key = name or entry.result.scheme.main_output.value
+    key = name or entry.main
     if key in values:
         return _cell(values[key])
     known = ", ".join(o.value for o in entry.result.scheme.outputs)
