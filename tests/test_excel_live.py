@@ -75,7 +75,7 @@ def test_a_long_burst_is_rechecked(tmp_path, clock):
     caller = book.caller()
     udfs.KPI_SCORE("E1", caller)
     book.sheets["事件"].set("D2", 2)
-    for _ in range(50):                                   # calls keep coming 0.05 s apart for 2.5 s
+    for _ in range(250):                                  # calls keep coming 0.05 s apart for 12.5 s
         clock.now += 0.05
         last = udfs.KPI_SCORE("E1", caller)
     assert last == 93.0                                   # 100 - 10 + 3, picked up within BURST_MAX

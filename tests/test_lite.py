@@ -40,7 +40,8 @@ def test_script_writes_the_report_and_functions_answer(main):
     main.score_this_workbook(book)
     written = book.sheets["报表"].written
     assert written.get("cleared") is True                 # the old 报表 content is replaced
-    rows = written[(1, 1)]
+    assert "计算本工作簿" in written[(1, 1)]
+    rows = written[(2, 1)]                                  # where the template's =KPI_TABLE() stands
     classic = service.table(str(DEMO))                      # the Windows UDFs' table of the same file
     assert rows == classic and len(rows) == 13
     assert rows[2][:3] == ["KF002", "李娜", 88.8]
@@ -63,7 +64,7 @@ def test_blocked_rows_are_errors_and_formula_text_stays_text(main, tmp_path):
                      parameters={"LEARNING_ACTIVITIES_HELD": 0})
     book = FakeBook(path)
     main.score_this_workbook(book)
-    rows = book.sheets["报表"].written[(1, 1)]
+    rows = book.sheets["报表"].written[(2, 1)]
     e1, e2 = rows[1], rows[2]
     assert e1[1] == "'=HYPERLINK(\"x\")"                   # written as text, never as a formula
     assert set(e1[2:-1]) == {"#N/A"} and e1[-1].startswith("#ERR 事件!C2 / Events!C2")

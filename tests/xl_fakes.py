@@ -39,7 +39,8 @@ class FakeRange:
         n, m = self._shape
         data = self.sheet.data
         self.sheet.book.reads += 1
-        return [[(data[i][j] if i < len(data) and j < len(data[i]) else None) for j in range(m)] for i in range(n)]
+        rows = [list(r[:m]) + [None] * (m - len(r)) for r in data[:n]]
+        return rows + [[None] * m for _ in range(n - len(rows))]
 
     raw_value = value
 
@@ -101,13 +102,14 @@ class FakeSheets(list):
 
 class FakeBook:
     def __init__(self, path):
-        wb = load_workbook(path, data_only=False)
+        wb = load_workbook(path, read_only=True)
         self.fullname = str(path)
         self.name = str(path).rsplit("/", 1)[-1]
         self.reads = 0
         self.sheets = FakeSheets(
             FakeSheet(self, ws.title, [[_excel_value(v) for v in row] for row in ws.iter_rows(values_only=True)])
             for ws in wb.worksheets)
+        wb.close()
 
     def caller(self, sheet: str = "报表") -> FakeRange:
         """The cell that calls a UDF (xlwings passes it as ``caller``), on ``sheet`` or the first sheet."""

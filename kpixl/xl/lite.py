@@ -20,6 +20,7 @@ from typing import Any
 from . import service
 
 REPORT_SHEET = "报表"
+REPORT_NOTE = "由 xlwings Lite 的“计算本工作簿”写入；修改输入后再点一次。 / Written by xlwings Lite's 'score this workbook'; run it again after editing the inputs."
 NOT_SCORED = service.CellError("#N/A", "请先点 计算本工作簿 / run 'score this workbook' (计算本工作簿) first")
 _FORMULA_START = ("=", "+", "-", "@")
 
@@ -68,7 +69,8 @@ def _as_text_if_formula(value: Any) -> Any:
 
 
 def score_workbook(book, text: bool = False) -> list[list[Any]]:
-    """Score ``book`` (Lite's Book) and write the report to its 报表 sheet; returns the rows written."""
+    """Score ``book`` (Lite's Book) and write the report to its 报表 sheet, where the template's table
+    formula stands (a note in A1, the table from A2); returns the rows written."""
     c = _Caller(book)
     _state["caller"] = c
     service.end_burst(c)
@@ -76,5 +78,6 @@ def score_workbook(book, text: bool = False) -> list[list[Any]]:
     names = [s.name for s in book.sheets]
     sheet = book.sheets[REPORT_SHEET] if REPORT_SHEET in names else book.sheets.add(REPORT_SHEET)
     sheet.clear_contents()
-    sheet["A1"].value = [[_as_text_if_formula(v) for v in row] for row in rows]
+    sheet["A1"].value = REPORT_NOTE
+    sheet["A2"].value = [[_as_text_if_formula(v) for v in row] for row in rows]
     return rows

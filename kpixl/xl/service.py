@@ -8,8 +8,8 @@ A workbook is scored once per change, not once per cell. Results are cached per 
 - a **live Excel workbook** by its full name and the *content* of its input sheets (a digest of
   every input sheet's values, see ``XlwingsBook.fingerprint``). The content is read once per
   recalculation burst: calls less than ``KPIXL_UDF_BURST`` seconds apart (default 0.1) belong to
-  one burst and share one read (a burst is re-checked after ``BURST_MAX`` seconds). An edit
-  anywhere inside the sheets is seen by the next recalculation.
+  one burst and share one read (a burst that goes on is re-checked after ``KPIXL_UDF_BURST_MAX``
+  seconds, default 10). An edit anywhere inside the sheets is seen by the next recalculation.
 
 Explanations, flags and the whole-report table are memoised per scored result, like values.
 Problems become :class:`CellError` values (a ``str`` with an Excel error ``code``): the UDF
@@ -32,7 +32,7 @@ from kpixl.core.result import Result
 
 FILE_CHECK_SECONDS = float(os.environ.get("KPIXL_UDF_FILE_CHECK", "1.0"))
 BURST_GAP_SECONDS = float(os.environ.get("KPIXL_UDF_BURST", "0.1"))
-BURST_MAX_SECONDS = 2.0
+BURST_MAX_SECONDS = float(os.environ.get("KPIXL_UDF_BURST_MAX", "10.0"))
 EXCEL_CELL_LIMIT = 32000  # an Excel cell holds at most 32,767 characters
 
 

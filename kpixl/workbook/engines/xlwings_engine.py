@@ -12,6 +12,15 @@ _SCORED_SHEETS = {name.strip().lower() for key, names in contract.SHEET_NAMES.it
                   if key not in ("guide", "report") for name in names}
 
 
+def digest(values) -> bytes:
+    """A 128-bit digest of a sheet's values (a pickle keeps 1, 1.0 and TRUE apart)."""
+    try:
+        data = pickle.dumps(values, protocol=pickle.HIGHEST_PROTOCOL)
+    except (pickle.PicklingError, TypeError, AttributeError):  # an odd COM object: its text
+        data = repr(values).encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
 class XlwingsBook:
     def __init__(self, book):
         self.book = book
@@ -35,9 +44,7 @@ class XlwingsBook:
             if s.name.strip().lower() not in _SCORED_SHEETS:
                 continue
             rng = s.used_range
-            values = rng.options(ndim=2, err_to_str=True).value
-            digest = hashlib.blake2b(pickle.dumps(values, protocol=pickle.HIGHEST_PROTOCOL), digest_size=16)
-            parts.append((s.name, rng.address, digest.digest()))
+            parts.append((s.name, rng.address, digest(rng.options(ndim=2, err_to_str=True).value)))
         return tuple(parts)
 
     def close(self) -> None:
