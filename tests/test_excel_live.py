@@ -5,8 +5,7 @@ blocked employees are errors, not blanks."""
 from __future__ import annotations
 
 import pytest
-from conftest import make_book
-from xl_fakes import FakeBook
+from xl_fakes import FakeBook, blocked_book, one_late_book
 
 pytest.importorskip("xlwings")
 
@@ -30,18 +29,8 @@ def clock(monkeypatch):
     service.clear_cache()
 
 
-def one_late_book(tmp_path, qty=1):
-    # One agent, one ATT_LATE row, no leave: -5 per late (S1 ATT_LATE), 全勤 lost (R-WK-10: an ATT_*
-    # event), department clean +3 kept (R-WK-11: no BIZ error or complaint).
-    return make_book(tmp_path / "live.xlsx", "weikang_100",
-                     employees=[{"id": "E1", "name": "甲", "role": "客服", "department": "客服部"}],
-                     events=[{"date": "2026-10-05", "employee": "E1", "rule": "ATT_LATE", "qty": qty}],
-                     metrics=[{"employee": "E1", "metric": "LEAVE_DAYS", "value": 0}],
-                     parameters={"LEARNING_ACTIVITIES_HELD": 0})
-
-
 def test_edit_inside_the_used_range_shows_on_the_next_call(tmp_path, clock):
-    book = FakeBook(one_late_book(tmp_path))
+    book = FakeBook(one_late_book(tmp_path / "live.xlsx"))
     caller = book.caller()
     assert udfs.KPI_SCORE("E1", caller) == 98.0          # 100 - 5 + 3
     book.sheets["事件"].set("D2", 3)                     # qty 1 -> 3: same used range, same address
@@ -51,7 +40,7 @@ def test_edit_inside_the_used_range_shows_on_the_next_call(tmp_path, clock):
 
 
 def test_one_content_read_per_recalculation_burst(tmp_path, clock, monkeypatch):
-    book = FakeBook(one_late_book(tmp_path))
+    book = FakeBook(one_late_book(tmp_path / "live.xlsx"))
     caller = book.caller()
     runs = []
     real = service._score_book
@@ -71,7 +60,7 @@ def test_one_content_read_per_recalculation_burst(tmp_path, clock, monkeypatch):
 
 
 def test_a_long_burst_is_rechecked(tmp_path, clock):
-    book = FakeBook(one_late_book(tmp_path))
+    book = FakeBook(one_late_book(tmp_path / "live.xlsx"))
     caller = book.caller()
     udfs.KPI_SCORE("E1", caller)
     book.sheets["事件"].set("D2", 2)
@@ -82,7 +71,7 @@ def test_a_long_burst_is_rechecked(tmp_path, clock):
 
 
 def test_type_changes_are_content_changes(tmp_path, clock):
-    book = FakeBook(one_late_book(tmp_path))
+    book = FakeBook(one_late_book(tmp_path / "live.xlsx"))
     reader = __import__("kpixl.workbook.engines.xlwings_engine", fromlist=["XlwingsBook"]).XlwingsBook(book)
     before = reader.fingerprint()
     book.sheets["事件"].set("D2", True)                   # 1.0 -> TRUE compares equal in Python
@@ -97,11 +86,7 @@ def test_type_changes_are_content_changes(tmp_path, clock):
 
 
 def test_blocked_employee_is_an_error_with_the_reason_in_status(tmp_path, clock, monkeypatch):
-    path = make_book(tmp_path / "b.xlsx", "weikang_100",
-                     employees=[{"id": "E1", "name": "甲", "department": "一部"}, {"id": "E2", "name": "乙", "department": "二部"}],
-                     events=[{"date": "2026-10-02", "employee": "E1", "rule": "NOPE"}],
-                     metrics=[{"employee": e, "metric": "LEAVE_DAYS", "value": 0} for e in ("E1", "E2")],
-                     parameters={"LEARNING_ACTIVITIES_HELD": 0})
+    path = blocked_book(tmp_path / "b.xlsx")
     caller = FakeBook(path).caller()
     seen = []
     monkeypatch.setattr(udfs, "excel_error", lambda err: seen.append(err) or "XL#N/A")
@@ -115,11 +100,7 @@ def test_blocked_employee_is_an_error_with_the_reason_in_status(tmp_path, clock,
 
 
 def test_table_is_a_plain_array_with_errors_for_blocked_rows(tmp_path, clock, monkeypatch):
-    path = make_book(tmp_path / "t.xlsx", "weikang_100",
-                     employees=[{"id": "E1", "name": "甲", "department": "一部"}, {"id": "E2", "name": "乙", "department": "二部"}],
-                     events=[{"date": "2026-10-02", "employee": "E1", "rule": "NOPE"}],
-                     metrics=[{"employee": e, "metric": "LEAVE_DAYS", "value": 0} for e in ("E1", "E2")],
-                     parameters={"LEARNING_ACTIVITIES_HELD": 0})
+    path = blocked_book(tmp_path / "t.xlsx")
     caller = FakeBook(path).caller()
     monkeypatch.setattr(udfs, "excel_error", lambda err: f"XL{err.code}")
     table = udfs.KPI_TABLE(caller)

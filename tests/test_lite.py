@@ -8,8 +8,8 @@ import importlib.util
 import inspect
 
 import pytest
-from conftest import ROOT, make_book
-from xl_fakes import FakeBook
+from conftest import ROOT
+from xl_fakes import FakeBook, blocked_book, one_late_book
 
 from kpixl.xl import lite, service
 
@@ -56,12 +56,7 @@ def test_script_writes_the_report_and_functions_answer(main):
 
 
 def test_blocked_rows_are_errors_and_formula_text_stays_text(main, tmp_path):
-    path = make_book(tmp_path / "b.xlsx", "weikang_100",
-                     employees=[{"id": "E1", "name": "=HYPERLINK(\"x\")", "department": "一部"},
-                                {"id": "E2", "name": "乙", "department": "二部"}],
-                     events=[{"date": "2026-10-02", "employee": "E1", "rule": "NOPE"}],
-                     metrics=[{"employee": e, "metric": "LEAVE_DAYS", "value": 0} for e in ("E1", "E2")],
-                     parameters={"LEARNING_ACTIVITIES_HELD": 0})
+    path = blocked_book(tmp_path / "b.xlsx", name="=HYPERLINK(\"x\")")
     book = FakeBook(path)
     main.score_this_workbook(book)
     rows = book.sheets["报表"].written[(2, 1)]
@@ -75,11 +70,7 @@ def test_blocked_rows_are_errors_and_formula_text_stays_text(main, tmp_path):
 
 
 def test_a_new_run_sees_the_edit(main, tmp_path):
-    path = make_book(tmp_path / "e.xlsx", "weikang_100",
-                     employees=[{"id": "E1", "name": "甲", "role": "客服", "department": "客服部"}],
-                     events=[{"date": "2026-10-05", "employee": "E1", "rule": "ATT_LATE", "qty": 1}],
-                     metrics=[{"employee": "E1", "metric": "LEAVE_DAYS", "value": 0}],
-                     parameters={"LEARNING_ACTIVITIES_HELD": 0})
+    path = one_late_book(tmp_path / "e.xlsx")
     book = FakeBook(path)
     main.score_this_workbook(book)
     assert main.KPI_SCORE("E1") == 98.0                    # 100 - 5 (ATT_LATE) + 3 (R-WK-11)

@@ -115,3 +115,28 @@ class FakeBook:
         """The cell that calls a UDF (xlwings passes it as ``caller``), on ``sheet`` or the first sheet."""
         names = [s.name for s in self.sheets]
         return FakeRange(self.sheets[sheet if sheet in names else names[0]], 2, 3)
+
+
+def one_late_book(path, qty=1):
+    """One agent, one ATT_LATE row, no leave: -5 per late (S1 ATT_LATE), 全勤 lost (R-WK-10: an ATT_*
+    event), department clean +3 kept (R-WK-11: no BIZ error or complaint): qty 1 -> 98, 3 -> 88."""
+    from conftest import make_book
+
+    return make_book(path, "weikang_100",
+                     employees=[{"id": "E1", "name": "甲", "role": "客服", "department": "客服部"}],
+                     events=[{"date": "2026-10-05", "employee": "E1", "rule": "ATT_LATE", "qty": qty}],
+                     metrics=[{"employee": "E1", "metric": "LEAVE_DAYS", "value": 0}],
+                     parameters={"LEARNING_ACTIVITIES_HELD": 0})
+
+
+def blocked_book(path, name="甲"):
+    """E1 has an unknown rule code on 事件!C2 (blocked); E2, in another department, scores
+    100 + 5 全勤 (R-WK-10) + 3 department clean (R-WK-11) = 108."""
+    from conftest import make_book
+
+    return make_book(path, "weikang_100",
+                     employees=[{"id": "E1", "name": name, "department": "一部"},
+                                {"id": "E2", "name": "乙", "department": "二部"}],
+                     events=[{"date": "2026-10-02", "employee": "E1", "rule": "NOPE"}],
+                     metrics=[{"employee": e, "metric": "LEAVE_DAYS", "value": 0} for e in ("E1", "E2")],
+                     parameters={"LEARNING_ACTIVITIES_HELD": 0})
