@@ -99,6 +99,30 @@ def test_one_scoring_run_per_workbook_version(udfs, monkeypatch, tmp_path):
     assert len(calls) == 1
 
 
+def test_explain_is_built_once_per_scored_workbook(udfs, monkeypatch):
+    """KPI_EXPLAIN used to build the text on every call (2.4-2.8 ms each, issue 8)."""
+    from kpixl.core.result import Result
+
+    built = []
+    real = Result.explain_text
+    monkeypatch.setattr(Result, "explain_text", lambda self, emp, lang="zh": built.append(emp) or real(self, emp, lang))
+    first = udfs.KPI_EXPLAIN("KF002", DEMO)
+    assert all(udfs.KPI_EXPLAIN("KF002", DEMO) == first for _ in range(100))
+    assert built == ["KF002"]
+
+
+def test_a_bad_file_is_not_reopened_for_every_cell(udfs, monkeypatch, tmp_path):
+    from kpixl.workbook import engines
+
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(b"not a zip")
+    opened = []
+    real = engines.open_book
+    monkeypatch.setattr(engines, "open_book", lambda p, *a: opened.append(p) or real(p, *a))
+    assert all(str(udfs.KPI_SCORE("E1", str(bad), True)).startswith("#KPIXL!") for _ in range(50))
+    assert len(opened) == 1
+
+
 @pytest.fixture
 def windows_xlwings(monkeypatch):
     """Make xlwings' Windows UDF machinery importable: stub pywin32 and use its real decorators."""

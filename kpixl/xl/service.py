@@ -78,24 +78,30 @@ def _score_book(book) -> Result | CellError:
 
 
 def _file_entry(key: str, now: float) -> _Entry:
+    """Score the file at ``key`` unless its modification time is unchanged; an unreadable or
+    missing file is cached too (its error text), so thousands of cells do not retry it."""
     hit = _cache.get(key)
     try:
         stamp = os.stat(key).st_mtime_ns
     except OSError:
-        return _Entry(CellError("#N/A", f"#KPIXL! 找不到工作簿 / workbook not found: {key}"), None, now, now)
+        stamp = None
     if hit is not None and hit.stamp == stamp:
         hit.last_call = now
         return hit
-    from kpixl.workbook.engines import open_book
+    if stamp is None:
+        result: Result | CellError = CellError("#N/A", f"#KPIXL! 找不到工作簿 / workbook not found: {key}")
+    else:
+        from kpixl.workbook.engines import open_book
 
-    try:
-        book = open_book(key)
-    except KpixlError as exc:
-        return _Entry(CellError("#N/A", f"#KPIXL! {exc.problems[0].short()}"), None, now, now)
-    try:
-        result = _score_book(book)
-    finally:
-        book.close()
+        try:
+            book = open_book(key)
+        except KpixlError as exc:
+            result = CellError("#N/A", f"#KPIXL! {exc.problems[0].short()}")
+        else:
+            try:
+                result = _score_book(book)
+            finally:
+                book.close()
     entry = _Entry(result, stamp, time.monotonic(), now)
     with _lock:
         _cache[key] = entry
