@@ -123,7 +123,9 @@ def _live_entry(caller) -> _Entry:
     if hit is not None and hit.stamp == fingerprint:
         hit.last_call = hit.burst_start = time.monotonic()
         return hit
-    entry = _Entry(_score_book(book), fingerprint, time.monotonic(), now)
+    result = _score_book(book)
+    done = time.monotonic()  # the burst starts after the read and the scoring run
+    entry = _Entry(result, fingerprint, done, done)
     with _lock:
         _cache[key] = entry
     return entry
