@@ -234,8 +234,10 @@ def rank(caller, employee_id, code: str, day=None) -> Any:
     try:
         import pandas as pd
 
+        if isinstance(day, int | float) and not isinstance(day, bool):  # an Excel serial date (xlwings Lite)
+            day = pd.Timestamp("1899-12-30") + pd.Timedelta(days=int(day))
         found = entry.result.rank_on(emp.id, code.upper(), pd.Timestamp(day))
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, OverflowError):
         return CellError("#VALUE!", "日期 / date")
     return "" if found is None else found
 
