@@ -105,7 +105,7 @@ def cmd_new(args) -> int:
 
         data = demo_data()
         data = {k: (as_dates(v) if isinstance(v, list) else v) for k, v in data.items()}
-    build_workbook(scheme, out, period, data)
+    build_workbook(scheme, out, period, data, excel=getattr(args, "excel", False))
     print(f"已生成 created {out} ({scheme.id}{', ' + period.label if period else ''})")
     if period is None:
         print(f"文件名 {out.name} 中没有考核期（如 2026-10、2026年10月、2026-Q4），参数表的 PERIOD 为空：请在 PERIOD 填写考核月份，"
@@ -335,6 +335,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="考核期 period, e.g. 2026-10 (default: taken from the file name if it has one)")
     sp.add_argument("--demo", action="store_true", help="填入演示数据 / fill in the demo department")
     sp.add_argument("--force", action="store_true", help="覆盖已有文件 / replace an existing file")
+    sp.add_argument("--excel", action="store_true",
+                    help="加 xlwings.conf 表（Windows 加载项设置）/ add the xlwings.conf sheet for the Windows add-in")
     sp.set_defaults(func=cmd_new)
 
     sp = sub.add_parser("validate", help="检查工作簿 / list every problem in a workbook")

@@ -54,6 +54,7 @@ def test_rank_udfs_daily_and_monthly(tmp_path):
     assert udfs.KPI_RANK("B", "R_SUCCESS", str(book)) == 1             # the month: 70% beats 60%
     assert udfs.KPI_RANK("A", "R_ORD", str(book), "2026-10-20") == ""  # not ranked that day or week
     assert udfs.KPI_POINTS("A", str(book), "DAY") == 3.0               # DAY.points: 1st in R_ORD
+    assert udfs.KPI_RANK("A", "R_ORD", str(book), 46301.0) == 1          # Excel's serial number of 2026-10-06
 
 
 def test_report_has_a_groups_sheet(tmp_path):

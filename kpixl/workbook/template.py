@@ -14,10 +14,10 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from openpyxl import Workbook
-from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.formula import ArrayFormula
 
 from kpixl.core.criteria import bands_text
 from kpixl.core.numbers import plain
@@ -25,14 +25,14 @@ from kpixl.core.periods import Period
 from kpixl.core.scheme import Scheme
 
 from . import contract
-from .atomic import save_workbook
+from .atomic import atomic_target
 from .contract import Column, SheetSpec
+from .dynamic_array import mark_dynamic_arrays
 
 HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 INPUT_ROWS = {"employees": 1000, "events": 20000, "metrics": 20000, "ratings": 5000, "history": 20000,
               "parameters": 100, "rules": 500}
-REPORT_ROWS = 1000
 LISTS_SHEET = "选项"
 
 
@@ -178,8 +178,8 @@ def _guide(ws, scheme: Scheme, specs: list[SheetSpec]) -> None:
         ("", "4. 指标/参数按方案要求填写。 Fill in the metrics and parameters the scheme needs."),
         ("", "5. 检查：kpixl validate 本文件.xlsx ；出报表：kpixl report 本文件.xlsx -o 报表.xlsx"),
         ("", "   Check: kpixl validate BOOK.xlsx ; report: kpixl report BOOK.xlsx -o REPORT.xlsx"),
-        ("", "6. 在 Excel 中装好 xlwings 加载项后，报表 表的 =KPI_SCORE(A2) 等公式会自动计算。"),
-        ("", "   With the xlwings add-in, the =KPI_SCORE(A2) formulas on the 报表 sheet compute in Excel."),
+        ("", "6. 在 Excel 中装好 xlwings 加载项后，报表 表的 =KPI_TABLE() 会计算整张报表（见 README）。"),
+        ("", "   With the xlwings add-in, =KPI_TABLE() on the 报表 sheet computes the whole report (see the README)."),
         ("", "规则 表可以修改分值、上下限和适用岗位；修改即生效，无效修改会报错。 Edits to 规则 take effect; invalid edits are reported."),
         ("", ""),
     ]
@@ -238,34 +238,51 @@ def _parameters_rows(scheme: Scheme, period: Period | None, values: dict | None)
     return rows
 
 
+REPORT_FORMULA = '=IF(ISERR(KPI_TABLE()),"",KPI_TABLE())'
+REPORT_NOTE = ("报表由 =KPI_TABLE() 计算（Excel + xlwings 加载项，或 xlwings Lite 的“计算本工作簿”）；"
+               "没有加载项时本表为空白，请用 kpixl report。 / Computed by =KPI_TABLE() (Excel + the xlwings add-in, "
+               "or xlwings Lite's 'score this workbook'); without them this sheet stays blank: use kpixl report.")
+
+
 def _report(ws, scheme: Scheme) -> None:
-    emp_sheet = _quote(contract.SHEET_NAMES["employees"][0])
-    headers = ["工号 / Employee ID", "姓名 / Name"]
-    formulas = []
-    for out in scheme.outputs:
-        headers.append(f"{out.zh} / {out.en}")
-        if out.main:
-            formulas.append("=KPI_SCORE(A{r})")
-        elif out.value == "money.deductions":
-            formulas.append("=KPI_MONEY(A{r})")
-        elif out.value.endswith(".deduction") and out.value.split(".")[0] in scheme.categories:
-            formulas.append(f'=KPI_CATEGORY(A{{r}},"{out.value.split(".")[0]}")')
-        else:
-            formulas.append(f'=KPI_VALUE(A{{r}},"{out.value}")')
-    headers += ["标记 / Flags", "说明 / Explanation"]
-    formulas += ["=KPI_FLAGS(A{r})", "=KPI_EXPLAIN(A{r})"]
-    cols = [Column("id", *headers[0].split(" / "), width=12), Column("name", *headers[1].split(" / "), width=10)]
-    cols += [Column(f"c{i}", *h.split(" / ", 1), width=14) for i, h in enumerate(headers[2:])]
-    _header(ws, cols)
-    ws.column_dimensions[get_column_letter(len(headers))].width = 60
-    for r in range(2, REPORT_ROWS + 2):
-        ws.cell(row=r, column=1, value=f'=IF({emp_sheet}!A{r}="","",{emp_sheet}!A{r})')
-        ws.cell(row=r, column=2, value=f'=IF({emp_sheet}!A{r}="","",{emp_sheet}!B{r})')
-        for j, f in enumerate(formulas, start=3):
-            ws.cell(row=r, column=j, value=f.format(r=r))
-    ws["A1"].comment = Comment(
-        "报表由 xlwings 加载项计算（UDF 模块 kpixl.xl.udfs）；无 Excel 时用 kpixl report。\n"
-        "Computed by the xlwings add-in (UDF module kpixl.xl.udfs); without Excel use kpixl report.", "kpixl")
+    """One dynamic-array formula (A2) spills the header and one row per employee, so the sheet holds
+    one UDF cell however many employees there are. ISERR is true for every error except #N/A: where
+    the add-in is absent (#NAME?) the sheet is blank, while a blocked employee's #N/A stays visible."""
+    ws["A1"] = REPORT_NOTE
+    ws["A1"].font = Font(italic=True, color="666666")
+    ws["A2"] = ArrayFormula("A2", REPORT_FORMULA)
+    widths = [12, 10] + [14] * len(scheme.outputs) + [24, 50]
+    for j, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(j)].width = width
+    ws.freeze_panes = "C3"
+    ws.print_title_rows = "2:2"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.oddFooter.center.text = "&A  &P / &N"
+
+
+XLWINGS_CONF = "xlwings.conf"
+
+
+def _xlwings_conf(wb: Workbook) -> None:
+    """The xlwings add-in's workbook settings (key in A, value in B, read from A1 down to the first
+    blank; column C is a note for the clerk)."""
+    ws = wb.create_sheet(XLWINGS_CONF)
+    rows = [
+        ("UDF Modules", "kpixl.xl.udfs", "kpixl 的函数模块，不要修改 / the module with kpixl's functions; keep it"),
+        ("#Interpreter_Win", r"%LOCALAPPDATA%\Programs\Python\Python312\pythonw.exe",
+         "装有多个 Python 时：去掉 A2 开头的 #，把 B2 改成装了 kpixl 的 pythonw.exe（命令 where python 可查）。 "
+         "With several Pythons: remove the # in A2 and set B2 to the pythonw.exe that has kpixl (see: where python)."),
+    ]
+    for i, row in enumerate(rows, start=1):
+        for j, v in enumerate(row, start=1):
+            _write_cell(ws, i, j, v)
+    ws.column_dimensions["A"].width = 20
+    ws.column_dimensions["B"].width = 56
+    ws.column_dimensions["C"].width = 90
 
 
 def _fill(ws, spec: SheetSpec, rows: Iterable[dict]) -> None:
@@ -277,8 +294,9 @@ def _fill(ws, spec: SheetSpec, rows: Iterable[dict]) -> None:
 
 
 def build_workbook(scheme: Scheme, path: str | os.PathLike, period: Period | None = None,
-                   data: dict | None = None) -> Path:
-    """Write a template (or, with ``data``, a filled workbook) for ``scheme`` to ``path`` atomically."""
+                   data: dict | None = None, excel: bool = False) -> Path:
+    """Write a template (or, with ``data``, a filled workbook) for ``scheme`` to ``path`` atomically;
+    ``excel`` adds the xlwings.conf sheet for the Windows add-in."""
     data = data or {}
     wb = Workbook()
     guide = wb.active
@@ -311,4 +329,9 @@ def build_workbook(scheme: Scheme, path: str | os.PathLike, period: Period | Non
         if key in ("employees", "events", "metrics", "ratings", "history"):
             ws.auto_filter.ref = f"A1:{get_column_letter(len(spec.columns))}1"
     _report(report, scheme)
-    return save_workbook(wb, path)
+    if excel:
+        _xlwings_conf(wb)
+    with atomic_target(path) as tmp:
+        wb.save(tmp)
+        mark_dynamic_arrays(tmp, wb.sheetnames.index(report.title) + 1, ["A2"])
+    return Path(path)
