@@ -117,9 +117,9 @@ def ranked_employees(result: Result) -> list[Ranked]:
 
 def bottom_three(ranked: list[Ranked]) -> list[Ranked]:
     """The last three places, ties included (fewer than three people are placed below each of them);
-    nobody when four or fewer are placed, since then the bottom three is most of the department."""
+    nobody when fewer than six are placed (the bottom three would overlap the top three)."""
     placed = [r for r in ranked if r.rank is not None]
-    if len(placed) <= 4:
+    if len(placed) < 6:
         return []
     return [r for r in placed if sum(1 for o in placed if o.rank > r.rank) < 3]
 
