@@ -7,6 +7,7 @@ employees without a result come last, without a place.
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 import unicodedata
@@ -121,7 +122,8 @@ def bottom_three(ranked: list[Ranked]) -> list[Ranked]:
     placed = [r for r in ranked if r.rank is not None]
     if len(placed) < 6:
         return []
-    return [r for r in placed if sum(1 for o in placed if o.rank > r.rank) < 3]
+    ranks = sorted(r.rank for r in placed)
+    return [r for r in placed if len(ranks) - bisect.bisect_right(ranks, r.rank) < 3]
 
 
 def value_label(result: Result, key: str) -> tuple[str, str]:

@@ -122,7 +122,7 @@ def _places(book: ReportBook, ws, row: int, col: int, title: str, rows: list, ma
             book.text(ws, row + 2 + i, col + j, v, "points" if j == 3 else None)
 
 
-def needs_action(result: Result, ranked: list) -> list[tuple[str, str]]:
+def needs_action(result: Result, bottom: list) -> list[tuple[str, str]]:
     """(who, reason) for everyone a manager must act on: no result, flags, the bottom three places."""
     out = []
     for e in result.employees:
@@ -134,7 +134,7 @@ def needs_action(result: Result, ranked: list) -> list[tuple[str, str]]:
         if e.ok and result.flags_of(e.id):
             en = "; ".join(f.get("label_en") or f["code"] for f in result.flags_of(e.id))
             out.append((f"{e.id} {e.name}", f"标记 flag：{flag_labels(result, e.id)} / {en}"))
-    for r in bottom_three(ranked):
+    for r in bottom:
         out.append((f"{r.employee.id} {r.employee.name}",
                     f"后三名 bottom three：第 {r.rank} 名 place {r.rank}（{plain(_dec(r.headline))}）"))
     return out
@@ -147,6 +147,7 @@ def summary_sheet(book: ReportBook, result: Result, name: str) -> None:
         ws.set_column(i, i, w)
     ws.set_column(DATA_COL, DATA_COL + 3, 14)
     ranked = ranked_employees(result)
+    bottom = bottom_three(ranked)
     heads = [r.headline for r in ranked]
     book.text(ws, 0, 0, "KPI 月度总览 / Monthly KPI summary", "title")
     ws.set_row(0, 24)
@@ -172,9 +173,8 @@ def summary_sheet(book: ReportBook, result: Result, name: str) -> None:
     placed = [r for r in ranked if r.rank is not None]
     if placed:
         _places(book, ws, 4, 3, "前三名 / Top 3", [r for r in placed if r.rank <= 3][:5], main)
-        bottom = bottom_three(ranked)[-5:]
         if bottom:
-            _places(book, ws, 4, 8, "后三名 / Bottom 3", bottom, main)
+            _places(book, ws, 4, 8, "后三名 / Bottom 3", bottom[-5:], main)
 
     # charts: the data right of the print area
     grade = _grade_output(result)
@@ -204,7 +204,7 @@ def summary_sheet(book: ReportBook, result: Result, name: str) -> None:
                         {"x_offset": 4, "y_offset": 4})
 
     top = chart_row + 14
-    actions = needs_action(result, ranked)
+    actions = needs_action(result, bottom)
     book.text(ws, top, 0, "需要处理 / Needs action", "section")
     for c in range(1, len(WIDTHS)):
         book.text(ws, top, c, "", "section")

@@ -135,9 +135,23 @@ def _classify(values, n: int) -> tuple[np.ndarray, np.ndarray]:
         nonempty = (txt != "").to_numpy()
         idx = np.flatnonzero(is_str)[nonempty]
         kinds[idx], texts[idx] = "s", txt[nonempty].to_numpy(dtype=object)
-    rest = np.flatnonzero(~is_str)
+    objects = series.to_numpy(dtype=object)
+    is_float = np.fromiter((t is float or t is np.float64 for t in types), dtype=bool, count=len(types))
+    if is_float.any():  # numbers, vectorised: one text per distinct value
+        idx = np.flatnonzero(is_float)
+        f = objects[idx].astype("float64")
+        ok = np.isfinite(f)
+        codes, uniques = pd.factorize(f[ok])
+        kinds[idx[ok]] = "n"
+        texts[idx[ok]] = np.asarray([repr(float(u)) for u in uniques], dtype=object)[codes]
+    is_ts = np.fromiter((t is pd.Timestamp for t in types), dtype=bool, count=len(types))
+    if is_ts.any():  # timestamps, vectorised (NaT has its own type and stays empty)
+        idx = np.flatnonzero(is_ts)
+        days = (pd.DatetimeIndex(objects[idx]).normalize() - pd.Timestamp(_EPOCH)).days
+        kinds[idx], texts[idx] = "d", np.asarray([str(d) for d in days], dtype=object)
+    rest = np.flatnonzero(~(is_str | is_float | is_ts))
     for i in rest:
-        v = series.iat[i]
+        v = objects[i]
         if v is None or v is pd.NaT:
             continue
         if isinstance(v, (bool, np.bool_)):
