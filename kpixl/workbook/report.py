@@ -33,7 +33,7 @@ from .report_data import (
     teams_in_order,
     value_label,
 )
-from .report_statements import statement_sheets
+from .report_statements import STATEMENTS_MAX, statement_sheets
 from .report_summary import summary_sheet
 from .xlsx_out import OutSheet
 
@@ -228,10 +228,11 @@ def _book(result: Result | None, source: str) -> ReportBook:
 
 
 def write_report(result: Result, out: str | os.PathLike, source_path: str | os.PathLike | None = None, *,
-                 ledger_version: str | None = None) -> Path:
+                 ledger_version: str | None = None, statements: bool | None = None) -> Path:
     """Write the report workbook atomically; refuse to overwrite the input workbook.
 
     ``ledger_version``: the closed ledger's version, printed on every statement (None: not closed).
+    ``statements``: write the 考核单 sheet(s); None (default) = when at most STATEMENTS_MAX employees.
     """
     out = Path(out)
     if source_path is not None and out.resolve() == Path(source_path).resolve():
@@ -239,15 +240,25 @@ def write_report(result: Result, out: str | os.PathLike, source_path: str | os.P
             "overwrite_input", str(out), "报表不能覆盖输入工作簿。", "The report must not overwrite the input workbook.",
             "用 -o 指定另一个文件名。", "Choose another file name with -o.")])
     book = _book(result, result.source)
-    summary_sheet(book, result, REPORT_SHEETS["summary"])
+    if statements is None:
+        statements = len(result.employees) <= STATEMENTS_MAX
+    omitted = None if statements else (
+        f"考核单未生成：{len(result.employees)} 名员工，超过 {STATEMENTS_MAX}；用 kpixl explain 工作簿 工号 查看单人明细 / "
+        f"Statements left out: {len(result.employees)} employees, more than {STATEMENTS_MAX}; "
+        "kpixl explain BOOK ID shows one person's lines")
+    summary_sheet(book, result, REPORT_SHEETS["summary"], note=omitted)
     report = report_sheet(result)
     _style_report(book, book.table(report.name, report), report, result)
     if result.groups:
         book.table(REPORT_SHEETS["groups"], groups_sheet(result))
-    statement_sheets(book, result, REPORT_SHEETS["statements"], ledger_version)
+    if statements:
+        statement_sheets(book, result, REPORT_SHEETS["statements"], ledger_version)
     for sheet in (detail_sheet(result), flags_sheet(result), issues_sheet(result.problems)):
         book.table(sheet.name, sheet)
-    about = about_sheet(result, result.source, {"账本版本 / Ledger version": ledger_version or "未结账 / not closed"})
+    extra = {"账本版本 / Ledger version": ledger_version or "未结账 / not closed"}
+    if omitted:
+        extra["考核单 / Statements"] = omitted
+    about = about_sheet(result, result.source, extra)
     book.table(about.name, about, landscape=False, autofilter=False)
     return book.save(out)
 

@@ -5,7 +5,9 @@ quantity and points (before and after the category cap) or yuan; the category su
 their caps; flags; every result value with the headline last; signature lines (员工签字 /
 主管签字 / 日期). An employee without a result gets the problems to fix instead. A page break
 before each employee; Excel allows 1,023 breaks per sheet, so every 1,000 employees start a
-new sheet (考核单, 考核单 2, ...).
+new sheet (考核单, 考核单 2, ...). Reports of more than STATEMENTS_MAX employees leave the
+statements out unless asked (``write_report(..., statements=True)``) and say so on 总览 and 信息:
+5,000 statements would triple the time of a 5,000-employee report.
 
 The rows are built as columns, part by part (headers, ledger lines, money lines, subtotals,
 flags, results, signatures), each part vectorised over all employees, then ordered by
@@ -26,6 +28,7 @@ from .report_data import cut_text, is_number, text_lines
 from .xlsx_out import OutSheet
 
 PER_SHEET = 1000
+STATEMENTS_MAX = 1000
 COLUMNS = [("规则 / Rule", 21, "text"), ("项目 / Item", 40, "wrap"), ("来源 / Source", 12, "text"),
            ("日期 / Date", 11, "date"), ("数量 / Qty", 7, "number"), ("分值 / Points", 9, "points"),
            ("计入 / Counted", 9, "points"), ("金额(元) / Yuan", 11, "money")]

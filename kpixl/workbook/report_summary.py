@@ -140,7 +140,8 @@ def needs_action(result: Result, bottom: list) -> list[tuple[str, str]]:
     return out
 
 
-def summary_sheet(book: ReportBook, result: Result, name: str) -> None:
+def summary_sheet(book: ReportBook, result: Result, name: str, note: str | None = None) -> None:
+    """The summary page; ``note``: a line under the title (e.g. that the statements were left out)."""
     scheme, main = result.scheme, result.scheme.main_output
     ws = book.sheet(name, landscape=True, fit_pages=(1, 1))
     for i, w in enumerate(WIDTHS):
@@ -155,6 +156,8 @@ def summary_sheet(book: ReportBook, result: Result, name: str) -> None:
     book.text(ws, 2, 0, cut_text(f"方案 Scheme {scheme.id} v{scheme.version} · 考核期 Period {result.period.label} · "
                                  f"来源 Source {Path(result.source).name} · 生成 Generated {dt.date.today().isoformat()}",
                                  LINE + 20), "subtitle")
+    if note:
+        book.text(ws, 3, 0, cut_text(note, LINE + 20), "flag")
 
     stats = headline_stats(heads)
     blocked = sum(not e.ok for e in result.employees)
