@@ -270,3 +270,12 @@ def test_report_write_leaves_no_temp_file_on_failure(tmp_path, monkeypatch):
     with pytest.raises(OSError):
         write_report(r, target, DEMO)
     assert target.read_bytes() == b"old report" and [p.name for p in tmp_path.iterdir()] == ["r.xlsx"]
+
+
+def test_chart_titles_stay_text():
+    from kpixl.workbook.report_book import _FORMULA_LIKE_NAME, chart_text
+
+    # XlsxWriter reads a title like 总览!A1 (with or without "=") as a cell reference; kpixl keeps it text
+    for title in ("=总览!$A$1", "Sheet1!A1", "=1+2", "+86", "@x"):
+        assert not _FORMULA_LIKE_NAME.match(chart_text(title)) and chart_text(title).replace("\u200b", "") == title
+    assert chart_text("总分分布 / Score distribution") == "总分分布 / Score distribution"

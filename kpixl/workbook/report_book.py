@@ -67,7 +67,8 @@ def header_footer_text(text: str, limit: int = 80) -> str:
 def chart_text(text: str) -> str:
     """A chart or series title that XlsxWriter keeps as text (it reads ``X!A1`` as a cell reference)."""
     text = clamp_text(text)[:255]
-    return "\u200b" + text if _FORMULA_LIKE_NAME.match(text) else text
+    # a zero-width space after the "!" breaks the reference pattern; the title reads the same
+    return re.sub(r"!(?=\$?[A-Z]+\$?\d)", "!\u200b", text) if _FORMULA_LIKE_NAME.match(text) else text
 
 
 class ReportBook:
