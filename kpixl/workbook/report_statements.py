@@ -34,6 +34,7 @@ COLUMNS = [("规则 / Rule", 21, "text"), ("项目 / Item", 40, "wrap"), ("来�
            ("计入 / Counted", 9, "points"), ("金额(元) / Yuan", 11, "money")]
 NCOL = len(COLUMNS)
 HEIGHTS = {"title": 22.0, "header": 28.0, "total": 20.0}
+ROW_HEIGHT = 15.5
 WIDTH = sum(w for _, w, _ in COLUMNS) - 4  # display units of one printed line
 # part order within one statement
 HEAD, TABLE, LINES, MONEY, SUBTOTALS, FLAGS, RESULTS, TOTAL, SIGN = range(9)
@@ -180,14 +181,14 @@ def _statements(result: Result, ledger_version: str | None) -> pd.DataFrame:
 
 
 def _heights(frame: pd.DataFrame) -> list:
-    """A row as high as its wrapped item text (Excel does not fit row heights when it opens a file)."""
+    """A row as high as its wrapped item text (Excel does not fit row heights when it opens a file);
+    every row has its height, so LibreOffice's own fit of CJK rows cannot push a statement onto two pages."""
     items = frame["v1"].to_numpy(dtype=object)
     codes, uniques = pd.factorize(pd.Series(items, dtype=object).fillna(""))
     lines = np.array([text_lines(u, COLUMNS[1][1]) if isinstance(u, str) else 1 for u in uniques])[codes]
-    heights = np.where(lines > 1, 13.5 * lines + 1, np.nan)
+    heights = np.where(lines > 1, 13.5 * lines + 1, ROW_HEIGHT)
     fixed = frame["style"].map(HEIGHTS).to_numpy(dtype="float64")
-    heights = np.where(np.isnan(fixed), heights, fixed)
-    return [None if h != h else float(h) for h in heights]
+    return np.where(np.isnan(fixed), heights, fixed).tolist()
 
 
 def statement_sheets(book: ReportBook, result: Result, name: str, ledger_version: str | None = None) -> None:

@@ -32,6 +32,7 @@ WIDTHS = [24, 12, 2, 7, 10, 10, 12, 2, 7, 10, 10, 12]  # A..L, the printed area
 DATA_COL = 13  # N: chart data
 ACTION_ROWS = 14
 LINE = 118  # display units of the printed width (A..L)
+ROW_HEIGHT = 15.5
 CENT = Decimal("0.01")
 
 
@@ -220,4 +221,6 @@ def summary_sheet(book: ReportBook, result: Result, name: str, note: str | None 
         book.text(ws, top + 1 + ACTION_ROWS, 0, f"… 另有 {len(actions) - ACTION_ROWS} 项 / {len(actions) - ACTION_ROWS} more: "
                                                 "见 报表、标记、问题 表 / see the 报表, 标记 and 问题 sheets", "muted")
     last = top + 2 + min(len(actions), ACTION_ROWS)
+    for r in range(1, last + 1):  # explicit heights: LibreOffice's own fit of CJK rows would push rows off the page
+        ws.set_row(r, ROW_HEIGHT)
     ws.print_area(0, 0, last, len(WIDTHS) - 1)
