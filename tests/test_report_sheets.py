@@ -279,3 +279,27 @@ def test_chart_titles_stay_text():
     for title in ("=总览!$A$1", "Sheet1!A1", "=1+2", "+86", "@x"):
         assert not _FORMULA_LIKE_NAME.match(chart_text(title)) and chart_text(title).replace("\u200b", "") == title
     assert chart_text("总分分布 / Score distribution") == "总分分布 / Score distribution"
+
+
+def test_big_reports_leave_statements_out_and_say_so(tmp_path, monkeypatch):
+    import kpixl.workbook.report as report
+
+    monkeypatch.setattr(report, "STATEMENTS_MAX", 5)  # the demo's 12 agents count as a big department
+    wb = load_workbook(report_of(DEMO, tmp_path / "r.xlsx"))
+    assert "考核单" not in wb.sheetnames
+    assert "考核单未生成：12 名员工，超过 5" in wb["总览"]["A4"].value
+    about = {r[0]: r[1] for r in wb["信息"].iter_rows(min_row=2, values_only=True)}
+    assert "Statements left out: 12 employees, more than 5" in about["考核单 / Statements"]
+
+
+def test_statements_asked_for_come_in_sheets_of_at_most_per_sheet(tmp_path, monkeypatch):
+    import kpixl.workbook.report_statements as rs
+
+    monkeypatch.setattr(rs, "PER_SHEET", 5)  # Excel's 1,023 page breaks per sheet, scaled down
+    out = write_report(score(*read_workbook(DEMO)), tmp_path / "r.xlsx", DEMO, statements=True)
+    wb = load_workbook(out)
+    names = [n for n in wb.sheetnames if n.startswith("考核单")]
+    assert names == ["考核单", "考核单 2", "考核单 3"]
+    titles = [[c.value for c in wb[n]["A"] if str(c.value).startswith("考核单 KPI statement")] for n in names]
+    assert [len(t) for t in titles] == [5, 5, 2] and [len(wb[n].row_breaks.brk) for n in names] == [4, 4, 1]
+    assert titles[0][0] == "考核单 KPI statement：王芳 KF001" and titles[2][-1] == "考核单 KPI statement：孙杰 KF012"
