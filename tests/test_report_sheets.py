@@ -303,3 +303,9 @@ def test_statements_asked_for_come_in_sheets_of_at_most_per_sheet(tmp_path, monk
     titles = [[c.value for c in wb[n]["A"] if str(c.value).startswith("考核单 KPI statement")] for n in names]
     assert [len(t) for t in titles] == [5, 5, 2] and [len(wb[n].row_breaks.brk) for n in names] == [4, 4, 1]
     assert titles[0][0] == "考核单 KPI statement：王芳 KF001" and titles[2][-1] == "考核单 KPI statement：孙杰 KF012"
+
+
+def test_group_item_columns_are_named_after_their_metric(s14):
+    header = [c.value for c in load_workbook(s14)["小组"][1]]
+    # GB_ITEM_1.points: the points of metric GB_ITEM_1 (the group's rank on item 1, R-GB-2)
+    assert "小组在评比项目1上的名次（得分） / Group rank on item 1 (points)" in header

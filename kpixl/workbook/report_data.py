@@ -128,7 +128,7 @@ def bottom_three(ranked: list[Ranked]) -> list[Ranked]:
 
 def value_label(result: Result, key: str) -> tuple[str, str]:
     """A value key as people read it, (zh, en): the scheme's output label, or the metric, category
-    or rule it belongs to (``GB_ITEM_1.points`` -> ``项目1得分 / Item 1 points``); the key itself only as a last resort."""
+    or rule it belongs to (``GB_ITEM_1.points`` -> ``…项目1上的名次（得分） / … item 1 (points)``); the key itself only as a last resort."""
     scheme = result.scheme
     for out in scheme.outputs:
         if out.value == key:
@@ -139,8 +139,8 @@ def value_label(result: Result, key: str) -> tuple[str, str]:
              **{k: (r.zh, r.en) for k, r in scheme.rules.items()}}
     if base and base in names:
         zh, en = names[base]
-        extra = {"points": ("得分", " points"), "deduction": ("扣分", " deduction"), "raw": ("原始分", " raw"),
-                 "left": ("剩余额度", " left")}.get(suffix)
+        extra = {"points": ("（得分）", " (points)"), "deduction": ("（扣分）", " (deduction)"),
+                 "raw": ("（原始分）", " (raw)"), "left": ("（剩余额度）", " (left)")}.get(suffix)
         if extra:
             return zh + extra[0], en + extra[1]
     if suffix == "label" and base:
