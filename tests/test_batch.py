@@ -40,7 +40,7 @@ def test_nightly_goes_on_after_bad_workbooks(tmp_path):
     assert not summary.all_ok
     for name in ("a_good", "b_errors", "c_corrupt", "d_no_scheme"):
         assert (out / f"{name}.report.xlsx").is_file()
-    assert load_workbook(out / "a_good.report.xlsx").sheetnames[0] == "报表"
+    assert load_workbook(out / "a_good.report.xlsx").sheetnames[:2] == ["总览", "报表"]  # summary first (issue 9)
     assert load_workbook(out / "c_corrupt.report.xlsx").sheetnames == ["问题", "信息"]
     issues = [r for r in load_workbook(out / "d_no_scheme.report.xlsx")["问题"].iter_rows(min_row=2, values_only=True)]
     assert "SCHEME" in issues[0][6]  # the fix says to add the SCHEME parameter

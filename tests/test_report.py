@@ -30,10 +30,11 @@ def test_report_is_a_new_workbook_and_the_input_is_untouched(tmp_path):
     code, stdout, _ = cli("report", DEMO, "-o", out)
     assert code == 0 and sha(DEMO) == before
     wb = load_workbook(out)
-    assert wb.sheetnames == ["报表", "明细", "标记", "问题", "信息"]
+    assert wb.sheetnames == ["总览", "报表", "考核单", "明细", "标记", "问题", "信息"]
     rep = wb["报表"]
     header = [c.value for c in rep[1]]
-    rows = {r[0]: dict(zip(header, r, strict=False)) for r in rep.iter_rows(min_row=2, values_only=True)}
+    rows = {r[1]: dict(zip(header, r, strict=False)) for r in rep.iter_rows(min_row=2, values_only=True)}
+    assert header[:2] == ["名次 / Rank", "工号 / Employee ID"]
     # KF002 (李娜) is the worked example's 甲: 100 - 15 - 2 - 4.2 + 10 = 88.8
     assert rows["KF002"]["总分 / Score"] == pytest.approx(88.8)
     assert rows["KF005"]["扣基础工资（元） / Base-salary deductions (yuan)"] == pytest.approx(576.0)

@@ -1,15 +1,18 @@
 """Report workbooks: a NEW workbook with the results as values (the input is never touched).
 
-Sheets: 报表 Report (one row per employee), 小组 Groups (schemes with groups: values and members), 明细 Detail (every contribution with its source
-cell, points before and after the category cap, money), 标记 Flags, 问题 Issues (every
-problem with its cell and fix) and 信息 About (scheme, period, source, versions).
+Sheets, in order: 总览 Summary (one page: counts, the headline's statistics, charts, who needs
+action; report_summary.py), 报表 Report (one row per employee, ranked by the headline), 小组
+Groups (schemes with groups), 考核单 Statements (one printable page per employee;
+report_statements.py), 明细 Detail (every contribution with its source cell, points before and
+after the category cap, money), 标记 Flags, 问题 Issues (every problem with its cell and fix)
+and 信息 About (scheme, period, source, versions). Every sheet prints: A4, fit to one page
+wide, header rows repeated, scheme, period and page number in the header and footer.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -21,34 +24,79 @@ from kpixl.core.numbers import plain
 from kpixl.core.result import Result
 
 from .outputs import check_output
-from .xlsx_out import OutSheet, write_xlsx
+from .parse import column_letter
+from .report_book import ReportBook, header_footer_text
+from .report_data import (
+    fit_width,
+    flag_labels,
+    is_number,
+    ranked_employees,
+    teams_in_order,
+    value_label,
+)
+from .report_statements import STATEMENTS_MAX, statement_sheets
+from .report_summary import summary_sheet
+from .xlsx_out import OutSheet
 
-REPORT_SHEETS = {"report": "报表", "detail": "明细", "flags": "标记", "issues": "问题", "about": "信息", "groups": "小组"}
+REPORT_SHEETS = {"summary": "总览", "report": "报表", "groups": "小组", "statements": "考核单", "detail": "明细",
+                 "flags": "标记", "issues": "问题", "about": "信息"}
+STATUS_OK, STATUS_ERROR = "正常 ok", "错误 error"
 
 
 def _fmt_kind(fmt: str) -> str:
     return {"money": "money", "percent": "percent", "integer": "integer", "text": "text"}.get(fmt, "points")
 
 
+def _column(values: list):
+    """Numbers as a float array (the writer's fast path; the cell text is the same decimal), else as they are."""
+    if all(is_number(v) or v is None for v in values):
+        return np.array([np.nan if v is None else float(v) for v in values], dtype="float64")
+    return values
+
+
 def report_sheet(result: Result) -> OutSheet:
+    """报表: one row per employee, ranked by the headline (R-G-2 places), blocked ones last."""
     scheme = result.scheme
-    emps = result.employees
+    rows = ranked_employees(result)
+    emps = [r.employee for r in rows]
     sheet = OutSheet(REPORT_SHEETS["report"])
-    sheet.add("工号 / Employee ID", [e.id for e in emps], width=12)
-    sheet.add("姓名 / Name", [e.name for e in emps], width=12)
-    sheet.add("岗位 / Role", [e.role for e in emps], width=12)
-    sheet.add("部门 / Department", [e.department for e in emps], width=14)
-    sheet.add("状态 / Status", [{"ok": "正常 ok"}.get(e.status, e.status_text) for e in emps], width=10)
+
+    def add(header, values, kind="text", lo=6, hi=40):
+        sheet.add(header, values, kind, fit_width(header, values, lo, hi))
+
+    add("名次 / Rank", [r.rank for r in rows], "integer", lo=7)
+    add("工号 / Employee ID", [e.id for e in emps])
+    add("姓名 / Name", [e.name for e in emps])
+    add("岗位 / Role", [e.role for e in emps])
+    add("部门 / Department", [e.department for e in emps])
+    if any(e.team for e in emps):
+        add("小组 / Team", [e.team for e in emps])
+    add("状态 / Status", [STATUS_OK if e.status == "ok" else e.status_text for e in emps])
     for out in scheme.outputs:
         values = [e.values.get(out.value) if e.ok else None for e in emps]
-        if all(isinstance(v, (Decimal, int)) or v is None for v in values) and not any(isinstance(v, bool) for v in values):
-            # numbers as a float array: the writer's fast path (the cell text is the same decimal)
-            values = np.array([np.nan if v is None else float(v) for v in values], dtype="float64")
-        sheet.add(f"{out.zh} / {out.en}", values, _fmt_kind(out.format), width=max(12, min(24, len(out.en) + 4)))
-    sheet.add("标记 / Flags", ["、".join(f["code"] for f in result.flags_of(e.id)) if e.ok else "" for e in emps], width=24)
-    sheet.add("问题 / Problems", ["; ".join(p.short() for p in e.problems[:3]) + (" …" if len(e.problems) > 3 else "")
-                                  for e in emps], "wrap", width=60)
+        add(f"{out.zh} / {out.en}", _column(values), _fmt_kind(out.format), lo=9, hi=13)
+    add("标记 / Flags", [flag_labels(result, e.id) if e.ok else "" for e in emps], hi=30)
+    problems = ["; ".join(p.short() for p in e.problems[:3]) + (" …" if len(e.problems) > 3 else "") for e in emps]
+    sheet.add("问题 / Problems", problems, "wrap", 40 if any(problems) else 14)
     return sheet
+
+
+def _style_report(book: ReportBook, ws, sheet: OutSheet, result: Result) -> None:
+    """Colours: a data bar on the headline, red rows for blocked employees, flag cells highlighted."""
+    n = sheet.n_rows
+    if not n:
+        return
+    headers = [c.header for c in sheet.columns]
+    last = column_letter(len(headers) - 1)
+    main = result.scheme.main_output
+    head_col = headers.index(f"{main.zh} / {main.en}")
+    status = column_letter(headers.index("状态 / Status"))
+    if main.format != "text":
+        ws.conditional_format(1, head_col, n, head_col, {"type": "data_bar", "bar_color": "#5B9BD5", "bar_solid": True})
+    ws.conditional_format(f"A2:{last}{n + 1}", {"type": "formula", "criteria": f'=${status}2="{STATUS_ERROR}"',
+                                                "format": book.fmt("blocked_row")})
+    flags_col = headers.index("标记 / Flags")
+    ws.conditional_format(1, flags_col, n, flags_col, {"type": "no_blanks", "format": book.fmt("flag_cell")})
 
 
 def detail_sheet(result: Result) -> OutSheet:
@@ -95,22 +143,27 @@ def detail_sheet(result: Result) -> OutSheet:
 
 
 def groups_sheet(result: Result) -> OutSheet:
-    """小组 Groups: one row per group (S14) with its values and its members."""
-    names = {"group.total": ("小组总得分", "Group total", "points"), "group.rank": ("小组名次", "Group rank", "integer"),
-             "group.grade": ("小组等级", "Group grade", "text")}
-    teams = sorted(result.groups)
-    keys = [k for k in names if any(k in result.groups[t] for t in teams)]
-    keys += sorted({k for t in teams for k in result.groups[t]} - set(keys))
+    """小组 Groups: one row per group (S14), in natural order (一组, 二组, 十组), values with their labels, members."""
+    teams = teams_in_order(result.groups)
+    preferred = ["group.total", "group.rank", "group.grade"]
+    found = {k for t in teams for k in result.groups[t]}
+    keys = [k for k in preferred if k in found] + sorted(found - set(preferred), key=lambda k: (k.endswith(".label"), k))
+    # a ".label" value that only repeats its base value says nothing new
+    keys = [k for k in keys if not (k.endswith(".label") and k[:-6] in found
+                                    and all(result.groups[t].get(k) == result.groups[t].get(k[:-6]) for t in teams))]
     members: dict[str, list[str]] = {}
     for e in result.employees:
         if e.team:
             members.setdefault(e.team, []).append(f"{e.id} {e.name}".strip())
-    sheet = OutSheet(REPORT_SHEETS.get("groups", "小组"))
-    sheet.add("小组 / Group", teams, width=12)
+    kinds = {o.value: _fmt_kind(o.format) for o in result.scheme.outputs}
+    sheet = OutSheet(REPORT_SHEETS["groups"])
+    sheet.add("小组 / Group", teams, width=fit_width("小组 / Group", teams))
     for k in keys:
-        zh, en, kind = names.get(k, (k, k, "points"))
-        sheet.add(f"{zh} / {en}", [result.groups[t].get(k) for t in teams], kind, width=14)
-    sheet.add("成员 / Members", ["、".join(members.get(t, [])) for t in teams], "wrap", width=50)
+        zh, en = value_label(result, k)
+        values = _column([result.groups[t].get(k) for t in teams])
+        sheet.add(f"{zh} / {en}", values, kinds.get(k, "text" if isinstance(values, list) else "points"),
+                  fit_width(f"{zh} / {en}", [], lo=10, hi=18))
+    sheet.add("成员 / Members", ["、".join(members.get(t, [])) for t in teams], "wrap", 40)
     return sheet
 
 
@@ -167,21 +220,54 @@ def about_sheet(result: Result | None, source: str, extra: dict | None = None) -
     return sheet
 
 
-def write_report(result: Result, out: str | os.PathLike, source_path: str | os.PathLike | None = None) -> Path:
-    """Write the report workbook atomically; refuse to overwrite the input workbook."""
+def _book(result: Result | None, source: str) -> ReportBook:
+    if result is None:
+        return ReportBook(header_footer_text(f"kpixl · {Path(source).name}"), header_footer_text(Path(source).name))
+    title = result.scheme.title
+    return ReportBook(header_footer_text(f"{title['zh']} · 考核期 Period {result.period.label}", 70),
+                      header_footer_text(f"{title['en']} ({result.scheme.id})", 70))
+
+
+def write_report(result: Result, out: str | os.PathLike, source_path: str | os.PathLike | None = None, *,
+                 ledger_version: str | None = None, statements: bool | None = None) -> Path:
+    """Write the report workbook atomically; refuse to overwrite the input workbook.
+
+    ``ledger_version``: the closed ledger's version, printed on every statement (None: not closed).
+    ``statements``: write the 考核单 sheet(s); None (default) = when at most STATEMENTS_MAX employees.
+    """
     out = Path(out)
     if source_path is not None:
         check_output(out, [source_path], force=True)
-    sheets = [report_sheet(result), detail_sheet(result), flags_sheet(result), issues_sheet(result.problems),
-              about_sheet(result, result.source)]
+    book = _book(result, result.source)
+    if statements is None:
+        statements = len(result.employees) <= STATEMENTS_MAX
+    omitted = None if statements else (
+        f"考核单未生成：{len(result.employees)} 名员工，超过 {STATEMENTS_MAX}；用 kpixl explain 工作簿 工号 查看单人明细 / "
+        f"Statements left out: {len(result.employees)} employees, more than {STATEMENTS_MAX}; "
+        "kpixl explain BOOK ID shows one person's lines")
+    summary_sheet(book, result, REPORT_SHEETS["summary"], note=omitted)
+    report = report_sheet(result)
+    _style_report(book, book.table(report.name, report), report, result)
     if result.groups:
-        sheets.insert(1, groups_sheet(result))
-    return write_xlsx(out, sheets)
+        book.table(REPORT_SHEETS["groups"], groups_sheet(result))
+    if statements:
+        statement_sheets(book, result, REPORT_SHEETS["statements"], ledger_version)
+    for sheet in (detail_sheet(result), flags_sheet(result), issues_sheet(result.problems)):
+        book.table(sheet.name, sheet)
+    extra = {"账本版本 / Ledger version": ledger_version or "未结账 / not closed"}
+    if omitted:
+        extra["考核单 / Statements"] = omitted
+    about = about_sheet(result, result.source, extra)
+    book.table(about.name, about, landscape=False, autofilter=False)
+    return book.save(out)
 
 
 def write_error_report(out: str | os.PathLike, source: str, problems: list[Problem]) -> Path:
     """A report for a workbook that could not be scored at all: Issues and About only."""
-    return write_xlsx(Path(out), [issues_sheet(problems), about_sheet(None, source)])
+    book = _book(None, source)
+    book.table(REPORT_SHEETS["issues"], issues_sheet(problems))
+    book.table(REPORT_SHEETS["about"], about_sheet(None, source), landscape=False, autofilter=False)
+    return book.save(Path(out))
 
 
 def summary_lines(result: Result, limit: int = 12) -> list[str]:

@@ -1,4 +1,4 @@
-"""A small streaming .xlsx writer for report workbooks (values only, never formulas).
+"""A small streaming .xlsx writer: the rows of big tables (values only, never formulas).
 
 Why not openpyxl or XlsxWriter here: a report's detail sheet lists every contribution, e.g.
 100k rows x 13 columns. openpyxl's write-only mode needs ~6.5 s and XlsxWriter's
@@ -7,6 +7,12 @@ column-wise with numpy string operations takes ~0.5 s (bench/bench_report_writer
 writer supports exactly what reports need: text, numbers, dates, booleans, a bold frozen
 header row, column widths and number formats. Every text is an inline string, so text that
 starts with ``=``, ``+``, ``-`` or ``@`` stays text and can never become a formula.
+
+Report workbooks are made by XlsxWriter (kpixl/workbook/report_book.py: styles, charts,
+conditional formats, print setup); this module only streams the data rows of their big tables
+into the sheet XML XlsxWriter made (:func:`write_rows`), and writes plain value workbooks
+(:func:`write_xlsx`, used by bench/make_workbook.py). Every text is clamped to Excel's 32,767
+characters (ending in "…").
 
 Files are written atomically: to a temporary file in the target folder, then renamed.
 """
@@ -33,9 +39,10 @@ from .parse import column_letter
 
 # style ids in styles.xml
 GENERAL, HEADER, DATE, NUMBER2, MONEY, WRAP = 0, 1, 2, 3, 4, 5
-_FORMAT_STYLE = {"text": GENERAL, "number": GENERAL, "date": DATE, "points": GENERAL, "money": MONEY,
-                 "percent": NUMBER2, "integer": GENERAL, "wrap": WRAP}
+_KIND_STYLE = {"text": GENERAL, "number": GENERAL, "date": DATE, "points": GENERAL, "money": MONEY,
+               "percent": NUMBER2, "integer": GENERAL, "wrap": WRAP}
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+MAX_CELL_TEXT = 32767  # Excel's limit for one cell's text
 _EPOCH = dt.date(1899, 12, 30)
 
 
@@ -45,15 +52,18 @@ class OutColumn:
     values: Sequence  # any sequence; None/NaN/"" = empty cell
     kind: str = "text"  # text, number, points, money, percent, integer, date, wrap
     width: float = 12
+    styles: Sequence | None = None  # optional per-cell style name (None/"" = the column's kind)
 
 
 @dataclass
 class OutSheet:
     name: str
     columns: list[OutColumn] = field(default_factory=list)
+    heights: Sequence | None = None  # optional per-row height in points (None = automatic)
 
-    def add(self, header: str, values: Sequence, kind: str = "text", width: float = 12) -> OutSheet:
-        self.columns.append(OutColumn(header, values, kind, width))
+    def add(self, header: str, values: Sequence, kind: str = "text", width: float = 12,
+            styles: Sequence | None = None) -> OutSheet:
+        self.columns.append(OutColumn(header, values, kind, width, styles))
         return self
 
     @property
@@ -61,7 +71,13 @@ class OutSheet:
         return max((len(c.values) for c in self.columns), default=0)
 
 
+def clamp_text(text: str) -> str:
+    """Text that fits one cell: at most 32,767 characters, a longer one cut and ending in "…"."""
+    return text if len(text) <= MAX_CELL_TEXT else text[: MAX_CELL_TEXT - 1] + "…"
+
+
 def _escape_one(text: str) -> str:
+    text = clamp_text(text)
     if "&" in text or "<" in text or ">" in text:
         text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return _ILLEGAL.sub("", text)
@@ -119,9 +135,23 @@ def _classify(values, n: int) -> tuple[np.ndarray, np.ndarray]:
         nonempty = (txt != "").to_numpy()
         idx = np.flatnonzero(is_str)[nonempty]
         kinds[idx], texts[idx] = "s", txt[nonempty].to_numpy(dtype=object)
-    rest = np.flatnonzero(~is_str)
+    objects = series.to_numpy(dtype=object)
+    is_float = np.fromiter((t is float or t is np.float64 for t in types), dtype=bool, count=len(types))
+    if is_float.any():  # numbers, vectorised: one text per distinct value
+        idx = np.flatnonzero(is_float)
+        f = objects[idx].astype("float64")
+        ok = np.isfinite(f)
+        codes, uniques = pd.factorize(f[ok])
+        kinds[idx[ok]] = "n"
+        texts[idx[ok]] = np.asarray([repr(float(u)) for u in uniques], dtype=object)[codes]
+    is_ts = np.fromiter((t is pd.Timestamp for t in types), dtype=bool, count=len(types))
+    if is_ts.any():  # timestamps, vectorised (NaT has its own type and stays empty)
+        idx = np.flatnonzero(is_ts)
+        days = (pd.DatetimeIndex(objects[idx]).normalize() - pd.Timestamp(_EPOCH)).days
+        kinds[idx], texts[idx] = "d", np.asarray([str(d) for d in days], dtype=object)
+    rest = np.flatnonzero(~(is_str | is_float | is_ts))
     for i in rest:
-        v = series.iat[i]
+        v = objects[i]
         if v is None or v is pd.NaT:
             continue
         if isinstance(v, (bool, np.bool_)):
@@ -139,24 +169,34 @@ def _classify(values, n: int) -> tuple[np.ndarray, np.ndarray]:
     return kinds, texts
 
 
-def _cells(col: OutColumn, n: int) -> np.ndarray:
+def _cells(col: OutColumn, n: int, style_ids: dict[str, int]) -> np.ndarray:
     """XML of one column's cells, positional (no ``r`` attribute; an empty cell is ``<c/>``).
 
-    Cells carry no reference, so a cell's XML depends only on its value: it is built once per
-    distinct value and repeated, which is what makes 100k-row detail sheets fast.
+    Cells carry no reference, so a cell's XML depends only on its value and style: it is built
+    once per distinct (kind, text, style) and repeated, which is what makes 100k-row sheets fast.
+    ``style_ids`` maps a style name (a column kind or a per-cell style) to its index in styles.xml.
     """
     kinds, texts = _classify(col.values, n)
-    style = _FORMAT_STYLE.get(col.kind, GENERAL)
-    sa = f' s="{style}"' if style else ""
+    default = style_ids.get(col.kind, 0)
+    if col.styles is None:
+        style_codes, style_uniques = np.zeros(n, dtype="int64"), [default]
+    else:
+        names = pd.Series(list(col.styles) + [None] * (n - len(col.styles)), dtype=object).fillna("")
+        style_codes, style_uniques = pd.factorize(names)
+        style_uniques = [style_ids.get(u, default) if u else default for u in style_uniques]
     kind_codes, kind_uniques = pd.factorize(kinds)  # None -> -1
     text_codes, text_uniques = pd.factorize(texts)
-    combined = (kind_codes.astype("int64") + 1) * (len(text_uniques) + 1) + text_codes + 1
+    nt, nk = len(text_uniques) + 1, len(kind_uniques) + 1
+    combined = (style_codes.astype("int64") * nk + kind_codes + 1) * nt + text_codes + 1
     codes, uniques = pd.factorize(combined)
     xml = []
     for key in uniques:
-        kc, tc = divmod(int(key), len(text_uniques) + 1)
+        sk, rest = divmod(int(key), nk * nt)
+        kc, tc = divmod(rest, nt)
+        style = style_uniques[sk]
+        sa = f' s="{style}"' if style else ""
         if kc == 0:
-            xml.append("<c/>")
+            xml.append(f"<c{sa}/>" if style != default else "<c/>")  # an explicitly styled empty cell keeps its style
             continue
         k, t = kind_uniques[kc - 1], text_uniques[tc - 1]
         if k == "s":
@@ -164,10 +204,27 @@ def _cells(col: OutColumn, n: int) -> np.ndarray:
         elif k == "n":
             xml.append(f"<c{sa}><v>{t}</v></c>")
         elif k == "d":
-            xml.append(f'<c s="{DATE}"><v>{t}</v></c>')
+            date_style = style if col.kind == "date" or style != default else style_ids.get("date", 0)
+            xml.append(f'<c s="{date_style}"><v>{t}</v></c>')
         else:
             xml.append(f'<c{sa} t="b"><v>{t}</v></c>')
     return np.asarray(xml, dtype=object)[codes]
+
+
+def write_rows(fh, sheet: OutSheet, style_ids: dict[str, int], first_row: int = 2, chunk: int = 20000) -> None:
+    """Stream the ``<row>`` elements of ``sheet``'s data, starting at row ``first_row`` (1-based)."""
+    n = sheet.n_rows
+    if not n:
+        return
+    columns = [_cells(c, n, style_ids).tolist() for c in sheet.columns]
+    heights = list(sheet.heights or [])[:n] + [None] * (n - len(sheet.heights or []))
+    starts = [f'<row r="{r}" ht="{h}" customHeight="1">' if h else f'<row r="{r}">'
+              for r, h in zip(range(first_row, first_row + n), heights, strict=True)]
+    ends = ["</row>"] * n
+    for lo in range(0, n, chunk):
+        hi = min(n, lo + chunk)
+        parts = chain.from_iterable(zip(starts[lo:hi], *(c[lo:hi] for c in columns), ends[lo:hi], strict=True))
+        fh.write("".join(parts).encode("utf-8"))
 
 
 def _write_sheet(fh, sheet: OutSheet, chunk: int = 20000) -> None:
@@ -188,14 +245,7 @@ def _write_sheet(fh, sheet: OutSheet, chunk: int = 20000) -> None:
         '<sheetFormatPr defaultRowHeight="15"/>'
         + (f"<cols>{cols}</cols>" if cols else "")
         + f'<sheetData><row r="1">{header}</row>').encode("utf-8"))
-    if n:
-        columns = [_cells(c, n).tolist() for c in sheet.columns]
-        starts = [f'<row r="{r}">' for r in range(2, n + 2)]
-        ends = ["</row>"] * n
-        for lo in range(0, n, chunk):
-            hi = min(n, lo + chunk)
-            parts = chain.from_iterable(zip(starts[lo:hi], *(c[lo:hi] for c in columns), ends[lo:hi], strict=True))
-            fh.write("".join(parts).encode("utf-8"))
+    write_rows(fh, sheet, _KIND_STYLE, chunk=chunk)
     fh.write(b'</sheetData><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" '
              b'footer="0.3"/></worksheet>')
 
@@ -223,7 +273,7 @@ def _xml_attr(text: str) -> str:
     return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;"))
 
 
-class _BackgroundWriter:
+class BackgroundWriter:
     """Compress in a second thread (zlib releases the GIL) while the next chunk of XML is built."""
 
     def __init__(self, fh):
@@ -303,7 +353,7 @@ def write_xlsx(path: str | os.PathLike, sheets: list[OutSheet]) -> Path:
             z.writestr("xl/styles.xml", _STYLES)
             for i, s in enumerate(sheets):
                 with z.open(f"xl/worksheets/sheet{i + 1}.xml", "w", force_zip64=True) as fh:
-                    writer = _BackgroundWriter(fh)
+                    writer = BackgroundWriter(fh)
                     try:
                         _write_sheet(writer, s)
                     finally:

@@ -1,0 +1,211 @@
+"""考核单 Statements: one printable page per employee, Chinese first, English second.
+
+Who, period, scheme and ledger version; every contribution with its rule, source cell, date,
+quantity and points (before and after the category cap) or yuan; the category subtotals with
+their caps; flags; every result value with the headline last; signature lines (员工签字 /
+主管签字 / 日期). An employee without a result gets the problems to fix instead. A page break
+before each employee; Excel allows 1,023 breaks per sheet, so every 1,000 employees start a
+new sheet (考核单, 考核单 2, ...). Reports of more than STATEMENTS_MAX employees leave the
+statements out unless asked (``write_report(..., statements=True)``) and say so on 总览 and 信息:
+5,000 statements make writing a 5,000 x 100,000 report about six times slower.
+
+The rows are built as columns, part by part (headers, ledger lines, money lines, subtotals,
+flags, results, signatures), each part vectorised over all employees, then ordered by
+(employee, part, line) and streamed (report_book.py): 5,000 statements cost about as much as
+the detail sheet.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from kpixl.core.numbers import plain
+from kpixl.core.result import Result
+
+from .report_book import ReportBook
+from .report_data import cut_text, is_number, text_lines
+from .xlsx_out import OutSheet
+
+PER_SHEET = 1000
+STATEMENTS_MAX = 1000
+COLUMNS = [("规则 / Rule", 21, "text"), ("项目 / Item", 40, "wrap"), ("来源 / Source", 12, "text"),
+           ("日期 / Date", 11, "date"), ("数量 / Qty", 7, "number"), ("分值 / Points", 9, "points"),
+           ("计入 / Counted", 9, "points"), ("金额(元) / Yuan", 11, "money")]
+NCOL = len(COLUMNS)
+HEIGHTS = {"title": 22.0, "header": 28.0, "total": 20.0}
+ROW_HEIGHT = 15.5
+WIDTH = sum(w for _, w, _ in COLUMNS) - 4  # display units of one printed line
+# part order within one statement
+HEAD, TABLE, LINES, MONEY, SUBTOTALS, FLAGS, RESULTS, TOTAL, SIGN = range(9)
+MAX_PROBLEMS = 30
+
+
+class _Parts:
+    """Rows of every statement as column lists: (employee position, part, line) and 8 cells with styles."""
+
+    def __init__(self):
+        self.frames: list[pd.DataFrame] = []
+        self.rows: list[tuple] = []  # (pos, part, line, cells, style, styles) added one by one
+
+    def add(self, pos: int, part: int, line: int, cells: dict | None = None, style: str = "",
+            styles: dict | None = None) -> None:
+        self.rows.append((pos, part, line, cells or {}, style, styles or {}))
+
+    def add_frame(self, frame: pd.DataFrame) -> None:
+        self.frames.append(frame)
+
+    def frame(self) -> pd.DataFrame:
+        pos, part, line = zip(*[(r[0], r[1], r[2]) for r in self.rows], strict=True) if self.rows else ((), (), ())
+        data = {"pos": list(pos), "part": list(part), "line": list(line), "style": [r[4] for r in self.rows]}
+        for c in range(NCOL):
+            data[f"v{c}"] = [r[3].get(c) for r in self.rows]
+            data[f"s{c}"] = [r[5].get(c, r[4]) for r in self.rows]
+        frames = [pd.DataFrame(data)] + self.frames
+        out = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(len(f) for f in frames) \
+            else pd.DataFrame(data)
+        return out.sort_values(["pos", "part", "line"], kind="stable").reset_index(drop=True)
+
+
+def _cell(where) -> str:
+    """The Chinese half of a bilingual cell reference (事件!C14 / Events!C14 -> 事件!C14)."""
+    return where.split(" / ")[0] if isinstance(where, str) else ""
+
+
+def _lines(result: Result, pos: dict[str, int]) -> pd.DataFrame:
+    """Every ledger row of the employees with a result: rule, item, source, date, qty, points, counted."""
+    led = result.ledger
+    if led.empty:
+        return pd.DataFrame()
+    led = led[led["employee"].map(pos).notna()]
+    scheme = result.scheme
+    rule = led["rule"].astype(object)
+    names = rule.map({k: f"{r.zh} {r.en}".strip() for k, r in scheme.rules.items()}).fillna(rule)
+    zh = rule.map({k: r.zh for k, r in scheme.rules.items()}).fillna(rule)
+    note = led["text_zh"].fillna("").astype(object)
+    capped = (led["counted_e8"] != led["points_e8"]).to_numpy()
+    cat = led["category"].fillna("").map({k: c.zh for k, c in scheme.categories.items()}).fillna("")
+    event_item = (names + np.where(note != "", "（" + note + "）", "")
+                  + np.where(capped, "（" + cat + "已达上限 cap reached）", ""))
+    item = np.where(led["step"].to_numpy() == "events", event_item, np.where(note != "", note, zh))
+    return pd.DataFrame({
+        "pos": led["employee"].map(pos).astype("int64").to_numpy(), "part": LINES, "line": np.arange(len(led)),
+        "style": "", "v0": rule.to_numpy(), "v1": item.astype(object),
+        "v2": led["where"].map(_cell).to_numpy(dtype=object), "v3": led["date"].to_numpy(dtype=object),
+        "v4": led["qty"].to_numpy(dtype="float64"), "v5": np.round(led["points_e8"].to_numpy("int64") / 1e8, 8),
+        "v6": np.round(led["counted_e8"].to_numpy("int64") / 1e8, 8), "v7": np.nan,
+        **{f"s{c}": "" for c in range(NCOL)}})
+
+
+def _money(result: Result, pos: dict[str, int]) -> pd.DataFrame:
+    money = result.money
+    if money.empty:
+        return pd.DataFrame()
+    money = money[money["employee"].map(pos).notna()]
+    sign = np.where(money["direction"].to_numpy() == "deduction", -1.0, 1.0)
+    text = money["text_zh"].fillna("").astype(object)
+    return pd.DataFrame({
+        "pos": money["employee"].map(pos).astype("int64").to_numpy(), "part": MONEY, "line": np.arange(len(money)),
+        "style": "", "v0": money["rule"].to_numpy(dtype=object),
+        "v1": np.where(text != "", text, money["rule"]).astype(object),
+        "v2": money["where"].map(_cell).to_numpy(dtype=object),
+        "v3": pd.to_datetime(money["date"], errors="coerce").to_numpy(dtype=object),
+        "v4": pd.to_numeric(money["qty"], errors="coerce").to_numpy(dtype="float64"), "v5": np.nan, "v6": np.nan,
+        "v7": sign * np.array([float(a) for a in money["amount"]]), **{f"s{c}": "" for c in range(NCOL)}})
+
+
+def _number(v):
+    return float(v) if is_number(v) else v
+
+
+def _statements(result: Result, ledger_version: str | None) -> pd.DataFrame:
+    scheme, main = result.scheme, result.scheme.main_output
+    emps = result.employees
+    ok_pos = {e.id: i for i, e in enumerate(emps) if e.ok}
+    parts = _Parts()
+    title = f"方案 Scheme：{scheme.title['zh']} / {scheme.title['en']}"
+    ids = (f"方案代码 Scheme id：{scheme.id} v{scheme.version}    考核期 Period：{result.period.label}    "
+           f"账本版本 Ledger：{ledger_version or '未结账 not closed'}")
+    header = {c: h.replace(" / ", "\n", 1) for c, (h, _, _) in enumerate(COLUMNS)}
+    cat_order = {k: i for i, k in enumerate(scheme.categories)}
+    for i, e in enumerate(emps):
+        parts.add(i, HEAD, 0, {0: cut_text(f"考核单 KPI statement：{e.name} {e.id}", WIDTH * 2 // 3)}, "title")
+        parts.add(i, HEAD, 1, {0: cut_text(f"姓名 Name：{e.name}    工号 ID：{e.id}    岗位 Role：{e.role}    部门 "
+                                           f"Department：{e.department}" + (f"    小组 Team：{e.team}" if e.team else ""),
+                                           WIDTH)}, "subtitle")
+        parts.add(i, HEAD, 2, {0: cut_text(title, WIDTH)}, "subtitle")
+        parts.add(i, HEAD, 3, {0: cut_text(ids, WIDTH)}, "subtitle")
+        parts.add(i, HEAD, 4)
+        parts.add(i, SIGN, 0)
+        parts.add(i, SIGN, 1)
+        parts.add(i, SIGN, 2, {0: "员工签字 Employee", 2: "主管签字 Supervisor", 5: "日期 Date"},
+                  styles={0: "label", 1: "sign", 2: "label", 3: "sign", 4: "sign", 5: "label", 6: "sign", 7: "sign"})
+        if not e.ok:
+            parts.add(i, TABLE, 0, {0: "未出结果 No result", 1: "先修正以下问题 / Fix these problems first"}, "section")
+            for k, p in enumerate(e.problems[:MAX_PROBLEMS]):
+                parts.add(i, TABLE, k + 1, {0: p.code, 1: f"{p.zh}\n{p.en}\n修正 Fix：{p.fix_zh} / {p.fix_en}",
+                                            2: _cell(p.where)}, styles={0: "flag"})
+            if len(e.problems) > MAX_PROBLEMS:
+                more = len(e.problems) - MAX_PROBLEMS
+                parts.add(i, TABLE, MAX_PROBLEMS + 1, {1: f"… 另有 {more} 个问题 / {more} more (问题 Issues sheet)"}, "muted")
+            continue
+        parts.add(i, TABLE, 0, header, "header")
+        for k, out in enumerate(o for o in scheme.outputs if o.value != main.value):
+            col = 7 if out.format == "money" else 6
+            parts.add(i, RESULTS, k + 1, {0: "结果 Result", 1: f"{out.zh} / {out.en}", col: _number(e.values.get(out.value))},
+                      styles={7: "money"})
+        parts.add(i, RESULTS, 0)
+        col = 7 if main.format == "money" else 6
+        parts.add(i, TOTAL, 0, {0: "合计 Total", 1: f"{main.zh} / {main.en}", col: _number(e.values.get(main.value))},
+                  "total", styles={7: "total_money"})
+    led = result.ledger
+    if not led.empty:  # category subtotals: the scheme's category value, else the sum of the counted points
+        sums = led[led["category"].fillna("") != ""].groupby(["employee", "category"], sort=False)["counted_e8"].sum()
+        for (emp, code), total_e8 in sums.items():
+            if emp not in ok_pos:
+                continue
+            cat = scheme.categories.get(code)
+            value = result.employees[ok_pos[emp]].values.get(f"{code}.points", total_e8 / 1e8)
+            cap = f"上限 cap {plain(cat.cap)}" if cat is not None and cat.cap is not None else ""
+            parts.add(ok_pos[emp], SUBTOTALS, cat_order.get(code, len(cat_order)),
+                      {0: "小计 Subtotal", 1: f"{cat.zh} / {cat.en}" if cat else code, 2: cap, 6: _number(value)},
+                      "subtotal", styles={6: "subtotal_points"})
+    for k, f in enumerate(result.flags):
+        if f["employee"] in ok_pos:
+            parts.add(ok_pos[f["employee"]], FLAGS, k, {0: "标记 Flag", 1: f"{f['label_zh']} / {f['label_en']}（{f['code']}）",
+                                                       2: ", ".join(_cell(s) for s in f["sources"])},
+                      styles={0: "flag", 1: "flag"})
+    parts.add_frame(_lines(result, ok_pos))
+    parts.add_frame(_money(result, ok_pos))
+    return parts.frame()
+
+
+def _heights(frame: pd.DataFrame) -> list:
+    """A row as high as its wrapped item text (Excel does not fit row heights when it opens a file);
+    every row has its height, so LibreOffice's own fit of CJK rows cannot push a statement onto two pages."""
+    items = frame["v1"].to_numpy(dtype=object)
+    codes, uniques = pd.factorize(pd.Series(items, dtype=object).fillna(""))
+    lines = np.array([text_lines(u, COLUMNS[1][1]) if isinstance(u, str) else 1 for u in uniques])[codes]
+    heights = np.where(lines > 1, 13.5 * lines + 1, ROW_HEIGHT)
+    fixed = frame["style"].map(HEIGHTS).to_numpy(dtype="float64")
+    return np.where(np.isnan(fixed), heights, fixed).tolist()
+
+
+def statement_sheets(book: ReportBook, result: Result, name: str, ledger_version: str | None = None) -> None:
+    """One sheet per 1,000 employees, one page per employee."""
+    frame = _statements(result, ledger_version)
+    pos = frame["pos"].to_numpy()
+    for start in range(0, max(len(result.employees), 1), PER_SHEET):
+        lo, hi = np.searchsorted(pos, start), np.searchsorted(pos, start + PER_SHEET)
+        chunk = frame.iloc[lo:hi]
+        p = chunk["pos"].to_numpy()
+        breaks = (np.flatnonzero(p[1:] != p[:-1]) + 1).tolist()
+        label = name if start == 0 else f"{name} {start // PER_SHEET + 1}"
+        sheet = OutSheet(label, heights=_heights(chunk))
+        for c, (header, width, kind) in enumerate(COLUMNS):
+            sheet.add(header, chunk[f"v{c}"].to_numpy(dtype=object), kind, width, chunk[f"s{c}"].to_numpy(dtype=object))
+        ws = book.sheet(label, landscape=False)
+        for c, (_, width, _) in enumerate(COLUMNS):
+            ws.set_column(c, c, width)
+        ws.set_h_pagebreaks(breaks)
+        book.stream(ws, sheet, first_row=1)

@@ -1,0 +1,226 @@
+"""总览 Summary: the report's first sheet, one printed page a manager reads the month from.
+
+Scheme, period, headcount, scored / blocked / warnings / flags; the headline's mean, median,
+minimum and maximum (2 decimals, half-up, R-G-4); the top and bottom places (R-G-2); a chart of
+the headline's distribution (grade counts where the scheme grades) and one of the group totals
+or team averages; the people who need action (no result, flagged, bottom three) with the reason.
+The charts' data sits right of the printed area (columns N on).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+from kpixl.core.numbers import plain
+from kpixl.core.result import Result
+
+from .report_book import ReportBook, chart_text
+from .report_data import (
+    bottom_three,
+    cut_text,
+    flag_labels,
+    is_number,
+    natural_key,
+    ranked_employees,
+    teams_in_order,
+)
+
+WIDTHS = [24, 12, 2, 7, 10, 10, 12, 2, 7, 10, 10, 12]  # A..L, the printed area
+DATA_COL = 13  # N: chart data
+ACTION_ROWS = 14
+LINE = 118  # display units of the printed width (A..L)
+ROW_HEIGHT = 15.5
+CENT = Decimal("0.01")
+
+
+def _dec(v) -> Decimal:
+    return v if isinstance(v, Decimal) else Decimal(str(v))
+
+
+def headline_stats(values: list) -> dict[str, Decimal] | None:
+    """Mean and median to 2 decimals, half-up (R-G-4); min and max as they are. None without numbers."""
+    nums = [_dec(v) for v in values if is_number(v)]
+    if not nums:
+        return None
+    mean = (sum(nums, Decimal(0)) / len(nums)).quantize(CENT, ROUND_HALF_UP)
+    median = _dec(statistics.median(nums)).quantize(CENT, ROUND_HALF_UP)
+    return {"mean": mean, "median": median, "min": min(nums), "max": max(nums)}
+
+
+def distribution(values: list, bins: int = 6) -> list[tuple[str, int]]:
+    """(label, count) bars: one per distinct value when there are few, else equal-width ranges."""
+    nums = sorted(_dec(v) for v in values if is_number(v))
+    if not nums:
+        return []
+    distinct = sorted(set(nums))
+    if len(distinct) <= bins + 2:
+        return [(plain(v), nums.count(v)) for v in distinct]
+    lo, hi = nums[0], nums[-1]
+    step = ((hi - lo) / bins).quantize(Decimal("1"), rounding="ROUND_CEILING") or Decimal(1)
+    edges = [lo + step * i for i in range(bins + 1)]
+    out = []
+    for i in range(bins):
+        a, b = edges[i], edges[i + 1]
+        last = i == bins - 1
+        n = sum(1 for v in nums if a <= v < b or (last and v == b))
+        out.append((f"{plain(a)}–{plain(b)}", n))
+    while out and out[-1][1] == 0:
+        out.pop()
+    return out
+
+
+def _grade_output(result: Result):
+    return next((o for o in result.scheme.outputs if o.format == "text" and o.value.split(".")[-1] == "grade"
+                 and not o.value.startswith("group.")), None)
+
+
+def group_bars(result: Result) -> tuple[str, str, list[tuple[str, float]]]:
+    """(title zh, en, bars): the group totals (schemes with groups), else the headline's mean per team,
+    department or role (the first of them with two or more values)."""
+    main = result.scheme.main_output
+    if result.groups and any("group.total" in g for g in result.groups.values()):
+        teams = teams_in_order(result.groups)
+        return "小组总得分", "Group total", [(t, float(result.groups[t].get("group.total") or 0)) for t in teams]
+    for attr, zh, en in (("team", "小组", "team"), ("department", "部门", "department"), ("role", "岗位", "role")):
+        by: dict[str, list] = {}
+        for e in result.employees:
+            v = e.values.get(main.value) if e.ok else None
+            if getattr(e, attr) and is_number(v):
+                by.setdefault(getattr(e, attr), []).append(v)
+        if len(by) >= 2:
+            bars = [(k, float(headline_stats(by[k])["mean"])) for k in sorted(by, key=natural_key)]
+            return f"各{zh}{main.zh}平均", f"Mean {main.en} by {en}", bars
+    return "", "", []
+
+
+def _chart(book: ReportBook, sheet: str, title: str, col: int, bars: list, counts: bool):
+    chart = book.wb.add_chart({"type": "column"})
+    n = len(bars)
+    chart.add_series({"categories": [sheet, 1, col, n, col], "values": [sheet, 1, col + 1, n, col + 1],
+                      "name": [sheet, 0, col + 1], "fill": {"color": "#5B9BD5"}, "gap": 60,
+                      "data_labels": {"value": True, "font": {"name": "等线", "size": 9}}})
+    chart.set_title({"name": chart_text(title), "name_font": {"name": "等线", "size": 11, "bold": True}})
+    chart.set_legend({"none": True})
+    chart.set_x_axis({"num_font": {"name": "等线", "size": 9}})
+    y_axis = {"num_font": {"name": "等线", "size": 9}, "min": 0,
+              "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}}
+    if counts:
+        y_axis.update({"major_unit": max(1, -(-max((v for _, v in bars), default=1) // 6)), "num_format": "0"})
+    chart.set_y_axis(y_axis)
+    chart.set_size({"width": 400, "height": 250})
+    return chart
+
+
+def _places(book: ReportBook, ws, row: int, col: int, title: str, rows: list, main) -> None:
+    book.text(ws, row, col, title, "section")
+    for i, h in enumerate(["名次 Rank", "工号 ID", "姓名 Name", main.zh]):
+        book.text(ws, row + 1, col + i, h, "header")
+    for i, r in enumerate(rows):
+        for j, v in enumerate([r.rank, r.employee.id, r.employee.name, r.headline]):
+            book.text(ws, row + 2 + i, col + j, v, "points" if j == 3 else None)
+
+
+def needs_action(result: Result, bottom: list) -> list[tuple[str, str]]:
+    """(who, reason) for everyone a manager must act on: no result, flags, the bottom three places."""
+    out = []
+    for e in result.employees:
+        if not e.ok:
+            first = e.problems[0] if e.problems else None
+            why = f"未出结果 no result：{first.zh} / {first.en} [{first.where}]" if first else "未出结果 no result"
+            out.append((f"{e.id} {e.name}", why))
+    for e in result.employees:
+        if e.ok and result.flags_of(e.id):
+            en = "; ".join(f.get("label_en") or f["code"] for f in result.flags_of(e.id))
+            out.append((f"{e.id} {e.name}", f"标记 flag：{flag_labels(result, e.id)} / {en}"))
+    for r in bottom:
+        out.append((f"{r.employee.id} {r.employee.name}",
+                    f"后三名 bottom three：第 {r.rank} 名 place {r.rank}（{plain(_dec(r.headline))}）"))
+    return out
+
+
+def summary_sheet(book: ReportBook, result: Result, name: str, note: str | None = None) -> None:
+    """The summary page; ``note``: a line under the title (e.g. that the statements were left out)."""
+    scheme, main = result.scheme, result.scheme.main_output
+    ws = book.sheet(name, landscape=True, fit_pages=(1, 1))
+    for i, w in enumerate(WIDTHS):
+        ws.set_column(i, i, w)
+    ws.set_column(DATA_COL, DATA_COL + 3, 14)
+    ranked = ranked_employees(result)
+    bottom = bottom_three(ranked)
+    heads = [r.headline for r in ranked]
+    book.text(ws, 0, 0, "KPI 月度总览 / Monthly KPI summary", "title")
+    ws.set_row(0, 24)
+    book.text(ws, 1, 0, cut_text(f"{scheme.title['zh']} / {scheme.title['en']}", LINE * 3 // 4), "big")
+    book.text(ws, 2, 0, cut_text(f"方案 Scheme {scheme.id} v{scheme.version} · 考核期 Period {result.period.label} · "
+                                 f"来源 Source {Path(result.source).name} · 生成 Generated {dt.date.today().isoformat()}",
+                                 LINE + 20), "subtitle")
+    if note:
+        book.text(ws, 3, 0, cut_text(note, LINE + 20), "flag")
+
+    stats = headline_stats(heads)
+    blocked = sum(not e.ok for e in result.employees)
+    rows = [("员工数 / Headcount", len(result.employees)), ("计分正常 / Scored", len(result.employees) - blocked),
+            ("未出结果 / Blocked", blocked), ("警告 / Warnings", len(result.warnings)),
+            ("错误 / Errors", len(result.errors)), ("标记 / Flags", len(result.flags))]
+    if stats:
+        rows += [(cut_text(f"{main.zh} {main.en}", 26), None), ("  平均 / Mean", stats["mean"]),
+                 ("  中位数 / Median", stats["median"]), ("  最低 / Min", stats["min"]), ("  最高 / Max", stats["max"])]
+    book.text(ws, 4, 0, "概况 / Overview", "section")
+    book.text(ws, 4, 1, "", "section")
+    for i, (label, value) in enumerate(rows):
+        book.text(ws, 5 + i, 0, label, "label")
+        book.text(ws, 5 + i, 1, value, "money" if main.format == "money" and i >= 7 else None)
+
+    placed = [r for r in ranked if r.rank is not None]
+    if placed:
+        _places(book, ws, 4, 3, "前三名 / Top 3", [r for r in placed if r.rank <= 3][:5], main)
+        if bottom:
+            _places(book, ws, 4, 8, "后三名 / Bottom 3", bottom[-5:], main)
+
+    # charts: the data right of the print area
+    grade = _grade_output(result)
+    if grade is not None:
+        counts: dict[str, int] = {}
+        for e in result.employees:
+            g = e.values.get(grade.value) if e.ok else None
+            if g:
+                counts[str(g)] = counts.get(str(g), 0) + 1
+        bars1 = sorted(counts.items())
+        title1 = f"{grade.zh}人数 / {grade.en} counts"
+    else:
+        bars1 = distribution(heads)
+        title1 = f"{main.zh}分布 / {main.en} distribution"
+    zh2, en2, bars2 = group_bars(result)
+    chart_row = 18
+    for k, (title, bars, anchor) in enumerate(((title1, bars1, "A"), (f"{zh2} / {en2}", bars2, "G"))):
+        if not bars:
+            continue
+        col = DATA_COL + 2 * k
+        book.text(ws, 0, col, "项目 / Item", "header")
+        book.text(ws, 0, col + 1, title, "header")
+        for i, (label, value) in enumerate(bars):
+            book.text(ws, 1 + i, col, label)
+            book.text(ws, 1 + i, col + 1, value)
+        ws.insert_chart(f"{anchor}{chart_row}", _chart(book, name, title, col, bars, counts=k == 0 and grade is not None),
+                        {"x_offset": 4, "y_offset": 4})
+
+    top = chart_row + 14
+    actions = needs_action(result, bottom)
+    book.text(ws, top, 0, "需要处理 / Needs action", "section")
+    for c in range(1, len(WIDTHS)):
+        book.text(ws, top, c, "", "section")
+    if not actions:
+        book.text(ws, top + 1, 0, "无 / none", "muted")
+    for i, (who, why) in enumerate(actions[:ACTION_ROWS]):
+        book.text(ws, top + 1 + i, 0, cut_text(who, 24))
+        book.text(ws, top + 1 + i, 1, cut_text(why, LINE - 24))
+    if len(actions) > ACTION_ROWS:
+        book.text(ws, top + 1 + ACTION_ROWS, 0, f"… 另有 {len(actions) - ACTION_ROWS} 项 / {len(actions) - ACTION_ROWS} more: "
+                                                "见 报表、标记、问题 表 / see the 报表, 标记 and 问题 sheets", "muted")
+    last = top + 2 + min(len(actions), ACTION_ROWS)
+    for r in range(1, last + 1):  # explicit heights: LibreOffice's own fit of CJK rows would push rows off the page
+        ws.set_row(r, ROW_HEIGHT)
+    ws.print_area(0, 0, last, len(WIDTHS) - 1)
