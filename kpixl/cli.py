@@ -104,10 +104,16 @@ def cmd_new(args) -> int:
             period = parse_period(f"{m.group(1)}-{m.group(2)}")
     data = None
     if args.demo:
-        from kpixl.demo import as_dates, demo_data
+        from kpixl.demo import demo_data, load_demo
 
-        data = demo_data()
-        data = {k: (as_dates(v) if isinstance(v, list) else v) for k, v in data.items()}
+        demo_period = parse_period(load_demo(scheme.id)["period"])
+        if period is not None and period.label != demo_period.label:
+            print(f"{scheme.id} 的演示数据属于 {demo_period.label}，不是 {period.label}。去掉 --period，或用不含其他月份的文件名。"
+                  f" / The {scheme.id} demo month is {demo_period.label}, not {period.label}: drop --period or use a"
+                  " file name without another month.", file=sys.stderr)
+            return EXIT_USAGE
+        period = demo_period
+        data = demo_data(scheme.id)
     build_workbook(scheme, out, period, data)
     print(f"已生成 created {out} ({scheme.id}{', ' + period.label if period else ''})")
     return EXIT_OK
