@@ -101,7 +101,8 @@ def process_workbook(book: str, out: str, scheme: str | None = None, period: str
 
 
 def run_nightly(inputs: list[str], out_dir: str | os.PathLike, jobs: int = 1, scheme: str | None = None,
-                period: str | None = None, log: str | None = None, stream=None) -> NightlySummary:
+                period: str | None = None, log: str | None = None, stream=None, progress=None) -> NightlySummary:
+    """Report on every workbook; ``progress`` (a kpixl.terminal.Progress) shows the running count on a TTY."""
     stream = stream or sys.stdout
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -113,6 +114,8 @@ def run_nightly(inputs: list[str], out_dir: str | os.PathLike, jobs: int = 1, sc
     started = dt.datetime.now().isoformat(timespec="seconds")
 
     def record(o: BookOutcome) -> None:
+        if progress:
+            progress.clear()
         summary.outcomes.append(o)
         mark = {"ok": "OK  ", "problems": "WARN", "failed": "FAIL"}[o.status]
         line = f"{mark} {o.source} -> {o.report} · {o.scored}/{o.employees} scored · {o.errors} errors · {o.seconds:.2f}s"
@@ -121,6 +124,8 @@ def run_nightly(inputs: list[str], out_dir: str | os.PathLike, jobs: int = 1, sc
         print(line, file=stream, flush=True)
         with open(log_path, "a", encoding="utf-8") as fh:
             fh.write(json.dumps({"run": started, **asdict(o)}, ensure_ascii=False) + "\n")
+        if progress and len(summary.outcomes) < len(books):
+            progress.step(len(summary.outcomes), len(books), "…")
 
     for book, _ in jobs_list:
         if not Path(book).is_file():
@@ -128,6 +133,8 @@ def run_nightly(inputs: list[str], out_dir: str | os.PathLike, jobs: int = 1, sc
     jobs_list = [(b, o) for b, o in jobs_list if Path(b).is_file()]
     if jobs <= 1 or len(jobs_list) <= 1:
         for book, report in jobs_list:
+            if progress:
+                progress.step(len(summary.outcomes), len(books), f"{Path(book).name} …")
             record(process_workbook(book, report, scheme, period))
     else:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
