@@ -112,17 +112,17 @@ def cell(value, fmt: str, lang: str, names: dict[str, tuple[str, str]], codes: b
     text = str(value)
     if text in names:
         label = names[text][lang == "en"]
-        return f"{label} ({text})" if codes and label != text else label
+        return f"{label} ({text})" if codes and label != text and text.isascii() else label
     return text
 
 
 def flag_text(flags: list[dict], lang: str, codes: bool, rules: dict | None = None) -> str:
-    """Flags as labels: the rule's short name where the scheme has the rule, else the flag's own label."""
+    """Flags as labels: the shorter of the flag's own label and its rule's name (严重警告, 后果自负)."""
     parts = []
     for f in flags:
         rule = (rules or {}).get(f["code"])
-        label = (rule.en if lang == "en" else rule.zh) if rule else None
-        label = label or f.get("label_en" if lang == "en" else "label_zh") or f["code"]
+        choices = [f.get("label_en" if lang == "en" else "label_zh"), (rule.en if lang == "en" else rule.zh) if rule else None]
+        label = min((c for c in choices if c), key=width, default=f["code"])
         parts.append(f"{label} ({f['code']})" if codes else label)
     return word("sep", lang).join(parts)
 
@@ -213,9 +213,11 @@ def summary(result, employees, lang: str, hidden: int = 0) -> str:
     flagged = sum(len(result.flags_of(e.id)) for e in employees)
     warnings = len(result.warnings)
     if lang == "en":
-        text = (f"{len(employees)} employees · {ok} scored · {len(employees) - ok} blocked · {flagged} flags"
-                f" · {warnings} warnings")
-        return text + (f" · {hidden} more columns: --wide" if hidden else "")
+        def n(count: int, noun: str) -> str:
+            return f"{count} {noun}{'' if count == 1 else 's'}"
+        text = (f"{n(len(employees), 'employee')} · {ok} scored · {len(employees) - ok} blocked · {n(flagged, 'flag')}"
+                f" · {n(warnings, 'warning')}")
+        return text + (f" · {n(hidden, 'more column')}: --wide" if hidden else "")
     text = f"共 {len(employees)} 人 · 已计分 {ok} · 未计分 {len(employees) - ok} · 标记 {flagged} · 警告 {warnings}"
     return text + (f" · 另有 {hidden} 列：--wide 查看" if hidden else "")
 
