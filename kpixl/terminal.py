@@ -192,8 +192,11 @@ def score_lines(result, employees, lang: str = "zh", wide: bool = False, codes: 
         columns = [[h] + [r[j] for r in rows] for j, h in enumerate(headers)]
         flag_need = max(width(c) for c in columns[flags_at])
         room = limit - min(flag_need, 24) - len(GAP)
-        # the headline first, then money columns, then the other subtotals in the scheme's order
-        order = [j for j, o in enumerate(outputs, start=2) if o.format == "money"] + list(range(3, flags_at))
+        # the headline first, then money columns, then the other subtotals in the scheme's order;
+        # columns that are blank or zero for everyone carry nothing and come last
+        blank = {j for j in range(3, flags_at) if all(r[j] in ("-", "0", "0.00", "") for r in rows)}
+        order = [j for j, o in enumerate(outputs, start=2) if o.format == "money" and j not in blank]
+        order += [j for j in range(3, flags_at) if j not in blank] + sorted(blank)
         keep = _choose(columns[:flags_at] + [columns[status_at]], {0, 1, 2, flags_at}, order, room)
         keep = [j if j < flags_at else status_at for j in keep]
         hidden = flags_at - len([j for j in keep if j < flags_at])

@@ -247,3 +247,17 @@ def test_gubang_groups_tie_for_first(results):
 def test_demo_files_are_in_the_package():
     # kpixl/demos/ lives inside the package, so the wheel carries it (packages = ["kpixl"])
     assert (ROOT / "kpixl" / "demos" / "weikang_100.json").is_file()
+
+
+DUE = [
+    ("gubang_group_rank", "GB10", "APPEAL", "due", "2026-11-04"),  # R-GB-11: Wed 10-28 + 5 working days
+    ("branch_cs_scorecard", "FB03", "M_BOTTOM3_PLAN", "due", "2026-11-09"),  # R-BR-16: bulletin 11-05 + 4
+    ("online_cs_kpi", "WK07", "M_BOTTOM3_PLAN", "due", "2026-11-11"),  # R-BR-16 (S5): bulletin 11-04 + 7
+    ("gubang_group_rank", "GB06", "FLAG_PROBATION", "from", "2026-11"),  # R-GB-8: the month after
+]
+
+
+@pytest.mark.parametrize("scheme_id,emp,code,param,expected", DUE)
+def test_hand_checked_flag_dates(results, scheme_id, emp, code, param, expected):
+    flag = next(f for f in results(scheme_id).flags_of(emp) if f["code"] == code)
+    assert str(flag["params"][param]) == expected
