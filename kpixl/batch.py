@@ -215,13 +215,17 @@ def _append_line(path: Path, line: str) -> str | None:
 
 def run_nightly(inputs: list[str], out_dir: str | os.PathLike, jobs: int = 1, scheme: str | None = None,
                 period: str | None = None, log: str | None = None, stream=None, timeout: float = 300,
-                max_memory: float | None = 4) -> NightlySummary:
-    """Report every workbook of ``inputs`` into ``out_dir``; never raises for a single workbook."""
+                max_memory: float | None = 4, progress=None) -> NightlySummary:
+    """Report every workbook of ``inputs`` into ``out_dir``; never raises for a single workbook.
+
+    ``progress`` (a kpixl.terminal.Progress) shows the running count on a TTY."""
     stream = stream or sys.stdout
     out = Path(out_dir)
     log_path = Path(log) if log else out / "nightly.log"
     summary = NightlySummary()
     started = dt.datetime.now().isoformat(timespec="seconds")
+
+    total = [0]  # books in this run, for the progress line
 
     def say(text: str) -> None:
         try:
@@ -230,6 +234,8 @@ def run_nightly(inputs: list[str], out_dir: str | os.PathLike, jobs: int = 1, sc
             pass
 
     def record(o: BookOutcome) -> None:
+        if progress:
+            progress.clear()
         if o.report and not Path(o.report).is_file():
             o.report, o.message = "", one_line(f"{o.message} · report missing", 400)
         summary.outcomes.append(o)
@@ -243,6 +249,8 @@ def run_nightly(inputs: list[str], out_dir: str | os.PathLike, jobs: int = 1, sc
         if failure:
             summary.log_failures += 1
             say(f"LOG  日志写入失败 could not write the log {log_path}: {failure}")
+        if progress and total[0] and len(summary.outcomes) < total[0]:
+            progress.step(len(summary.outcomes), total[0], "…")
 
     try:
         missing = [str(p) for p in inputs if not Path(p).exists()]
@@ -263,6 +271,7 @@ def run_nightly(inputs: list[str], out_dir: str | os.PathLike, jobs: int = 1, sc
         if not books and not missing:
             say(f"FAIL 没有找到工作簿 (.xlsx/.xlsm) / no workbook (.xlsx/.xlsm) found in {', '.join(map(str, inputs))}")
             return summary
+        total[0] = len(books) + len(missing)
         taken: set[str] = set()
         job_list = [{"book": str(b), "report": str(out / report_name(b, taken)), "scheme": scheme, "period": period}
                     for b in books]
@@ -276,6 +285,8 @@ def run_nightly(inputs: list[str], out_dir: str | os.PathLike, jobs: int = 1, sc
         run_jobs(job_list, "kpixl.batch.process_job", done, workers=jobs, timeout=timeout,
                  max_bytes=int(max_memory * 1024 ** 3) if max_memory else 0)
     finally:
+        if progress:
+            progress.clear()
         n = len(summary.outcomes)
         counts = {s: sum(o.status == s for o in summary.outcomes) for s in ("ok", "problems", "failed")}
         no_report = sum(not o.report for o in summary.outcomes)

@@ -13,7 +13,6 @@ import os
 import signal
 import sys
 import time
-import unicodedata
 from pathlib import Path
 
 from kpixl import __version__
@@ -23,26 +22,6 @@ from kpixl.core.numbers import plain
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 MAX_PRINTED_PROBLEMS = 200
 PRINTED_PER_EMPLOYEE = 20  # then one "… and N more problems for KF002" line per employee
-
-
-def _width(text: str) -> int:
-    if text.isascii():
-        return len(text)
-    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
-
-
-def _pad(text: str, width: int, right: bool = False) -> str:
-    gap = max(0, width - _width(text))
-    return (" " * gap + text) if right else (text + " " * gap)
-
-
-def _table(headers: list[str], rows: list[list[str]], numeric: set[int]) -> list[str]:
-    widths = [max([_width(h)] + [_width(r[i]) for r in rows]) for i, h in enumerate(headers)]
-    out = ["  ".join(_pad(h, widths[i], i in numeric) for i, h in enumerate(headers)).rstrip()]
-    out.append("  ".join("-" * w for w in widths))
-    for r in rows:
-        out.append("  ".join(_pad(c, widths[i], i in numeric) for i, c in enumerate(r)).rstrip())
-    return out
 
 
 def _print_problems(problems: list[Problem], stream=None) -> None:
@@ -57,19 +36,28 @@ def _print_problems(problems: list[Problem], stream=None) -> None:
               "(kpixl report 会全部写入 问题 表 / all are listed on the report's 问题 sheet)", file=stream)
 
 
-def _load(args):
+def _load(args, progress=None):
     from kpixl.workbook.read import read_workbook
 
+    if progress:
+        progress.show(f"读取 reading {args.book} …")
     scheme, inputs = read_workbook(args.book, scheme=getattr(args, "scheme", None), period=getattr(args, "period", None),
                                    engine=getattr(args, "engine", None))
     return _with_ledger(args, scheme, inputs)
 
 
-def _score(args):
+def _score(args, progress=None):
+    """Read and score ``args.book``; on a terminal, a progress line on stderr says which stage runs."""
     from kpixl.core.engine import score
+    from kpixl.terminal import Progress
 
-    scheme, inputs = _load(args)
-    return score(scheme, inputs)
+    progress = progress or Progress()
+    try:
+        scheme, inputs = _load(args, progress)
+        progress.show(f"计分 scoring {len(inputs.employees)} 名员工 employees …")
+        return score(scheme, inputs)
+    finally:
+        progress.clear()
 
 
 # ----------------------------------------------------------------------------- commands
@@ -101,10 +89,16 @@ def cmd_new(args) -> int:
     period = parse_period(args.period) if args.period else period_from_name(out.stem)
     data = None
     if args.demo:
-        from kpixl.demo import as_dates, demo_data
+        from kpixl.demo import demo_data, load_demo
 
-        data = demo_data()
-        data = {k: (as_dates(v) if isinstance(v, list) else v) for k, v in data.items()}
+        demo_period = parse_period(load_demo(scheme.id)["period"])
+        if period is not None and period.label != demo_period.label:
+            print(f"{scheme.id} 的演示数据属于 {demo_period.label}，不是 {period.label}。去掉 --period，或用不含其他月份的文件名。"
+                  f" / The {scheme.id} demo month is {demo_period.label}, not {period.label}: drop --period or use a"
+                  " file name without another month.", file=sys.stderr)
+            return EXIT_USAGE
+        period = demo_period
+        data = demo_data(scheme.id)
     build_workbook(scheme, out, period, data, excel=getattr(args, "excel", False))
     print(f"已生成 created {out} ({scheme.id}{', ' + period.label if period else ''})")
     if period is None:
@@ -148,6 +142,8 @@ def _fmt(value, fmt: str = "points") -> str:
 
 
 def cmd_score(args) -> int:
+    from kpixl.terminal import problem_text, score_lines
+
     result = _score(args)
     emps = result.employees
     if args.employee:
@@ -159,28 +155,21 @@ def cmd_score(args) -> int:
         if result.errors:
             print(f"{len(result.errors)} 个错误 errors (see each employee's \"errors\")", file=sys.stderr)
         return EXIT_PROBLEMS if result.errors else EXIT_OK
-    outputs = result.scheme.outputs
-    headers = ["工号 ID", "姓名 Name"] + [o.zh for o in outputs] + ["标记 Flags", "状态 Status"]
-    rows = []
-    for e in emps:
-        if e.ok:
-            vals = [_fmt(e.values.get(o.value), o.format) for o in outputs]
-            status = e.status_text
-        else:
-            vals = ["-"] * len(outputs)
-            status = f"错误 error: {e.problems[0].where}"
-        rows.append([e.id, e.name] + vals + ["、".join(f["code"] for f in result.flags_of(e.id)) if e.ok else "", status])
-    print(f"{result.scheme.title['zh']} / {result.scheme.title['en']} · {result.scheme.id} · {result.period.label}")
-    for line in _table(headers, rows, set(range(2, 2 + len(outputs)))):
+    for line in score_lines(result, emps, args.lang, wide=args.wide, codes=args.codes):
         print(line)
     if args.explain:
         for e in emps:
             if e.ok:
                 print(f"\n{e.id} {e.name}")
-                print(result.explain_text(e.id, "zh" if args.lang == "zh" else "en"))
+                print(result.explain_text(e.id, args.lang))
     if result.problems:
         print(file=sys.stderr)
-        _print_problems(result.problems, sys.stderr)
+        for p in result.problems[:MAX_PRINTED_PROBLEMS]:
+            print(problem_text(p, args.lang), file=sys.stderr)
+        more = len(result.problems) - MAX_PRINTED_PROBLEMS
+        if more > 0:
+            print(f"… {more} more: kpixl report" if args.lang == "en" else f"… 另有 {more} 个问题：见 kpixl report",
+                  file=sys.stderr)
     return EXIT_PROBLEMS if result.errors else EXIT_OK
 
 
@@ -235,33 +224,48 @@ def cmd_import(args) -> int:
 
 def cmd_nightly(args) -> int:
     from kpixl.batch import run_nightly
+    from kpixl.terminal import Progress
 
     summary = run_nightly(args.inputs, args.out, jobs=args.jobs, scheme=args.scheme, period=args.period,
-                          log=args.log, timeout=args.timeout, max_memory=args.max_memory)
+                          log=args.log, timeout=args.timeout, max_memory=args.max_memory,
+                          progress=Progress())
     return summary.exit_code
 
 
 def cmd_demo(args) -> int:
-    from kpixl.demo import demo_path
+    from kpixl.core.engine import score
+    from kpixl.demo import demo_path, load_demo
+    from kpixl.terminal import Progress
+    from kpixl.workbook.read import read_workbook
     from kpixl.workbook.report import summary_lines, write_report
 
-    book = demo_path()
+    doc = load_demo(args.scheme_id)
+    book = demo_path(args.scheme_id)
     if not book.is_file():
-        print(f"找不到演示工作簿 {book} / demo workbook {book} is missing", file=sys.stderr)
+        print(f"找不到演示工作簿 {book}；用 kpixl new {args.scheme_id} --demo -o {book.name} 重建。"
+              f" / The demo workbook {book} is missing; rebuild it with kpixl new {args.scheme_id} --demo -o {book.name}.",
+              file=sys.stderr)
         return EXIT_USAGE
     t0 = time.perf_counter()
-    from kpixl.core.engine import score
-    from kpixl.workbook.read import read_workbook
-
-    scheme, inputs = read_workbook(book)
-    result = score(scheme, inputs)
     out = Path(args.output)
-    write_report(result, out, book)
-    print(f"演示 demo: {book}")
+    progress = Progress()
+    try:
+        progress.show(f"读取 reading {book.name} …")
+        scheme, inputs = read_workbook(book)
+        progress.show("计分 scoring …")
+        result = score(scheme, inputs)
+        progress.show(f"写入 writing {out} …")
+        write_report(result, out, book)
+    finally:
+        progress.clear()
+    print(f"演示 demo: {doc['title']['zh']} / {doc['title']['en']}")
+    print(f"工作簿 workbook: {book}")
+    for note in doc.get("notes", []):
+        print(f"  · {note['zh']}\n    {note['en']}")
     for line in summary_lines(result):
         print(line)
     print(f"报表 report: {out.resolve()} ({time.perf_counter() - t0:.2f}s)")
-    print("下一步 next: kpixl score " + str(book) + " --explain ; kpixl new weikang_100 -o 2026-10.xlsx")
+    print(f"下一步 next: kpixl score {book} --explain ; kpixl new {scheme.id} -o {result.period.label}.xlsx")
     return EXIT_OK if result.ok else EXIT_PROBLEMS
 
 
@@ -350,7 +354,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--compact", action="store_true", help="JSON on one line")
     sp.add_argument("--no-explain", action="store_true", help="JSON without explanation lines")
     sp.add_argument("--explain", action="store_true", help="print every employee's explanation")
-    sp.add_argument("--lang", choices=["zh", "en"], default="zh")
+    sp.add_argument("--lang", choices=["zh", "en"], default="zh", help="表头和标签的语言 / language of headers and labels")
+    sp.add_argument("--wide", action="store_true", help="显示全部列（不限 120 列宽） / every column, not fitted to 120")
+    sp.add_argument("--codes", action="store_true", help="标记和取值附上代码 / show codes beside flag and value labels")
     sp.add_argument("--employee", action="append", help="only this employee (repeatable)")
     sp.set_defaults(func=cmd_score)
 
@@ -390,7 +396,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--log", help="日志文件 log file (JSON lines); default OUT/nightly.log")
     sp.set_defaults(func=cmd_nightly)
 
-    sp = sub.add_parser("demo", help="演示：为内置演示部门生成报表 / run the report on the bundled demo workbook")
+    sp = sub.add_parser("demo", help="演示：为方案的演示月份生成报表 / run the report on a scheme's bundled demo month")
+    sp.add_argument("scheme_id", nargs="?", default="weikang_100", help="方案 scheme id (default weikang_100; see kpixl schemes)")
     sp.add_argument("-o", "--output", default="kpixl-demo-report.xlsx")
     sp.set_defaults(func=cmd_demo)
     _add_ledger_parsers(sub, book_args)

@@ -50,7 +50,7 @@ def test_score_table_and_json():
     code, out, _ = cli("score", DEMO)
     assert code == 0
     lines = out.splitlines()
-    assert lines[0].startswith("维康体检 客服部员工百分考核制度 / Weikang")
+    assert lines[0] == "维康体检 客服部员工百分考核制度 · weikang_100 · 2026-10"  # --lang zh (the default)
     row = next(line for line in lines if line.startswith("KF005"))
     assert row.split()[:3] == ["KF005", "陈静", "114"] and "576.00" in row
     code, out, _ = cli("score", DEMO, "--json")

@@ -1,0 +1,255 @@
+"""What ``kpixl`` prints on a terminal: tables that fit, labels in one language, progress.
+
+Widths are display columns: East Asian wide and fullwidth characters count 2
+(``unicodedata.east_asian_width``), so a Chinese table lines up and fits. ``score_lines``
+renders a scored month in 120 columns by default (id, name, the headline, as many key
+subtotals as fit, flags as labels, status) or every column with ``wide``; every header,
+status word, flag, value label and summary line is in the language asked for.
+``Progress`` writes to stderr only when it is a terminal, so cron logs stay clean.
+"""
+
+from __future__ import annotations
+
+import sys
+import unicodedata
+from decimal import ROUND_HALF_UP, Decimal
+
+from kpixl.core.errors import Problem
+from kpixl.core.numbers import money, plain
+
+WIDTH = 120
+ELLIPSIS = "…"
+GAP = "  "
+MAX_NAME = 12
+MAX_STATUS = 28
+MAX_DECIMALS = 4
+
+WORDS = {
+    "id": ("工号", "ID"), "name": ("姓名", "Name"), "flags": ("标记", "Flags"), "status": ("状态", "Status"),
+    "ok": ("正常", "ok"), "error": ("错误", "error"), "warning": ("警告", "warning"),
+    "yes": ("是", "yes"), "no": ("否", "no"), "fix": ("修正：", "Fix: "), "sep": ("、", ", "),
+}
+
+
+def word(key: str, lang: str) -> str:
+    return WORDS[key][lang == "en"]
+
+
+# ----------------------------------------------------------------------------- widths
+
+
+def width(text: str) -> int:
+    if text.isascii():
+        return len(text)
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def fit(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` display columns, with an ellipsis when cut."""
+    if width(text) <= limit:
+        return text
+    out, used = [], 0
+    for ch in text:
+        w = width(ch)
+        if used + w > limit - 1:
+            break
+        out.append(ch)
+        used += w
+    return "".join(out) + ELLIPSIS
+
+
+def pad(text: str, size: int, right: bool = False) -> str:
+    gap = " " * max(0, size - width(text))
+    return gap + text if right else text + gap
+
+
+def table(headers: list[str], rows: list[list[str]], numeric: set[int]) -> list[str]:
+    widths = [max([width(h)] + [width(r[i]) for r in rows]) for i, h in enumerate(headers)]
+    out = [GAP.join(pad(h, widths[i], i in numeric) for i, h in enumerate(headers)).rstrip()]
+    out.append(GAP.join("-" * w for w in widths))
+    for r in rows:
+        out.append(GAP.join(pad(c, widths[i], i in numeric) for i, c in enumerate(r)).rstrip())
+    return out
+
+
+# ----------------------------------------------------------------------------- labels
+
+
+def labels(scheme) -> dict[str, tuple[str, str]]:
+    """Every code the scheme names (rules, levels, categories, metrics...) -> (zh, en), and zh -> (zh, en)."""
+    found: dict[str, tuple[str, str]] = {}
+
+    def walk(node) -> None:
+        if isinstance(node, dict):
+            code, zh, en = node.get("code"), node.get("zh"), node.get("en")
+            if isinstance(code, str) and isinstance(zh, str) and isinstance(en, str):
+                found.setdefault(code, (zh, en))
+                found.setdefault(zh, (zh, en))
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(scheme.document)
+    return found
+
+
+def cell(value, fmt: str, lang: str, names: dict[str, tuple[str, str]], codes: bool = False) -> str:
+    """One value as the terminal shows it: numbers exact (long ratios ≈ 4 decimals), codes as labels."""
+    if value is None or value == "":
+        return "-"
+    if isinstance(value, bool):
+        return word("yes" if value else "no", lang)
+    if isinstance(value, (Decimal, int)):
+        d = Decimal(value)
+        if fmt == "money":
+            return f"{money(d):,}"
+        exponent = d.normalize().as_tuple().exponent
+        if isinstance(exponent, int) and -exponent > MAX_DECIMALS:
+            return "≈" + plain(d.quantize(Decimal(1).scaleb(-MAX_DECIMALS), rounding=ROUND_HALF_UP))
+        return plain(d)
+    text = str(value)
+    if text in names:
+        label = names[text][lang == "en"]
+        return f"{label} ({text})" if codes and label != text and text.isascii() else label
+    return text
+
+
+def flag_text(flags: list[dict], lang: str, codes: bool, rules: dict | None = None) -> str:
+    """Flags as labels: the shorter of the flag's own label and its rule's name (严重警告, 后果自负)."""
+    parts = []
+    for f in flags:
+        rule = (rules or {}).get(f["code"])
+        choices = [f.get("label_en" if lang == "en" else "label_zh"), (rule.en if lang == "en" else rule.zh) if rule else None]
+        label = min((c for c in choices if c), key=width, default=f["code"])
+        parts.append(f"{label} ({f['code']})" if codes else label)
+    return word("sep", lang).join(parts)
+
+
+def where(problem: Problem, lang: str) -> str:
+    """The problem's location in one language (``事件!C14 / Events!C14`` -> ``Events!C14``)."""
+    zh, _, en = problem.where.partition(" / ")
+    return (en or zh) if lang == "en" else zh
+
+
+def problem_text(problem: Problem, lang: str) -> str:
+    msg, fix = (problem.en, problem.fix_en) if lang == "en" else (problem.zh, problem.fix_zh)
+    label = word("warning" if problem.severity == "warning" else "error", lang)
+    return f"{where(problem, lang)}  [{label}]\n    {msg}" + (f" {word('fix', lang)}{fix}" if fix else "")
+
+
+# ----------------------------------------------------------------------------- the score table
+
+
+def _choose(columns: list[list[str]], fixed: set[int], order: list[int], limit: int) -> list[int]:
+    """Column indexes to show: the fixed ones, then the others by ``order`` while the table fits ``limit``."""
+    need = {i: max(width(c) for c in col) for i, col in enumerate(columns)}
+    used = sum(need[i] for i in fixed) + len(GAP) * (len(fixed) - 1)
+    chosen = set(fixed)
+    for i in order:
+        if i in chosen:
+            continue
+        if used + len(GAP) + need[i] <= limit:
+            chosen.add(i)
+            used += len(GAP) + need[i]
+    return sorted(chosen)
+
+
+def score_lines(result, employees, lang: str = "zh", wide: bool = False, codes: bool = False,
+                limit: int = WIDTH) -> list[str]:
+    """The ``kpixl score`` table with its title and summary, every line within ``limit`` unless ``wide``."""
+    en = lang == "en"
+    scheme = result.scheme
+    names = labels(scheme)
+    codes = codes or wide
+    outputs = list(scheme.outputs)
+    main = scheme.main_output
+    outputs.remove(main)
+    outputs.insert(0, main)
+    headers = [word("id", lang), word("name", lang)] + [o.en if en else o.zh for o in outputs]
+    headers += [word("flags", lang), word("status", lang)]
+    rows, numeric_votes = [], [0] * len(headers)
+    for e in employees:
+        if e.ok:
+            raw = [e.values.get(o.value) for o in outputs]
+            vals = [cell(v, o.format, lang, names, codes) for v, o in zip(raw, outputs, strict=True)]
+            for j, v in enumerate(raw, start=2):
+                numeric_votes[j] += isinstance(v, (Decimal, int)) and not isinstance(v, bool)
+            flags = flag_text(result.flags_of(e.id), lang, codes, scheme.rules)
+            status = word("ok", lang)
+        else:
+            vals = ["-"] * len(outputs)
+            flags = ""
+            status = f"{word('error', lang)} {where(e.problems[0], lang)}" if e.problems else word("error", lang)
+        name = e.name if wide else fit(e.name or "", MAX_NAME)
+        rows.append([e.id, name] + vals + [flags, status if wide else fit(status, MAX_STATUS)])
+    numeric = {j for j, n in enumerate(numeric_votes) if n}
+    title = f"{scheme.title['en' if en else 'zh']} · {scheme.id} · {result.period.label}"
+    hidden = 0
+    if not wide:
+        flags_at, status_at = len(headers) - 2, len(headers) - 1
+        columns = [[h] + [r[j] for r in rows] for j, h in enumerate(headers)]
+        flag_need = max(width(c) for c in columns[flags_at])
+        room = limit - min(flag_need, 24) - len(GAP)
+        # the headline first, then money columns, then the other subtotals in the scheme's order;
+        # columns that are blank or zero for everyone carry nothing and come last
+        blank = {j for j in range(3, flags_at) if all(r[j] in ("-", "0", "0.00", "") for r in rows)}
+        order = [j for j, o in enumerate(outputs, start=2) if o.format == "money" and j not in blank]
+        order += [j for j in range(3, flags_at) if j not in blank] + sorted(blank)
+        keep = _choose(columns[:flags_at] + [columns[status_at]], {0, 1, 2, flags_at}, order, room)
+        keep = [j if j < flags_at else status_at for j in keep]
+        hidden = flags_at - len([j for j in keep if j < flags_at])
+        used = sum(max(width(c) for c in columns[j]) for j in keep) + len(GAP) * len(keep)
+        flag_room = max(width(headers[flags_at]), limit - used)
+        keep = sorted(keep + [flags_at])
+        rows = [[fit(r[j], flag_room) if j == flags_at else r[j] for j in keep] for r in rows]
+        headers = [headers[j] for j in keep]
+        numeric = {k for k, j in enumerate(keep) if j in numeric}
+        title = fit(title, limit)
+    lines = [title] + table(headers, rows, numeric) + [summary(result, employees, lang, hidden)]
+    return lines if wide else [fit(line, limit) for line in lines]
+
+
+def summary(result, employees, lang: str, hidden: int = 0) -> str:
+    ok = sum(e.ok for e in employees)
+    flagged = sum(len(result.flags_of(e.id)) for e in employees)
+    warnings = len(result.warnings)
+    if lang == "en":
+        def n(count: int, noun: str) -> str:
+            return f"{count} {noun}{'' if count == 1 else 's'}"
+        text = (f"{n(len(employees), 'employee')} · {ok} scored · {len(employees) - ok} blocked · {n(flagged, 'flag')}"
+                f" · {n(warnings, 'warning')}")
+        return text + (f" · {n(hidden, 'more column')}: --wide" if hidden else "")
+    text = f"共 {len(employees)} 人 · 已计分 {ok} · 未计分 {len(employees) - ok} · 标记 {flagged} · 警告 {warnings}"
+    return text + (f" · 另有 {hidden} 列：--wide 查看" if hidden else "")
+
+
+# ----------------------------------------------------------------------------- progress
+
+
+class Progress:
+    """One self-overwriting status line on stderr, only when stderr is a terminal (silent in cron)."""
+
+    def __init__(self, stream=None, enabled: bool | None = None):
+        self.stream = stream or sys.stderr
+        if enabled is None:
+            isatty = getattr(self.stream, "isatty", None)
+            enabled = bool(isatty and isatty())
+        self.enabled = enabled
+        self.shown = False
+
+    def show(self, text: str) -> None:
+        if self.enabled:
+            self.stream.write("\r\x1b[K" + fit(text, WIDTH - 1))
+            self.stream.flush()
+            self.shown = True
+
+    def step(self, done: int, total: int, text: str) -> None:
+        self.show(f"[{done}/{total}] {text}")
+
+    def clear(self) -> None:
+        if self.enabled and self.shown:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+            self.shown = False
