@@ -43,9 +43,10 @@ _IMPLICIT_CELL = re.compile(rb"<c(?:>| (?!r=))")
 _NO_VALUE = re.compile(rb"<f\b[^>]*(?:/>|>[^<]*</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>")
 _TOKEN = re.compile(rb"<row\b([^>]*)>|<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
 _ATTR = re.compile(rb'(\w+)="([^"]*)"')
+_ROW_R = re.compile(rb'\br="(\d+)"')
+_CELL_R = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
 _VALUE = re.compile(rb"<v>([^<]*)</v>")
 _FORMULA = re.compile(rb"<f\b[^>]*>([^<]*)</f>")
-_REF = re.compile(r"([A-Z]{1,3})(\d+)$")
 _BUILTIN_PERCENT = {9, 10}
 
 
@@ -226,24 +227,24 @@ def _exact(data: bytes, percent: set[int]) -> SheetLook:
     row, col = 0, -1
     cells: list[tuple[int, int]] = []
     for m in _TOKEN.finditer(data):
-        if m.group(1) is not None:
-            attrs = dict(_ATTR.findall(m.group(1)))
-            row = int(attrs[b"r"]) if attrs.get(b"r", b"").isdigit() else row + 1
-            col = -1
+        head = m.group(2)
+        if head is None:  # a <row>
+            r = _ROW_R.search(m.group(1))
+            row, col = (int(r.group(1)) if r else row + 1), -1
             continue
-        attrs = dict(_ATTR.findall(m.group(2)))
-        ref = _REF.match(attrs.get(b"r", b"").decode("ascii", "replace"))
+        ref = _CELL_R.search(head)
         if ref:
-            col, row = col_index(ref.group(1)), int(ref.group(2))
+            col, row = col_index(ref.group(1).decode()), int(ref.group(2))
         else:
             col += 1
-        body = m.group(3) or b""
-        if not body.strip():
+        body = m.group(3)
+        if not body or not body.strip():
             continue
         cells.append((row, col))
-        cell = _special(attrs, body, percent)
-        if cell is not None:
-            look.special[(row, col)] = cell
+        if b't="' in head or b"<f" in body or (percent and b's="' in head):
+            cell = _special(dict(_ATTR.findall(head)), body, percent)
+            if cell is not None:
+                look.special[(row, col)] = cell
     if cells:
         rc = np.array(cells, dtype=np.int64)
         look.extent = _area(rc)
