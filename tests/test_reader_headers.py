@@ -85,3 +85,14 @@ def test_stale_dimension_never_drops_rows(tmp_book, engine):
     assert b'<dimension ref="A1:F3"' in zipfile.ZipFile(path).read(sheet_part(path, "事件"))
     _, inputs = read_workbook(path, engine=engine)
     assert len(inputs.events.frame) == 200
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_missing_value_column_with_a_range_rule_is_an_error(tmp_book, engine):
+    path = book(tmp_book)  # BIZ_SOP_ERROR: value = points deducted, 1-10 (SCHEMES.md S1 inputs table)
+    wb = load_workbook(path)
+    wb["事件"].delete_cols(5)
+    wb.save(path)
+    _, inputs = read_workbook(path, engine=engine)
+    (p,) = [p for p in inputs.problems if p.code == "needed_column_missing"]
+    assert "取值 / Value" in p.en and "BIZ_SOP_ERROR" in p.en and p.where == "事件 / Events 第3行 / row 3"

@@ -9,33 +9,12 @@ from decimal import Decimal
 import pytest
 from conftest import cli
 from openpyxl import load_workbook
+from reader_fixtures import EVENTS, book, edit
 
 from kpixl.core.engine import score
 from kpixl.workbook.read import read_workbook
 
 ENGINES = ["fastexcel", "openpyxl"]
-EMPLOYEES = [{"id": "E1", "name": "甲", "role": "客服", "department": "客服部"},
-             {"id": "1002", "name": "乙", "role": "客服顾问", "department": "客服部", "base_salary": 3000}]
-EVENTS = [
-    {"date": "2026-10-08", "employee": "E1", "rule": "ATT_LATE"},
-    {"date": "2026-10-09", "employee": "E1", "rule": "BIZ_SOP_ERROR", "value": 4},
-    {"date": "2026-10-10", "employee": "1002", "rule": "CONS_REPORT_LATE"},
-]
-METRICS = [{"employee": "1002", "metric": "LEAVE_DAYS", "value": 0}]
-
-
-def book(tmp_book, **over):
-    data = {"employees": EMPLOYEES, "events": EVENTS, "metrics": METRICS,
-            "parameters": {"LEARNING_ACTIVITIES_HELD": 2}}
-    data.update(over)
-    return tmp_book("weikang_100", **data)
-
-
-def edit(path, sheet, cells: dict):
-    wb = load_workbook(path)
-    for ref, value in cells.items():
-        wb[sheet][ref] = value
-    wb.save(path)
 
 
 @pytest.mark.parametrize("engine", ENGINES)

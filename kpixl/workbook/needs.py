@@ -3,7 +3,7 @@
 The Events sheet's ``qty`` column may be left out when every row counts one occurrence (R-G-16:
 qty defaults to 1), and ``value`` when no rule takes an evaluator-chosen amount. When a row's
 rule counts something else per unit (hours, person-times, customers; ``qty`` other than
-``count``), or takes a value, the column must be there: without it every such row would
+``count``), or is a range rule whose amount the row chooses, the column must be there: without it every such row would
 silently count 1 (or be refused one by one).
 """
 
@@ -25,7 +25,8 @@ def per_unit(rule: Rule) -> bool:
 
 
 def needs_value(rule: Rule) -> bool:
-    return rule.is_range or rule.entered
+    """A range rule takes the evaluator-chosen amount from the row (an ``entered`` amount is optional)."""
+    return rule.is_range
 
 
 def missing_needed_columns(scheme: Scheme, events: Table, spec: SheetSpec) -> list[Problem]:

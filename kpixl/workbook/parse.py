@@ -110,7 +110,9 @@ def _columns(raw: RawSheet, spec: SheetSpec, problems: list[Problem]) -> dict[st
 
 def _cell_problems(raw: RawSheet, spec: SheetSpec, col: Column, letter: str, s: pd.Series, rows: pd.Series,
                    bad: np.ndarray) -> list[Problem]:
-    out = []
+    out: list[Problem] = []
+    if not bad.any():
+        return out
     kind_zh, kind_en, fix_zh, fix_en = _KIND.get(col.type, _KIND["text"])
     values = s.to_numpy(dtype=object)
     for j in np.flatnonzero(bad):

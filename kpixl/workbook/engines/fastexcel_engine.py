@@ -40,6 +40,7 @@ class FastexcelBook:
         self.path = path
         self.source = path.name
         self._package = Package(path)
+        self._package.prefetch()
         self._reader = fastexcel.read_excel(str(path))
 
     def sheet_names(self) -> list[str]:

@@ -18,7 +18,9 @@ from __future__ import annotations
 import posixpath
 import re
 import zipfile
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import repeat
 from xml.etree import ElementTree as ET
 
 import numpy as np
@@ -34,15 +36,17 @@ MIN_ABSURD = 1_000_000  # ... and is absurd beyond this and beyond 50x the cells
 _HEAD = 64 * 1024  # a DOCTYPE can only come before the root element
 
 _END = re.compile(rb"</(?:\w+:)?worksheet>\s*$")
-_BIG_REF = re.compile(rb'<c r="([A-Z]{2,3}\d+|[A-Z]\d{6,})"[^>]*?(?<!/)>(?!</c>)')
-_BIG_ROW = re.compile(rb'<row r="(\d{6,})"')
+_BIG = re.compile(rb' r="(?:[A-Z]{2,3}\d|[A-Z]?\d{6})')  # a row or cell ref from column AA or row 100,000
+_REF_AT = re.compile(rb' r="([A-Z]{0,3})(\d+)"')
+_ERROR_OR_BOOL = re.compile(rb't="[eb]"')
 _IMPLICIT_CELL = re.compile(rb"<c(?:>| (?!r=))")
 _NO_VALUE = re.compile(rb"<f\b[^>]*(?:/>|>[^<]*</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>")
 _TOKEN = re.compile(rb"<row\b([^>]*)>|<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
 _ATTR = re.compile(rb'(\w+)="([^"]*)"')
+_ROW_R = re.compile(rb'\br="(\d+)"')
+_CELL_R = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
 _VALUE = re.compile(rb"<v>([^<]*)</v>")
 _FORMULA = re.compile(rb"<f\b[^>]*>([^<]*)</f>")
-_REF = re.compile(r"([A-Z]{1,3})(\d+)$")
 _BUILTIN_PERCENT = {9, 10}
 
 
@@ -91,8 +95,22 @@ class Package:
         self._paths: dict[str, str] | None = None
         self._percent: set[int] | None = None
         self._names = names
+        self._pool: ThreadPoolExecutor | None = None
+        self._looks: dict[str, Future] = {}
+
+    def prefetch(self) -> None:
+        """Look at every sheet in a background thread, smallest first, while the engine reads.
+
+        calamine releases the GIL, so the look at the large Events sheet overlaps reading the
+        Parameters and Employees sheets and loading the scheme. ``look`` waits for its sheet."""
+        sizes = {n: self.zip.getinfo(p).file_size for n in self.sheet_names()
+                 if (p := self.sheet_path(n)) in self._names}
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kpixl-look")
+        self._looks = {n: self._pool.submit(self._look, n) for n in sorted(sizes, key=sizes.get)}
 
     def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
         self.zip.close()
 
     def sheet_names(self) -> list[str]:
@@ -138,6 +156,11 @@ class Package:
         return self.zip.read(path)
 
     def look(self, name: str) -> SheetLook:
+        """What the engines need to know about a sheet before reading it (see the module doc)."""
+        future = self._looks.pop(name, None)
+        return future.result() if future is not None else self._look(name)
+
+    def _look(self, name: str) -> SheetLook:
         data = self.sheet_xml(name)
         if data is None:
             return SheetLook()
@@ -152,7 +175,7 @@ class Package:
                 return look
         percent = self.percent_styles()
         pattern = re.compile(rb' s="(?:%s)"' % b"|".join(str(i).encode() for i in sorted(percent))) if percent else None
-        if (b't="e"' in data or b't="b"' in data or (b"<f" in data and _NO_VALUE.search(data))
+        if (_ERROR_OR_BOOL.search(data) or (b"<f" in data and _NO_VALUE.search(data))
                 or (pattern is not None and pattern.search(data))):
             look.special = _exact(data, percent).special
         return look
@@ -185,15 +208,16 @@ def _stray(rc: np.ndarray) -> list[tuple[int, int]]:
 def _extent_bound(data: bytes) -> tuple[int, int]:
     """An upper bound of (rows, columns) of the used range, from a few byte searches."""
     max_row, max_col = 99_999, 26
-    for m in _BIG_ROW.finditer(data):
-        max_row = max(max_row, int(m.group(1)))
-    for m in _BIG_REF.finditer(data):
-        ref = _REF.match(m.group(1).decode())
+    for m in _BIG.finditer(data):  # only refs from column AA or row 100,000 on
+        ref = _REF_AT.match(data, m.start())
         if ref:
-            max_row, max_col = max(max_row, int(ref.group(2))), max(max_col, col_index(ref.group(1)) + 1)
-    if _IMPLICIT_CELL.search(data):  # cells placed by counting: a row is at most its bytes / 4 cells wide
-        max_col = max(max_col, max(map(len, data.split(b"</row>"))) // 4)
-        max_row = max(max_row, data.count(b"</row>") + 1)
+            max_col = max(max_col, col_index(ref.group(1).decode()) + 1)
+            max_row = max(max_row, int(ref.group(2)))
+    start = data.find(b"<sheetData")
+    if _IMPLICIT_CELL.search(data, start):  # cells placed by counting: a row is as wide as its cells
+        rows = data[start:].split(b"</row>")
+        max_col = max(max_col, max(map(bytes.count, rows, repeat(b"<c"))))
+        max_row = max(max_row, len(rows))
     return max_row, max_col
 
 
@@ -203,24 +227,24 @@ def _exact(data: bytes, percent: set[int]) -> SheetLook:
     row, col = 0, -1
     cells: list[tuple[int, int]] = []
     for m in _TOKEN.finditer(data):
-        if m.group(1) is not None:
-            attrs = dict(_ATTR.findall(m.group(1)))
-            row = int(attrs[b"r"]) if attrs.get(b"r", b"").isdigit() else row + 1
-            col = -1
+        head = m.group(2)
+        if head is None:  # a <row>
+            r = _ROW_R.search(m.group(1))
+            row, col = (int(r.group(1)) if r else row + 1), -1
             continue
-        attrs = dict(_ATTR.findall(m.group(2)))
-        ref = _REF.match(attrs.get(b"r", b"").decode("ascii", "replace"))
+        ref = _CELL_R.search(head)
         if ref:
-            col, row = col_index(ref.group(1)), int(ref.group(2))
+            col, row = col_index(ref.group(1).decode()), int(ref.group(2))
         else:
             col += 1
-        body = m.group(3) or b""
-        if not body.strip():
+        body = m.group(3)
+        if not body or not body.strip():
             continue
         cells.append((row, col))
-        cell = _special(attrs, body, percent)
-        if cell is not None:
-            look.special[(row, col)] = cell
+        if b't="' in head or b"<f" in body or (percent and b's="' in head):
+            cell = _special(dict(_ATTR.findall(head)), body, percent)
+            if cell is not None:
+                look.special[(row, col)] = cell
     if cells:
         rc = np.array(cells, dtype=np.int64)
         look.extent = _area(rc)
