@@ -178,7 +178,7 @@ def prepare_events(scheme: Scheme, inputs: Inputs, period: Period, employees: pd
     value = np.where(vhuge, np.nan, value)  # reported above
     has_value = ~np.isnan(value)
     is_range = ev["is_range"].fillna(False).to_numpy(dtype=bool)
-    add(k & is_range & ~has_value, "value_missing", "value",
+    add(k & is_range & ~has_value & ~vhuge, "value_missing", "value",
         lambda r: f"{r['rule']}（{r['rule_zh']}）需要在“取值”列填写 {_fmt(r['r_min'])}–{_fmt(r['r_max'])} 之间的数值。",
         lambda r: f"{r['rule']} ({r['rule_en']}) needs a value between {_fmt(r['r_min'])} and {_fmt(r['r_max'])} in the Value column.",
         lambda r: "填写考核人选定的数值（正数）。", lambda r: "Enter the evaluator's chosen amount (a positive number).")
