@@ -128,3 +128,20 @@ def test_every_event_rule_of_every_scheme_declares_qty_max():
         for rule in load_scheme(sid).rules.values():
             if rule.kind != "derived":
                 assert rule.qty_max is not None and rule.qty_max > 0, f"{sid} {rule.code}"
+
+
+def test_period_chosen_over_the_workbooks_period_is_a_warning_not_an_error():
+    # `kpixl score BOOK --period 2026-11` on an October book: the operator asked for November,
+    # so October's rows are ignored (R-G-7) with a warning saying so, and November is scored
+    from kpixl.core.engine import score
+    from kpixl.core.periods import parse_period
+    from kpixl.workbook.read import inputs_from_records
+
+    events = [ev("2026-10-05", "A01", "ATT_LATE"), ev("2026-10-06", "A02", "ATT_LATE")]
+    scheme, inputs = inputs_from_records(S1, "2026-10", employees=EMPS, events=events, metrics=LEAVE,
+                                         parameters=PARAMS)
+    r = score(scheme, inputs, parse_period("2026-11"))
+    assert not any(p.code == "wrong_month" for p in r.problems)
+    note = next(p for p in r.problems if p.code == "other_month_rows")
+    assert note.severity == "warning" and "2026-11" in note.en and "PERIOD is 2026-10" in note.en
+    assert r.employee("A01").ok and r.employee("A01").values["ATT.raw"] == 0

@@ -5,7 +5,8 @@ exact duplicate rows. Vectorised; every problem names its row's cell.
   warning; rows of earlier months that a rule of the scheme reads (S4's occurrence count in
   the calendar year, R-KF-1) are not "ignored" and are not listed here.
 - When most event rows (more than half, and at least two) lie outside the period, the
-  workbook is another month's: an error no single employee owns, so nobody is scored.
+  workbook is another month's: an error no single employee owns, so nobody is scored; unless
+  the operator chose the period over the workbook's own PERIOD (``--period``), then a warning.
 - An exact duplicate row (every input column equal) is a warning naming both cells; both
   rows are still counted, since a second identical event can be real.
 """
@@ -65,8 +66,20 @@ def period_problems(inputs: Inputs, ev: pd.DataFrame, period: Period, outside: n
         shown = "、".join(f"{m}（{c} 行）" for m, c in months.head(3).items())
         shown_en = ", ".join(f"{m} ({c} rows)" for m, c in months.head(3).items())
         param = inputs.parameters.get("PERIOD")
+        where = param.where if param is not None else inputs.parameters_label
+        sheet = _label(param.value) if param is not None else None
+        if sheet is not None and sheet != period.label:
+            # the operator chose the period (--period) over the workbook's PERIOD: said, not refused
+            problems.append(problem(
+                "other_month_rows", where,
+                f"{n_dated} 行事件中有 {n_out} 行不在所选考核期 {period.label} 内（{shown}；工作簿的 PERIOD 是 {sheet}），已忽略。",
+                f"{n_out} of {n_dated} event rows are outside the chosen period {period.label} ({shown_en}; the "
+                f"workbook's PERIOD is {sheet}) and are ignored.",
+                "如果选错了月份，去掉 --period 或改正它。", "If the month is wrong, drop or correct --period.",
+                severity="warning"))
+            return problems
         problems.append(problem(
-            "wrong_month", param.where if param is not None else inputs.parameters_label,
+            "wrong_month", where,
             f"这看起来是另一个月份的工作簿：{n_dated} 行事件中有 {n_out} 行不在参数 PERIOD {period.label} 内"
             f"（{shown}）。本工作簿暂不计分。",
             f"This looks like another month's workbook: {n_out} of {n_dated} event rows are outside PERIOD "
@@ -74,6 +87,15 @@ def period_problems(inputs: Inputs, ev: pd.DataFrame, period: Period, outside: n
             "核对参数表的 PERIOD（或 --period）和这些行的日期。",
             "Check PERIOD on the Parameters sheet (or --period) and the dates of these rows."))
     return problems
+
+
+def _label(value) -> str | None:
+    from .periods import parse_period
+
+    try:
+        return parse_period(value if isinstance(value, str) else str(value)).label
+    except (ValueError, TypeError):
+        return None
 
 
 def duplicate_problems(inputs: Inputs, ev: pd.DataFrame, counted: np.ndarray, owners: np.ndarray) -> list[Problem]:

@@ -107,14 +107,18 @@ def prepare_events(scheme: Scheme, inputs: Inputs, period: Period, employees: pd
     in_period = (ev["date"] >= pd.Timestamp(period.start)) & (ev["date"] <= pd.Timestamp(period.end))
     row_problem = np.zeros(len(ev), dtype=bool)
 
+    rows = _Rows(ev)
+
     def add(mask: np.ndarray, code: str, field: str, zh, en, fzh, fen, owner: bool = True) -> None:
-        """One located error per masked row (linear: plain dict rows, no per-row pandas objects)."""
+        """One located error per masked row (linear: cells read from column arrays, no per-row pandas objects)."""
         idx = np.flatnonzero(mask)
         if not len(idx):
             return
         row_problem[idx] = True
-        for i, r in zip(idx, ev.iloc[idx].to_dict("records"), strict=True):
-            problems.append(problem(code, table.ref(field, int(r["xl_row"])), zh(r), en(r), fzh(r), fen(r),
+        xl_rows = ev["xl_row"].to_numpy(dtype="int64")
+        for i in idx:
+            r = rows.at(i)
+            problems.append(problem(code, table.ref(field, int(xl_rows[i])), zh(r), en(r), fzh(r), fen(r),
                                     employee=owners[i] if owner else None))
 
     bad_parse = ev["xl_bad"].to_numpy(dtype=bool)
@@ -173,7 +177,7 @@ def prepare_events(scheme: Scheme, inputs: Inputs, period: Period, employees: pd
     value = np.where(vhuge, np.nan, value)  # reported above
     has_value = ~np.isnan(value)
     is_range = ev["is_range"].fillna(False).to_numpy(dtype=bool)
-    add(k & is_range & ~has_value, "value_missing", "value",
+    add(k & is_range & ~has_value & ~vhuge, "value_missing", "value",
         lambda r: f"{r['rule']}（{r['rule_zh']}）需要在“取值”列填写 {_fmt(r['r_min'])}–{_fmt(r['r_max'])} 之间的数值。",
         lambda r: f"{r['rule']} ({r['rule_en']}) needs a value between {_fmt(r['r_min'])} and {_fmt(r['r_max'])} in the Value column.",
         lambda r: "填写考核人选定的数值（正数）。", lambda r: "Enter the evaluator's chosen amount (a positive number).")
@@ -251,6 +255,33 @@ def prepare_events(scheme: Scheme, inputs: Inputs, period: Period, employees: pd
     out["qty_units"] = np.round(out["qty"].to_numpy(dtype="float64") * SCALE).astype("int64")
     out["value_units"] = np.round(out["value"].fillna(0).to_numpy(dtype="float64") * SCALE).astype("int64")
     return out.reset_index(drop=True), problems
+
+
+class _Rows:
+    """Cells of a frame by row position and column name, from column arrays made once on first use."""
+
+    def __init__(self, frame: pd.DataFrame):
+        self.frame = frame
+        self.columns: dict[str, np.ndarray] = {}
+
+    def column(self, name: str) -> np.ndarray:
+        col = self.columns.get(name)
+        if col is None:
+            col = self.columns[name] = self.frame[name].to_numpy(dtype=object)
+        return col
+
+    def at(self, i: int) -> _Row:
+        return _Row(self, i)
+
+
+class _Row:
+    __slots__ = ("rows", "i")
+
+    def __init__(self, rows: _Rows, i: int):
+        self.rows, self.i = rows, i
+
+    def __getitem__(self, name: str):
+        return self.rows.column(name)[self.i]
 
 
 def _empty_events() -> pd.DataFrame:
