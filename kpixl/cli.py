@@ -289,7 +289,7 @@ def _positive(kind: type, unit: str = ""):
             value = kind(text)
         except ValueError:
             value = 0
-        if value <= 0:
+        if not 0 < value < 1e9:  # also refuses nan and inf
             raise argparse.ArgumentTypeError(f"“{text[:20]}” 必须是正数{unit} / must be a positive number{unit}")
         return value
     return check
