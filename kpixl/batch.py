@@ -82,12 +82,15 @@ def find_workbooks(inputs: list[str | os.PathLike], out_dir: str | os.PathLike |
         p = Path(item)
         if p.is_dir():
             root = p.resolve()
-            for q in sorted(p.rglob("*")):
-                if not q.is_file() or not is_workbook_name(q):
+            found = []
+            for folder, dirs, files in os.walk(p, onerror=None, followlinks=False):  # no symlink loops
+                here = Path(folder)
+                if out is not None and out != root and here.resolve() == out:
+                    dirs[:] = []
                     continue
-                if out is not None and out != root and out in q.resolve().parents:
-                    continue
-                books.append(q)
+                dirs[:] = [d for d in dirs if not d.startswith(".")]
+                found += [here / f for f in files if is_workbook_name(here / f) and (here / f).is_file()]
+            books += sorted(found)
         else:
             books.append(p)
     seen, unique = set(), []

@@ -76,7 +76,7 @@ def cmd_schemes(args) -> int:
 
 
 def cmd_new(args) -> int:
-    from kpixl.core.periods import parse_period, period_from_name
+    from kpixl.core.periods import parse_period, period_from_name, periods_agree
     from kpixl.core.scheme import load_scheme
     from kpixl.workbook.template import build_workbook
 
@@ -86,7 +86,14 @@ def cmd_new(args) -> int:
         print(f"{out} 已存在，未覆盖。使用 --force 覆盖。 / {out} exists; not overwritten. Use --force to replace it.",
               file=sys.stderr)
         return EXIT_USAGE
-    period = parse_period(args.period) if args.period else period_from_name(out.stem)
+    named = period_from_name(out.stem)
+    period = parse_period(args.period) if args.period else named
+    if named is not None and not periods_agree(period, named):
+        print(f"文件名 {out.name} 表示 {named.label}，但 --period 是 {period.label}：生成的工作簿会被判为错误。"
+              f"请改文件名或去掉 --period。 / The file name {out.name} says {named.label} but --period says "
+              f"{period.label}: the workbook would be reported as a copied month. Rename the file or drop --period.",
+              file=sys.stderr)
+        return EXIT_USAGE
     data = None
     if args.demo:
         from kpixl.demo import demo_data, load_demo
@@ -308,7 +315,7 @@ def _positive(kind: type, unit: str = ""):
             value = kind(text)
         except ValueError:
             value = 0
-        if value <= 0:
+        if not 0 < value < 1e9:  # also refuses nan and inf
             raise argparse.ArgumentTypeError(f"“{text[:20]}” 必须是正数{unit} / must be a positive number{unit}")
         return value
     return check

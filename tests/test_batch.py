@@ -119,3 +119,16 @@ def test_console_line_counts_out_of_period_warnings(tmp_path):
     (o,) = summary.outcomes
     assert o.out_of_period >= 1 and o.warnings >= o.out_of_period
     assert f"{o.warnings} warnings ({o.out_of_period} out of period)" in stream.getvalue()
+
+
+def test_symlink_loops_do_not_hang_the_search(tmp_path):
+    from kpixl.batch import find_workbooks
+
+    books = tmp_path / "in"
+    (books / "sub").mkdir(parents=True)
+    shutil.copy(DEMO, books / "sub" / "a.xlsx")
+    (books / "sub" / "loop1").symlink_to(books)
+    (books / "sub" / "loop2").symlink_to(books / "sub")
+    (books / ".hidden").mkdir()
+    shutil.copy(DEMO, books / ".hidden" / "h.xlsx")
+    assert [p.name for p in find_workbooks([books])] == ["a.xlsx"]

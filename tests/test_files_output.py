@@ -114,7 +114,9 @@ def test_no_command_prints_a_traceback(monkeypatch):
 
 def test_argument_errors_exit_2(tmp_path):
     assert cli("nightly", DEMO, "--out", tmp_path / "o", "--jobs", "0")[0] == 2
-    assert cli("nightly", DEMO, "--out", tmp_path / "o", "--timeout", "-1")[0] == 2
+    for bad in ("-1", "nan", "inf", "abc"):
+        assert cli("nightly", DEMO, "--out", tmp_path / "o", "--timeout", bad)[0] == 2
+        assert cli("nightly", DEMO, "--out", tmp_path / "o", "--max-memory", bad)[0] == 2
     assert cli("frobnicate")[0] == 2
     assert cli("--help")[0] == 0
 

@@ -101,3 +101,9 @@ def test_empty_period_is_taken_from_the_file_name_and_reported(tmp_path):
     assert code == 0 and "2026-10" in out and "1 个警告 warnings" in out
     code, out, _ = cli("validate", book, "--json")
     assert '"code": "period_from_name"' in out and "taken from the file name" in out
+
+
+def test_new_refuses_a_period_that_contradicts_the_file_name(tmp_path):
+    code, _, err = cli("new", "weikang_100", "-o", tmp_path / "2026-10.xlsx", "--period", "2026-11")
+    assert code == 2 and "2026-10" in err and "2026-11" in err and not (tmp_path / "2026-10.xlsx").exists()
+    assert cli("new", "weikang_100", "-o", tmp_path / "2026-10.xlsx", "--period", "2026-10")[0] == 0
