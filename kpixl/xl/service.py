@@ -24,14 +24,14 @@ _lock = threading.Lock()
 _cache: dict[Any, tuple[float, Any, Result | str]] = {}
 
 
-def _score_book(book) -> Result | str:
+def _score_book(book, path: str | None = None) -> Result | str:
     from kpixl.core.engine import score
     from kpixl.ledger import with_history
     from kpixl.workbook.read import read_book
 
     try:
         scheme, inputs = read_book(book)
-        inputs, _reads = with_history(scheme, inputs, book.source)  # closed months, if a ledger is in use
+        inputs, _reads = with_history(scheme, inputs, path)  # closed months, if a ledger is in use (kpixl.ledger)
         return score(scheme, inputs)
     except KpixlError as exc:
         p = exc.problems[0] if exc.problems else None
@@ -62,7 +62,7 @@ def result_for(caller) -> Result | str:
         except KpixlError as exc:
             return f"#KPIXL! {exc.problems[0].short()}"
         try:
-            result = _score_book(book)
+            result = _score_book(book, str(path))
         finally:
             book.close()
         with _lock:
@@ -80,7 +80,7 @@ def result_for(caller) -> Result | str:
     fingerprint = book.fingerprint()
     if hit and hit[1] == fingerprint and now - hit[0] < LIVE_TTL_SECONDS * 5:
         return hit[2]
-    result = _score_book(book)
+    result = _score_book(book, caller.sheet.book.fullname)
     with _lock:
         _cache[key] = (time.monotonic(), fingerprint, result)
     return result
