@@ -24,14 +24,15 @@ _lock = threading.Lock()
 _cache: dict[Any, tuple[float, Any, Result | str]] = {}
 
 
-def _score_book(book, path: str | None = None) -> Result | str:
+def _score_book(book) -> Result | str:
     from kpixl.core.engine import score
     from kpixl.ledger import with_history
     from kpixl.workbook.read import read_book
 
     try:
         scheme, inputs = read_book(book)
-        inputs, _reads = with_history(scheme, inputs, path)  # closed months, if a ledger is in use (kpixl.ledger)
+        where = getattr(book, "path", None) or getattr(getattr(book, "book", None), "fullname", None)
+        inputs, _reads = with_history(scheme, inputs, where)  # closed months, if a ledger is in use (kpixl.ledger)
         return score(scheme, inputs)
     except KpixlError as exc:
         p = exc.problems[0] if exc.problems else None
@@ -62,7 +63,7 @@ def result_for(caller) -> Result | str:
         except KpixlError as exc:
             return f"#KPIXL! {exc.problems[0].short()}"
         try:
-            result = _score_book(book, str(path))
+            result = _score_book(book)
         finally:
             book.close()
         with _lock:
@@ -80,7 +81,7 @@ def result_for(caller) -> Result | str:
     fingerprint = book.fingerprint()
     if hit and hit[1] == fingerprint and now - hit[0] < LIVE_TTL_SECONDS * 5:
         return hit[2]
-    result = _score_book(book, caller.sheet.book.fullname)
+    result = _score_book(book)
     with _lock:
         _cache[key] = (time.monotonic(), fingerprint, result)
     return result
