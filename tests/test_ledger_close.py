@@ -136,7 +136,8 @@ def test_blocked_employee_refuses_close_unless_partial(tmp_path):
               {"date": "2026-09-04", "employee": "K2", "rule": "FINE_NOT_A_RULE"}]
     book = make_book(tmp_path / "2026-09.xlsx", "kefu_fines", "2026-09", employees=emps, events=events)
     code, _, err = cli("close", book)
-    assert code == 1 and "--partial" in err and "not closed" in err
+    assert code == 1 and "--partial" in err and "not closed" in err and "FINE_NOT_A_RULE" in err
+    assert not (tmp_path / "kpixl.db").exists()  # a refused first close leaves no ledger behind
     code, out, err = cli("close", book, "--partial", "--by", "王")
     assert code == 0, err
     assert "left out K2: 事件!C3 / Events!C3" in out
