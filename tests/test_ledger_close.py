@@ -136,7 +136,8 @@ def test_blocked_employee_refuses_close_unless_partial(tmp_path):
               {"date": "2026-09-04", "employee": "K2", "rule": "FINE_NOT_A_RULE"}]
     book = make_book(tmp_path / "2026-09.xlsx", "kefu_fines", "2026-09", employees=emps, events=events)
     code, _, err = cli("close", book)
-    assert code == 1 and "--partial" in err and "not closed" in err
+    assert code == 1 and "--partial" in err and "not closed" in err and "FINE_NOT_A_RULE" in err
+    assert not (tmp_path / "kpixl.db").exists()  # a refused first close leaves no ledger behind
     code, out, err = cli("close", book, "--partial", "--by", "王")
     assert code == 0, err
     assert "left out K2: 事件!C3 / Events!C3" in out
@@ -211,3 +212,20 @@ def test_two_closes_of_the_same_month_at_once_one_wins(tmp_path, request, kind):
     assert ("locked" in loser[2] or "won" in loser[2]) and "Traceback" not in loser[2]
     code, out, _ = cli("ledger", "periods", "--ledger", db)
     assert code == 0 and len(out.splitlines()) == 1 and "2026-09 v1" in out
+
+
+def test_nightly_and_udfs_read_the_same_ledger(tmp_path):
+    # the same October workbook gives the same ledger-fed carry-in (4, R-DC-9) in every front end
+    from kpixl.batch import process_workbook
+    from kpixl.xl import service
+
+    sep = s7_book(tmp_path, "2026-09", "2026-09-08", 1000, 1000)
+    assert cli("close", sep)[0] == 0
+    oct_ = s7_book(tmp_path, "2026-10", "2026-10-06", 1100)
+    service.clear_cache()
+    assert service.value(str(oct_), "A", "carry_in") == 4
+    outcome = process_workbook(str(oct_), str(tmp_path / "oct.report.xlsx"))
+    assert outcome.status == "ok" and outcome.warnings == 0, outcome
+    # without the ledger, last month's department bookings are missing: the nightly run warns
+    (tmp_path / "kpixl.db").rename(tmp_path / "moved.db")
+    assert process_workbook(str(oct_), str(tmp_path / "oct2.report.xlsx")).warnings > 0

@@ -228,27 +228,33 @@ def _merged(table: Table, rows: list[tuple], code_col: str, warnings: list[Probl
                                                   good["xl_row"], strict=True):
             if per:
                 typed[(emp or "", tm or "", code, str(per))] = (value, int(row))
-    records, sources = [], {}
-    row_no = FIRST_LEDGER_ROW
-    defs = scheme.history if code_col == "item" else scheme.metrics
-    for _target, owner, team, item, per, value_text, label, _cper in rows:
-        value = _typed(codec.loads(value_text), defs.get(item))
-        hit = typed.get((owner, team, item, per))
-        if hit is not None:
+    if typed:
+        kept = []
+        for r in rows:
+            hit = typed.get((r[1], r[2], r[3], r[4]))
+            if hit is None:
+                kept.append(r)
+                continue
+            _t, owner, team, item, per, value_text, label, _c = r
+            value = codec.loads(value_text)
             warnings.append(problem(
                 "ledger_overridden", table.ref("value", hit[1]),
                 f"{owner or team} 在 {per} 的 {item}：工作簿填写的 {codec.shown(hit[0])} 优先于{label.split(' / ')[0]}的 {codec.shown(value)}。",
                 f"{item} of {per} for {owner or team}: the workbook's {codec.shown(hit[0])} wins over "
                 f"{label.split(' / ')[1]}'s {codec.shown(value)}.",
                 "如果账本的值正确，删除这一行。", "Delete this row if the ledger's value is right.", severity="warning"))
-            continue
-        rec = {"employee": owner, "period": per, code_col: item, "value": value, "xl_row": row_no, "xl_bad": False}
-        if "team" in frame.columns or team:
-            rec["team"] = team
-        records.append(rec)
-        sources[row_no] = label
-        row_no += 1
-    extra = pd.DataFrame.from_records(records)
+        rows = kept
+    defs = scheme.history if code_col == "item" else scheme.metrics
+    numbers = {code for code, d in defs.items() if d.type in ("number", "integer", "percent", "money")}
+    row_nos = range(FIRST_LEDGER_ROW, FIRST_LEDGER_ROW + len(rows))
+    sources = dict(zip(row_nos, (r[6] for r in rows), strict=True))
+    columns = {"employee": [r[1] for r in rows], "period": [r[4] for r in rows], code_col: [r[3] for r in rows],
+               "value": [_typed(codec.loads(r[5]), r[3] in numbers) for r in rows], "xl_row": list(row_nos),
+               "xl_bad": [False] * len(rows)}
+    if "team" in frame.columns:
+        columns["team"] = [r[2] for r in rows]
+    records = columns
+    extra = pd.DataFrame(records)
     for col in frame.columns:
         if col not in extra:
             extra[col] = pd.NaT if col in ("date", "week_start") else ""
@@ -261,9 +267,8 @@ def _merged(table: Table, rows: list[tuple], code_col: str, warnings: list[Probl
     return LedgerTable(table, merged, sources)
 
 
-def _typed(value, idef):
+def _typed(value, numeric: bool):
     """A kept value as the workbook parser would have typed it (numbers are Decimals)."""
-    numeric = idef is not None and idef.type in ("number", "integer", "percent", "money")
     if numeric and isinstance(value, (int, float)) and not isinstance(value, bool):
         return Decimal(str(value))
     return value

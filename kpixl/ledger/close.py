@@ -78,15 +78,7 @@ def file_sha256(path: str) -> str:
 def close_month(store: Store, scheme: Scheme, inputs: Inputs, result: Result, req: CloseRequest) -> Closed:
     """Record ``result`` (scored with ``scheme``, the effective scheme) as the next version of its month."""
     period = result.period.label
-    left_out = [{"employee": e.id, "where": e.problems[0].where if e.problems else "", "reason_zh": e.problems[0].zh
-                 if e.problems else "", "reason_en": e.problems[0].en if e.problems else ""}
-                for e in result.employees if not e.ok]
-    if left_out and not req.partial:
-        raise LedgerConflict([problem(
-            "close_blocked", inputs.source, f"{len(left_out)} 名员工有错误，未关账 {period}。",
-            f"{len(left_out)} employee(s) have errors; {period} was not closed.",
-            "修正错误后再关账，或用 --partial 关账其余员工（记录未关账的人和原因）。",
-            "Fix the errors and close again, or pass --partial to close the others (who was left out, and why, is recorded).")])
+    left_out = closable(result, req.partial, inputs.source)
     if req.reason == "" and req.appeal:
         req.reason = f"申诉 appeal {req.appeal}"
     due = ""
@@ -145,6 +137,23 @@ def close_month(store: Store, scheme: Scheme, inputs: Inputs, result: Result, re
         raise
     old = [p[0] for p in prior]
     return Closed(close_id, period, version, len(results), left_out, due, affected(store, old))
+
+
+def closable(result: Result, partial: bool, source: str) -> list[dict]:
+    """Who is left out (and why); raise LedgerConflict when the month may not be closed."""
+    period = result.period.label
+    left_out = [{"employee": e.id, "where": e.problems[0].where if e.problems else "", "reason_zh": e.problems[0].zh
+                 if e.problems else "", "reason_en": e.problems[0].en if e.problems else ""}
+                for e in result.employees if not e.ok]
+    if left_out and (not partial or len(left_out) == len(result.employees)):
+        nobody = len(left_out) == len(result.employees)
+        raise LedgerConflict(result.errors[:20] + [problem(
+            "close_blocked", source, f"{len(left_out)} 名员工有错误，未关账 {period}。",
+            f"{len(left_out)} employee(s) have errors; {period} was not closed.",
+            "修正错误后再关账。" if nobody else "修正错误后再关账，或用 --partial 关账其余员工（记录未关账的人和原因）。",
+            "Fix the errors and close again." if nobody else
+            "Fix the errors and close again, or pass --partial to close the others (who was left out, and why, is recorded).")])
+    return left_out
 
 
 def affected(store: Store, superseded: list[int]) -> list[tuple[str, int]]:

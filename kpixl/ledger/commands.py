@@ -14,7 +14,8 @@ import sys
 from kpixl.core.errors import problem
 
 from . import DEFAULT_NAME, ENV, book_key, close_book, ledger_url, open_ledger, score_month
-from .store import LedgerError, guard, redact
+from .close import closable
+from .store import LedgerError, guard, redact, sqlite_path
 
 
 def _by(args) -> str:
@@ -42,19 +43,21 @@ def cmd_close(args) -> int:
             print(f"--filed {args.filed}：请写成 2026-10-05 / write it as 2026-10-05", file=sys.stderr)
             return 2
     key = args.key or book_key(scheme, raw)
+    scored = None
+    if not url.startswith(("postgresql://", "postgres://")) and not sqlite_path(url).exists():
+        # nothing closed yet: score now and refuse a blocked month before a ledger file is created
+        from .carry import needed
+
+        scored = (score(scheme, raw), raw, needed(scheme, raw.period, {}, []))
+        closable(scored[0], args.partial, raw.source)
     with guard(url):
         store = open_ledger(url)
         try:
-            scored = score_month(store, scheme, raw, key)
-            result = scored[0]
-            if not any(e.ok for e in result.employees):
-                from kpixl.cli import _print_problems
-
-                _print_problems(result.errors, sys.stderr)
-                print(f"\n{args.book}: 没有可关账的员工，未关账。 / Nobody can be closed; nothing was recorded.", file=sys.stderr)
-                return 1
+            if scored is None:
+                scored = score_month(store, scheme, raw, key)
+                closable(scored[0], args.partial, raw.source)
             closed, _ = close_book(store, scheme, raw, _by(args), key, scored, workbook=str(args.book), partial=args.partial,
-                              reason=args.reason or "", appeal=args.appeal or "", appeal_filed=filed)
+                                   reason=args.reason or "", appeal=args.appeal or "", appeal_filed=filed)
         finally:
             store.close()
     print(f"已关账 closed {closed.period} v{closed.version} · {key} · {closed.employees} 名员工 employees → {redact(url)}")

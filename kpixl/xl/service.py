@@ -72,7 +72,8 @@ def _score_book(book) -> Result | CellError:
 
     try:
         scheme, inputs = read_book(book)
-        inputs, _reads = with_history(scheme, inputs, book.source)  # closed months, if a ledger is in use
+        where = getattr(book, "path", None) or getattr(getattr(book, "book", None), "fullname", None)
+        inputs, _reads = with_history(scheme, inputs, where)  # closed months, if a ledger is in use (kpixl.ledger)
         return score(scheme, inputs)
     except KpixlError as exc:
         p = exc.problems[0] if exc.problems else None
