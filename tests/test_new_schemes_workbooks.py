@@ -93,7 +93,8 @@ def test_worked_example_through_a_workbook(scheme_id, i, tmp_path):
     code, _, err = cli("report", book, "-o", report)
     assert code == 0, err
     sheet = cells(report)["报表"]
-    assert [r[0] for r in sheet[1:]] == [e["id"] for e in ex["employees"]]
+    ids = sheet[0].index("工号 / Employee ID")  # the report is ranked by the headline (issue 9)
+    assert sorted(r[ids] for r in sheet[1:]) == sorted(e["id"] for e in ex["employees"])
 
 
 def test_report_shows_the_judged_rate(tmp_path):
@@ -104,7 +105,9 @@ def test_report_shows_the_judged_rate(tmp_path):
     cli("report", book, "-o", tmp_path / "r.xlsx")
     sheet = cells(tmp_path / "r.xlsx")["报表"]
     col = sheet[0].index("回访完成率 % / Callback rate %")
-    assert [r[col] for r in sheet[1:]] == [95.45, 75, 68.18]
+    ids = sheet[0].index("工号 / Employee ID")
+    assert {r[ids]: r[col] for r in sheet[1:]} == dict(zip([e["id"] for e in ex["employees"]], [95.45, 75, 68.18],
+                                                            strict=True))
 
 
 def test_udfs_answer_from_the_workbook(tmp_path):

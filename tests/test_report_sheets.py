@@ -309,3 +309,17 @@ def test_group_item_columns_are_named_after_their_metric(s14):
     header = [c.value for c in load_workbook(s14)["小组"][1]]
     # GB_ITEM_1.points: the points of metric GB_ITEM_1 (the group's rank on item 1, R-GB-2)
     assert "小组在评比项目1上的名次（得分） / Group rank on item 1 (points)" in header
+
+
+def test_grade_chart_counts_grade_labels(tmp_path):
+    # S10 worked example (SCHEMES.md S10): Q01 and Q06 优秀 (G_EXCELLENT), Q02 G_GOOD, Q03 G_FAIR, Q04 not assessed,
+    # Q05 差; the chart counts labels (优秀 2), never codes like G_EXCELLENT
+    example = json.loads((ROOT / "schemes" / "service_quality_grade.json").read_text(encoding="utf-8"))["examples"][0]
+    data = {k: example[k] for k in ("employees", "events", "metrics", "history", "parameters") if k in example}
+    book = make_book(tmp_path / "b.xlsx", "service_quality_grade", example["period"], **data)
+    ws = load_workbook(report_of(book, tmp_path / "r.xlsx"))["总览"]
+    bars = {r[0]: r[1] for r in ws.iter_rows(min_row=2, min_col=14, max_col=15, values_only=True) if r[0]}
+    assert bars["优秀"] == 2 and bars["差"] == 1 and sum(bars.values()) == 6
+    assert not any(str(k).startswith("G_") for k in bars)
+    actions = [r[:2] for r in ws.iter_rows(min_row=33, max_col=2, values_only=True) if r[0]]
+    assert len({who for who, _ in actions}) == len(actions)  # one line per person, reasons joined

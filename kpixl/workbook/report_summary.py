@@ -73,8 +73,27 @@ def distribution(values: list, bins: int = 6) -> list[tuple[str, int]]:
 
 
 def _grade_output(result: Result):
-    return next((o for o in result.scheme.outputs if o.format == "text" and o.value.split(".")[-1] == "grade"
-                 and not o.value.startswith("group.")), None)
+    """The member grade output (its label where the scheme has one: S10's 优秀 rather than G_EXCELLENT)."""
+    outputs = {o.value: o for o in result.scheme.outputs}
+    grade = next((o for o in result.scheme.outputs if o.format == "text" and o.value.split(".")[-1] == "grade"
+                  and not o.value.startswith("group.")), None)
+    return outputs.get(f"{grade.value}.label", grade) if grade is not None else None
+
+
+def grade_bars(result: Result, grade) -> list[tuple[str, int]]:
+    """(grade, people) bars: letter grades in letter order, others best first (by their members' mean headline)."""
+    main = result.scheme.main_output.value
+    members: dict[str, list] = {}
+    for e in result.employees:
+        g = e.values.get(grade.value) if e.ok else None
+        if g not in (None, ""):
+            members.setdefault(str(g), []).append(e.values.get(main))
+    if all(len(g) == 1 and g.isascii() for g in members):
+        order = sorted(members)
+    else:
+        mean = {g: (headline_stats(v) or {"mean": Decimal("-Infinity")})["mean"] for g, v in members.items()}
+        order = sorted(members, key=lambda g: mean[g], reverse=True)
+    return [(g, len(members[g])) for g in order]
 
 
 def group_bars(result: Result) -> tuple[str, str, list[tuple[str, float]]]:
@@ -116,16 +135,16 @@ def _chart(book: ReportBook, sheet: str, title: str, col: int, bars: list, count
 
 def _places(book: ReportBook, ws, row: int, col: int, title: str, rows: list, main) -> None:
     book.text(ws, row, col, title, "section")
-    for i, h in enumerate(["名次 Rank", "工号 ID", "姓名 Name", main.zh]):
+    for i, h in enumerate(["名次 Rank", "工号 ID", "姓名 Name", cut_text(main.zh, 12)]):
         book.text(ws, row + 1, col + i, h, "header")
     for i, r in enumerate(rows):
-        for j, v in enumerate([r.rank, r.employee.id, r.employee.name, r.headline]):
-            book.text(ws, row + 2 + i, col + j, v, "points" if j == 3 else None)
+        for j, v in enumerate([r.rank, r.employee.id, cut_text(r.employee.name, 10), r.headline]):
+            book.text(ws, row + 2 + i, col + j, v, ("money" if main.format == "money" else "points") if j == 3 else None)
 
 
 def needs_action(result: Result, bottom: list) -> list[tuple[str, str]]:
     """(who, reason) for everyone a manager must act on: no result, flags, the bottom three places."""
-    out = []
+    out: list[tuple[str, str]] = []
     for e in result.employees:
         if not e.ok:
             first = e.problems[0] if e.problems else None
@@ -138,7 +157,10 @@ def needs_action(result: Result, bottom: list) -> list[tuple[str, str]]:
     for r in bottom:
         out.append((f"{r.employee.id} {r.employee.name}",
                     f"后三名 bottom three：第 {r.rank} 名 place {r.rank}（{plain(_dec(r.headline))}）"))
-    return out
+    merged: dict[str, list[str]] = {}  # one line per person, the reasons joined
+    for who, why in out:
+        merged.setdefault(who, []).append(why)
+    return [(who, "；".join(whys)) for who, whys in merged.items()]
 
 
 def summary_sheet(book: ReportBook, result: Result, name: str, note: str | None = None) -> None:
@@ -183,12 +205,7 @@ def summary_sheet(book: ReportBook, result: Result, name: str, note: str | None 
     # charts: the data right of the print area
     grade = _grade_output(result)
     if grade is not None:
-        counts: dict[str, int] = {}
-        for e in result.employees:
-            g = e.values.get(grade.value) if e.ok else None
-            if g:
-                counts[str(g)] = counts.get(str(g), 0) + 1
-        bars1 = sorted(counts.items())
+        bars1 = grade_bars(result, grade)
         title1 = f"{grade.zh}人数 / {grade.en} counts"
     else:
         bars1 = distribution(heads)
@@ -204,7 +221,7 @@ def summary_sheet(book: ReportBook, result: Result, name: str, note: str | None 
         for i, (label, value) in enumerate(bars):
             book.text(ws, 1 + i, col, label)
             book.text(ws, 1 + i, col + 1, value)
-        ws.insert_chart(f"{anchor}{chart_row}", _chart(book, name, title, col, bars, counts=k == 0 and grade is not None),
+        ws.insert_chart(f"{anchor}{chart_row}", _chart(book, name, title, col, bars, counts=k == 0),
                         {"x_offset": 4, "y_offset": 4})
 
     top = chart_row + 14
