@@ -13,6 +13,7 @@ from __future__ import annotations
 import sys
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from kpixl.core.errors import Problem
 from kpixl.core.numbers import money, plain
@@ -38,7 +39,9 @@ def word(key: str, lang: str) -> str:
 # ----------------------------------------------------------------------------- widths
 
 
+@lru_cache(maxsize=1 << 16)
 def width(text: str) -> int:
+    """Display columns of ``text``: East Asian wide (W) and fullwidth (F) characters count 2."""
     if text.isascii():
         return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
@@ -46,7 +49,7 @@ def width(text: str) -> int:
 
 def fit(text: str, limit: int) -> str:
     """``text`` cut to at most ``limit`` display columns, with an ellipsis when cut."""
-    if width(text) <= limit:
+    if 2 * len(text) <= limit or width(text) <= limit:
         return text
     out, used = [], 0
     for ch in text:
