@@ -108,10 +108,10 @@ def cell(value, fmt: str, lang: str, names: dict[str, tuple[str, str]], codes: b
         d = Decimal(value)
         if fmt == "money":
             return f"{money(d):,}"
-        exponent = d.normalize().as_tuple().exponent
-        if isinstance(exponent, int) and -exponent > MAX_DECIMALS:
+        text = plain(d)
+        if len(text.partition(".")[2]) > MAX_DECIMALS:
             return "≈" + plain(d.quantize(Decimal(1).scaleb(-MAX_DECIMALS), rounding=ROUND_HALF_UP))
-        return plain(d)
+        return text
     text = str(value)
     if text in names:
         label = names[text][lang == "en"]
