@@ -228,7 +228,11 @@ def run_nightly(inputs: list[str], out_dir: str | os.PathLike, jobs: int = 1, sc
     summary = NightlySummary()
     started = dt.datetime.now().isoformat(timespec="seconds")
 
-    total = [0]  # books in this run, for the progress line
+    pending: list[dict] = []  # this run's jobs, in order, for the progress line
+    finished = [0]
+
+    def step(done: int) -> None:
+        progress.step(done, len(pending), f"{Path(pending[done]['book']).name} …")
 
     def say(text: str) -> None:
         try:
@@ -252,8 +256,6 @@ def run_nightly(inputs: list[str], out_dir: str | os.PathLike, jobs: int = 1, sc
         if failure:
             summary.log_failures += 1
             say(f"LOG  日志写入失败 could not write the log {log_path}: {failure}")
-        if progress and total[0] and len(summary.outcomes) < total[0]:
-            progress.step(len(summary.outcomes), total[0], "…")
 
     try:
         missing = [str(p) for p in inputs if not Path(p).exists()]
@@ -274,16 +276,21 @@ def run_nightly(inputs: list[str], out_dir: str | os.PathLike, jobs: int = 1, sc
         if not books and not missing:
             say(f"FAIL 没有找到工作簿 (.xlsx/.xlsm) / no workbook (.xlsx/.xlsm) found in {', '.join(map(str, inputs))}")
             return summary
-        total[0] = len(books) + len(missing)
         taken: set[str] = set()
         job_list = [{"book": str(b), "report": str(out / report_name(b, taken)), "scheme": scheme, "period": period}
                     for b in books]
+        pending.extend(job_list)
+        if progress and job_list:
+            step(0)
 
         def done(job: dict, answer, seconds: float) -> None:
             if isinstance(answer, Failure):
                 record(failed_outcome(job["book"], job["report"], answer, timeout, max_memory))
             else:
                 record(BookOutcome(**{**answer, "seconds": seconds}))
+            finished[0] += 1
+            if progress and finished[0] < len(pending):
+                step(finished[0])
 
         run_jobs(job_list, "kpixl.batch.process_job", done, workers=jobs, timeout=timeout,
                  max_bytes=int(max_memory * 1024 ** 3) if max_memory else 0)

@@ -27,7 +27,7 @@ MAX_DECIMALS = 4
 
 WORDS = {
     "id": ("工号", "ID"), "name": ("姓名", "Name"), "flags": ("标记", "Flags"), "status": ("状态", "Status"),
-    "ok": ("正常", "ok"), "error": ("错误", "error"), "warning": ("警告", "warning"),
+    "ok": ("正常", "ok"), "not_assessed": ("未评估", "not assessed"), "error": ("错误", "error"), "warning": ("警告", "warning"),
     "yes": ("是", "yes"), "no": ("否", "no"), "fix": ("修正：", "Fix: "), "sep": ("、", ", "),
 }
 
@@ -180,7 +180,7 @@ def score_lines(result, employees, lang: str = "zh", wide: bool = False, codes: 
             for j, v in enumerate(raw, start=2):
                 numeric_votes[j] += isinstance(v, (Decimal, int)) and not isinstance(v, bool)
             flags = flag_text(result.flags_of(e.id), lang, codes, scheme.rules)
-            status = word("ok", lang)
+            status = word("ok" if e.status == "ok" else "not_assessed", lang)
         else:
             vals = ["-"] * len(outputs)
             flags = ""

@@ -47,12 +47,12 @@ def test_output_a_folder_is_a_one_line_message(tmp_path):
 
 
 def test_disk_full_while_writing(tmp_path, monkeypatch):
-    import kpixl.workbook.xlsx_out as xlsx_out
+    import kpixl.workbook.report_book as report_book
 
-    def full(*a, **k):
+    def full(*a, **k):  # the disk fills while the big sheets' rows are streamed into the file
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(xlsx_out, "_write_sheet", full)
+    monkeypatch.setattr(report_book, "_splice", full)
     target = tmp_path / "r.xlsx"
     code, _, err = cli("report", DEMO, "-o", target)
     assert code == 2 and "Traceback" not in err and len(err.strip().splitlines()) == 1
@@ -132,10 +132,10 @@ def test_terminated_while_writing_leaves_no_temporary_file(tmp_path):
     hook.mkdir()
     (hook / "sitecustomize.py").write_text(textwrap.dedent('''
         import time
-        import kpixl.workbook.xlsx_out as x
+        import kpixl.workbook.report_book as x
         def slow(*a, **k):
             time.sleep(120)
-        x._write_sheet = slow
+        x._splice = slow
     '''), encoding="utf-8")
     out = tmp_path / "out"
     out.mkdir()

@@ -76,7 +76,7 @@ def test_report_onto_another_kpixl_workbook_needs_force(tmp_path):
     code, _, err = cli("report", october, "-o", november)
     assert code == 2 and "--force" in err and "kpixl input workbook" in err and digest(november) == before
     assert cli("report", october, "-o", november, "--force")[0] == 0
-    assert load_workbook(november).sheetnames[0] == "报表"
+    assert load_workbook(november).sheetnames[0] == "总览"
 
 
 def test_report_may_replace_an_earlier_report(tmp_path):

@@ -56,12 +56,16 @@ def test_terminal_and_report_show_not_assessed(tmp_book, tmp_path):
     code, out, _ = cli("score", path)
     assert code == 0
     rows = {line.split()[0]: line for line in out.splitlines() if line[:2] in ("E0", "E3")}
-    assert rows["E0"].endswith("未评估 not assessed") and rows["E3"].endswith("ok")
+    assert rows["E0"].endswith("未评估") and rows["E3"].endswith("正常")
+    code, out, _ = cli("score", path, "--lang", "en")
+    rows = {line.split()[0]: line for line in out.splitlines() if line[:2] in ("E0", "E3")}
+    assert rows["E0"].endswith("not assessed") and rows["E3"].endswith("ok")
     report = tmp_path / "r.xlsx"
     assert cli("report", path, "-o", report)[0] == 0
-    ws = load_workbook(report).worksheets[0]
-    col = [c.value for c in ws[1]].index("状态 / Status")
-    status = {ws.cell(row=r, column=1).value: ws.cell(row=r, column=col + 1).value for r in (2, 3)}
+    ws = load_workbook(report)["报表"]
+    head = [c.value for c in ws[1]]
+    col, idc = head.index("状态 / Status"), head.index("工号 / Employee ID")
+    status = {ws.cell(row=r, column=idc + 1).value: ws.cell(row=r, column=col + 1).value for r in (2, 3)}
     assert status == {"E3": "正常 ok", "E0": "未评估 not assessed"}
 
 

@@ -26,9 +26,9 @@ DEMO = ROOT / "workbook_templates" / "demo" / "weikang_100_demo.xlsx"
 HOOK = textwrap.dedent('''
     import os, signal, time
     import kpixl.workbook.read as _read
-    import kpixl.workbook.xlsx_out as _out
+    import kpixl.workbook.report_book as _book
 
-    _real_read, _real_write = _read.read_workbook, _out.write_xlsx
+    _real_read, _real_save = _read.read_workbook, _book.ReportBook.save
 
     def read_workbook(path, *a, **k):
         name = os.path.basename(str(path))
@@ -45,13 +45,13 @@ HOOK = textwrap.dedent('''
             del block
         return _real_read(path, *a, **k)
 
-    def write_xlsx(path, sheets):
+    def save(self, path):
         if "diskfull" in os.path.basename(str(path)):
             raise OSError(28, "No space left on device", str(path))
-        return _real_write(path, sheets)
+        return _real_save(self, path)
 
     _read.read_workbook = read_workbook
-    _out.write_xlsx = write_xlsx
+    _book.ReportBook.save = save
 ''')
 
 
@@ -89,7 +89,7 @@ def test_a_dying_child_costs_only_its_own_workbook(faults, tmp_path, jobs):
     assert "code 7" in by_name["exit.xlsx"].message
     for name in ("abort", "exit", "selfkill"):  # the crashed book still gets the Issues + About report
         assert load_workbook(out / f"{name}.report.xlsx").sheetnames == ["问题", "信息"]
-    assert load_workbook(out / "z_good.report.xlsx").sheetnames[0] == "报表"
+    assert load_workbook(out / "z_good.report.xlsx").sheetnames[0] == "总览"
     log = log_of(out)
     assert sorted(os.path.basename(e["source"]) for e in log) == sorted(status)
     assert all(os.path.isfile(e["report"]) for e in log)  # the log names only reports that exist

@@ -46,19 +46,19 @@ def test_json_has_the_four_items_next_to_the_total(tmp_book):
 
 
 def test_terminal_table_shows_the_four_items(tmp_book):
-    code, out, _ = cli("score", book(tmp_book))
+    code, out, _ = cli("score", book(tmp_book), "--wide")  # the default table shows what fits in 120 columns
     assert code == 0
     header = next(line for line in out.splitlines() if "积极性" in line)
-    assert header.split()[-8:-4] == ["积极性", "同事评价", "协同", "分享"]
+    assert header.split()[-6:-2] == ["积极性", "同事评价", "协同", "分享"]
     cells = next(line for line in out.splitlines() if line.startswith("E1")).split()
     assert cells[2] == "65" and "-" not in cells  # the old code showed "-" for the four items
-    assert cells[-5:] == ["5", "5", "5", "0", "ok"]  # 积极性 同事评价 协同 分享, no flags, status
+    assert cells[-5:] == ["5", "5", "5", "0", "正常"]  # 积极性 同事评价 协同 分享, no flags, status
 
 
 def test_report_shows_the_four_items(tmp_book, tmp_path):
     out = tmp_path / "r.xlsx"
     assert cli("report", book(tmp_book), "-o", out)[0] == 0
-    ws = load_workbook(out).worksheets[0]
+    ws = load_workbook(out)["报表"]
     head = [c.value for c in ws[1]]
     row = [c.value for c in ws[2]]
     for label, want in (("积极性", 5), ("同事评价", 5), ("协同", 5), ("分享", 0)):

@@ -16,6 +16,11 @@ def _excel_value(v):
     return v
 
 
+class FakeCell:
+    def __init__(self, number_format: str):
+        self.number_format = number_format
+
+
 class FakeRange:
     def __init__(self, sheet, row: int = 1, column: int = 1, rows: int | None = None, columns: int | None = None):
         self.sheet, self.row, self.column = sheet, row, column
@@ -43,6 +48,14 @@ class FakeRange:
         return rows + [[None] * m for _ in range(n - len(rows))]
 
     raw_value = value
+
+    @property
+    def columns(self) -> list[FakeCell]:
+        """One per column, with the column's number format (a real sheet would say None where mixed)."""
+        return [FakeCell("General") for _ in range(self._shape[1])]
+
+    def __getitem__(self, ij) -> FakeCell:
+        return FakeCell("General")
 
     @value.setter
     def value(self, rows) -> None:
