@@ -16,10 +16,8 @@ this same process:
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +25,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.timing import median_time  # noqa: E402
 from kpixl.workbook.report_book import ReportBook  # noqa: E402
 from kpixl.workbook.xlsx_out import OutSheet, write_xlsx  # noqa: E402
 
@@ -105,15 +104,6 @@ def rustpy(sheet: OutSheet, rows: list[list], path: Path) -> None:
 
     headers = [c.header for c in sheet.columns]
     FastExcel(str(path)).sheet(sheet.name, [dict(zip(headers, r, strict=True)) for r in rows]).save()
-
-
-def median_time(fn, runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
 
 
 def main() -> None:

@@ -10,27 +10,17 @@ table (``kpixl.terminal.score_lines``), measured in this same run, and their rat
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from bench.make_workbook import make  # noqa: E402
+from bench.timing import median_time  # noqa: E402
 from kpixl.core.engine import score  # noqa: E402
 from kpixl.terminal import score_lines  # noqa: E402
 from kpixl.workbook.read import read_workbook  # noqa: E402
-
-
-def median_time(fn, runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
 
 
 def main() -> None:
