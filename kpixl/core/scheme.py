@@ -141,6 +141,7 @@ class InputDef:
     hint_en: str = ""
     ruling: str = ""  # the SCHEMES.md clauses behind it (said when its default is used)
     required: bool = False  # a metric required every month, read or not (S7 R-DC-4)
+    small: bool = False  # a percent whose normal values lie below 1 % (no fraction warning)
 
 
 @dataclass(frozen=True)
@@ -390,6 +391,7 @@ def _input_def(doc: dict) -> InputDef:
         min=_dec(doc.get("min")), max=_dec(doc.get("max")), default=doc.get("default"),
         scope=doc.get("scope", "employee"), hint_zh=doc.get("hint_zh", ""), hint_en=doc.get("hint_en", ""),
         ruling=doc.get("ruling", ""), required=bool(doc.get("required", False)),
+        small=bool(doc.get("small", False)),
     )
 
 

@@ -379,7 +379,23 @@ def check_metrics(scheme: Scheme, inputs: Inputs, employees: pd.DataFrame) -> li
             pr = check_value(mdef, values[i], table.ref("value", int(frame["xl_row"].iat[i])), owner.iat[i])
             if pr:
                 problems.append(pr)
+        if mdef.type == "percent" and not mdef.small:
+            for i in idx[typed & ~wrong & (nums > 0) & (nums <= 1)]:
+                problems.append(percent_fraction(mdef, values[i], table.ref("value", int(frame["xl_row"].iat[i])),
+                                                 owner.iat[i]))
     return problems
+
+
+def percent_fraction(mdef, value, where: str, owner: str | None) -> Problem:
+    """A plain 0.62 for a percent figure reads as 0.62 %: likely Excel's 62 % typed as a fraction."""
+    shown = _fmt(value * 100)
+    return problem(
+        "percent_as_fraction", where,
+        f"{mdef.zh} 的值 {_fmt(value)} 按 {_fmt(value)}% 计算；如果指的是 {shown}%，请填写 {shown}。",
+        f"{mdef.en} value {_fmt(value)} is taken as {_fmt(value)}%; if {shown}% is meant, enter {shown}.",
+        f"百分比按百分数填写（96.5 表示 96.5%），或把单元格设为百分比格式；如确为 {_fmt(value)}%，可忽略本警告。",
+        f"Enter percentages in percent units (96.5 means 96.5%) or format the cell as a percentage; "
+        f"if it really is {_fmt(value)}%, ignore this warning.", employee=owner, severity="warning")
 
 
 def check_value(mdef, value, where: str, owner: str | None) -> Problem | None:
@@ -438,6 +454,8 @@ def check_parameters(scheme: Scheme, inputs: Inputs) -> list[Problem]:
         pr = check_value(pdef, p.value, p.where, None)
         if pr:
             problems.append(pr)
+        elif pdef.type == "percent" and not pdef.small and isinstance(p.value, Decimal) and 0 < p.value <= 1:
+            problems.append(percent_fraction(pdef, p.value, p.where, None))
     return problems
 
 
