@@ -223,10 +223,19 @@ def test_libreoffice_reads_the_title_list_as_a_suggestion(tmp_path):
     assert done.returncode == 0, done.stderr
     with zipfile.ZipFile(tmp_path / "t.ods") as z:
         content = z.read("content.xml").decode("utf-8")
+    # the roles list both columns offer, as LibreOffice writes it ($选项.$A$2:.$A$4)
+    ws = load_workbook(path)["员工"]
+    lists = {str(dv.sqref).split(":")[0]: dv.formula1 for dv in ws.data_validations.dataValidation}
+    sheet, cells = lists["C2"].lstrip("=").split("!")
+    sheet = sheet.strip("'")
+    first, last = cells.split(":")
+    roles = f"[${sheet}.{first}:.{last}]"
+    assert lists["G2"] == lists["C2"]
     rules = {}
     for chunk in content.split("<table:content-validation ")[1:]:
-        cell = re.search(r'table:base-cell-address="员工\.([A-Z]+)2"', chunk)
+        # LibreOffice may name another sheet in base-cell-address; the cell and the list identify it
+        cell = re.search(r'table:base-cell-address="[^".]+\.([A-Z]+)2"', chunk)
         alert = re.search(r'<table:error-message[^>]*table:display="(true|false)"', chunk)
-        if cell and alert:
+        if cell and alert and roles in chunk:
             rules[cell.group(1)] = alert.group(1)
     assert rules["C"] == "false" and rules["G"] == "true"  # C 岗位, G 方案岗位 (the last column)
