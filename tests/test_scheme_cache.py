@@ -132,3 +132,17 @@ def test_entries_follow_the_umask(tmp_path, checks):
         os.umask(old)
     (entry,) = (tmp_path / "cache" / "kpixl" / "schemes").iterdir()
     assert entry.stat().st_mode & 0o777 == 0o600
+
+
+def test_no_home_directory_means_no_cache(tmp_path, checks, monkeypatch):
+    monkeypatch.delenv("XDG_CACHE_HOME")
+
+    def no_home():
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.setattr(schemecache.Path, "home", staticmethod(no_home))
+    copy = tmp_path / "mine.json"
+    copy.write_bytes(BASE)
+    assert load(copy).id == "weikang_100"
+    load(copy)
+    assert len(checks) == 2

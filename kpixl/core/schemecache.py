@@ -25,7 +25,10 @@ def cache_dir() -> Path | None:
     if os.environ.get(OFF_ENV, "").strip().lower() in ("0", "off", "no", "false"):
         return None
     base = os.environ.get("XDG_CACHE_HOME", "").strip()
-    root = Path(base) if base and os.path.isabs(base) else Path.home() / ".cache"
+    try:
+        root = Path(base) if base and os.path.isabs(base) else Path.home() / ".cache"
+    except (RuntimeError, KeyError):  # no home directory (a bare service account): no cache
+        return None
     return root.joinpath(*SUBDIR)
 
 
