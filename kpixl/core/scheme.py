@@ -16,6 +16,7 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
+from . import schemecache
 from .errors import Problem, SchemeError, problem
 from .numbers import to_decimal
 
@@ -49,6 +50,22 @@ def list_schemes() -> list[str]:
             if p.stem not in ids:
                 ids.append(p.stem)
     return ids
+
+
+def scheme_titles() -> list[tuple[str, dict | None]]:
+    """Every scheme id with its ``title`` ({"zh", "en"}), or None if the file is not readable JSON with
+    a title. Reads the files with the json module only: no JSON Schema or semantic validation (that
+    runs when a scheme is loaded), so ``kpixl schemes`` starts fast."""
+    out: list[tuple[str, dict | None]] = []
+    for sid in list_schemes():
+        try:
+            with open(find_scheme(sid, id_only=True), encoding="utf-8") as fh:
+                title = json.load(fh).get("title")
+        except (OSError, ValueError, AttributeError, SchemeError):
+            title = None
+        ok = isinstance(title, dict) and all(isinstance(title.get(k), str) for k in ("zh", "en"))
+        out.append((sid, title if ok else None))
+    return out
 
 
 SCHEME_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
@@ -487,12 +504,22 @@ def load_scheme(id_or_path: str | os.PathLike, id_only: bool = False) -> Scheme:
 def _load_cached(path: str, _mtime: int) -> Scheme:
     p = Path(path)
     source = _display_path(p)
+    data = p.read_bytes()
+    text = data.decode("utf-8")
+    if "\r" in text:  # as open(..., encoding="utf-8") reads it (universal newlines)
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     try:
-        with open(p, encoding="utf-8") as fh:
-            doc = json.load(fh)
+        doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise SchemeError([problem(
             "scheme_json", f"{source} line {exc.lineno} column {exc.colno}",
             f"JSON 语法错误：{exc.msg}。", f"JSON syntax error: {exc.msg}.",
             "修正该处的逗号、引号或括号。", "Fix the comma, quote or bracket there.")]) from None
-    return parse_scheme(doc, source)
+    key = schemecache.content_key(data, SCHEMA_PATH)
+    if schemecache.known_valid(key):  # these exact bytes passed the JSON Schema before
+        return build_scheme(doc, source)
+    problems = check_document(doc, source)
+    if problems:
+        raise SchemeError(problems)
+    schemecache.remember_valid(key)
+    return build_scheme(doc, source)

@@ -14,7 +14,6 @@ import sys
 from kpixl.core.errors import problem
 
 from . import DEFAULT_NAME, ENV, book_key, close_book, ledger_url, open_ledger, score_month
-from .close import closable
 from .store import LedgerError, guard, redact, sqlite_path
 
 
@@ -30,6 +29,8 @@ def _by(args) -> str:
 def cmd_close(args) -> int:
     from kpixl.core.engine import score
     from kpixl.workbook.read import read_workbook
+
+    from .close import closable  # pandas: imported when a close runs, not when the parser is built
 
     scheme, raw = read_workbook(args.book, scheme=args.scheme, period=args.period, engine=args.engine)
     if raw.period is None:
