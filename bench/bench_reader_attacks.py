@@ -19,11 +19,9 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import shutil
 import statistics
 import subprocess
 import sys
-import zipfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -31,6 +29,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.make_workbook import make  # noqa: E402
+from tests.reader_fixtures import rewrite_part  # noqa: E402
 
 PEAK = """
 import resource, subprocess, sys, time
@@ -59,15 +58,6 @@ def base_book(path: Path) -> Path:
     return build_workbook(load_scheme("weikang_100"), path, parse_period("2026-10"), data)
 
 
-def _rewrite(path: Path, part: str, change) -> None:
-    tmp = path.with_suffix(".tmp")
-    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info in zin.infolist():
-            data = zin.read(info.filename)
-            zout.writestr(info, change(data) if info.filename == part else data)
-    shutil.move(tmp, path)
-
-
 def attacks(out: Path) -> dict[str, Path]:
     from openpyxl import load_workbook
 
@@ -86,7 +76,7 @@ def attacks(out: Path) -> dict[str, Path]:
         "truncated Events part": lambda d: d[: len(d) // 2],
     }.items():
         path = base_book(out / (re.sub(r"\W+", "-", label).strip("-") + ".xlsx"))
-        _rewrite(path, part, change)
+        rewrite_part(path, part, change)
         books[label] = path
     return books
 
