@@ -406,8 +406,8 @@ class Context:
 
     def note(self, employee: str, step: str, code: str, value: Any, text_zh, text_en,
              sources: list[str] | None = None) -> None:
-        """An explanation line for a computed value. The texts may be zero-argument callables
-        (built only when an explanation is read, which keeps scoring thousands of people fast)."""
+        """An explanation line for a computed value. The texts and the sources may be zero-argument
+        callables (built only when an explanation is read, which keeps scoring thousands of people fast)."""
         self.notes[employee].append((step, code, value, text_zh, text_en, sources or ()))
 
     def set(self, employee: str, name: str, value: Any, sources: list[str] | None = None) -> None:

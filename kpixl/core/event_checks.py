@@ -105,11 +105,12 @@ def duplicate_problems(inputs: Inputs, ev: pd.DataFrame, counted: np.ndarray, ow
     sub = ev.loc[counted, cols + ["xl_row"]]
     if len(sub) < 2:
         return []
-    keys = sub[cols].astype(object).where(sub[cols].notna(), None)
-    group = keys.groupby(cols, dropna=False, sort=False).ngroup().to_numpy()
-    dup = pd.Series(group).duplicated(keep="first").to_numpy()
+    # each column as integer codes (empty = -1), then the rows as tuples of codes: no object copies
+    codes = pd.DataFrame({c: pd.factorize(sub[c], use_na_sentinel=True)[0] for c in cols})
+    dup = codes.duplicated(keep="first").to_numpy()
     if not dup.any():
         return []
+    group = codes.groupby(cols, sort=False).ngroup().to_numpy()
     rows = sub["xl_row"].to_numpy(dtype="int64")
     first_of = pd.Series(rows).groupby(group, sort=False).transform("first").to_numpy()
     owner_of = owners[np.flatnonzero(counted)]

@@ -286,7 +286,8 @@ class NotesView(Mapping):
             out = []
             for step, code, value, zh, en, sources in self._raw[emp]:
                 out.append({"step": step, "code": code, "value": value, "text_zh": zh() if callable(zh) else zh,
-                            "text_en": en() if callable(en) else en, "sources": list(dict.fromkeys(sources))})
+                            "text_en": en() if callable(en) else en,
+                            "sources": list(dict.fromkeys(sources() if callable(sources) else sources))})
             self._done[emp] = out
         return self._done[emp]
 

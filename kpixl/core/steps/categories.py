@@ -22,6 +22,8 @@ from ..numbers import from_e8 as _dec
 from ..numbers import plain, to_units
 from .base import Step
 
+ZERO_E8 = _dec(0)
+
 
 class CategoriesStep(Step):
     kind = "categories"
@@ -66,24 +68,44 @@ class CategoriesStep(Step):
                 "neg_raw": led["points_e8"].where(led["points_e8"] < 0, 0),
                 "employee": led["employee"], "category": led["category"],
             }).groupby(["employee", "category"], sort=False).sum()
-        table = {key: row for key, row in zip(sums.index, sums.itertuples(index=False, name=None), strict=True)}
-        zero = (0, 0, 0, 0)
-        values_of = ctx.values
+        # everyone starts from the zero values (one dict update each); then the sums that exist
+        zero: dict[str, object] = {}
         for code, cat in cats.items():
-            cap = cat.cap
-            k_raw, k_points, k_ded, k_left = f"{code}.raw", f"{code}.points", f"{code}.deduction", f"{code}.left"
-            for emp in ctx.ids:
-                r, c, nc, nr = table.get((emp, code), zero)
-                d = -_dec(nc)
-                values = values_of[emp]
-                values[k_raw] = _dec(r)
-                values[k_points] = _dec(c)
-                values[k_ded] = d
-                if cap is not None:
-                    values[k_left] = cap - d
-                    if nr < nc:  # more deducted than counted: the cap was reached
-                        ctx.note(emp, self.kind, code, d, partial(_cap_text, cat, -_dec(nr), d, "zh"),
-                                 partial(_cap_text, cat, -_dec(nr), d, "en"))
+            zero.update({f"{code}.raw": ZERO_E8, f"{code}.points": ZERO_E8, f"{code}.deduction": ZERO_E8})
+            if cat.cap is not None:
+                zero[f"{code}.left"] = cat.cap - ZERO_E8
+        values_of = ctx.values
+        for emp in ctx.ids:
+            values_of[emp].update(zero)
+        if sums.empty:
+            return
+        known = set(ctx.ids)
+        reached: dict[str, list] = {code: [] for code in cats}
+        dec: dict[int, object] = {0: ZERO_E8}
+
+        def d(units) -> object:
+            hit = dec.get(units)
+            if hit is None:
+                hit = dec[units] = _dec(units)
+            return hit
+        for (emp, code), (r, c, nc, nr) in zip(sums.index, sums.itertuples(index=False, name=None), strict=True):
+            cat = cats.get(code)
+            if cat is None or emp not in known:
+                continue
+            values = values_of[emp]
+            deduction = d(-nc)
+            values[f"{code}.raw"] = d(r)
+            values[f"{code}.points"] = d(c)
+            values[f"{code}.deduction"] = deduction
+            if cat.cap is not None:
+                values[f"{code}.left"] = cat.cap - deduction
+                if nr < nc:  # more deducted than counted: the cap was reached
+                    reached[code].append((emp, d(-nr), deduction))
+        for code, hits in reached.items():  # per employee in the scheme's category order
+            cat = cats[code]
+            for emp, raw, deduction in hits:
+                ctx.note(emp, self.kind, code, deduction, partial(_cap_text, cat, raw, deduction, "zh"),
+                         partial(_cap_text, cat, raw, deduction, "en"))
 
 
 def _cap_text(cat, raw_deduction, counted, lang: str) -> str:

@@ -12,6 +12,9 @@ when the flag is raised, e.g. S3/S5 ``M_BOTTOM3_PLAN``'s ``due`` (R-BR-16).
 
 from __future__ import annotations
 
+from functools import partial
+
+from ..columns import evaluate_columns
 from ..errors import MissingInput
 from ..expr import Expression
 from ..numbers import plain, to_units
@@ -40,8 +43,23 @@ class ConditionStep(Step):
     def run(self, ctx) -> None:
         rule = self.scheme.rules[self.rule_def.code]  # the (possibly edited) rule of this run
         points = rule.points
+        flag_only = points is None and rule.flag
+        not_zh = f"{rule.code} {rule.zh}：不满足“{self.explain['zh']}”，{'不标记' if flag_only else '不加分'}。"
+        not_en = (f"{rule.code} {rule.en}: not {'raised' if flag_only else 'awarded'}, because it is not the case "
+                  f"that {self.explain['en']}.")
+        # every employee at once where the inputs are all there (columns.py); the rest one by one
+        columns = evaluate_columns(self.when, ctx)
+        truth = decided = None
+        if columns is not None:
+            values, decided = columns
+            truth = [bool(v) if d else False for v, d in zip(values.tolist(), decided.tolist(), strict=True)]
+            decided = decided.tolist()
         rows = []
-        for emp in ctx.ids:
+        for i, emp in enumerate(ctx.ids):
+            if decided is not None and decided[i] and not truth[i]:
+                # the inputs read are named when the explanation is read (the same evaluation, again)
+                ctx.note(emp, self.kind, rule.code, None, not_zh, not_en, partial(self._read, ctx, emp))
+                continue
             env = ctx.env(emp)
             try:
                 holds = bool(self.when.evaluate(env))
@@ -55,11 +73,7 @@ class ConditionStep(Step):
                 continue
             sources = env.read
             if not holds:
-                flag_only = points is None and rule.flag
-                ctx.note(emp, self.kind, rule.code, None,
-                         f"{rule.code} {rule.zh}：不满足“{self.explain['zh']}”，{'不标记' if flag_only else '不加分'}。",
-                         f"{rule.code} {rule.en}: not {'raised' if flag_only else 'awarded'}, because it is not the case "
-                         f"that {self.explain['en']}.", sources)
+                ctx.note(emp, self.kind, rule.code, None, not_zh, not_en, sources)
                 continue
             if rule.flag:
                 params = {}
@@ -87,3 +101,9 @@ class ConditionStep(Step):
                 "date": pd.NaT, "qty": 1.0, "value": float("nan"), "step": self.kind,
                 "text_zh": [r[5] for r in rows], "text_en": [r[6] for r in rows],
             }))
+
+    def _read(self, ctx, emp: str) -> list[str]:
+        """The cells the condition read for ``emp`` (a decided employee: every input is there)."""
+        env = ctx.env(emp)
+        self.when.evaluate(env)
+        return env.read

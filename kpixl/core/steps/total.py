@@ -6,11 +6,12 @@ Floors and ceilings exist only where a scheme states them (R-G-5). ``round`` rou
 
 from __future__ import annotations
 
-from decimal import Decimal
+import operator
+from decimal import ROUND_HALF_UP, Decimal
 from functools import partial
 
 from ..errors import MissingInput
-from ..numbers import ZERO, plain, round_half_up, to_decimal
+from ..numbers import ZERO, plain, to_decimal
 from .base import Step
 
 
@@ -31,35 +32,72 @@ class TotalStep(Step):
         return [self.output]
 
     def run(self, ctx) -> None:
+        """Column-wise where every term is an exact computed value (the common case), one by one
+        where a term is an input or missing (it is then read and reported exactly as before)."""
         label_zh = self.spec.get("zh", self.output)
         label_en = self.spec.get("en", self.output)
         names = [(n, 1) for n in self.add] + [(n, -1) for n in self.subtract]
-        for emp in ctx.ids:
-            values = ctx.values[emp]
-            terms = []
-            try:
-                for n, sign in names:
-                    v = values.get(n)
-                    if v is None:
-                        v = ctx.env(emp).get(n)
-                    terms.append((n, sign, v if type(v) is Decimal else to_decimal(v)))
-            except MissingInput as exc:
-                ctx.block_missing(emp, exc.problem)
-                continue
-            value = self.base
-            for _, sign, v in terms:
-                value = value + v if sign > 0 else value - v
+        ids = ctx.ids
+        values_of = ctx.values
+        cols = [[values_of[e].get(n) for e in ids] for n, _ in names]
+        fast = [all(type(v) is Decimal for v in row) for row in zip(*cols, strict=True)] if cols else [True] * len(ids)
+        sums = [self.base] * len(ids)
+        for (_, sign), col in zip(names, cols, strict=True):
+            exact = [v if type(v) is Decimal else ZERO for v in col]
+            sums = list(map(operator.add if sign > 0 else operator.sub, sums, exact))
+        places = None if self.round is None else Decimal(1).scaleb(-self.round)
+        for i, emp in enumerate(ids):
+            if fast[i]:
+                terms = _Terms(names, cols, i)
+                value = sums[i]
+            else:
+                terms = self._terms(ctx, emp, names)
+                if terms is None:
+                    continue
+                value = self.base
+                for _, sign, v in terms:
+                    value = value + v if sign > 0 else value - v
             clamp = ""
             if self.floor is not None and value < self.floor:
                 clamp, value = "floor", self.floor
             if self.ceiling is not None and value > self.ceiling:
                 clamp, value = "ceiling", self.ceiling
-            if self.round is not None:
-                value = round_half_up(value, self.round)
-            values[self.output] = value
+            if places is not None:
+                value = value.quantize(places, rounding=ROUND_HALF_UP)  # R-G-4
+            values_of[emp][self.output] = value
             ctx.note(emp, self.kind, self.output, value,
                      partial(_formula, label_zh, self.base, terms, clamp, value, "zh"),
                      partial(_formula, label_en, self.base, terms, clamp, value, "en"))
+
+    def _terms(self, ctx, emp: str, names) -> list | None:
+        """(name, sign, value) of every term, read one by one (inputs, missing values reported)."""
+        values = ctx.values[emp]
+        terms = []
+        try:
+            for n, sign in names:
+                v = values.get(n)
+                if v is None:
+                    v = ctx.env(emp).get(n)
+                terms.append((n, sign, v if type(v) is Decimal else to_decimal(v)))
+        except MissingInput as exc:
+            ctx.block_missing(emp, exc.problem)
+            return None
+        return terms
+
+
+class _Terms:
+    """The terms of one employee's total, read from the step's columns when the text is built."""
+
+    __slots__ = ("names", "cols", "i")
+
+    def __init__(self, names, cols, i: int):
+        self.names, self.cols, self.i = names, cols, i
+
+    def __iter__(self):
+        return iter([(n, sign, col[self.i]) for (n, sign), col in zip(self.names, self.cols, strict=True)])
+
+    def __bool__(self) -> bool:
+        return bool(self.names)
 
 
 def _formula(label, base, terms, clamp, value, lang) -> str:
