@@ -335,17 +335,36 @@ class Context:
         key = (patterns, measure)
         hit = self._counts.get(key)
         if hit is None:
-            ev = self.events
             hit = {}
-            if not ev.empty:
-                sub = ev[ev["rule"].isin(self.matching_rules(patterns))]
-                if measure == "rows":
-                    hit = {k: Decimal(int(v)) for k, v in sub.groupby("employee", sort=False).size().items()}
-                else:
-                    hit = {k: Decimal(int(v)).scaleb(-4) for k, v in
-                           sub.groupby("employee", sort=False)["qty_units"].sum().items()}
+            table = self._rule_counts()
+            if table is not None:
+                emps, rules, rows, qty = table
+                cols = [j for j, r in enumerate(rules) if r in self.matching_rules(patterns)]
+                n = rows[:, cols].sum(axis=1)
+                q = qty[:, cols].sum(axis=1) if measure != "rows" else n
+                for i in np.flatnonzero(n):
+                    hit[emps[i]] = Decimal(int(q[i])) if measure == "rows" else Decimal(int(q[i])).scaleb(-4)
             self._counts[key] = hit
         return hit
+
+    def _rule_counts(self):
+        """(employees, rule codes, rows, qty units): event rows and summed qty per employee and rule,
+        as exact integer matrices, made once per run (each pattern set is then a column sum)."""
+        ev = self.events
+        made = self.__dict__.get("_rule_table")
+        if made is not None and made[0] is ev:  # a step may replace the events (event_prep)
+            return made[1]
+        cached = None
+        if not ev.empty:
+            e, emps = pd.factorize(ev["employee"])
+            r, rules = pd.factorize(ev["rule"])
+            rows = np.zeros((len(emps), len(rules)), dtype="int64")
+            qty = np.zeros((len(emps), len(rules)), dtype="int64")
+            np.add.at(rows, (e, r), 1)
+            np.add.at(qty, (e, r), ev["qty_units"].to_numpy(dtype="int64"))
+            cached = (list(emps), list(rules), rows, qty)
+        self._rule_table = (ev, cached)
+        return cached
 
     def count(self, employee: str, patterns: tuple[str, ...], measure: str = "rows") -> Decimal:
         return self.counts(patterns, measure).get(employee, ZERO)

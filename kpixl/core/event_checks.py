@@ -105,7 +105,14 @@ def duplicate_problems(inputs: Inputs, ev: pd.DataFrame, counted: np.ndarray, ow
     sub = ev.loc[counted, cols + ["xl_row"]]
     if len(sub) < 2:
         return []
-    # each column as integer codes (empty = -1), then the rows as tuples of codes: no object copies
+    # each column as integer codes (empty = -1), then the rows as tuples of codes: no object copies.
+    # Only rows sharing employee, rule and date can be identical: the other columns are coded for those.
+    first = [c for c in ("employee", "rule", "date") if c in cols]
+    codes = pd.DataFrame({c: pd.factorize(sub[c], use_na_sentinel=True)[0] for c in first})
+    maybe = codes.duplicated(keep=False).to_numpy() if first else np.ones(len(sub), dtype=bool)
+    if not maybe.any():
+        return []
+    sub = sub[maybe]
     codes = pd.DataFrame({c: pd.factorize(sub[c], use_na_sentinel=True)[0] for c in cols})
     dup = codes.duplicated(keep="first").to_numpy()
     if not dup.any():
@@ -113,7 +120,7 @@ def duplicate_problems(inputs: Inputs, ev: pd.DataFrame, counted: np.ndarray, ow
     group = codes.groupby(cols, sort=False).ngroup().to_numpy()
     rows = sub["xl_row"].to_numpy(dtype="int64")
     first_of = pd.Series(rows).groupby(group, sort=False).transform("first").to_numpy()
-    owner_of = owners[np.flatnonzero(counted)]
+    owner_of = owners[np.flatnonzero(counted)][maybe]
     letter = table.letters.get("date", "A")
     problems: list[Problem] = []
     for i in np.flatnonzero(dup):

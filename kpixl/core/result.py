@@ -76,13 +76,16 @@ class Result:
         names = ("name", "role", "department", "team", "scheme_role")
         cols = {c: (frame[c].tolist() if c in frame else [""] * len(frame)) for c in names}
         warnings: dict[str, list[Problem]] = {}
+        unassessed: set[str] = set()
         for p in ctx.problems:
             if not p.is_error and p.employee is not None:
                 warnings.setdefault(p.employee, []).append(p)
+                if p.code == NOT_ASSESSED:
+                    unassessed.add(p.employee)
         for i, emp in enumerate(ctx.ids):
             blocked = ctx.blocked.get(emp, [])
             mine = warnings.get(emp, [])
-            status = "error" if blocked else (NOT_ASSESSED if any(p.code == NOT_ASSESSED for p in mine) else "ok")
+            status = "error" if blocked else (NOT_ASSESSED if emp in unassessed else "ok")
             emps.append(EmployeeResult(
                 id=emp, name=str(cols["name"][i] or ""), role=str(cols["role"][i] or ""),
                 department=str(cols["department"][i] or ""), team=str(cols["team"][i] or ""),

@@ -94,7 +94,7 @@ def prepare_events(scheme: Scheme, inputs: Inputs, period: Period, employees: pd
                    ) -> tuple[pd.DataFrame, list[Problem]]:
     """Check every event row; return the valid rows of the period (rule joined, exact units) and problems."""
     table: Table = inputs.events
-    ev = table.frame.copy()
+    ev = table.frame.reset_index(drop=True)  # copy-on-write: the input's frame is never changed
     problems: list[Problem] = []
     if ev.empty:
         return _empty_events(), problems
@@ -102,7 +102,7 @@ def prepare_events(scheme: Scheme, inputs: Inputs, period: Period, employees: pd
     owners = np.where(known_emp.to_numpy(), ev["employee"].to_numpy(dtype=object), None)
     ev["qty"] = ev["qty"].fillna(1.0)
     rules = rules_frame(scheme)
-    ev = ev.merge(rules, how="left", on="rule", sort=False)
+    ev = _join_rules(ev, rules)
     ev["rule_known"] = ev["kind"].notna()
     in_period = (ev["date"] >= pd.Timestamp(period.start)) & (ev["date"] <= pd.Timestamp(period.end))
     row_problem = np.zeros(len(ev), dtype=bool)
@@ -251,10 +251,31 @@ def prepare_events(scheme: Scheme, inputs: Inputs, period: Period, employees: pd
     dated = ~row_problem & known & ev["date"].notna().to_numpy()
     problems += period_problems(inputs, ev, period, dated & ~in_period.to_numpy() & ~read, dated & ~log, owners)
     problems += duplicate_problems(inputs, ev, valid, owners)
-    out = ev[valid].copy()
+    out = ev if valid.all() else ev[valid]
     out["qty_units"] = np.round(out["qty"].to_numpy(dtype="float64") * SCALE).astype("int64")
     out["value_units"] = np.round(out["value"].fillna(0).to_numpy(dtype="float64") * SCALE).astype("int64")
     return out.reset_index(drop=True), problems
+
+
+def _join_rules(ev: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:
+    """``ev`` with each row's rule columns (a left join on the code, in row order), without copying
+    the event columns: an unknown code gets NaN, as ``merge(how="left")`` gives."""
+    at = pd.Index(rules["rule"]).get_indexer(ev["rule"])
+    unknown = at < 0
+    columns = {}
+    for name in rules.columns:
+        if name == "rule":
+            continue
+        col = rules[name].to_numpy()
+        if unknown.any():
+            col = np.append(col.astype(object) if col.dtype.kind in "biuOSU" else col, [np.nan])
+            if rules[name].dtype.kind in "iu":  # merge turns integers into floats beside NaN
+                col = col.astype("float64")
+            taken = col[np.where(unknown, len(col) - 1, at)]
+        else:
+            taken = col[at]
+        columns[name] = taken
+    return ev.assign(**columns)
 
 
 class _Rows:

@@ -39,35 +39,8 @@ class CategoriesStep(Step):
     def run(self, ctx) -> None:
         ledger = ctx.ledger()
         cats = self.scheme.categories
+        codes = list(cats)
         capped = {c.code: to_units(c.cap) * 10**4 for c in cats.values() if c.cap is not None}
-        if not ledger.empty and capped:
-            ledger = ledger.reset_index(drop=True)
-            neg = ((ledger["points_e8"] < 0) & ledger["category"].isin(list(capped))).to_numpy()
-            sub = ledger[neg]
-            if not sub.empty:
-                # date, then row order within each employee and category (np.lexsort: last key first)
-                emp_codes = pd.factorize(sub["employee"])[0]
-                cat_codes = pd.factorize(sub["category"])[0]
-                dates = sub["date"].fillna(pd.Timestamp("2100-01-01")).to_numpy(dtype="datetime64[ns]")
-                order = np.lexsort((sub["row"].to_numpy(), dates, cat_codes, emp_codes))
-                sub = sub.iloc[order]
-                points = sub["points_e8"].to_numpy(dtype="int64")
-                cum = sub.groupby(["employee", "category"], sort=False)["points_e8"].cumsum().to_numpy(dtype="int64")
-                cap = sub["category"].map(capped).to_numpy(dtype="int64")
-                remaining = np.clip(cap + (cum - points), 0, None)  # cum - points <= 0
-                ledger.loc[sub.index, "counted_e8"] = np.maximum(points, -remaining)
-            ctx.ledger_parts = [ledger]
-        # Per employee and category sums, as one frame of four exact columns.
-        if ledger.empty:
-            sums = pd.DataFrame(columns=["raw", "counted", "neg_counted", "neg_raw"], dtype="int64")
-        else:
-            led = ledger[["employee", "category", "points_e8", "counted_e8"]]
-            sums = pd.DataFrame({
-                "raw": led["points_e8"], "counted": led["counted_e8"],
-                "neg_counted": led["counted_e8"].where(led["counted_e8"] < 0, 0),
-                "neg_raw": led["points_e8"].where(led["points_e8"] < 0, 0),
-                "employee": led["employee"], "category": led["category"],
-            }).groupby(["employee", "category"], sort=False).sum()
         # everyone starts from the zero values (one dict update each); then the sums that exist
         zero: dict[str, object] = {}
         for code, cat in cats.items():
@@ -77,35 +50,64 @@ class CategoriesStep(Step):
         values_of = ctx.values
         for emp in ctx.ids:
             values_of[emp].update(zero)
-        if sums.empty:
+        if ledger.empty:
             return
-        known = set(ctx.ids)
-        reached: dict[str, list] = {code: [] for code in cats}
-        dec: dict[int, object] = {0: ZERO_E8}
-
-        def d(units) -> object:
-            hit = dec.get(units)
-            if hit is None:
-                hit = dec[units] = _dec(units)
-            return hit
-        for (emp, code), (r, c, nc, nr) in zip(sums.index, sums.itertuples(index=False, name=None), strict=True):
-            cat = cats.get(code)
-            if cat is None or emp not in known:
+        ledger = ledger.reset_index(drop=True)
+        emp_codes, emps = pd.factorize(ledger["employee"])
+        cat_at = pd.Index(codes).get_indexer(ledger["category"])  # -1: no category of the scheme
+        points = ledger["points_e8"].to_numpy(dtype="int64")
+        counted = ledger["counted_e8"].to_numpy(dtype="int64").copy()
+        cap_of = np.array([capped.get(c, -1) for c in codes] + [-1], dtype="int64")
+        caps = cap_of[cat_at]
+        neg = np.flatnonzero((points < 0) & (caps >= 0))
+        if len(neg):
+            # date, then row order within each employee and category (np.lexsort: last key first)
+            dates = ledger["date"].to_numpy(dtype="datetime64[ns]")[neg]
+            dates = np.where(np.isnat(dates), np.datetime64("2100-01-01", "ns"), dates)
+            order = neg[np.lexsort((ledger["row"].to_numpy()[neg], dates, cat_at[neg], emp_codes[neg]))]
+            p = points[order]
+            key = emp_codes[order] * (len(codes) + 1) + cat_at[order]
+            start = np.r_[True, key[1:] != key[:-1]]
+            cum = np.cumsum(p)
+            first = np.maximum.accumulate(np.where(start, np.arange(len(p)), 0))  # each row's group start
+            before = (cum - p) - (cum - p)[first]  # the group's deductions before this row
+            remaining = np.clip(caps[order] + before, 0, None)  # before <= 0: deductions so far
+            counted[order] = np.maximum(p, -remaining)
+            ledger["counted_e8"] = counted
+        ctx.ledger_parts = [ledger]
+        # per employee and category: raw, counted, counted deductions, raw deductions (exact integers)
+        ok = cat_at >= 0
+        if not ok.any():
+            return
+        key = emp_codes[ok] * len(codes) + cat_at[ok]
+        order = np.argsort(key, kind="stable")
+        key = key[order]
+        starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+        sums = [np.add.reduceat(col[ok][order], starts) for col in
+                (points, counted, np.minimum(counted, 0), np.minimum(points, 0))]
+        pair = key[starts]
+        dec = {u: _dec(u) for u in set(np.concatenate([sums[0], sums[1], -sums[2], -sums[3]]).tolist())}
+        raw, cnt, ded, rded = ([dec[x] for x in col.tolist()] for col in (sums[0], sums[1], -sums[2], -sums[3]))
+        keys = [(f"{c}.raw", f"{c}.points", f"{c}.deduction", f"{c}.left", cats[c]) for c in codes]
+        reached: dict[str, list] = {code: [] for code in codes}
+        known = ctx.values
+        for k, r, c, d, rd in zip(pair.tolist(), raw, cnt, ded, rded, strict=True):
+            emp = emps[k // len(codes)]
+            values = known.get(emp)
+            if values is None:
                 continue
-            values = values_of[emp]
-            deduction = d(-nc)
-            values[f"{code}.raw"] = d(r)
-            values[f"{code}.points"] = d(c)
-            values[f"{code}.deduction"] = deduction
+            k_raw, k_points, k_ded, k_left, cat = keys[k % len(codes)]
+            values[k_raw] = r
+            values[k_points] = c
+            values[k_ded] = d
             if cat.cap is not None:
-                values[f"{code}.left"] = cat.cap - deduction
-                if nr < nc:  # more deducted than counted: the cap was reached
-                    reached[code].append((emp, d(-nr), deduction))
+                values[k_left] = cat.cap - d
+                if rd > d:  # more deducted than counted: the cap was reached
+                    reached[cat.code].append((emp, rd, d))
         for code, hits in reached.items():  # per employee in the scheme's category order
             cat = cats[code]
-            for emp, raw, deduction in hits:
-                ctx.note(emp, self.kind, code, deduction, partial(_cap_text, cat, raw, deduction, "zh"),
-                         partial(_cap_text, cat, raw, deduction, "en"))
+            for emp, rd, d in hits:
+                ctx.note(emp, self.kind, code, d, partial(_cap_text, cat, rd, d, "zh"), partial(_cap_text, cat, rd, d, "en"))
 
 
 def _cap_text(cat, raw_deduction, counted, lang: str) -> str:

@@ -38,15 +38,16 @@ class EventsStep(Step):
         kind = ev["kind"]
         point_rows = ev[kind.isin(["deduct", "bonus", "info"])]
         if not point_rows.empty:
-            fixed_units = {c: to_units(r.points) for c, r in rules.items() if r.points is not None}
-            sign = point_rows["kind"].map({"deduct": -1, "bonus": 1, "info": 0}).to_numpy(dtype="int64")
+            # per rule code, looked up by position (one hash look-up per row, no per-row objects)
+            codes = list(rules)
+            at = pd.Index(codes).get_indexer(point_rows["rule"])
+            fixed = np.array([to_units(rules[c].points) if rules[c].points is not None else 0 for c in codes] + [0],
+                             dtype="int64")[at]
+            kinds = np.array([rules[c].kind for c in codes] + [""], dtype=object)[at]
+            sign = np.select([kinds == "deduct", kinds == "bonus"], [-1, 1], 0).astype("int64")
             is_range = point_rows["is_range"].fillna(False).to_numpy(dtype=bool)
-            per_unit = np.where(
-                is_range,
-                sign * point_rows["value_units"].to_numpy(dtype="int64"),
-                point_rows["rule"].map(fixed_units).fillna(0).to_numpy(dtype="int64"),
-            )
-            per_unit = np.where(point_rows["kind"].to_numpy(dtype=object) == "info", 0, per_unit)
+            per_unit = np.where(is_range, sign * point_rows["value_units"].to_numpy(dtype="int64"), fixed)
+            per_unit = np.where(kinds == "info", 0, per_unit)
             qty_units = point_rows["qty_units"].to_numpy(dtype="int64")
             # qty_rounding "ceil": a part unit counts as a whole one (S11 R-KR-3: 1.5 h late = 2 h)
             ceil = (point_rows["qty_rounding"].fillna("").to_numpy(dtype=object) == "ceil"
