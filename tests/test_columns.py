@@ -1,0 +1,125 @@
+"""Issue 8: conditions evaluated over whole columns give exactly what the per-employee evaluation
+gives (values, problems, explanations, defaults reported), and category caps computed as frame
+operations count the right rows for every employee, not only the first one."""
+
+from __future__ import annotations
+
+import copy
+from decimal import Decimal
+
+import pytest
+
+from kpixl.core import columns
+from kpixl.core.context import Context
+from kpixl.core.engine import score
+from kpixl.core.scheme import parse_scheme
+from kpixl.core.steps import condition
+from kpixl.workbook.read import inputs_from_records
+
+BASE = {
+    "id": "toy", "version": 1, "title": {"zh": "测试", "en": "Toy"}, "period": "month", "unit": "employee",
+    "metrics": [{"code": "X", "zh": "X", "en": "X", "type": "number"},
+                {"code": "Y", "zh": "Y", "en": "Y", "type": "number"},
+                {"code": "Z", "zh": "Z", "en": "Z", "type": "number", "default": 0}],
+    "parameters": [{"code": "T", "zh": "目标", "en": "Target", "type": "number"}],
+    "rules": [{"code": "R_A", "zh": "甲", "en": "A", "kind": "derived", "points": 2, "category": "B"},
+              {"code": "R_DED", "zh": "扣分", "en": "Deduct", "kind": "deduct", "points": -1, "category": "D"}],
+    "categories": [{"code": "D", "zh": "扣", "en": "Ded", "cap": 3}, {"code": "B", "zh": "加", "en": "Bonus"}],
+    "steps": [], "outputs": [{"value": "score", "zh": "分", "en": "Score", "main": True}],
+}
+EMPLOYEES = [{"id": f"E{i}", "name": f"员工{i}", "department": "D1" if i < 4 else "D2"} for i in range(1, 8)]
+METRICS = {"E1": {"X": 2, "Y": 0}, "E2": {"X": 0}, "E3": {"Y": 1}, "E4": {"X": 5, "Y": 5, "Z": 1},
+           "E6": {"X": 2, "Y": 3}, "E7": {"X": 1, "Y": 0}}
+EVENTS = [("E1", 2), ("E4", 1), ("E6", 4)]
+EXPRESSIONS = [
+    "X > 1 and Y == 0", "X > 1 or Y == 0", "not X", "count('R_DED') == 0 and X >= T", "X + Y * 2 >= 3",
+    "min(X, Y) < 2", "X in (0, 5)", "has(Y) and Y > 0", "1 < X <= 3", "qty('R_DED') >= 2",
+    "dept_count('R_DED') == 0", "Z == 0 and X > 0", "X / Y > 1", "abs(X - 3) <= 1 or count('R_DED') > 3",
+]
+
+
+def scheme_for(when: str):
+    doc = copy.deepcopy(BASE)
+    doc["steps"] = [{"step": "events"}, {"step": "condition", "rule": "R_A", "when": when},
+                    {"step": "categories"},
+                    {"step": "total", "output": "score", "base": 100, "add": ["B.points"], "subtract": ["D.deduction"]}]
+    return parse_scheme(doc, "toy.json")
+
+
+def run(when: str, period: str = "2026-10"):
+    scheme = scheme_for(when)
+    metrics = [{"employee": e, "metric": k, "value": v} for e, ms in METRICS.items() for k, v in ms.items()]
+    events = [{"date": f"2026-10-{d:02d}", "employee": e, "rule": "R_DED", "qty": 1}
+              for e, n in EVENTS for d in range(1, n + 1)]
+    _, inputs = inputs_from_records(scheme, period, employees=EMPLOYEES, metrics=metrics, events=events,
+                                    parameters={"T": 2})
+    return scheme, inputs, score(scheme, inputs)
+
+
+def snapshot(result) -> dict:
+    return {
+        "employees": [(e.id, e.status, {k: str(v) for k, v in e.values.items()}, [p.as_dict() for p in e.problems],
+                       [p.as_dict() for p in e.warnings]) for e in result.employees],
+        "problems": [p.as_dict() for p in result.problems],
+        "explained": {e.id: result.explain_text(e.id) for e in result.employees},
+        "ledger": result.ledger.astype(str).values.tolist(),
+    }
+
+
+@pytest.mark.parametrize("when", EXPRESSIONS)
+def test_columns_give_what_one_by_one_gives(when, monkeypatch):
+    _, _, fast = run(when)
+    monkeypatch.setattr(condition, "evaluate_columns", lambda expr, ctx: None)
+    _, _, slow = run(when)
+    assert snapshot(fast) == snapshot(slow)
+
+
+def test_the_column_path_decides_most_employees():
+    """Not a vacuous comparison: with every input present, every employee is decided by columns,
+    and one with a missing input (which and only which needs the per-employee report) is not."""
+    scheme, inputs, _ = run("X > 1 and Y == 0")
+    from kpixl.core.validate import employees_frame, prepare_events
+
+    employees, _ = employees_frame(inputs, scheme)
+    ctx = Context(scheme, inputs, inputs.period, employees)
+    ctx.events, _ = prepare_events(scheme, inputs, inputs.period, employees)
+    ctx.index_metrics()
+    values, decided = columns.evaluate_columns(scheme.steps[1].when, ctx)
+    by = dict(zip(ctx.ids, zip(values.tolist(), decided.tolist(), strict=True), strict=True))
+    # E1: 2 > 1 and 0 == 0; E2: 0 > 1 is false, so Y (missing) is never read: decided
+    assert by["E1"] == (True, True) and by["E2"] == (False, True)
+    # E3 has no X and E5 no metrics at all: the per-employee path reports the missing metric
+    assert by["E3"][1] is False and by["E5"][1] is False
+    assert by["E6"] == (False, True) and by["E7"] == (False, True)
+
+
+def test_missing_input_is_still_reported_where_read():
+    _, _, result = run("X > 1 and Y == 0")
+    e3 = result.employee("E3")
+    assert e3.status == "error" and [p.code for p in e3.problems] == ["missing_metric"]
+    assert result.employee("E2").status == "ok"  # its missing Y is never read (and short-circuits)
+
+
+def test_default_used_only_where_read_is_reported():
+    """Z has a default (0): E1 reads it (X > 0 holds... Z == 0 comes first), so the default is
+    reported for the employees without Z; E4 has Z = 1 and no report."""
+    _, _, result = run("Z == 0 and X > 0")
+    warned = {p.employee for p in result.problems if p.code.startswith("default")}
+    assert "E4" not in warned and {"E1", "E2", "E6", "E7"} <= warned
+    assert result.employee("E1").values["B.points"] == Decimal(2)  # Z = 0 (default), X = 2 > 0
+    assert result.employee("E4").values["B.points"] == 0  # Z = 1
+
+
+def test_category_cap_per_employee_in_date_order():
+    """D caps deductions at 3 (R-G-5-style cap): E6 has four -1 rows dated 1..4 Oct, so rows 1-3
+    count and the 4 Oct row counts 0; E1's two rows and E4's one row count in full. Hand-computed:
+    E6 D.deduction = 3 (raw 4), E1 = 2, E4 = 1; score = 100 - deduction (+2 where R_A holds)."""
+    _, _, result = run("X > 100")
+    values = {e.id: e.values for e in result.employees if e.ok}
+    assert values["E6"]["D.deduction"] == 3 and values["E6"]["D.raw"] == -4 and values["E6"]["D.left"] == 0
+    assert values["E1"]["D.deduction"] == 2 and values["E1"]["D.left"] == 1
+    assert values["E4"]["D.deduction"] == 1 and values["E4"]["D.left"] == 2
+    assert values["E6"]["score"] == 97 and values["E1"]["score"] == 98
+    led = result.ledger[result.ledger["employee"] == "E6"].sort_values("date")
+    assert led["counted_e8"].tolist() == [-10**8, -10**8, -10**8, 0]
+    assert "扣分合计 4" in result.explain_text("E6")
