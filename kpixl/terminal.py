@@ -13,7 +13,7 @@ from __future__ import annotations
 import sys
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
-from functools import cache
+from functools import cache, lru_cache
 
 from kpixl.core.errors import Problem
 from kpixl.core.numbers import money, plain
@@ -73,11 +73,25 @@ def pad(text: str, size: int, right: bool = False) -> str:
 
 
 def table(headers: list[str], rows: list[list[str]], numeric: set[int]) -> list[str]:
-    widths = [max([width(h)] + [width(r[i]) for r in rows]) for i, h in enumerate(headers)]
-    out = [GAP.join(pad(h, widths[i], i in numeric) for i, h in enumerate(headers)).rstrip()]
-    out.append(GAP.join("-" * w for w in widths))
-    for r in rows:
-        out.append(GAP.join(pad(c, widths[i], i in numeric) for i, c in enumerate(r)).rstrip())
+    """Aligned lines; each distinct cell text is measured once (50,000 rows repeat their scores)."""
+    measured: dict[str, int] = {}
+
+    def w(text: str) -> int:
+        n = measured.get(text)
+        if n is None:
+            n = measured[text] = width(text)
+        return n
+    widths = [max([w(h)] + [w(r[i]) for r in rows]) for i, h in enumerate(headers)]
+    right = [i in numeric for i in range(len(headers))]
+
+    def line(cells) -> str:
+        parts = []
+        for i, c in enumerate(cells):
+            gap = " " * max(0, widths[i] - w(c))
+            parts.append(gap + c if right[i] else c + gap)
+        return GAP.join(parts).rstrip()
+    out = [line(headers), GAP.join("-" * n for n in widths)]
+    out.extend(line(r) for r in rows)
     return out
 
 
@@ -106,6 +120,8 @@ def labels(scheme) -> dict[str, tuple[str, str]]:
 
 def cell(value, fmt: str, lang: str, names: dict[str, tuple[str, str]], codes: bool = False) -> str:
     """One value as the terminal shows it: numbers exact (long ratios ≈ 4 decimals), codes as labels."""
+    if type(value) is Decimal and fmt != "money":  # most cells: the score and its parts, often repeated
+        return _number_cell(value, value.is_signed())  # -0 and 0 are equal keys, not equal texts
     if value is None or value == "":
         return "-"
     if isinstance(value, bool):
@@ -122,6 +138,14 @@ def cell(value, fmt: str, lang: str, names: dict[str, tuple[str, str]], codes: b
     if text in names:
         label = names[text][lang == "en"]
         return f"{label} ({text})" if codes and label != text and text.isascii() else label
+    return text
+
+
+@lru_cache(maxsize=1 << 14)
+def _number_cell(d: Decimal, _signed: bool) -> str:
+    text = plain(d)
+    if len(text.partition(".")[2]) > MAX_DECIMALS:
+        return "≈" + plain(d.quantize(Decimal(1).scaleb(-MAX_DECIMALS), rounding=ROUND_HALF_UP))
     return text
 
 

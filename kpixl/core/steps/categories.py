@@ -54,6 +54,7 @@ class CategoriesStep(Step):
             return
         ledger = ledger.reset_index(drop=True)
         emp_codes, emps = pd.factorize(ledger["employee"])
+        emps = emps.tolist()
         cat_at = pd.Index(codes).get_indexer(ledger["category"])  # -1: no category of the scheme
         points = ledger["points_e8"].to_numpy(dtype="int64")
         counted = ledger["counted_e8"].to_numpy(dtype="int64").copy()
