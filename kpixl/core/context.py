@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import fnmatch
 from collections import defaultdict
 from decimal import Decimal
@@ -85,6 +86,27 @@ class Context:
         self._history_by: dict[tuple[str, str], dict[str, tuple[Any, str]]] = defaultdict(dict)
         self.groups: dict[str, dict[str, Any]] = defaultdict(dict)  # team-level values (S14 groups)
         self.extras: dict[str, Any] = {}  # step tables that are not per-employee values (rank tables)
+
+    def seal(self) -> None:
+        """After the result is made, keep only what explanation lines built later read (values,
+        metric indexes, the event rows' cells): a 1M-row department's input frames, events and
+        ledger parts are freed before the report is written (issue 8: memory)."""
+        from dataclasses import replace
+
+        self.ledger_parts = []
+        self.money_lines = []
+        if not self.events.empty:
+            self.events = self.events[["employee", "rule", "xl_row", "qty_units"]]
+        inputs = self.inputs
+
+        def empty(table):
+            if table is None:
+                return None
+            slim = copy.copy(table)  # a table subclass (the ledger's History) keeps its class
+            slim.frame = table.frame.iloc[:0]
+            return slim
+        self.inputs = replace(inputs, events=empty(inputs.events), metrics=empty(inputs.metrics),
+                              ratings=empty(inputs.ratings), history=empty(inputs.history))
 
     # ------------------------------------------------------------------ problems
 
@@ -413,6 +435,8 @@ class Context:
         if not self.ledger_parts:
             return pd.DataFrame({c: pd.Series(dtype="object") for c in LEDGER_COLUMNS}).astype(
                 {"points_e8": "int64", "counted_e8": "int64"})
+        if len(self.ledger_parts) == 1:  # no copy of a 1M-row ledger
+            return self.ledger_parts[0]
         return pd.concat(self.ledger_parts, ignore_index=True)
 
     def add_money(self, **line) -> None:

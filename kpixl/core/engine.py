@@ -81,7 +81,9 @@ def score(scheme: Scheme, inputs: Inputs, period: Period | None = None) -> Resul
         else:
             _not_this_period(ctx, step)
     _money_totals(ctx)
-    return Result.from_context(ctx)
+    result = Result.from_context(ctx)
+    ctx.seal()
+    return result
 
 
 EVERYONE_PER_EMPLOYEE = 50

@@ -251,10 +251,15 @@ def prepare_events(scheme: Scheme, inputs: Inputs, period: Period, employees: pd
     dated = ~row_problem & known & ev["date"].notna().to_numpy()
     problems += period_problems(inputs, ev, period, dated & ~in_period.to_numpy() & ~read, dated & ~log, owners)
     problems += duplicate_problems(inputs, ev, valid, owners)
-    out = ev if valid.all() else ev[valid]
+    # the rule's texts and limits were for the checks above: the steps read neither
+    out = (ev if valid.all() else ev[valid]).drop(columns=CHECK_ONLY)
     out["qty_units"] = np.round(out["qty"].to_numpy(dtype="float64") * SCALE).astype("int64")
     out["value_units"] = np.round(out["value"].fillna(0).to_numpy(dtype="float64") * SCALE).astype("int64")
     return out.reset_index(drop=True), problems
+
+
+CHECK_ONLY = ["r_points", "r_min", "r_max", "value_decimals", "qty_type", "roles", "book", "requires", "rule_zh",
+              "rule_en", "aggravation", "entered", "qty_max", "rule_known"]
 
 
 def _join_rules(ev: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:

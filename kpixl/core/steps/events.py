@@ -57,8 +57,12 @@ class EventsStep(Step):
             qty_units = np.where(ceil, rounded, qty_units)
             points_e8 = per_unit * qty_units
             where = _refs(ctx, point_rows)
-            note_zh = np.where(ceil, pd.Series(rounded // SCALE).astype(str).radd("数量向上取整为 ").to_numpy(dtype=object), "")
-            note_en = np.where(ceil, pd.Series(rounded // SCALE).astype(str).radd("qty rounded up to ").to_numpy(dtype=object), "")
+            note_zh = np.full(len(point_rows), "", dtype=object)
+            note_en = np.full(len(point_rows), "", dtype=object)
+            if ceil.any():  # texts for the rounded rows only
+                whole = (rounded[ceil] // SCALE).tolist()
+                note_zh[ceil] = [f"数量向上取整为 {q}" for q in whole]
+                note_en[ceil] = [f"qty rounded up to {q}" for q in whole]
             # aggravation (加倍, R-SN-2): the row counts x factor, once
             factor = point_rows["factor"].to_numpy(dtype="int64") if "factor" in point_rows else np.ones(len(point_rows), "int64")
             points_e8 = points_e8 * factor
