@@ -52,7 +52,8 @@ class CategoriesStep(Step):
             values_of[emp].update(zero)
         if ledger.empty:
             return
-        ledger = ledger.reset_index(drop=True)
+        if not isinstance(ledger.index, pd.RangeIndex) or ledger.index.start != 0:
+            ledger = ledger.reset_index(drop=True)
         emp_codes, emps = pd.factorize(ledger["employee"])
         emps = emps.tolist()
         cat_at = pd.Index(codes).get_indexer(ledger["category"])  # -1: no category of the scheme

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import MissingInput, problem
-from ..frames import frame
+from ..frames import frame, shared_text
 from ..numbers import HUNDRED, SCALE, money, to_decimal, to_units
 from .base import Step
 
@@ -70,9 +70,9 @@ class EventsStep(Step):
                 note_zh = _join_notes(note_zh, np.array([f"加倍 ×{f}" if f > 1 else "" for f in factor], dtype=object), "；")
                 note_en = _join_notes(note_en, np.array([f"aggravated x{f}" if f > 1 else "" for f in factor], dtype=object), "; ")
             ctx.add_ledger(frame({
-                "employee": point_rows["employee"].to_numpy(dtype=object),
-                "rule": point_rows["rule"].to_numpy(dtype=object),
-                "category": point_rows["category"].fillna("").to_numpy(dtype=object),
+                "employee": shared_text(point_rows["employee"]),
+                "rule": shared_text(point_rows["rule"]),
+                "category": shared_text(point_rows["category"].fillna("")),
                 "points_e8": points_e8,
                 "counted_e8": points_e8,
                 "where": where,
