@@ -279,7 +279,8 @@ def _join_rules(ev: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:
             taken = col[np.where(unknown, len(col) - 1, at)]
         else:
             taken = col[at]
-        columns[name] = taken
+        # object stays object: pandas would otherwise infer (and convert) a str column per rule field
+        columns[name] = pd.Series(taken, index=ev.index, dtype=object) if taken.dtype == object else taken
     return ev.assign(**columns)
 
 
