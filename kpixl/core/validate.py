@@ -526,33 +526,42 @@ def check_history(scheme: Scheme, inputs: Inputs) -> list[Problem]:
     if table is None or table.frame.empty:
         return []
     problems: list[Problem] = []
-    for _, r in table.frame.iterrows():
-        row = int(r["xl_row"])
-        if r["xl_bad"]:
+    from .periods import parse_period
+
+    f = table.frame
+    months: dict[object, bool] = {}  # each distinct period text parsed once (12 months x 5,000 people)
+    for row, bad, item, emp, team, per, value in zip(
+            f["xl_row"].tolist(), f["xl_bad"].tolist(), f["item"].tolist(), f["employee"].tolist(),
+            f["team"].tolist(), f["period"].tolist(), f["value"].tolist(), strict=True):
+        row = int(row)
+        if bad:
             problems.append(_p("bad_history_row", table.ref("item", row), f"历史表第 {row} 行无法读取。",
                                f"History row {row} has unreadable cells.", "修正本行。", "Fix this row."))
             continue
-        hdef = scheme.history.get(r["item"])
+        hdef = scheme.history.get(item)
         if hdef is None:
             shown = ", ".join(scheme.history) or "-"
-            problems.append(_p("unknown_history_item", table.ref("item", row), f"未知的历史项目 “{r['item']}”。",
-                               f"Unknown history item '{r['item']}'.", f"使用：{shown}", f"Use one of: {shown}"))
+            problems.append(_p("unknown_history_item", table.ref("item", row), f"未知的历史项目 “{item}”。",
+                               f"Unknown history item '{item}'.", f"使用：{shown}", f"Use one of: {shown}"))
             continue
-        if not r["employee"] and not r["team"]:
+        if not emp and not team:
             problems.append(_p("history_without_owner", table.ref("employee", row), "历史行需要工号或小组。",
                                "A history row needs an employee ID or a team.", "填写工号或小组。",
                                "Fill in the employee ID or the team."))
             continue
-        try:
-            from .periods import parse_period
-
-            parse_period(r["period"])
-        except ValueError:
-            problems.append(_p("bad_period", table.ref("period", row), f"月份 “{r['period']}” 格式不正确。",
-                               f"Period '{r['period']}' is not a month.", "写成 2026-09 这样的年月。",
+        key = (type(per), per)
+        if key not in months:
+            try:
+                parse_period(per)
+                months[key] = True
+            except ValueError:
+                months[key] = False
+        if not months[key]:
+            problems.append(_p("bad_period", table.ref("period", row), f"月份 “{per}” 格式不正确。",
+                               f"Period '{per}' is not a month.", "写成 2026-09 这样的年月。",
                                "Write it as YYYY-MM, e.g. 2026-09."))
             continue
-        pr = check_value(hdef, r["value"], table.ref("value", row), None)
+        pr = check_value(hdef, value, table.ref("value", row), None)
         if pr:
             problems.append(pr)
     # the same item twice for one owner and month: which one counts would be a silent choice
