@@ -474,5 +474,18 @@ def _on_terminate():
     return None
 
 
+def run() -> None:  # pragma: no cover - the console entry point; tested through a subprocess
+    """``kpixl``: run :func:`main`, flush the output and leave at once. Every file is written and
+    closed before ``main`` returns, so tearing down 50,000 people's results object by object
+    (0.3 s for 5,000, issue 8) is skipped."""
+    code = main()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (BrokenPipeError, ValueError):  # `kpixl score | head`: the reader left
+        pass
+    os._exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()

@@ -106,3 +106,25 @@ def test_demo(tmp_path):
     code, stdout, _ = cli("demo", "-o", out)
     assert code == 0 and out.is_file()
     assert "员工 employees 12 · 正常 scored 12 · 错误 errors 0" in stdout
+
+
+def test_console_entry_flushes_everything_and_keeps_the_exit_code(tmp_path):
+    """``kpixl`` leaves with os._exit after main (issue 8: no 0.3 s teardown): the whole output is
+    still written, through a pipe, and the exit code is main's (1 here: the workbook has an error)."""
+    import json as _json
+    import subprocess
+    import sys as _sys
+
+    from kpixl.demo import demo_path
+
+    demo = demo_path("weikang_100")
+    ok = subprocess.run([_sys.executable, "-m", "kpixl.cli", "score", str(demo), "--json"],
+                        capture_output=True, text=True, timeout=120)
+    assert ok.returncode == 0, ok.stderr
+    records = _json.loads(ok.stdout)  # complete JSON: every byte flushed before leaving
+    assert len(records) >= 8 and all(r["scheme"] == "weikang_100" for r in records)
+    bad = tmp_path / "bad_2026-10.xlsx"
+    bad.write_bytes(b"not a workbook")
+    fail = subprocess.run([_sys.executable, "-m", "kpixl.cli", "score", str(bad)], capture_output=True, text=True,
+                          timeout=120)
+    assert fail.returncode == 2 and "Traceback" not in fail.stderr and fail.stderr.strip()
