@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from contextlib import suppress
 from pathlib import Path
 
 import numpy as np
@@ -23,9 +24,20 @@ from kpixl.core.errors import Problem, problem
 from kpixl.core.numbers import plain
 from kpixl.core.result import Result
 
+from .atomic import atomic_target
 from .outputs import check_output
 from .parse import column_letter
 from .report_book import ReportBook, header_footer_text
+from .report_detail import (
+    DETAIL_MAX,
+    companion_path,
+    companion_table,
+    detail_count,
+    detail_sheet,
+    notice_sheet,
+    where_text,
+    write_companion,
+)
 from .report_data import (
     fit_width,
     flag_labels,
@@ -97,49 +109,6 @@ def _style_report(book: ReportBook, ws, sheet: OutSheet, result: Result) -> None
                                                 "format": book.fmt("blocked_row")})
     flags_col = headers.index("标记 / Flags")
     ws.conditional_format(1, flags_col, n, flags_col, {"type": "no_blanks", "format": book.fmt("flag_cell")})
-
-
-def detail_sheet(result: Result) -> OutSheet:
-    """Every contribution: employee, rule, category, source cell, date, qty, value, points before
-    and after the category cap; then every money line. Names are on the 报表 and 规则 sheets."""
-    led = result.ledger
-    money = result.money
-    n = len(led)
-    cols = {
-        "emp": led["employee"].to_numpy(dtype=object), "rule": led["rule"].to_numpy(dtype=object),
-        "category": led["category"].to_numpy(dtype=object), "source": led["where"].to_numpy(dtype=object),
-        "date": led["date"].to_numpy(dtype="datetime64[ns]"), "qty": led["qty"].to_numpy(dtype="float64"),
-        "value": led["value"].to_numpy(dtype="float64"),
-        # points are exact multiples of 1e-8; as floats their shortest text is the decimal
-        "points": np.round(led["points_e8"].to_numpy(dtype="int64") / 1e8, 8),
-        "counted": np.round(led["counted_e8"].to_numpy(dtype="int64") / 1e8, 8),
-        "money": np.full(n, np.nan), "text": led["text_zh"].fillna("").to_numpy(dtype=object),
-    }
-    if len(money):
-        m = len(money)
-        mcols = {
-            "emp": money["employee"].to_numpy(dtype=object), "rule": money["rule"].to_numpy(dtype=object),
-            "category": np.full(m, "", dtype=object), "source": money["where"].to_numpy(dtype=object),
-            "date": pd.to_datetime(money["date"]).to_numpy(dtype="datetime64[ns]"),
-            "qty": money["qty"].to_numpy(dtype="float64"),
-            "value": pd.to_numeric(money["value"], errors="coerce").to_numpy(dtype="float64"),
-            "points": np.full(m, np.nan), "counted": np.full(m, np.nan),
-            "money": np.array([float(a) for a in money["amount"]]), "text": money["text_zh"].to_numpy(dtype=object),
-        }
-        cols = {k: np.concatenate([cols[k], mcols[k]]) for k in cols}
-    sheet = OutSheet(REPORT_SHEETS["detail"])
-    sheet.add("工号 / Employee ID", cols["emp"], width=12)
-    sheet.add("规则代码 / Rule", cols["rule"], width=24)
-    sheet.add("类别 / Category", cols["category"], width=8)
-    sheet.add("来源 / Source", cols["source"], width=16)
-    sheet.add("日期 / Date", cols["date"], "date", width=11)
-    sheet.add("数量 / Qty", cols["qty"], "number", width=7)
-    sheet.add("取值 / Value", cols["value"], "number", width=7)
-    sheet.add("分值 / Points", cols["points"], "points", width=9)
-    sheet.add("计入(封顶后) / Counted", cols["counted"], "points", width=10)
-    sheet.add("金额(元) / Yuan", cols["money"], "money", width=10)
-    sheet.add("说明 / Note", cols["text"], width=50)
-    return sheet
 
 
 def groups_sheet(result: Result) -> OutSheet:
@@ -234,32 +203,61 @@ def write_report(result: Result, out: str | os.PathLike, source_path: str | os.P
 
     ``ledger_version``: the closed ledger's version, printed on every statement (None: not closed).
     ``statements``: write the 考核单 sheet(s); None (default) = when at most STATEMENTS_MAX employees.
+    Above DETAIL_MAX detail lines the detail goes to the companion file (report_detail.py),
+    written with the workbook: both appear or neither does. A companion of an earlier report of
+    the same name that no longer applies is removed.
     """
     out = Path(out)
+    companion = companion_path(out)
+    n_lines = detail_count(result)
+    apart = n_lines > DETAIL_MAX
     if source_path is not None:
         check_output(out, [source_path], force=True)
+        if apart:
+            check_output(companion, [source_path], force=True)
     book = _book(result, result.source)
     if statements is None:
         statements = len(result.employees) <= STATEMENTS_MAX
-    omitted = None if statements else (
-        f"考核单未生成：{len(result.employees)} 名员工，超过 {STATEMENTS_MAX}；用 kpixl explain 工作簿 工号 查看单人明细 / "
-        f"Statements left out: {len(result.employees)} employees, more than {STATEMENTS_MAX}; "
-        "kpixl explain BOOK ID shows one person's lines")
-    summary_sheet(book, result, REPORT_SHEETS["summary"], note=omitted)
+    notes = {}
+    if not statements:
+        notes["考核单 / Statements"] = (
+            f"考核单未生成：{len(result.employees)} 名员工，超过 {STATEMENTS_MAX}；用 kpixl explain 工作簿 工号 查看单人明细 / "
+            f"Statements left out: {len(result.employees)} employees, more than {STATEMENTS_MAX}; "
+            "kpixl explain BOOK ID shows one person's lines")
+    if apart:
+        notes["明细 / Detail"] = " / ".join(where_text(companion, n_lines))
+    summary_sheet(book, result, REPORT_SHEETS["summary"], notes=list(notes.values()))
     report = report_sheet(result)
     _style_report(book, book.table(report.name, report), report, result)
     if result.groups:
         book.table(REPORT_SHEETS["groups"], groups_sheet(result))
     if statements:
         statement_sheets(book, result, REPORT_SHEETS["statements"], ledger_version)
-    for sheet in (detail_sheet(result), flags_sheet(result), issues_sheet(result.problems)):
+    if apart:
+        book.table(REPORT_SHEETS["detail"], notice_sheet(companion, n_lines, REPORT_SHEETS["detail"]),
+                   autofilter=False)
+    else:
+        book.table(REPORT_SHEETS["detail"], detail_sheet(result, REPORT_SHEETS["detail"]))
+    for sheet in (flags_sheet(result), issues_sheet(result.problems)):
         book.table(sheet.name, sheet)
-    extra = {"账本版本 / Ledger version": ledger_version or "未结账 / not closed"}
-    if omitted:
-        extra["考核单 / Statements"] = omitted
+    extra = {"账本版本 / Ledger version": ledger_version or "未结账 / not closed",
+             "明细行数 / Detail lines": f"{n_lines:,}" + ("" if apart else " (明细 表 / on the 明细 sheet)"), **notes}
     about = about_sheet(result, result.source, extra)
     book.table(about.name, about, landscape=False, autofilter=False)
-    return book.save(out)
+    if not apart:
+        book.save(out)
+        drop_companion(out)
+        return out
+    with atomic_target(companion) as tmp:
+        write_companion(companion_table(result), tmp)
+        book.save(out)
+    return out
+
+
+def drop_companion(out: str | os.PathLike) -> None:
+    """Remove the detail companion of an earlier report ``out`` (the new one has its detail inside)."""
+    with suppress(FileNotFoundError):
+        companion_path(out).unlink()
 
 
 def write_error_report(out: str | os.PathLike, source: str, problems: list[Problem]) -> Path:
@@ -267,7 +265,9 @@ def write_error_report(out: str | os.PathLike, source: str, problems: list[Probl
     book = _book(None, source)
     book.table(REPORT_SHEETS["issues"], issues_sheet(problems))
     book.table(REPORT_SHEETS["about"], about_sheet(None, source), landscape=False, autofilter=False)
-    return book.save(Path(out))
+    book.save(Path(out))
+    drop_companion(out)
+    return Path(out)
 
 
 def summary_lines(result: Result, limit: int = 12) -> list[str]:

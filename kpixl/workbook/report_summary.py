@@ -26,13 +26,16 @@ from .report_data import (
     natural_key,
     ranked_employees,
     teams_in_order,
+    text_lines,
 )
+from .xlsx_out import clamp_text
 
 WIDTHS = [24, 12, 2, 7, 10, 10, 12, 2, 7, 10, 10, 12]  # A..L, the printed area
 DATA_COL = 13  # N: chart data
 ACTION_ROWS = 14
 LINE = 118  # display units of the printed width (A..L)
 ROW_HEIGHT = 15.5
+NOTE_ROW = 3
 CENT = Decimal("0.01")
 
 
@@ -163,8 +166,17 @@ def needs_action(result: Result, bottom: list) -> list[tuple[str, str]]:
     return [(who, "；".join(whys)) for who, whys in merged.items()]
 
 
-def summary_sheet(book: ReportBook, result: Result, name: str, note: str | None = None) -> None:
-    """The summary page; ``note``: a line under the title (e.g. that the statements were left out)."""
+def _notes(book: ReportBook, ws, notes: list[str]) -> float:
+    """The notes in one wrapped cell across the printed width (row 4); returns the row's height."""
+    text = "\n".join(notes)
+    height = 13.5 * text_lines(text, sum(WIDTHS)) + 3
+    ws.merge_range(NOTE_ROW, 0, NOTE_ROW, len(WIDTHS) - 1, clamp_text(text), book.fmt("note"))
+    return height
+
+
+def summary_sheet(book: ReportBook, result: Result, name: str, notes: list[str] = ()) -> None:
+    """The summary page; ``notes``: at most two lines under the title (that the statements were left
+    out, where the detail lines are), each wrapped over up to two rows."""
     scheme, main = result.scheme, result.scheme.main_output
     ws = book.sheet(name, landscape=True, fit_pages=(1, 1))
     for i, w in enumerate(WIDTHS):
@@ -179,8 +191,7 @@ def summary_sheet(book: ReportBook, result: Result, name: str, note: str | None 
     book.text(ws, 2, 0, cut_text(f"方案 Scheme {scheme.id} v{scheme.version} · 考核期 Period {result.period.label} · "
                                  f"来源 Source {Path(result.source).name} · 生成 Generated {dt.date.today().isoformat()}",
                                  LINE + 20), "subtitle")
-    if note:
-        book.text(ws, 3, 0, cut_text(note, LINE + 20), "flag")
+    note_height = _notes(book, ws, notes) if notes else ROW_HEIGHT
 
     stats = headline_stats(heads)
     blocked = sum(not e.ok for e in result.employees)
@@ -239,5 +250,5 @@ def summary_sheet(book: ReportBook, result: Result, name: str, note: str | None 
                                                 "见 报表、标记、问题 表 / see the 报表, 标记 and 问题 sheets", "muted")
     last = top + 2 + min(len(actions), ACTION_ROWS)
     for r in range(1, last + 1):  # explicit heights: LibreOffice's own fit of CJK rows would push rows off the page
-        ws.set_row(r, ROW_HEIGHT)
+        ws.set_row(r, note_height if r == NOTE_ROW else ROW_HEIGHT)
     ws.print_area(0, 0, last, len(WIDTHS) - 1)
