@@ -17,7 +17,6 @@ from contextlib import suppress
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from kpixl import __version__
 from kpixl.core.errors import Problem, problem
@@ -28,6 +27,14 @@ from .atomic import atomic_target
 from .outputs import check_output
 from .parse import column_letter
 from .report_book import ReportBook, header_footer_text
+from .report_data import (
+    fit_width,
+    flag_labels,
+    is_number,
+    ranked_employees,
+    teams_in_order,
+    value_label,
+)
 from .report_detail import (
     DETAIL_MAX,
     companion_path,
@@ -37,14 +44,6 @@ from .report_detail import (
     notice_sheet,
     where_text,
     write_companion,
-)
-from .report_data import (
-    fit_width,
-    flag_labels,
-    is_number,
-    ranked_employees,
-    teams_in_order,
-    value_label,
 )
 from .report_statements import STATEMENTS_MAX, statement_sheets
 from .report_summary import summary_sheet

@@ -134,7 +134,7 @@ def companion_table(result: Result):
     n_led = len(result.ledger)
     is_money = np.arange(len(cols["employee"])) >= n_led
     arrays = {}
-    for key, header, kind, _ in COLUMNS:
+    for key, _, kind, _ in COLUMNS:
         v = cols[key]
         if key in ("points", "counted"):
             arr = _decimal(v, 8)
