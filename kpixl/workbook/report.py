@@ -12,11 +12,12 @@ wide, header rows repeated, scheme, period and page number in the header and foo
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
-import numpy as np
+import pandas as pd
 
 from kpixl import __version__
 from kpixl.core.errors import Problem, problem
@@ -30,7 +31,6 @@ from .report_book import ReportBook, header_footer_text
 from .report_data import (
     fit_width,
     flag_labels,
-    is_number,
     ranked_employees,
     teams_in_order,
     value_label,
@@ -58,18 +58,23 @@ def _fmt_kind(fmt: str) -> str:
     return {"money": "money", "percent": "percent", "integer": "integer", "text": "text"}.get(fmt, "points")
 
 
+_NUMBER_KINDS = {"decimal", "integer", "floating", "mixed-integer-float", "empty"}
+
+
 def _column(values: list):
     """Numbers as a float array (the writer's fast path; the cell text is the same decimal), else as they are."""
-    if all(is_number(v) or v is None for v in values):
-        return np.array([np.nan if v is None else float(v) for v in values], dtype="float64")
+    if pd.api.types.infer_dtype(values, skipna=True) in _NUMBER_KINDS:  # numbers and None only
+        return pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(dtype="float64")
     return values
 
 
-def report_sheet(result: Result) -> OutSheet:
-    """报表: one row per employee, ranked by the headline (R-G-2 places), blocked ones last."""
+def report_sheet(result: Result, rows: list | None = None) -> OutSheet:
+    """报表: one row per employee, ranked by the headline (R-G-2 places), blocked ones last.
+    ``rows``: ranked_employees(result), when the caller has them."""
     scheme = result.scheme
-    rows = ranked_employees(result)
+    rows = ranked_employees(result) if rows is None else rows
     emps = [r.employee for r in rows]
+    ok = [e.status != "error" for e in emps]
     sheet = OutSheet(REPORT_SHEETS["report"])
 
     def add(header, values, kind="text", lo=6, hi=40):
@@ -83,11 +88,21 @@ def report_sheet(result: Result) -> OutSheet:
     if any(e.team for e in emps):
         add("小组 / Team", [e.team for e in emps])
     add("状态 / Status", [STATUS_OK if e.status == "ok" else e.status_text for e in emps])
+    keys = [out.value for out in scheme.outputs]
+    table = pd.DataFrame.from_records([e.values if k else {} for e, k in zip(emps, ok, strict=True)],
+                                      columns=keys, coerce_float=False) if emps else pd.DataFrame(columns=keys)
     for out in scheme.outputs:
-        values = [e.values.get(out.value) if e.ok else None for e in emps]
-        add(f"{out.zh} / {out.en}", _column(values), _fmt_kind(out.format), lo=9, hi=13)
-    add("标记 / Flags", [flag_labels(result, e.id) if e.ok else "" for e in emps], hi=30)
-    problems = ["; ".join(p.short() for p in e.problems[:3]) + (" …" if len(e.problems) > 3 else "") for e in emps]
+        col = table[out.value]
+        if pd.api.types.infer_dtype(col, skipna=True) in _NUMBER_KINDS:
+            values = col.to_numpy(dtype="float64", na_value=float("nan"))
+        else:
+            values = col.astype(object).where(col.notna(), None).tolist()
+        add(f"{out.zh} / {out.en}", values, _fmt_kind(out.format), lo=9, hi=13)
+    flagged = {f["employee"] for f in result.flags}
+    add("标记 / Flags", [flag_labels(result, e.id) if k and e.id in flagged else "" for e, k in zip(emps, ok, strict=True)],
+        hi=30)
+    problems = ["; ".join(p.short() for p in e.problems[:3]) + (" …" if len(e.problems) > 3 else "") if e.problems
+                else "" for e in emps]
     sheet.add("问题 / Problems", problems, "wrap", 40 if any(problems) else 14)
     return sheet
 
@@ -196,8 +211,29 @@ def _book(result: Result | None, source: str) -> ReportBook:
                       header_footer_text(f"{title['en']} ({result.scheme.id})", 70))
 
 
+@contextmanager
+def _no_gc():
+    """No cyclic garbage collection while the report is built: it makes millions of short-lived
+    objects, and each collection walks the whole result (1M ledger rows: ~30% of writing time).
+    Nothing built here forms cycles that must be freed before the end."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def write_report(result: Result, out: str | os.PathLike, source_path: str | os.PathLike | None = None, *,
                  ledger_version: str | None = None, statements: bool | None = None) -> Path:
+    """Write the report workbook atomically; refuse to overwrite the input workbook (see _write_report)."""
+    with _no_gc():
+        return _write_report(result, out, source_path, ledger_version=ledger_version, statements=statements)
+
+
+def _write_report(result: Result, out: str | os.PathLike, source_path: str | os.PathLike | None = None, *,
+                  ledger_version: str | None = None, statements: bool | None = None) -> Path:
     """Write the report workbook atomically; refuse to overwrite the input workbook.
 
     ``ledger_version``: the closed ledger's version, printed on every statement (None: not closed).
@@ -225,8 +261,9 @@ def write_report(result: Result, out: str | os.PathLike, source_path: str | os.P
             "kpixl explain BOOK ID shows one person's lines")
     if apart:
         notes["明细 / Detail"] = " / ".join(where_text(companion, n_lines))
-    summary_sheet(book, result, REPORT_SHEETS["summary"], notes=list(notes.values()))
-    report = report_sheet(result)
+    ranked = ranked_employees(result)
+    summary_sheet(book, result, REPORT_SHEETS["summary"], notes=list(notes.values()), ranked=ranked)
+    report = report_sheet(result, ranked)
     _style_report(book, book.table(report.name, report), report, result)
     if result.groups:
         book.table(REPORT_SHEETS["groups"], groups_sheet(result))

@@ -14,6 +14,8 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 
+import pandas as pd
+
 from kpixl.core.result import EmployeeResult, Result
 
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
@@ -87,6 +89,12 @@ def is_number(v) -> bool:
 
 def competition_ranks(values: list, highest_first: bool = True) -> list[int | None]:
     """R-G-2: the place of each value, ties sharing a place (1, 1, 3); None is unranked."""
+    if pd.api.types.infer_dtype(values, skipna=True) in ("decimal", "integer", "floating", "mixed-integer-float"):
+        # numbers and None only: ranked as floats (values have <= 15 significant digits, so distinct
+        # values stay distinct and in order); NaN is no number, unranked like None
+        f = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce")
+        ranks = f.rank(method="min", ascending=not highest_first)
+        return [None if r != r else int(r) for r in ranks.tolist()]
     ordered = sorted((v for v in values if is_number(v)), reverse=highest_first)
     first: dict = {}
     for i, v in enumerate(ordered):
@@ -109,11 +117,12 @@ def highest_first(output) -> bool:
 def ranked_employees(result: Result) -> list[Ranked]:
     """Employees in report order: by the headline, best first (R-G-2 places), blocked ones last."""
     main = result.scheme.main_output
-    heads = [e.values.get(main.value) if e.ok else None for e in result.employees]
+    key = main.value
+    heads = [e.values.get(key) if e.status != "error" else None for e in result.employees]
     ranks = competition_ranks(heads, highest_first(main))
-    rows = [Ranked(e, h, r) for e, h, r in zip(result.employees, heads, ranks, strict=True)]
-    order = sorted(range(len(rows)), key=lambda i: (rows[i].rank is None, rows[i].rank or 0, i))
-    return [rows[i] for i in order]
+    # places 1..n, then the unplaced (None) in their roster order: a stable sort by place
+    order = sorted(range(len(heads)), key=lambda i: ranks[i] if ranks[i] is not None else len(heads) + 1)
+    return [Ranked(result.employees[i], heads[i], ranks[i]) for i in order]
 
 
 def bottom_three(ranked: list[Ranked]) -> list[Ranked]:

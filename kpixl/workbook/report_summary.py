@@ -9,8 +9,10 @@ The charts' data sits right of the printed area (columns N on).
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import statistics
+from collections import Counter
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -58,17 +60,17 @@ def distribution(values: list, bins: int = 6) -> list[tuple[str, int]]:
     nums = sorted(_dec(v) for v in values if is_number(v))
     if not nums:
         return []
-    distinct = sorted(set(nums))
-    if len(distinct) <= bins + 2:
-        return [(plain(v), nums.count(v)) for v in distinct]
+    counts = Counter(nums)
+    if len(counts) <= bins + 2:
+        return [(plain(v), counts[v]) for v in sorted(counts)]
     lo, hi = nums[0], nums[-1]
     step = ((hi - lo) / bins).quantize(Decimal("1"), rounding="ROUND_CEILING") or Decimal(1)
     edges = [lo + step * i for i in range(bins + 1)]
     out = []
     for i in range(bins):
         a, b = edges[i], edges[i + 1]
-        last = i == bins - 1
-        n = sum(1 for v in nums if a <= v < b or (last and v == b))
+        last = i == bins - 1  # [a, b), the last range [a, b]
+        n = (bisect.bisect_right(nums, b) if last else bisect.bisect_left(nums, b)) - bisect.bisect_left(nums, a)
         out.append((f"{plain(a)}–{plain(b)}", n))
     while out and out[-1][1] == 0:
         out.pop()
@@ -174,15 +176,17 @@ def _notes(book: ReportBook, ws, notes: list[str]) -> float:
     return height
 
 
-def summary_sheet(book: ReportBook, result: Result, name: str, notes: list[str] = ()) -> None:
+def summary_sheet(book: ReportBook, result: Result, name: str, notes: list[str] = (),
+                  ranked: list | None = None) -> None:
     """The summary page; ``notes``: at most two lines under the title (that the statements were left
-    out, where the detail lines are), each wrapped over up to two rows."""
+    out, where the detail lines are), in one wrapped cell. ``ranked``: the employees in report
+    order when the caller has them (ranked_employees)."""
     scheme, main = result.scheme, result.scheme.main_output
     ws = book.sheet(name, landscape=True, fit_pages=(1, 1))
     for i, w in enumerate(WIDTHS):
         ws.set_column(i, i, w)
     ws.set_column(DATA_COL, DATA_COL + 3, 14)
-    ranked = ranked_employees(result)
+    ranked = ranked_employees(result) if ranked is None else ranked
     bottom = bottom_three(ranked)
     heads = [r.headline for r in ranked]
     book.text(ws, 0, 0, "KPI 月度总览 / Monthly KPI summary", "title")
