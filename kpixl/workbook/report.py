@@ -17,6 +17,7 @@ import os
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from kpixl import __version__
@@ -78,9 +79,11 @@ def report_sheet(result: Result, rows: list | None = None) -> OutSheet:
     sheet = OutSheet(REPORT_SHEETS["report"])
 
     def add(header, values, kind="text", lo=6, hi=40):
+        if isinstance(values, list):  # an object array of texts takes the writer's fast path
+            values = np.array(values, dtype=object)
         sheet.add(header, values, kind, fit_width(header, values, lo, hi))
 
-    add("名次 / Rank", [r.rank for r in rows], "integer", lo=7)
+    add("名次 / Rank", np.array([np.nan if r.rank is None else r.rank for r in rows], dtype="float64"), "integer", lo=7)
     add("工号 / Employee ID", [e.id for e in emps])
     add("姓名 / Name", [e.name for e in emps])
     add("岗位 / Role", [e.role for e in emps])

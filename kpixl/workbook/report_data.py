@@ -13,6 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 import pandas as pd
 
@@ -49,18 +50,24 @@ def natural_key(text: str) -> tuple:
     return tuple(parts)
 
 
+@lru_cache(maxsize=8192)
+def _char_width(ch: str) -> int:
+    return 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+
+
 def display_width(text: str) -> int:
     """Width in Excel column units: CJK (wide) characters count 2."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return len(text) if text.isascii() else sum(map(_char_width, text))
 
 
 def fit_width(header: str, values, lo: float = 6, hi: float = 40, sample: int = 2000) -> float:
-    """A column width that fits the header's widest part (zh or en) and the values (a sample of them)."""
+    """A column width that fits the header's widest part (zh or en) and the values (the first
+    ``sample`` of them, each distinct one measured once)."""
     parts = [display_width(p) for p in header.split(" / ")] or [0]
     longest = max(parts)
-    for v in list(values)[:sample]:
-        if v is not None and v == v:
-            longest = max(longest, display_width(v if isinstance(v, str) else format(v, "")))
+    head = values[:sample] if hasattr(values, "__getitem__") else list(values)[:sample]
+    for v in set(v for v in head if v is not None and v == v):
+        longest = max(longest, display_width(v if isinstance(v, str) else format(v, "")))
     return float(min(hi, max(lo, longest + 2)))
 
 
