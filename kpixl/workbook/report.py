@@ -25,6 +25,7 @@ from kpixl.core.errors import Problem, problem
 from kpixl.core.numbers import plain
 from kpixl.core.result import Result
 
+from . import report_detail
 from .atomic import atomic_target
 from .outputs import check_output
 from .parse import column_letter
@@ -37,11 +38,11 @@ from .report_data import (
     value_label,
 )
 from .report_detail import (
-    DETAIL_MAX,
     companion_path,
     companion_table,
     detail_count,
     detail_sheet,
+    goes_apart,
     notice_sheet,
     where_text,
     write_companion,
@@ -241,6 +242,7 @@ def _write_report(result: Result, out: str | os.PathLike, source_path: str | os.
 
     ``ledger_version``: the closed ledger's version, printed on every statement (None: not closed).
     ``statements``: write the 考核单 sheet(s); None (default) = when at most STATEMENTS_MAX employees.
+    Never when the detail goes to the companion (statements list every line).
     Above DETAIL_MAX detail lines the detail goes to the companion file (report_detail.py),
     written with the workbook: both appear or neither does. A companion of an earlier report of
     the same name that no longer applies is removed.
@@ -248,7 +250,7 @@ def _write_report(result: Result, out: str | os.PathLike, source_path: str | os.
     out = Path(out)
     companion = companion_path(out)
     n_lines = detail_count(result)
-    apart = n_lines > DETAIL_MAX
+    apart = goes_apart(result)
     if source_path is not None:
         check_output(out, [source_path], force=True)
         if apart:
@@ -257,7 +259,12 @@ def _write_report(result: Result, out: str | os.PathLike, source_path: str | os.
     if statements is None:
         statements = len(result.employees) <= STATEMENTS_MAX
     notes = {}
-    if not statements:
+    if apart and statements:  # statements list every line: over the limit they could pass Excel's rows too
+        statements = False
+        notes["考核单 / Statements"] = (
+            f"考核单未生成：明细超过 {report_detail.DETAIL_MAX:,} 行；单人明细见下 / "
+            f"Statements left out: more than {report_detail.DETAIL_MAX:,} detail lines; one person's lines: see below")
+    elif not statements:
         notes["考核单 / Statements"] = (
             f"考核单未生成：{len(result.employees)} 名员工，超过 {STATEMENTS_MAX}；用 kpixl explain 工作簿 工号 查看单人明细 / "
             f"Statements left out: {len(result.employees)} employees, more than {STATEMENTS_MAX}; "

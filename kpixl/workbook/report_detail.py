@@ -49,6 +49,11 @@ def detail_count(result: Result) -> int:
     return len(result.ledger) + len(result.money)
 
 
+def goes_apart(result: Result) -> bool:
+    """Does the detail go to the companion file (more than DETAIL_MAX lines)?"""
+    return detail_count(result) > DETAIL_MAX
+
+
 def detail_columns(result: Result, exact: bool = False) -> dict[str, np.ndarray]:
     """The detail lines as columns (ledger lines, then money lines). Points and yuan are floats
     (their shortest text is the decimal: exact multiples of 1e-8 and 0.01) or, with ``exact``,
