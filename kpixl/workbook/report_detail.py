@@ -113,11 +113,18 @@ def where_text(companion: Path, n: int) -> tuple[str, str]:
 
 
 def notice_sheet(companion: Path, n: int, name: str = "明细") -> OutSheet:
-    """The 明细 sheet when the lines are in the companion: where they are, how to get them, the columns."""
-    zh, en = where_text(companion, n)
-    lines = [zh, en, "", f"文件 File: {companion.name}", f"行数 Lines: {n:,}",
-             "列 Columns: " + ", ".join(f"{k} ({h})" for k, h, _, _ in COLUMNS)]
-    return OutSheet(name).add("明细在报表旁的文件中 / The detail is in a file beside the report", lines, "wrap", width=110)
+    """The 明细 sheet when the lines are in the companion: where they are, how to get one employee's,
+    the file's columns; short lines (a printed row does not wrap)."""
+    f = companion.name
+    lines = [f"明细共 {n:,} 行，超过工作簿明细上限 {DETAIL_MAX:,} 行，全部写在报表旁的文件 {f}。",
+             f"查看某位员工的明细：kpixl detail {f} --employee 工号",
+             "存为工作簿：加 -o 文件.xlsx；或用 kpixl explain 工作簿 工号。", "",
+             f"The detail has {n:,} lines, more than the workbook's limit of {DETAIL_MAX:,}: all of them are in {f} "
+             "beside the report.",
+             f"One employee's lines: kpixl detail {f} --employee ID", "As a workbook: add -o lines.xlsx; or kpixl explain BOOK ID.",
+             "", "文件的列 / The file's columns:"]
+    lines += [f"  {k}: {h}" for k, h, _, _ in COLUMNS]
+    return OutSheet(name).add("明细在报表旁的文件中 / The detail is in a file beside the report", lines, width=120)
 
 
 def _decimal(values: np.ndarray, scale: int):

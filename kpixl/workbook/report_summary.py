@@ -38,6 +38,7 @@ ACTION_ROWS = 14
 LINE = 118  # display units of the printed width (A..L)
 ROW_HEIGHT = 15.5
 NOTE_ROW = 3
+LABELLED_BARS = 24
 CENT = Decimal("0.01")
 
 
@@ -123,9 +124,11 @@ def group_bars(result: Result) -> tuple[str, str, list[tuple[str, float]]]:
 def _chart(book: ReportBook, sheet: str, title: str, col: int, bars: list, counts: bool):
     chart = book.wb.add_chart({"type": "column"})
     n = len(bars)
-    chart.add_series({"categories": [sheet, 1, col, n, col], "values": [sheet, 1, col + 1, n, col + 1],
-                      "name": [sheet, 0, col + 1], "fill": {"color": "#5B9BD5"}, "gap": 60,
-                      "data_labels": {"value": True, "font": {"name": "等线", "size": 9}}})
+    series = {"categories": [sheet, 1, col, n, col], "values": [sheet, 1, col + 1, n, col + 1],
+              "name": [sheet, 0, col + 1], "fill": {"color": "#5B9BD5"}, "gap": 60}
+    if n <= LABELLED_BARS:  # more labels than that overlap into a smear
+        series["data_labels"] = {"value": True, "font": {"name": "等线", "size": 9}}
+    chart.add_series(series)
     chart.set_title({"name": chart_text(title), "name_font": {"name": "等线", "size": 11, "bold": True}})
     chart.set_legend({"none": True})
     chart.set_x_axis({"num_font": {"name": "等线", "size": 9}})
