@@ -4,7 +4,8 @@ Sheets, in order: 总览 Summary (one page: counts, the headline's statistics, c
 action; report_summary.py), 报表 Report (one row per employee, ranked by the headline), 小组
 Groups (schemes with groups), 考核单 Statements (one printable page per employee;
 report_statements.py), 明细 Detail (every contribution with its source cell, points before and
-after the category cap, money), 标记 Flags, 问题 Issues (every problem with its cell and fix)
+after the category cap, money; above DETAIL_MAX lines they go to a companion file beside the
+report and 明细 says where: report_detail.py), 标记 Flags, 问题 Issues (every problem with its cell and fix)
 and 信息 About (scheme, period, source, versions). Every sheet prints: A4, fit to one page
 wide, header rows repeated, scheme, period and page number in the header and footer.
 """
