@@ -199,6 +199,7 @@ def cmd_explain(args) -> int:
 def cmd_report(args) -> int:
     from kpixl.workbook.outputs import check_output
     from kpixl.workbook.report import summary_lines, write_report
+    from kpixl.workbook.report_detail import companion_path, detail_count, goes_apart
 
     t0 = time.perf_counter()
     out = Path(args.output)
@@ -208,6 +209,9 @@ def cmd_report(args) -> int:
     for line in summary_lines(result):
         print(line)
     print(f"报表 report: {out} ({time.perf_counter() - t0:.2f}s)")
+    if goes_apart(result):
+        print(f"明细 detail: {companion_path(out)} ({detail_count(result):,} 行 lines; "
+              f"kpixl detail {companion_path(out).name} --employee 工号/ID)")
     if result.errors:
         print(f"{len(result.errors)} 个错误 errors — 见报表的 问题 表 / see the report's 问题 (Issues) sheet", file=sys.stderr)
     return EXIT_PROBLEMS if result.errors else EXIT_OK

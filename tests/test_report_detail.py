@@ -151,8 +151,8 @@ def test_formula_like_text_stays_text_in_the_companion_and_its_workbook(tmp_path
 
 def test_kpixl_detail_prints_one_employees_lines(tmp_path, small_limit):
     code, out, _ = cli("report", DEMO, "-o", tmp_path / "r.xlsx")
-    assert code == 0
     companion = tmp_path / "r.detail.parquet"
+    assert code == 0 and f"明细 detail: {companion} (52 行 lines" in out
     code, out, err = cli("detail", companion, "--employee", "KF002")
     assert code == 0, err
     assert out.splitlines()[0].startswith("KF002: 8 行 lines")
