@@ -135,16 +135,17 @@ def test_formula_like_text_stays_text_in_the_companion_and_its_workbook(tmp_path
     led = demo.ledger.copy()
     led.loc[led.index[0], "employee"] = "=HYPERLINK(\"x\")"
     led.loc[led.index[0], "text_zh"] = "+86 138"
+    led.loc[led.index[0], "date"] = pd.NaT  # a line without a date stays without one
     odd = demo.__class__(**{**demo.__dict__, "ledger": led})
     write_report(odd, tmp_path / "r.xlsx", DEMO)
     companion = tmp_path / "r.detail.parquet"
     lines = report_detail.read_lines(companion, '=HYPERLINK("x")')
-    assert list(lines["note"]) == ["+86 138"]
+    assert list(lines["note"]) == ["+86 138"] and lines["date"].isna().all()
     code, out, _ = cli("detail", companion, "--employee", '=HYPERLINK("x")', "-o", tmp_path / "one.xlsx")
     assert code == 0
     ws = load_workbook(tmp_path / "one.xlsx").active
     row = [c.value for c in ws[2]]
-    assert row[0] == '=HYPERLINK("x")' and row[-1] == "+86 138"
+    assert row[0] == '=HYPERLINK("x")' and row[-1] == "+86 138" and row[4] is None
     with zipfile.ZipFile(tmp_path / "one.xlsx") as z:
         assert "<f>" not in z.read("xl/worksheets/sheet1.xml").decode()
 

@@ -127,14 +127,16 @@ def notice_sheet(companion: Path, n: int, name: str = "明细") -> OutSheet:
     return OutSheet(name).add("明细在报表旁的文件中 / The detail is in a file beside the report", lines, width=120)
 
 
-def _decimal(values: np.ndarray, scale: int):
-    """int64 of 10**-scale units as an exact Arrow decimal128 (its unscaled 128-bit value)."""
+def _decimal(values: np.ndarray, scale: int, valid: np.ndarray):
+    """int64 of 10**-scale units as an exact Arrow decimal128 (whose cells are the unscaled 128-bit
+    integers: the int64 and its sign extension), null where not ``valid``."""
     import pyarrow as pa
 
     v = np.ascontiguousarray(values, dtype="int64")
     words = np.empty(2 * len(v), dtype="int64")
     words[0::2], words[1::2] = v, np.where(v < 0, -1, 0)
-    return pa.Array.from_buffers(pa.decimal128(19, scale), len(v), [None, pa.py_buffer(words)])
+    mask = pa.array(np.asarray(valid, dtype=bool)).buffers()[1]
+    return pa.Array.from_buffers(pa.decimal128(19, scale), len(v), [mask, pa.py_buffer(words)])
 
 
 def companion_table(result: Result):
@@ -149,11 +151,9 @@ def companion_table(result: Result):
     for key, _, kind, _ in COLUMNS:
         v = cols[key]
         if key in ("points", "counted"):
-            arr = _decimal(v, 8)
-            arrays[key] = pa.Array.from_buffers(arr.type, len(arr), [pa.array(~is_money).buffers()[1], arr.buffers()[1]])
+            arrays[key] = _decimal(v, 8, ~is_money)
         elif key == "yuan":
-            arr = _decimal(v, 2)
-            arrays[key] = pa.Array.from_buffers(arr.type, len(arr), [pa.array(is_money).buffers()[1], arr.buffers()[1]])
+            arrays[key] = _decimal(v, 2, is_money)
         elif kind == "date":
             arrays[key] = pa.array(v.astype("datetime64[D]"), type=pa.date32(), from_pandas=True)
         elif kind == "number":
