@@ -184,3 +184,14 @@ def test_nightly_writes_the_companion_beside_the_report_and_drops_it_for_a_faile
     book.write_bytes(b"not a workbook")
     assert process_workbook(str(book), str(report)).status == "failed"
     assert sorted(p.name for p in out.iterdir()) == ["十月.report.xlsx"]  # the old companion went with the old report
+
+
+def test_a_stopped_worker_leaves_no_companion_temp_file(tmp_path):
+    from kpixl.batch import _error_report
+
+    out = tmp_path / "十月.report.xlsx"
+    dead = 2 ** 22 + 12345  # above the usual pid_max: no such process
+    left = tmp_path / f".十月.report.detail.parquet.{dead}-0a1b2c3d.kpixl-tmp"
+    left.write_bytes(b"half a parquet file")
+    report, _ = _error_report("十月.xlsx", str(out), [], "timeout")
+    assert report == str(out) and not left.exists()
