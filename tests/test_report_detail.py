@@ -99,6 +99,9 @@ def test_under_the_limit_the_detail_is_in_the_workbook_and_an_old_companion_goes
     out = write_report(demo, tmp_path / "r.xlsx", DEMO)
     assert not (tmp_path / "r.detail.parquet").exists()  # it described the old report
     assert sheet_rows(out)["明细"] == 1 + 52
+    (tmp_path / "r.detail.parquet").write_bytes(b"someone's own file")  # not a kpixl detail file: kept
+    write_report(demo, tmp_path / "r.xlsx", DEMO)
+    assert (tmp_path / "r.detail.parquet").read_bytes() == b"someone's own file"
 
 
 def test_companion_and_report_appear_together_or_not_at_all(tmp_path, demo, small_limit, monkeypatch):

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import os
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -45,6 +45,7 @@ from .report_detail import (
     detail_sheet,
     goes_apart,
     notice_sheet,
+    remove_companion,
     where_text,
     write_companion,
 )
@@ -293,18 +294,12 @@ def _write_report(result: Result, out: str | os.PathLike, source_path: str | os.
     book.table(about.name, about, landscape=False, autofilter=False)
     if not apart:
         book.save(out)
-        drop_companion(out)
+        remove_companion(out)
         return out
     with atomic_target(companion) as tmp:
         write_companion(companion_table(result), tmp)
         book.save(out)
     return out
-
-
-def drop_companion(out: str | os.PathLike) -> None:
-    """Remove the detail companion of an earlier report ``out`` (the new one has its detail inside)."""
-    with suppress(FileNotFoundError):
-        companion_path(out).unlink()
 
 
 def write_error_report(out: str | os.PathLike, source: str, problems: list[Problem]) -> Path:
@@ -313,7 +308,7 @@ def write_error_report(out: str | os.PathLike, source: str, problems: list[Probl
     book.table(REPORT_SHEETS["issues"], issues_sheet(problems))
     book.table(REPORT_SHEETS["about"], about_sheet(None, source), landscape=False, autofilter=False)
     book.save(Path(out))
-    drop_companion(out)
+    remove_companion(out)
     return Path(out)
 
 

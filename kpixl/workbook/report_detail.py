@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import errno
 import os
+from contextlib import suppress
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -43,6 +44,24 @@ def companion_path(report: str | os.PathLike) -> Path:
     """``月报.xlsx`` -> ``月报.detail.parquet`` beside it."""
     report = Path(report)
     return report.with_name(report.stem + COMPANION_SUFFIX)
+
+
+def remove_companion(report: str | os.PathLike) -> None:
+    """Remove the companion of an earlier report of this name (the new report has its detail inside,
+    or failed): only a kpixl detail file, never a link or another file that happens to have its name."""
+    path = companion_path(report)
+    if path.is_symlink() or not path.is_file():
+        return
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        ours = (pq.read_schema(str(path)).metadata or {}).get(b"kpixl", b"").startswith(b"detail/")
+    except (pa.ArrowException, OSError):
+        return
+    if ours:
+        with suppress(FileNotFoundError):
+            path.unlink()
 
 
 def detail_count(result: Result) -> int:
