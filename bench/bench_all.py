@@ -10,7 +10,8 @@ Prints one table:
 - the read+write floor on the same data: a fresh process that reads every input sheet with
   fastexcel and writes the same report sheets with kpixl's report writer, no scoring (the
   sheets are prepared beforehand and unpickled in the child; that unpickling is subtracted), and
-  ``report / floor``;
+  ``report / floor``; above DETAIL_MAX detail lines both write the 明细 notice and the
+  ``.detail.parquet`` companion;
 - start-up: ``kpixl --version`` and ``kpixl schemes``;
 - the UDF cost of a cached ``=KPI_SCORE`` call (bench/bench_udf.py's ``per_call``);
 - the LibreOffice peer at 1,000 x 10,000 (``--quick``: 200 x 2,000): the same rows with a
@@ -48,17 +49,24 @@ FLOOR_CHILD = """
 import pickle, sys, time
 t0 = time.perf_counter()
 with open(sys.argv[2], "rb") as fh:
-    sheets = pickle.load(fh)
+    sheets, companion = pickle.load(fh)
 unpickle = time.perf_counter() - t0
 import fastexcel
+from kpixl.workbook.atomic import atomic_target
 from kpixl.workbook.report_book import ReportBook
+from kpixl.workbook.report_detail import companion_path, write_companion
 reader = fastexcel.read_excel(sys.argv[1])
 for name in reader.sheet_names:
     reader.load_sheet(name, header_row=None).to_arrow()
 book = ReportBook("floor", "floor")
 for sheet in sheets:
     book.table(sheet.name, sheet)
-book.save(sys.argv[3])
+if companion is None:
+    book.save(sys.argv[3])
+else:  # the detail beside the report, as kpixl report writes it
+    with atomic_target(companion_path(sys.argv[3])) as tmp:
+        write_companion(companion, tmp)
+        book.save(sys.argv[3])
 print(unpickle)
 """
 
@@ -90,29 +98,35 @@ def median_run(cmd: list[str], runs: int) -> tuple[float, float]:
     return statistics.median(d[0] for d in done), max(d[1] for d in done)
 
 
-def report_sheets(book: Path) -> list:
+def report_sheets(book: Path, out: Path) -> tuple[list, object]:
     """The sheets ``kpixl report`` writes for ``book`` (without the summary and statement pages,
-    which the report writer draws cell by cell), as OutSheets for the floor child."""
+    which the report writer draws cell by cell), as OutSheets for the floor child, and the detail
+    companion's Arrow table when the detail goes beside the report (more than DETAIL_MAX lines:
+    then 明细 is the notice sheet), else None."""
     from kpixl.core.engine import score
     from kpixl.workbook import report as rp
+    from kpixl.workbook import report_detail as rd
     from kpixl.workbook.read import read_workbook
 
     result = score(*read_workbook(book))
     sheets = [rp.report_sheet(result)]
     if result.groups:
         sheets.append(rp.groups_sheet(result))
-    sheets += [rp.detail_sheet(result), rp.flags_sheet(result), rp.issues_sheet(result.problems),
+    apart = rd.goes_apart(result)
+    detail = rd.notice_sheet(rd.companion_path(out), rd.detail_count(result)) if apart else rd.detail_sheet(result)
+    sheets += [detail, rp.flags_sheet(result), rp.issues_sheet(result.problems),
                rp.about_sheet(result, result.source, {})]
-    return sheets
+    return sheets, (rd.companion_table(result) if apart else None)
 
 
 def floor(book: Path, work: Path, runs: int) -> tuple[float, float]:
     pickled = work / f"{book.stem}.sheets.pickle"
+    target = work / "floor.xlsx"
     with open(pickled, "wb") as fh:
-        pickle.dump(report_sheets(book), fh, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump(report_sheets(book, target), fh, protocol=pickle.HIGHEST_PROTOCOL)
     walls, peaks = [], []
     for _ in range(runs):
-        wall, peak, out = run([sys.executable, "-c", FLOOR_CHILD, str(book), str(pickled), str(work / "floor.xlsx")])
+        wall, peak, out = run([sys.executable, "-c", FLOOR_CHILD, str(book), str(pickled), str(target)])
         walls.append(wall - float(out.strip().splitlines()[-1]))
         peaks.append(peak)
     return statistics.median(walls), max(peaks)

@@ -120,8 +120,10 @@ def _error_report(book: str, out: str, problems, message: str) -> tuple[str, str
     """Write the Issues+About report; returns (report path or "", message)."""
     from kpixl.workbook.atomic import remove_stale_temps
     from kpixl.workbook.report import write_error_report
+    from kpixl.workbook.report_detail import companion_path
 
     remove_stale_temps(out)
+    remove_stale_temps(companion_path(out))  # a worker stopped while writing the detail beside the report
     try:
         write_error_report(out, book, problems)
         return out, message

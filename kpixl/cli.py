@@ -199,6 +199,7 @@ def cmd_explain(args) -> int:
 def cmd_report(args) -> int:
     from kpixl.workbook.outputs import check_output
     from kpixl.workbook.report import summary_lines, write_report
+    from kpixl.workbook.report_detail import companion_path, detail_count, goes_apart
 
     t0 = time.perf_counter()
     out = Path(args.output)
@@ -208,9 +209,35 @@ def cmd_report(args) -> int:
     for line in summary_lines(result):
         print(line)
     print(f"报表 report: {out} ({time.perf_counter() - t0:.2f}s)")
+    if goes_apart(result):
+        print(f"明细 detail: {companion_path(out)} ({detail_count(result):,} 行 lines; "
+              f"kpixl detail {companion_path(out).name} --employee 工号/ID)")
     if result.errors:
         print(f"{len(result.errors)} 个错误 errors — 见报表的 问题 表 / see the report's 问题 (Issues) sheet", file=sys.stderr)
     return EXIT_PROBLEMS if result.errors else EXIT_OK
+
+
+def cmd_detail(args) -> int:
+    """One employee's detail lines from a report's companion file (report_detail.py)."""
+    from kpixl.workbook.outputs import check_output
+    from kpixl.workbook.report_detail import line_texts, lines_sheet, read_lines
+    from kpixl.workbook.xlsx_out import write_xlsx
+
+    if args.output is not None:
+        check_output(Path(args.output), [args.companion], force=args.force)
+    lines = read_lines(args.companion, args.employee)
+    if lines.empty:
+        print(f"{args.companion} 中没有员工 {args.employee} 的明细行：检查工号。 / "
+              f"No lines for employee {args.employee} in {args.companion}: check the ID.", file=sys.stderr)
+        return EXIT_PROBLEMS
+    if args.output is not None:
+        write_xlsx(args.output, [lines_sheet(lines)])
+        print(f"{args.employee}: {len(lines)} 行 lines -> {args.output}")
+        return EXIT_OK
+    print(f"{args.employee}: {len(lines)} 行 lines ({args.companion})")
+    for line in line_texts(lines):
+        print(line)
+    return EXIT_OK
 
 
 def cmd_import(args) -> int:
@@ -378,6 +405,14 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--force", action="store_true",
                     help="允许覆盖另一个 kpixl 输入工作簿 / allow replacing another kpixl input workbook")
     sp.set_defaults(func=cmd_report)
+
+    sp = sub.add_parser("detail", help="从报表旁的明细文件取某位员工的明细 / one employee's lines from a report's detail file")
+    sp.add_argument("companion", help="明细文件 the report's .detail.parquet")
+    sp.add_argument("--employee", required=True, help="工号 employee ID")
+    sp.add_argument("-o", "--output", help="写成工作簿 write the lines as a workbook (.xlsx)")
+    sp.add_argument("--force", action="store_true",
+                    help="允许覆盖另一个 kpixl 输入工作簿 / allow replacing another kpixl input workbook")
+    sp.set_defaults(func=cmd_detail)
 
     sp = sub.add_parser("import", help="从 CSV 导入指标到新工作簿 / import metrics from a CSV into a new workbook")
     sp.add_argument("book", help="工作簿 workbook (.xlsx)")

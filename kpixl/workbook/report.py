@@ -4,7 +4,8 @@ Sheets, in order: 总览 Summary (one page: counts, the headline's statistics, c
 action; report_summary.py), 报表 Report (one row per employee, ranked by the headline), 小组
 Groups (schemes with groups), 考核单 Statements (one printable page per employee;
 report_statements.py), 明细 Detail (every contribution with its source cell, points before and
-after the category cap, money), 标记 Flags, 问题 Issues (every problem with its cell and fix)
+after the category cap, money; above DETAIL_MAX lines they go to a companion file beside the
+report and 明细 says where: report_detail.py), 标记 Flags, 问题 Issues (every problem with its cell and fix)
 and 信息 About (scheme, period, source, versions). Every sheet prints: A4, fit to one page
 wide, header rows repeated, scheme, period and page number in the header and footer.
 """
@@ -12,7 +13,9 @@ wide, header rows repeated, scheme, period and page number in the header and foo
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -23,16 +26,28 @@ from kpixl.core.errors import Problem, problem
 from kpixl.core.numbers import plain
 from kpixl.core.result import Result
 
+from . import report_detail
+from .atomic import atomic_target
 from .outputs import check_output
 from .parse import column_letter
 from .report_book import ReportBook, header_footer_text
 from .report_data import (
     fit_width,
     flag_labels,
-    is_number,
     ranked_employees,
     teams_in_order,
     value_label,
+)
+from .report_detail import (
+    companion_path,
+    companion_table,
+    detail_count,
+    detail_sheet,
+    goes_apart,
+    notice_sheet,
+    remove_companion,
+    where_text,
+    write_companion,
 )
 from .report_statements import STATEMENTS_MAX, statement_sheets
 from .report_summary import summary_sheet
@@ -47,24 +62,31 @@ def _fmt_kind(fmt: str) -> str:
     return {"money": "money", "percent": "percent", "integer": "integer", "text": "text"}.get(fmt, "points")
 
 
+_NUMBER_KINDS = {"decimal", "integer", "floating", "mixed-integer-float", "empty"}
+
+
 def _column(values: list):
     """Numbers as a float array (the writer's fast path; the cell text is the same decimal), else as they are."""
-    if all(is_number(v) or v is None for v in values):
-        return np.array([np.nan if v is None else float(v) for v in values], dtype="float64")
+    if pd.api.types.infer_dtype(values, skipna=True) in _NUMBER_KINDS:  # numbers and None only
+        return pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(dtype="float64")
     return values
 
 
-def report_sheet(result: Result) -> OutSheet:
-    """报表: one row per employee, ranked by the headline (R-G-2 places), blocked ones last."""
+def report_sheet(result: Result, rows: list | None = None) -> OutSheet:
+    """报表: one row per employee, ranked by the headline (R-G-2 places), blocked ones last.
+    ``rows``: ranked_employees(result), when the caller has them."""
     scheme = result.scheme
-    rows = ranked_employees(result)
+    rows = ranked_employees(result) if rows is None else rows
     emps = [r.employee for r in rows]
+    ok = [e.status != "error" for e in emps]
     sheet = OutSheet(REPORT_SHEETS["report"])
 
     def add(header, values, kind="text", lo=6, hi=40):
+        if isinstance(values, list):  # an object array of texts takes the writer's fast path
+            values = np.array(values, dtype=object)
         sheet.add(header, values, kind, fit_width(header, values, lo, hi))
 
-    add("名次 / Rank", [r.rank for r in rows], "integer", lo=7)
+    add("名次 / Rank", np.array([np.nan if r.rank is None else r.rank for r in rows], dtype="float64"), "integer", lo=7)
     add("工号 / Employee ID", [e.id for e in emps])
     add("姓名 / Name", [e.name for e in emps])
     add("岗位 / Role", [e.role for e in emps])
@@ -72,11 +94,21 @@ def report_sheet(result: Result) -> OutSheet:
     if any(e.team for e in emps):
         add("小组 / Team", [e.team for e in emps])
     add("状态 / Status", [STATUS_OK if e.status == "ok" else e.status_text for e in emps])
+    keys = [out.value for out in scheme.outputs]
+    table = pd.DataFrame.from_records([e.values if k else {} for e, k in zip(emps, ok, strict=True)],
+                                      columns=keys, coerce_float=False) if emps else pd.DataFrame(columns=keys)
     for out in scheme.outputs:
-        values = [e.values.get(out.value) if e.ok else None for e in emps]
-        add(f"{out.zh} / {out.en}", _column(values), _fmt_kind(out.format), lo=9, hi=13)
-    add("标记 / Flags", [flag_labels(result, e.id) if e.ok else "" for e in emps], hi=30)
-    problems = ["; ".join(p.short() for p in e.problems[:3]) + (" …" if len(e.problems) > 3 else "") for e in emps]
+        col = table[out.value]
+        if pd.api.types.infer_dtype(col, skipna=True) in _NUMBER_KINDS:
+            values = col.to_numpy(dtype="float64", na_value=float("nan"))
+        else:
+            values = col.astype(object).where(col.notna(), None).tolist()
+        add(f"{out.zh} / {out.en}", values, _fmt_kind(out.format), lo=9, hi=13)
+    flagged = {f["employee"] for f in result.flags}
+    add("标记 / Flags", [flag_labels(result, e.id) if k and e.id in flagged else "" for e, k in zip(emps, ok, strict=True)],
+        hi=30)
+    problems = ["; ".join(p.short() for p in e.problems[:3]) + (" …" if len(e.problems) > 3 else "") if e.problems
+                else "" for e in emps]
     sheet.add("问题 / Problems", problems, "wrap", 40 if any(problems) else 14)
     return sheet
 
@@ -97,49 +129,6 @@ def _style_report(book: ReportBook, ws, sheet: OutSheet, result: Result) -> None
                                                 "format": book.fmt("blocked_row")})
     flags_col = headers.index("标记 / Flags")
     ws.conditional_format(1, flags_col, n, flags_col, {"type": "no_blanks", "format": book.fmt("flag_cell")})
-
-
-def detail_sheet(result: Result) -> OutSheet:
-    """Every contribution: employee, rule, category, source cell, date, qty, value, points before
-    and after the category cap; then every money line. Names are on the 报表 and 规则 sheets."""
-    led = result.ledger
-    money = result.money
-    n = len(led)
-    cols = {
-        "emp": led["employee"].to_numpy(dtype=object), "rule": led["rule"].to_numpy(dtype=object),
-        "category": led["category"].to_numpy(dtype=object), "source": led["where"].to_numpy(dtype=object),
-        "date": led["date"].to_numpy(dtype="datetime64[ns]"), "qty": led["qty"].to_numpy(dtype="float64"),
-        "value": led["value"].to_numpy(dtype="float64"),
-        # points are exact multiples of 1e-8; as floats their shortest text is the decimal
-        "points": np.round(led["points_e8"].to_numpy(dtype="int64") / 1e8, 8),
-        "counted": np.round(led["counted_e8"].to_numpy(dtype="int64") / 1e8, 8),
-        "money": np.full(n, np.nan), "text": led["text_zh"].fillna("").to_numpy(dtype=object),
-    }
-    if len(money):
-        m = len(money)
-        mcols = {
-            "emp": money["employee"].to_numpy(dtype=object), "rule": money["rule"].to_numpy(dtype=object),
-            "category": np.full(m, "", dtype=object), "source": money["where"].to_numpy(dtype=object),
-            "date": pd.to_datetime(money["date"]).to_numpy(dtype="datetime64[ns]"),
-            "qty": money["qty"].to_numpy(dtype="float64"),
-            "value": pd.to_numeric(money["value"], errors="coerce").to_numpy(dtype="float64"),
-            "points": np.full(m, np.nan), "counted": np.full(m, np.nan),
-            "money": np.array([float(a) for a in money["amount"]]), "text": money["text_zh"].to_numpy(dtype=object),
-        }
-        cols = {k: np.concatenate([cols[k], mcols[k]]) for k in cols}
-    sheet = OutSheet(REPORT_SHEETS["detail"])
-    sheet.add("工号 / Employee ID", cols["emp"], width=12)
-    sheet.add("规则代码 / Rule", cols["rule"], width=24)
-    sheet.add("类别 / Category", cols["category"], width=8)
-    sheet.add("来源 / Source", cols["source"], width=16)
-    sheet.add("日期 / Date", cols["date"], "date", width=11)
-    sheet.add("数量 / Qty", cols["qty"], "number", width=7)
-    sheet.add("取值 / Value", cols["value"], "number", width=7)
-    sheet.add("分值 / Points", cols["points"], "points", width=9)
-    sheet.add("计入(封顶后) / Counted", cols["counted"], "points", width=10)
-    sheet.add("金额(元) / Yuan", cols["money"], "money", width=10)
-    sheet.add("说明 / Note", cols["text"], width=50)
-    return sheet
 
 
 def groups_sheet(result: Result) -> OutSheet:
@@ -228,38 +217,89 @@ def _book(result: Result | None, source: str) -> ReportBook:
                       header_footer_text(f"{title['en']} ({result.scheme.id})", 70))
 
 
+@contextmanager
+def _no_gc():
+    """No cyclic garbage collection while the report is built: it makes millions of short-lived
+    objects, and each collection walks the whole result (1M ledger rows: ~30% of writing time).
+    Nothing built here forms cycles that must be freed before the end."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def write_report(result: Result, out: str | os.PathLike, source_path: str | os.PathLike | None = None, *,
                  ledger_version: str | None = None, statements: bool | None = None) -> Path:
+    """Write the report workbook atomically; refuse to overwrite the input workbook (see _write_report)."""
+    with _no_gc():
+        return _write_report(result, out, source_path, ledger_version=ledger_version, statements=statements)
+
+
+def _write_report(result: Result, out: str | os.PathLike, source_path: str | os.PathLike | None = None, *,
+                  ledger_version: str | None = None, statements: bool | None = None) -> Path:
     """Write the report workbook atomically; refuse to overwrite the input workbook.
 
     ``ledger_version``: the closed ledger's version, printed on every statement (None: not closed).
     ``statements``: write the 考核单 sheet(s); None (default) = when at most STATEMENTS_MAX employees.
+    Never when the detail goes to the companion (statements list every line).
+    Above DETAIL_MAX detail lines the detail goes to the companion file (report_detail.py),
+    written with the workbook: both appear or neither does. A companion of an earlier report of
+    the same name that no longer applies is removed.
     """
     out = Path(out)
+    companion = companion_path(out)
+    n_lines = detail_count(result)
+    apart = goes_apart(result)
     if source_path is not None:
         check_output(out, [source_path], force=True)
+        if apart:
+            check_output(companion, [source_path], force=True)
     book = _book(result, result.source)
     if statements is None:
         statements = len(result.employees) <= STATEMENTS_MAX
-    omitted = None if statements else (
-        f"考核单未生成：{len(result.employees)} 名员工，超过 {STATEMENTS_MAX}；用 kpixl explain 工作簿 工号 查看单人明细 / "
-        f"Statements left out: {len(result.employees)} employees, more than {STATEMENTS_MAX}; "
-        "kpixl explain BOOK ID shows one person's lines")
-    summary_sheet(book, result, REPORT_SHEETS["summary"], note=omitted)
-    report = report_sheet(result)
+    notes = {}
+    if apart and statements:  # statements list every line: over the limit they could pass Excel's rows too
+        statements = False
+        notes["考核单 / Statements"] = (
+            f"考核单未生成：明细超过 {report_detail.DETAIL_MAX:,} 行；单人明细见下 / "
+            f"Statements left out: more than {report_detail.DETAIL_MAX:,} detail lines; one person's lines: see below")
+    elif not statements:
+        notes["考核单 / Statements"] = (
+            f"考核单未生成：{len(result.employees)} 名员工，超过 {STATEMENTS_MAX}；用 kpixl explain 工作簿 工号 查看单人明细 / "
+            f"Statements left out: {len(result.employees)} employees, more than {STATEMENTS_MAX}; "
+            "kpixl explain BOOK ID shows one person's lines")
+    if apart:
+        notes["明细 / Detail"] = " / ".join(where_text(companion, n_lines))
+    ranked = ranked_employees(result)
+    summary_sheet(book, result, REPORT_SHEETS["summary"], notes=list(notes.values()), ranked=ranked)
+    report = report_sheet(result, ranked)
     _style_report(book, book.table(report.name, report), report, result)
     if result.groups:
         book.table(REPORT_SHEETS["groups"], groups_sheet(result))
     if statements:
         statement_sheets(book, result, REPORT_SHEETS["statements"], ledger_version)
-    for sheet in (detail_sheet(result), flags_sheet(result), issues_sheet(result.problems)):
+    if apart:
+        book.table(REPORT_SHEETS["detail"], notice_sheet(companion, n_lines, REPORT_SHEETS["detail"]),
+                   autofilter=False)
+    else:
+        book.table(REPORT_SHEETS["detail"], detail_sheet(result, REPORT_SHEETS["detail"]))
+    for sheet in (flags_sheet(result), issues_sheet(result.problems)):
         book.table(sheet.name, sheet)
-    extra = {"账本版本 / Ledger version": ledger_version or "未结账 / not closed"}
-    if omitted:
-        extra["考核单 / Statements"] = omitted
+    extra = {"账本版本 / Ledger version": ledger_version or "未结账 / not closed",
+             "明细行数 / Detail lines": f"{n_lines:,}" + ("" if apart else " (明细 表 / on the 明细 sheet)"), **notes}
     about = about_sheet(result, result.source, extra)
     book.table(about.name, about, landscape=False, autofilter=False)
-    return book.save(out)
+    if not apart:
+        book.save(out)
+        remove_companion(out)
+        return out
+    with atomic_target(companion) as tmp:
+        write_companion(companion_table(result), tmp)
+        book.save(out)
+    return out
 
 
 def write_error_report(out: str | os.PathLike, source: str, problems: list[Problem]) -> Path:
@@ -267,7 +307,9 @@ def write_error_report(out: str | os.PathLike, source: str, problems: list[Probl
     book = _book(None, source)
     book.table(REPORT_SHEETS["issues"], issues_sheet(problems))
     book.table(REPORT_SHEETS["about"], about_sheet(None, source), landscape=False, autofilter=False)
-    return book.save(Path(out))
+    book.save(Path(out))
+    remove_companion(out)
+    return Path(out)
 
 
 def summary_lines(result: Result, limit: int = 12) -> list[str]:

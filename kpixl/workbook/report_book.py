@@ -47,6 +47,7 @@ STYLES: dict[str, dict] = {
     "total": {"bold": True, "font_size": 12, "top": 1, "bottom": 6},
     "total_money": {"bold": True, "font_size": 12, "top": 1, "bottom": 6, "num_format": "#,##0.00"},
     "flag": {"font_color": "#9C0006", "bg_color": "#FFC7CE"},
+    "note": {"font_color": "#9C0006", "bg_color": "#FFC7CE", "text_wrap": True},
     "muted": {"font_color": "#595959", "italic": True},
     "sign": {"bottom": 1},
     # conditional formats (dxf)

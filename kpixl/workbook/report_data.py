@@ -13,6 +13,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
+
+import pandas as pd
 
 from kpixl.core.result import EmployeeResult, Result
 
@@ -47,18 +50,24 @@ def natural_key(text: str) -> tuple:
     return tuple(parts)
 
 
+@lru_cache(maxsize=8192)
+def _char_width(ch: str) -> int:
+    return 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+
+
 def display_width(text: str) -> int:
     """Width in Excel column units: CJK (wide) characters count 2."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return len(text) if text.isascii() else sum(map(_char_width, text))
 
 
 def fit_width(header: str, values, lo: float = 6, hi: float = 40, sample: int = 2000) -> float:
-    """A column width that fits the header's widest part (zh or en) and the values (a sample of them)."""
+    """A column width that fits the header's widest part (zh or en) and the values (the first
+    ``sample`` of them, each distinct one measured once)."""
     parts = [display_width(p) for p in header.split(" / ")] or [0]
     longest = max(parts)
-    for v in list(values)[:sample]:
-        if v is not None and v == v:
-            longest = max(longest, display_width(v if isinstance(v, str) else format(v, "")))
+    head = values[:sample] if hasattr(values, "__getitem__") else list(values)[:sample]
+    for v in set(v for v in head if v is not None and v == v):
+        longest = max(longest, display_width(v if isinstance(v, str) else format(v, "")))
     return float(min(hi, max(lo, longest + 2)))
 
 
@@ -87,6 +96,12 @@ def is_number(v) -> bool:
 
 def competition_ranks(values: list, highest_first: bool = True) -> list[int | None]:
     """R-G-2: the place of each value, ties sharing a place (1, 1, 3); None is unranked."""
+    if pd.api.types.infer_dtype(values, skipna=True) in ("decimal", "integer", "floating", "mixed-integer-float"):
+        # numbers and None only: ranked as floats (values have <= 15 significant digits, so distinct
+        # values stay distinct and in order); NaN is no number, unranked like None
+        f = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce")
+        ranks = f.rank(method="min", ascending=not highest_first)
+        return [None if r != r else int(r) for r in ranks.tolist()]
     ordered = sorted((v for v in values if is_number(v)), reverse=highest_first)
     first: dict = {}
     for i, v in enumerate(ordered):
@@ -109,11 +124,12 @@ def highest_first(output) -> bool:
 def ranked_employees(result: Result) -> list[Ranked]:
     """Employees in report order: by the headline, best first (R-G-2 places), blocked ones last."""
     main = result.scheme.main_output
-    heads = [e.values.get(main.value) if e.ok else None for e in result.employees]
+    key = main.value
+    heads = [e.values.get(key) if e.status != "error" else None for e in result.employees]
     ranks = competition_ranks(heads, highest_first(main))
-    rows = [Ranked(e, h, r) for e, h, r in zip(result.employees, heads, ranks, strict=True)]
-    order = sorted(range(len(rows)), key=lambda i: (rows[i].rank is None, rows[i].rank or 0, i))
-    return [rows[i] for i in order]
+    # places 1..n, then the unplaced (None) in their roster order: a stable sort by place
+    order = sorted(range(len(heads)), key=lambda i: ranks[i] if ranks[i] is not None else len(heads) + 1)
+    return [Ranked(result.employees[i], heads[i], ranks[i]) for i in order]
 
 
 def bottom_three(ranked: list[Ranked]) -> list[Ranked]:

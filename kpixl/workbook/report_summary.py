@@ -9,8 +9,10 @@ The charts' data sits right of the printed area (columns N on).
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import statistics
+from collections import Counter
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -26,13 +28,17 @@ from .report_data import (
     natural_key,
     ranked_employees,
     teams_in_order,
+    text_lines,
 )
+from .xlsx_out import clamp_text
 
 WIDTHS = [24, 12, 2, 7, 10, 10, 12, 2, 7, 10, 10, 12]  # A..L, the printed area
 DATA_COL = 13  # N: chart data
 ACTION_ROWS = 14
 LINE = 118  # display units of the printed width (A..L)
 ROW_HEIGHT = 15.5
+NOTE_ROW = 3
+LABELLED_BARS = 24
 CENT = Decimal("0.01")
 
 
@@ -55,17 +61,17 @@ def distribution(values: list, bins: int = 6) -> list[tuple[str, int]]:
     nums = sorted(_dec(v) for v in values if is_number(v))
     if not nums:
         return []
-    distinct = sorted(set(nums))
-    if len(distinct) <= bins + 2:
-        return [(plain(v), nums.count(v)) for v in distinct]
+    counts = Counter(nums)
+    if len(counts) <= bins + 2:
+        return [(plain(v), counts[v]) for v in sorted(counts)]
     lo, hi = nums[0], nums[-1]
     step = ((hi - lo) / bins).quantize(Decimal("1"), rounding="ROUND_CEILING") or Decimal(1)
     edges = [lo + step * i for i in range(bins + 1)]
     out = []
     for i in range(bins):
         a, b = edges[i], edges[i + 1]
-        last = i == bins - 1
-        n = sum(1 for v in nums if a <= v < b or (last and v == b))
+        last = i == bins - 1  # [a, b), the last range [a, b]
+        n = (bisect.bisect_right(nums, b) if last else bisect.bisect_left(nums, b)) - bisect.bisect_left(nums, a)
         out.append((f"{plain(a)}–{plain(b)}", n))
     while out and out[-1][1] == 0:
         out.pop()
@@ -118,9 +124,11 @@ def group_bars(result: Result) -> tuple[str, str, list[tuple[str, float]]]:
 def _chart(book: ReportBook, sheet: str, title: str, col: int, bars: list, counts: bool):
     chart = book.wb.add_chart({"type": "column"})
     n = len(bars)
-    chart.add_series({"categories": [sheet, 1, col, n, col], "values": [sheet, 1, col + 1, n, col + 1],
-                      "name": [sheet, 0, col + 1], "fill": {"color": "#5B9BD5"}, "gap": 60,
-                      "data_labels": {"value": True, "font": {"name": "等线", "size": 9}}})
+    series = {"categories": [sheet, 1, col, n, col], "values": [sheet, 1, col + 1, n, col + 1],
+              "name": [sheet, 0, col + 1], "fill": {"color": "#5B9BD5"}, "gap": 60}
+    if n <= LABELLED_BARS:  # more labels than that overlap into a smear
+        series["data_labels"] = {"value": True, "font": {"name": "等线", "size": 9}}
+    chart.add_series(series)
     chart.set_title({"name": chart_text(title), "name_font": {"name": "等线", "size": 11, "bold": True}})
     chart.set_legend({"none": True})
     chart.set_x_axis({"num_font": {"name": "等线", "size": 9}})
@@ -163,14 +171,25 @@ def needs_action(result: Result, bottom: list) -> list[tuple[str, str]]:
     return [(who, "；".join(whys)) for who, whys in merged.items()]
 
 
-def summary_sheet(book: ReportBook, result: Result, name: str, note: str | None = None) -> None:
-    """The summary page; ``note``: a line under the title (e.g. that the statements were left out)."""
+def _notes(book: ReportBook, ws, notes: list[str]) -> float:
+    """The notes in one wrapped cell across the printed width (row 4); returns the row's height."""
+    text = "\n".join(notes)
+    height = 13.5 * text_lines(text, sum(WIDTHS)) + 3
+    ws.merge_range(NOTE_ROW, 0, NOTE_ROW, len(WIDTHS) - 1, clamp_text(text), book.fmt("note"))
+    return height
+
+
+def summary_sheet(book: ReportBook, result: Result, name: str, notes: list[str] = (),
+                  ranked: list | None = None) -> None:
+    """The summary page; ``notes``: at most two lines under the title (that the statements were left
+    out, where the detail lines are), in one wrapped cell. ``ranked``: the employees in report
+    order when the caller has them (ranked_employees)."""
     scheme, main = result.scheme, result.scheme.main_output
     ws = book.sheet(name, landscape=True, fit_pages=(1, 1))
     for i, w in enumerate(WIDTHS):
         ws.set_column(i, i, w)
     ws.set_column(DATA_COL, DATA_COL + 3, 14)
-    ranked = ranked_employees(result)
+    ranked = ranked_employees(result) if ranked is None else ranked
     bottom = bottom_three(ranked)
     heads = [r.headline for r in ranked]
     book.text(ws, 0, 0, "KPI 月度总览 / Monthly KPI summary", "title")
@@ -179,8 +198,7 @@ def summary_sheet(book: ReportBook, result: Result, name: str, note: str | None 
     book.text(ws, 2, 0, cut_text(f"方案 Scheme {scheme.id} v{scheme.version} · 考核期 Period {result.period.label} · "
                                  f"来源 Source {Path(result.source).name} · 生成 Generated {dt.date.today().isoformat()}",
                                  LINE + 20), "subtitle")
-    if note:
-        book.text(ws, 3, 0, cut_text(note, LINE + 20), "flag")
+    note_height = _notes(book, ws, notes) if notes else ROW_HEIGHT
 
     stats = headline_stats(heads)
     blocked = sum(not e.ok for e in result.employees)
@@ -239,5 +257,5 @@ def summary_sheet(book: ReportBook, result: Result, name: str, note: str | None 
                                                 "见 报表、标记、问题 表 / see the 报表, 标记 and 问题 sheets", "muted")
     last = top + 2 + min(len(actions), ACTION_ROWS)
     for r in range(1, last + 1):  # explicit heights: LibreOffice's own fit of CJK rows would push rows off the page
-        ws.set_row(r, ROW_HEIGHT)
+        ws.set_row(r, note_height if r == NOTE_ROW else ROW_HEIGHT)
     ws.print_area(0, 0, last, len(WIDTHS) - 1)

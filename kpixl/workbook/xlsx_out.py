@@ -42,6 +42,7 @@ GENERAL, HEADER, DATE, NUMBER2, MONEY, WRAP = 0, 1, 2, 3, 4, 5
 _KIND_STYLE = {"text": GENERAL, "number": GENERAL, "date": DATE, "points": GENERAL, "money": MONEY,
                "percent": NUMBER2, "integer": GENERAL, "wrap": WRAP}
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_NEEDS_ESCAPE = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 MAX_CELL_TEXT = 32767  # Excel's limit for one cell's text
 _EPOCH = dt.date(1899, 12, 30)
 
@@ -74,6 +75,13 @@ class OutSheet:
 def clamp_text(text: str) -> str:
     """Text that fits one cell: at most 32,767 characters, a longer one cut and ending in "…"."""
     return text if len(text) <= MAX_CELL_TEXT else text[: MAX_CELL_TEXT - 1] + "…"
+
+
+def _escape_all(texts: list[str]) -> list[str]:
+    """_escape_one of each text; one search over all of them when none needs it (the usual case)."""
+    if _NEEDS_ESCAPE.search("".join(texts)) is None and max(map(len, texts), default=0) <= MAX_CELL_TEXT:
+        return texts
+    return [_escape_one(t) for t in texts]
 
 
 def _escape_one(text: str) -> str:
@@ -189,26 +197,29 @@ def _cells(col: OutColumn, n: int, style_ids: dict[str, int]) -> np.ndarray:
     nt, nk = len(text_uniques) + 1, len(kind_uniques) + 1
     combined = (style_codes.astype("int64") * nk + kind_codes + 1) * nt + text_codes + 1
     codes, uniques = pd.factorize(combined)
-    xml = []
-    for key in uniques:
-        sk, rest = divmod(int(key), nk * nt)
-        kc, tc = divmod(rest, nt)
+    sks, rest = np.divmod(np.asarray(uniques, dtype="int64"), nk * nt)
+    kcs, tcs = np.divmod(rest, nt)
+    all_texts = np.asarray(text_uniques, dtype=object)
+    xml = np.empty(len(uniques), dtype=object)
+    for sk, kc in set(zip(sks.tolist(), kcs.tolist(), strict=True)):  # a few (style, kind) groups
+        sel = np.flatnonzero((sks == sk) & (kcs == kc))
         style = style_uniques[sk]
         sa = f' s="{style}"' if style else ""
         if kc == 0:
-            xml.append(f"<c{sa}/>" if style != default else "<c/>")  # an explicitly styled empty cell keeps its style
+            xml[sel] = f"<c{sa}/>" if style != default else "<c/>"  # an explicitly styled empty cell keeps its style
             continue
-        k, t = kind_uniques[kc - 1], text_uniques[tc - 1]
+        k, ts = kind_uniques[kc - 1], all_texts[tcs[sel] - 1].tolist()
         if k == "s":
-            xml.append(f'<c{sa} t="inlineStr"><is><t xml:space="preserve">{_escape_one(t)}</t></is></c>')
+            ts, pre, post = _escape_all(ts), f'<c{sa} t="inlineStr"><is><t xml:space="preserve">', "</t></is></c>"
         elif k == "n":
-            xml.append(f"<c{sa}><v>{t}</v></c>")
+            pre, post = f"<c{sa}><v>", "</v></c>"
         elif k == "d":
             date_style = style if col.kind == "date" or style != default else style_ids.get("date", 0)
-            xml.append(f'<c s="{date_style}"><v>{t}</v></c>')
+            pre, post = f'<c s="{date_style}"><v>', "</v></c>"
         else:
-            xml.append(f'<c{sa} t="b"><v>{t}</v></c>')
-    return np.asarray(xml, dtype=object)[codes]
+            pre, post = f'<c{sa} t="b"><v>', "</v></c>"
+        xml[sel] = [pre + t + post for t in ts]
+    return xml[codes]
 
 
 def write_rows(fh, sheet: OutSheet, style_ids: dict[str, int], first_row: int = 2, chunk: int = 20000) -> None:
