@@ -138,11 +138,44 @@ def to_text(s: pd.Series, upper: bool = False) -> pd.Series:
     Errors and formulas without a value are reported by the caller (see :func:`unreadable_mask`).
     """
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    texts = ["" if isinstance(u, (CellError, NoValue)) else _text(u) for u in uniques]
+    texts = _texts(uniques)
     if upper:
         texts = [t.upper() for t in texts]
-    lookup = np.array(texts + [""], dtype=object)
+    lookup = np.empty(len(texts) + 1, dtype=object)
+    lookup[:-1], lookup[-1] = texts, ""
     return pd.Series(lookup[codes], index=s.index, dtype=object)
+
+
+# A text that begins and ends with a printable ASCII or Han character has nothing to strip (and
+# is not a date written as text at midnight): it is its own cell text, decided at C speed.
+_PLAIN_TEXT = r"(?s)^[!-~\p{Han}](?:.*[!-~\p{Han}])?$"
+_MIDNIGHT_TEXT = r"^\d{4}-\d{2}-\d{2} 00:00:00$"
+_EXACT_INT = 2.0**53
+
+
+def _texts(uniques: pd.Index) -> np.ndarray:
+    """:func:`_text` of each distinct value; texts and whole numbers in bulk, the rest one by one."""
+    values = uniques.to_numpy(dtype=object)
+    out = np.empty(len(values), dtype=object)
+    todo = np.ones(len(values), dtype=bool)
+    if pd.api.types.is_float_dtype(uniques.dtype):
+        f = uniques.to_numpy(dtype="float64")
+        whole = np.isfinite(f) & (np.abs(f) < _EXACT_INT) & (f == np.floor(f))
+        out[whole] = f[whole].astype(np.int64).astype(str).astype(object)
+        todo &= ~whole
+    elif len(values) and pd.api.types.infer_dtype(values, skipna=False) == "string":
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        arr = pa.array(uniques.array if isinstance(uniques.dtype, pd.StringDtype) else values, type=pa.large_string())
+        plain = pc.and_(pc.match_substring_regex(arr, _PLAIN_TEXT),
+                        pc.invert(pc.match_substring_regex(arr, _MIDNIGHT_TEXT))).to_numpy(zero_copy_only=False)
+        out[plain] = values[plain]
+        todo &= ~plain
+    for i in np.flatnonzero(todo):
+        v = values[i]
+        out[i] = "" if isinstance(v, (CellError, NoValue)) else _text(v)
+    return out
 
 
 # ----------------------------------------------------------------------------- dates
