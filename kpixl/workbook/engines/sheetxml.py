@@ -20,7 +20,6 @@ import re
 import zipfile
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from itertools import repeat
 from xml.etree import ElementTree as ET
 
 import numpy as np
@@ -44,11 +43,13 @@ _COL_2 = re.compile(rb'r="[A-Z]{2}')
 _COL_1 = re.compile(rb'r="[A-Z]')
 _IMPLICIT_ROW = re.compile(rb'<row\b(?![^>]*r=")')
 _IMPLICIT_CELL = re.compile(rb'<c(?:[>/]|\s+(?!r="))')
-_ROW_END = re.compile(rb"</row>")
 _PLAIN_CELL = re.compile(rb'(?<=>)<c\b[^<>]*(?<!/)>(?:<f\b[^<>]*(?:/>|>[^<]*</f>))?'
                          rb'(?:<v>[^<]*</v>|<is><t\b[^<>]*>[^<]*</t></is>)</c>()')
 _WINDOW, _OVERLAP = 8 * 2**20, 64
+_WORD = np.zeros(256, dtype=bool)  # the bytes a regex \w matches
+_WORD[[*range(48, 58), *range(65, 91), *range(97, 123), 95]] = True
 _ERROR_OR_BOOL = re.compile(rb't="[eb]"')
+_FORMULA_AT = re.compile(rb"<f\b")
 _ROW_TAG = re.compile(rb"<row\b([^>]*)>")
 _NO_VALUE = re.compile(rb"<f\b[^>]*(?:/>|>[^<]*</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>")
 _TOKEN = re.compile(rb"<row\b([^>]*)>|<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
@@ -109,14 +110,16 @@ class Package:
         self._looks: dict[str, Future] = {}
 
     def prefetch(self) -> None:
-        """Look at every sheet in a background thread, smallest first, while the engine reads.
+        """Look at every sheet in two background threads while the engine reads: the largest
+        sheet at once in one, the others smallest first in the other.
 
         calamine releases the GIL, so the look at the large Events sheet overlaps reading the
         Parameters and Employees sheets and loading the scheme. ``look`` waits for its sheet."""
         sizes = {n: self.zip.getinfo(p).file_size for n in self.sheet_names()
                  if (p := self.sheet_path(n)) in self._names}
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kpixl-look")
-        self._looks = {n: self._pool.submit(self._look, n) for n in sorted(sizes, key=sizes.get)}
+        order = sorted(sizes, key=sizes.get)
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="kpixl-look")
+        self._looks = {n: self._pool.submit(self._look, n) for n in order[-1:] + order[:-1]}
 
     def close(self) -> None:
         if self._pool is not None:
@@ -189,9 +192,7 @@ def look_xml(data: bytes, percent: set[int]) -> SheetLook:
             look.special = {}
         return look
     look = SheetLook()
-    pattern = re.compile(rb' s="(?:%s)"' % b"|".join(str(i).encode() for i in sorted(percent))) if percent else None
-    patterns = [_ERROR_OR_BOOL] + ([_NO_VALUE] if b"<f" in data else []) + ([pattern] if pattern else [])
-    hits = [m.start() for p in patterns for m in p.finditer(data)]
+    hits = _special_hits(data, percent)
     if hits:
         special = _located_specials(data, hits, percent)
         look.special = special if special is not None else _exact(data, percent).special
@@ -222,6 +223,17 @@ def _stray(rc: np.ndarray) -> list[tuple[int, int]]:
     return out
 
 
+def _special_hits(data: bytes, percent: set[int]) -> list[int]:
+    """Where a special cell may be: ``t="e"``/``t="b"``, a formula without a value, a percent
+    style; three literal-led searches. A text that only looks like one is harmless (its row is
+    read and holds no special cell)."""
+    hits = [m.start() for m in _ERROR_OR_BOOL.finditer(data)]
+    hits += [m.start() for m in _FORMULA_AT.finditer(data) if _NO_VALUE.match(data, m.start())]
+    if percent:
+        hits += [m.start() for m in re.finditer(rb' s="(?:%s)"' % b"|".join(b"%d" % i for i in sorted(percent)), data)]
+    return hits
+
+
 def _max_found(pattern: re.Pattern, data: bytes) -> bytes | None:
     """The largest group-1 text of ``pattern`` (longer first, then by bytes: digits or letters in
     number order), found window by window so that no part becomes one huge list of matches."""
@@ -245,7 +257,7 @@ def _max_row(data: bytes) -> int:
 def _max_col(data: bytes) -> int:
     """An upper bound of the columns any ``r=`` attribute names (0 if none): from the letters."""
     if not _COL_2.search(data):
-        return 26 if _COL_1.search(data) else 0
+        return 26
     top = _max_found(_COL_3, data)
     if top is not None:
         return col_index(top.decode()) + 1
@@ -267,9 +279,28 @@ def _extent_bound(data: bytes) -> tuple[int, int]:
     if _IMPLICIT_ROW.search(data, start):  # rows placed by counting
         max_row += data.count(b"<row", start)
     if _IMPLICIT_CELL.search(data, start):  # cells placed by counting: a row is as wide as its cells
-        ends = [m.end() for m in _ROW_END.finditer(data, start)]
-        max_col += max(map(data.count, repeat(b"<c"), [start, *ends], [*ends, len(data)]))
+        max_col = (max_col if max_col > 26 or _COL_1.search(data) else 0) + _most_cells_in_a_row(data, start)
     return max_row, max(max_col, 26)
+
+
+def _most_cells_in_a_row(data: bytes, start: int) -> int:
+    """The most cell tags (``<c`` and no word character) between two ``</row>``, with numpy: the
+    tags are found by their rarest letter (``c``, the ``w`` of ``</row>``), window by window."""
+    a = np.frombuffer(data, dtype=np.uint8)
+    n = len(a)
+    cells, ends = [], []
+    for pos in range(start, n, _WINDOW):
+        window = a[pos:pos + _WINDOW]
+        c = np.flatnonzero(window == ord("c")) + pos
+        c = c[(c >= 1) & (c + 1 < n)]
+        cells.append(c[(a[c - 1] == ord("<")) & ~_WORD[a[c + 1]]])
+        w = np.flatnonzero(window == ord("w")) + pos
+        w = w[(w >= 4) & (w + 1 < n)]
+        ends.append(w[(a[w - 4] == ord("<")) & (a[w - 3] == ord("/")) & (a[w - 2] == ord("r")) & (a[w - 1] == ord("o"))
+                      & (a[w + 1] == ord(">"))])
+    tags, row_ends = np.concatenate(cells), np.concatenate(ends)
+    before = np.concatenate(([0], np.searchsorted(tags, row_ends), [len(tags)]))
+    return int(np.diff(before).max())
 
 
 def _value_cells(data: bytes, enough: int) -> int:
