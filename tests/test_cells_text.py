@@ -43,3 +43,14 @@ def test_bulk_agrees_with_the_rule_on_random_texts(dtype):
     alphabet = ["a", "Z", "0", " ", "\t", "\n", "\u3000", "\xa0", "员", "é", "-", ":", "\u200b", "\u2028", "😀", "~"]
     values = ["".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 5))) for _ in range(5000)]
     assert list(to_text(pd.Series(values, dtype=dtype))) == [_text(v) for v in values]
+
+
+def test_metric_values_of_a_numeric_column_are_exact_decimals():
+    """parse_any of a float column, distinct numbers converted once: 0.1 is Decimal("0.1"), 2.0 is 2,
+    empty is None, and -0.0 keeps its own value (not merged with 0)."""
+    from decimal import Decimal
+
+    from kpixl.workbook.cells import any_values
+
+    assert list(any_values(pd.Series([0.1, 2.0, np.nan, 0.1]))) == [Decimal("0.1"), Decimal(2), None, Decimal("0.1")]
+    assert [str(v) for v in any_values(pd.Series([-0.0, 0.0]))] == ["-0", "0"]

@@ -93,6 +93,13 @@ def empty_mask(s: pd.Series) -> np.ndarray:
     if s.dtype == object:
         blank = np.fromiter((isinstance(v, str) and not v.strip() for v in s.to_numpy()), dtype=bool, count=len(s))
         return isna | blank
+    if isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow":  # Arrow's spaces are Python's
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        arr = pa.array(s.array)
+        blank = pc.or_(pc.utf8_is_space(arr), pc.equal(pc.utf8_length(arr), 0)).fill_null(True)
+        return isna | blank.to_numpy(zero_copy_only=False)
     if pd.api.types.is_string_dtype(s.dtype):
         return isna | (s.fillna("x").str.strip() == "").to_numpy(dtype=bool)
     return isna
@@ -293,6 +300,19 @@ def parse_bool(v) -> bool | None:
         if t in _FALSE:
             return False
     return None
+
+
+def any_values(s: pd.Series) -> pd.Series:
+    """:func:`parse_any` of every cell (object series); a plain numeric column converts each
+    distinct number once (no ``-0.0``, which pandas would merge with 0)."""
+    if isinstance(s.dtype, np.dtype) and s.dtype.kind in "fiu":
+        values = s.to_numpy()
+        if not np.any((values == 0) & np.signbit(values)):
+            codes, uniques = pd.factorize(s, use_na_sentinel=True)
+            lookup = np.empty(len(uniques) + 1, dtype=object)
+            lookup[:-1] = [parse_any(v) for v in uniques.tolist()]
+            return pd.Series(lookup[codes], index=s.index, dtype=object)
+    return pd.Series([parse_any(v) for v in s.astype("object").tolist()], index=s.index, dtype=object)
 
 
 def parse_any(v):

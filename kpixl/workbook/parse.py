@@ -19,8 +19,8 @@ from kpixl.core.inputs import Table
 from .cells import (
     CellError,
     NoValue,
+    any_values,
     empty_mask,
-    parse_any,
     parse_bool,
     shown,
     to_dates,
@@ -198,7 +198,7 @@ def parse_sheet(raw: RawSheet, spec: SheetSpec) -> tuple[Table, list[Problem]]:
             out = s.astype("object").map(parse_bool, na_action="ignore")
             bad = (~empty) & out.isna().to_numpy()
         else:  # any: an empty cell is None (built as object, so pandas never turns None into NaN)
-            out = pd.Series([parse_any(v) for v in s.astype("object").tolist()], index=s.index, dtype=object)
+            out = any_values(s)
         bad = bad | unreadable
         problems += _cell_problems(raw, spec, col, letters[col.key], s, r, bad)
         if col.required:
