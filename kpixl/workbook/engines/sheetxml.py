@@ -330,7 +330,8 @@ def _located_specials(data: bytes, hits: list[int], percent: set[int]) -> dict |
         r = _ROW_R.search(m.group(1)) if m else None
         if r is None or m.group(1).endswith(b"/"):
             return None
-        end = data.find(b"</row>", m.end(), last)
+        nxt = _ROW_TAG.search(data, m.end(), last)  # a row's cells end where the next row begins
+        end = nxt.start() if nxt else -1
         _scan(data, m.end(), end if end >= 0 else last, percent, special, None, int(r.group(1)))
     return special
 
