@@ -160,6 +160,15 @@ _MIDNIGHT_TEXT = r"^\d{4}-\d{2}-\d{2} 00:00:00$"
 _EXACT_INT = 2.0**53
 
 
+def _compute():
+    """pyarrow.compute, or None where pyarrow is not installed (Pyodide): the bulk path needs it."""
+    try:
+        import pyarrow.compute as pc
+    except ImportError:
+        return None
+    return pc
+
+
 def _texts(uniques: pd.Index) -> np.ndarray:
     """:func:`_text` of each distinct value; texts and whole numbers in bulk, the rest one by one."""
     values = uniques.to_numpy(dtype=object)
@@ -170,11 +179,11 @@ def _texts(uniques: pd.Index) -> np.ndarray:
         whole = np.isfinite(f) & (np.abs(f) < _EXACT_INT) & (f == np.floor(f))
         out[whole] = f[whole].astype(np.int64).astype(str).astype(object)
         todo &= ~whole
-    elif len(values) and pd.api.types.infer_dtype(values, skipna=False) == "string":
+    elif len(values) and (pc := _compute()) is not None and pd.api.types.infer_dtype(values, skipna=False) == "string":
         import pyarrow as pa
-        import pyarrow.compute as pc
 
-        arr = pa.array(uniques.array if isinstance(uniques.dtype, pd.StringDtype) else values, type=pa.large_string())
+        arrow_backed = isinstance(uniques.dtype, pd.StringDtype) and uniques.dtype.storage == "pyarrow"
+        arr = pa.array(uniques.array if arrow_backed else values, type=pa.large_string())
         plain = pc.and_(pc.match_substring_regex(arr, _PLAIN_TEXT),
                         pc.invert(pc.match_substring_regex(arr, _MIDNIGHT_TEXT))).to_numpy(zero_copy_only=False)
         out[plain] = values[plain]

@@ -40,7 +40,6 @@ _ROW_7 = re.compile(rb'r="[A-Z]*(\d{7,})')
 _ROW_6 = re.compile(rb'r="[A-Z]*(\d{6})')
 _COL_3 = re.compile(rb'r="([A-Z]{3,})')
 _COL_2 = re.compile(rb'r="[A-Z]{2}')
-_COL_1 = re.compile(rb'r="[A-Z]')
 _IMPLICIT_ROW = re.compile(rb'<row\b(?![^>]*r=")')
 _IMPLICIT_CELL = re.compile(rb'<c(?:[>/]|\s+(?!r="))')
 _PLAIN_CELL = re.compile(rb'(?<=>)<c\b[^<>]*(?<!/)>(?:<f\b[^<>]*(?:/>|>[^<]*</f>))?'
@@ -256,7 +255,7 @@ def _max_row(data: bytes) -> int:
 
 def _max_col(data: bytes) -> int:
     """An upper bound of the columns any ``r=`` attribute names (0 if none): from the letters."""
-    if not _COL_2.search(data):
+    if not _COL_2.search(data):  # (column letters Z at most, or none)
         return 26
     top = _max_found(_COL_3, data)
     if top is not None:
@@ -276,31 +275,37 @@ def _extent_bound(data: bytes) -> tuple[int, int]:
     searches and counts over the part, never a Python step per cell."""
     max_row, max_col = _max_row(data), _max_col(data)
     start = max(data.find(b"<sheetData"), 0)
-    if _IMPLICIT_ROW.search(data, start):  # rows placed by counting
-        max_row += data.count(b"<row", start)
+    numbered = None
     if _IMPLICIT_CELL.search(data, start):  # cells placed by counting: a row is as wide as its cells
-        max_col = (max_col if max_col > 26 or _COL_1.search(data) else 0) + _most_cells_in_a_row(data, start)
-    return max_row, max(max_col, 26)
+        most, numbered = _tags_by_row(data, start)
+        max_col += most
+    if not numbered and _IMPLICIT_ROW.search(data, start):  # rows placed by counting
+        max_row += data.count(b"<row", start)
+    return max_row, max_col
 
 
-def _most_cells_in_a_row(data: bytes, start: int) -> int:
-    """The most cell tags (``<c`` and no word character) between two ``</row>``, with numpy: the
-    tags are found by their rarest letter (``c``, the ``w`` of ``</row>``), window by window."""
+def _tags_by_row(data: bytes, start: int) -> tuple[int, bool]:
+    """The most cell tags (``<c`` and no word character) between two ``</row>``, and whether every
+    row tag starts ``<row r="``; with numpy, the tags found by their rarest letter (the ``c``, the
+    ``w`` of ``<row``/``</row>``), window by window."""
     a = np.frombuffer(data, dtype=np.uint8)
     n = len(a)
-    cells, ends = [], []
+    cells, ends, numbered = [], [], True
     for pos in range(start, n, _WINDOW):
         window = a[pos:pos + _WINDOW]
         c = np.flatnonzero(window == ord("c")) + pos
         c = c[(c >= 1) & (c + 1 < n)]
         cells.append(c[(a[c - 1] == ord("<")) & ~_WORD[a[c + 1]]])
         w = np.flatnonzero(window == ord("w")) + pos
-        w = w[(w >= 4) & (w + 1 < n)]
-        ends.append(w[(a[w - 4] == ord("<")) & (a[w - 3] == ord("/")) & (a[w - 2] == ord("r")) & (a[w - 1] == ord("o"))
-                      & (a[w + 1] == ord(">"))])
+        w = w[(w >= 4) & (w + 4 < n)]
+        is_row = (a[w - 2] == ord("r")) & (a[w - 1] == ord("o"))
+        ends.append(w[is_row & (a[w - 4] == ord("<")) & (a[w - 3] == ord("/")) & (a[w + 1] == ord(">"))])
+        heads = w[is_row & (a[w - 3] == ord("<")) & ~_WORD[a[w + 1]]]
+        numbered = numbered and bool(((a[heads + 1] == ord(" ")) & (a[heads + 2] == ord("r")) & (a[heads + 3] == ord("="))
+                                      & (a[heads + 4] == ord('"'))).all())
     tags, row_ends = np.concatenate(cells), np.concatenate(ends)
     before = np.concatenate(([0], np.searchsorted(tags, row_ends), [len(tags)]))
-    return int(np.diff(before).max())
+    return int(np.diff(before).max()), numbered
 
 
 def _value_cells(data: bytes, enough: int) -> int:
