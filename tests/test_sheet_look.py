@@ -111,3 +111,11 @@ def test_special_cell_in_an_unnumbered_row_falls_back_to_counting_rows():
     data = part(b"<row><c><v>1</v></c></row>" * 10 + b'<row><c/><c t="e"><v>#REF!</v></c></row>')
     assert sheetxml._located_specials(data, [data.index(b't="e"')], set()) is None
     assert look_xml(data, set()).special == {(11, 1): CellError("#REF!")}
+
+
+def test_rows_and_cells_placed_by_counting_still_make_a_stray_cell():
+    """No row numbers, no cell refs: A1, then 1,048,574 empty rows, then a row whose 16,384th cell
+    holds 9. Counted, that cell is XFD1048576: the sheet is refused like the typed-in case."""
+    rows = b"<row><c><v>1</v></c></row>" + b"<row/>" * 1_048_574 + b"<row>" + b"<c/>" * 16_383 + b"<c><v>9</v></c></row>"
+    look = look_xml(part(rows), set())
+    assert look.stray == [(1_048_576, 16_383)]

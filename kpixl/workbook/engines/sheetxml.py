@@ -9,8 +9,13 @@ a sheet is handed to them:
 - the cells an engine would silently mistype: error values (``t="e"``), Excel booleans
   (``t="b"``), formulas saved without a value, numbers with a percent format.
 
-The look is linear in the part's size: a few C-speed byte searches for every sheet, and a
-cell-by-cell pass only for a sheet that has one of the special cells above.
+The look is linear in the part's size and runs at C speed for a normal sheet of up to
+1,048,576 rows (about 1.5 s for 1,000,000 rows): an upper bound of the used range from a few
+searches (the column letters present, the longest row numbers, numpy counts of the cells per
+row where cells are placed by counting), a lower bound of the cells that hold something, and a
+cell-by-cell pass only when the bound could be absurd for that many cells (then the pass decides,
+exactly). Special cells are located by reading only the rows where one may be; a part that
+numbers no rows falls back to the pass.
 """
 
 from __future__ import annotations
@@ -40,11 +45,11 @@ _ROW_7 = re.compile(rb'r="[A-Z]*(\d{7,})')
 _ROW_6 = re.compile(rb'r="[A-Z]*(\d{6})')
 _COL_3 = re.compile(rb'r="([A-Z]{3,})')
 _COL_2 = re.compile(rb'r="[A-Z]{2}')
-_IMPLICIT_ROW = re.compile(rb'<row\b(?![^>]*r=")')
-_IMPLICIT_CELL = re.compile(rb'<c(?:[>/]|\s+(?!r="))')
+_IMPLICIT_ROW = re.compile(rb'<row\b(?![^>]*\br="\d+")')  # as the full pass reads a row number
+_IMPLICIT_CELL = re.compile(rb'<c(?:[>/]|\s+(?!r="[A-Z]{1,3}\d+"))')
 _PLAIN_CELL = re.compile(rb'(?<=>)<c\b[^<>]*(?<!/)>(?:<f\b[^<>]*(?:/>|>[^<]*</f>))?'
                          rb'(?:<v>[^<]*</v>|<is><t\b[^<>]*>[^<]*</t></is>)</c>()')
-_WINDOW, _OVERLAP = 8 * 2**20, 64
+_WINDOW, _OVERLAP = 8 * 2**20, 8192  # a match longer than the overlap is not a real reference
 _WORD = np.zeros(256, dtype=bool)  # the bytes a regex \w matches
 _WORD[[*range(48, 58), *range(65, 91), *range(97, 123), 95]] = True
 _ERROR_OR_BOOL = re.compile(rb't="[eb]"')
@@ -297,12 +302,13 @@ def _tags_by_row(data: bytes, start: int) -> tuple[int, bool]:
         c = c[(c >= 1) & (c + 1 < n)]
         cells.append(c[(a[c - 1] == ord("<")) & ~_WORD[a[c + 1]]])
         w = np.flatnonzero(window == ord("w")) + pos
-        w = w[(w >= 4) & (w + 4 < n)]
+        w = w[(w >= 4) & (w + 5 < n)]
         is_row = (a[w - 2] == ord("r")) & (a[w - 1] == ord("o"))
         ends.append(w[is_row & (a[w - 4] == ord("<")) & (a[w - 3] == ord("/")) & (a[w + 1] == ord(">"))])
         heads = w[is_row & (a[w - 3] == ord("<")) & ~_WORD[a[w + 1]]]
         numbered = numbered and bool(((a[heads + 1] == ord(" ")) & (a[heads + 2] == ord("r")) & (a[heads + 3] == ord("="))
-                                      & (a[heads + 4] == ord('"'))).all())
+                                      & (a[heads + 4] == ord('"')) & (a[heads + 5] >= ord("0"))
+                                      & (a[heads + 5] <= ord("9"))).all())
     tags, row_ends = np.concatenate(cells), np.concatenate(ends)
     before = np.concatenate(([0], np.searchsorted(tags, row_ends), [len(tags)]))
     return int(np.diff(before).max()), numbered
