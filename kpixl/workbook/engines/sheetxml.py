@@ -46,7 +46,6 @@ _ROW_6 = re.compile(rb'r="[A-Z]*(\d{6})')
 _COL_3 = re.compile(rb'r="([A-Z]{3,})')
 _COL_2 = re.compile(rb'r="[A-Z]{2}')
 _IMPLICIT_ROW = re.compile(rb'<row\b(?![^>]*\br="\d+")')  # as the full pass reads a row number
-_IMPLICIT_CELL = re.compile(rb'<c(?:[>/]|\s+(?!r="[A-Z]{1,3}\d+"))')
 _PLAIN_CELL = re.compile(rb'(?<=>)<c\b[^<>]*(?<!/)>(?:<f\b[^<>]*(?:/>|>[^<]*</f>))?'
                          rb'(?:<v>[^<]*</v>|<is><t\b[^<>]*>[^<]*</t></is>)</c>()')
 _WINDOW, _OVERLAP = 8 * 2**20, 8192  # a match longer than the overlap is not a real reference
@@ -280,10 +279,8 @@ def _extent_bound(data: bytes) -> tuple[int, int]:
     searches and counts over the part, never a Python step per cell."""
     max_row, max_col = _max_row(data), _max_col(data)
     start = max(data.find(b"<sheetData"), 0)
-    numbered = None
-    if _IMPLICIT_CELL.search(data, start):  # cells placed by counting: a row is as wide as its cells
-        most, numbered = _tags_by_row(data, start)
-        max_col += most
+    most, numbered = _tags_by_row(data, start)
+    max_col += most  # cells placed by counting (no r=, or one the full pass cannot read): as wide as a row
     if not numbered and _IMPLICIT_ROW.search(data, start):  # rows placed by counting
         max_row += data.count(b"<row", start)
     return max_row, max_col
