@@ -237,14 +237,15 @@ def _special_hits(data: bytes, percent: set[int]) -> list[int]:
     return hits
 
 
-def _max_found(pattern: re.Pattern, data: bytes) -> bytes | None:
+def _max_found(pattern: re.Pattern, data: bytes, fixed: bool = False) -> bytes | None:
     """The largest group-1 text of ``pattern`` (longer first, then by bytes: digits or letters in
-    number order), found window by window so that no part becomes one huge list of matches."""
+    number order; ``fixed``: all of one length), found window by window so that no part becomes
+    one huge list of matches."""
     best = None
     for pos in range(0, len(data), _WINDOW):
         found = pattern.findall(data, max(0, pos - _OVERLAP), pos + _WINDOW)
         if found:
-            top = max(found, key=lambda t: (len(t), t))
+            top = max(found) if fixed else max(found, key=lambda t: (len(t), t))
             best = top if best is None or (len(top), top) > (len(best), best) else best
     return best
 
@@ -253,12 +254,12 @@ def _max_row(data: bytes) -> int:
     """An upper bound of the largest row number any ``r=`` attribute names (at least 99,999)."""
     top = _max_found(_ROW_7, data)
     if top is None:
-        top = _max_found(_ROW_6, data)
+        top = _max_found(_ROW_6, data, fixed=True)
     return 99_999 if top is None else int(top) if len(top) < 10 else 10**10
 
 
 def _max_col(data: bytes) -> int:
-    """An upper bound of the columns any ``r=`` attribute names (0 if none): from the letters."""
+    """An upper bound of the columns any ``r=`` attribute names (at least 26): from the letters."""
     if not _COL_2.search(data):  # (column letters Z at most, or none)
         return 26
     top = _max_found(_COL_3, data)
