@@ -93,6 +93,13 @@ def empty_mask(s: pd.Series) -> np.ndarray:
     if s.dtype == object:
         blank = np.fromiter((isinstance(v, str) and not v.strip() for v in s.to_numpy()), dtype=bool, count=len(s))
         return isna | blank
+    if isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow":  # Arrow's spaces are Python's
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        arr = pa.array(s.array)
+        blank = pc.or_(pc.utf8_is_space(arr), pc.equal(pc.utf8_length(arr), 0)).fill_null(True)
+        return isna | blank.to_numpy(zero_copy_only=False)
     if pd.api.types.is_string_dtype(s.dtype):
         return isna | (s.fillna("x").str.strip() == "").to_numpy(dtype=bool)
     return isna
@@ -138,11 +145,53 @@ def to_text(s: pd.Series, upper: bool = False) -> pd.Series:
     Errors and formulas without a value are reported by the caller (see :func:`unreadable_mask`).
     """
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    texts = ["" if isinstance(u, (CellError, NoValue)) else _text(u) for u in uniques]
+    texts = _texts(uniques)
     if upper:
         texts = [t.upper() for t in texts]
-    lookup = np.array(texts + [""], dtype=object)
+    lookup = np.empty(len(texts) + 1, dtype=object)
+    lookup[:-1], lookup[-1] = texts, ""
     return pd.Series(lookup[codes], index=s.index, dtype=object)
+
+
+# A text that begins and ends with a printable ASCII or Han character has nothing to strip (and
+# is not a date written as text at midnight): it is its own cell text, decided at C speed.
+_PLAIN_TEXT = r"(?s)^[!-~\p{Han}](?:.*[!-~\p{Han}])?$"
+_MIDNIGHT_TEXT = r"^\d{4}-\d{2}-\d{2} 00:00:00$"
+_EXACT_INT = 2.0**53
+
+
+def _compute():
+    """pyarrow.compute, or None where pyarrow is not installed (Pyodide): the bulk path needs it."""
+    try:
+        import pyarrow.compute as pc
+    except ImportError:
+        return None
+    return pc
+
+
+def _texts(uniques: pd.Index) -> np.ndarray:
+    """:func:`_text` of each distinct value; texts and whole numbers in bulk, the rest one by one."""
+    values = uniques.to_numpy(dtype=object)
+    out = np.empty(len(values), dtype=object)
+    todo = np.ones(len(values), dtype=bool)
+    if pd.api.types.is_float_dtype(uniques.dtype):
+        f = uniques.to_numpy(dtype="float64")
+        whole = np.isfinite(f) & (np.abs(f) < _EXACT_INT) & (f == np.floor(f))
+        out[whole] = f[whole].astype(np.int64).astype(str).astype(object)
+        todo &= ~whole
+    elif len(values) and (pc := _compute()) is not None and pd.api.types.infer_dtype(values, skipna=False) == "string":
+        import pyarrow as pa
+
+        arrow_backed = isinstance(uniques.dtype, pd.StringDtype) and uniques.dtype.storage == "pyarrow"
+        arr = pa.array(uniques.array if arrow_backed else values, type=pa.large_string())
+        plain = pc.and_(pc.match_substring_regex(arr, _PLAIN_TEXT),
+                        pc.invert(pc.match_substring_regex(arr, _MIDNIGHT_TEXT))).to_numpy(zero_copy_only=False)
+        out[plain] = values[plain]
+        todo &= ~plain
+    for i in np.flatnonzero(todo):
+        v = values[i]
+        out[i] = "" if isinstance(v, (CellError, NoValue)) else _text(v)
+    return out
 
 
 # ----------------------------------------------------------------------------- dates
@@ -260,6 +309,19 @@ def parse_bool(v) -> bool | None:
         if t in _FALSE:
             return False
     return None
+
+
+def any_values(s: pd.Series) -> pd.Series:
+    """:func:`parse_any` of every cell (object series); a plain numeric column converts each
+    distinct number once (no ``-0.0``, which pandas would merge with 0)."""
+    if isinstance(s.dtype, np.dtype) and s.dtype.kind in "fiu":
+        values = s.to_numpy()
+        if not np.any((values == 0) & np.signbit(values)):
+            codes, uniques = pd.factorize(s, use_na_sentinel=True)
+            lookup = np.empty(len(uniques) + 1, dtype=object)
+            lookup[:-1] = [parse_any(v) for v in uniques.tolist()]
+            return pd.Series(lookup[codes], index=s.index, dtype=object)
+    return pd.Series([parse_any(v) for v in s.astype("object").tolist()], index=s.index, dtype=object)
 
 
 def parse_any(v):

@@ -19,8 +19,8 @@ from kpixl.core.inputs import Table
 from .cells import (
     CellError,
     NoValue,
+    any_values,
     empty_mask,
-    parse_any,
     parse_bool,
     shown,
     to_dates,
@@ -175,14 +175,14 @@ def parse_sheet(raw: RawSheet, spec: SheetSpec) -> tuple[Table, list[Problem]]:
         s = raw.columns[i].reset_index(drop=True)
         any_filled |= ~empty_mask(s)
         data[col.key] = s
-    keep = any_filled
+    keep = None if any_filled.all() else any_filled  # None: every row has something (no copy)
     frame_cols: dict[str, pd.Series] = {}
-    row_bad = np.zeros(int(keep.sum()), dtype=bool)
-    r = rows[keep].reset_index(drop=True)
+    row_bad = np.zeros(n if keep is None else int(keep.sum()), dtype=bool)
+    r = rows if keep is None else rows[keep].reset_index(drop=True)
     for col in spec.columns:
         if col.key not in data:
             continue
-        s = data[col.key][keep].reset_index(drop=True)
+        s = data[col.key] if keep is None else data[col.key][keep].reset_index(drop=True)
         empty = empty_mask(s)
         unreadable = unreadable_mask(s)
         bad = unreadable
@@ -198,7 +198,7 @@ def parse_sheet(raw: RawSheet, spec: SheetSpec) -> tuple[Table, list[Problem]]:
             out = s.astype("object").map(parse_bool, na_action="ignore")
             bad = (~empty) & out.isna().to_numpy()
         else:  # any: an empty cell is None (built as object, so pandas never turns None into NaN)
-            out = pd.Series([parse_any(v) for v in s.astype("object").tolist()], index=s.index, dtype=object)
+            out = any_values(s)
         bad = bad | unreadable
         problems += _cell_problems(raw, spec, col, letters[col.key], s, r, bad)
         if col.required:

@@ -56,9 +56,11 @@ class FastexcelBook:
         if not infos:
             return RawSheet(name, [], [], [], 2)
         batch, errors = sheet.to_arrow_with_errors()
+        del sheet  # calamine's copy of the cells, no longer needed: the peak stays lower
         header = _header([c.name for c in infos])
         letters = [column_letter(c.absolute_index) for c in infos]
         columns = [_column(batch.column(i)) for i in range(batch.num_columns)]
+        del batch
         header_row = self._first_value_row(name)
         for e in (errors.errors if errors is not None else []):
             row, col = e.offset_position

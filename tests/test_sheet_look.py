@@ -1,0 +1,121 @@
+"""The cheap look at a sheet part (kpixl/workbook/engines/sheetxml.py, issue 8 item 1), on small
+synthetic XML: a normal sheet of up to 1,048,576 rows is looked at with C-speed searches only, a
+special cell in it is still found and located, and a stray cell is still refused."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from kpixl.workbook.cells import CellError, NoValue, Percent
+from kpixl.workbook.engines import sheetxml
+from kpixl.workbook.engines.sheetxml import look_xml
+
+HEAD = b'<?xml version="1.0"?><worksheet xmlns="x"><sheetData>'
+TAIL = b"</sheetData></worksheet>"
+
+
+def part(rows: bytes) -> bytes:
+    return HEAD + rows + TAIL
+
+
+def numbered(n: int, cells: bytes = b"<c><v>1</v></c><c/><c t=\"inlineStr\"><is><t>E1</t></is></c>") -> bytes:
+    """``n`` numbered rows of implicit cells (the way kpixl's own writer stores a sheet)."""
+    return b"".join(b'<row r="%d">%s</row>' % (i, cells) for i in range(1, n + 1))
+
+
+@pytest.fixture
+def no_full_pass(monkeypatch):
+    def refuse(*_):
+        raise AssertionError("a cell-by-cell pass over the whole part")
+    monkeypatch.setattr(sheetxml, "_exact", refuse)
+
+
+def test_a_normal_million_row_sheet_needs_no_cell_by_cell_pass(no_full_pass):
+    look = look_xml(part(numbered(1_000_001)), set())
+    assert look.stray == [] and look.special == {}
+
+
+def test_special_cell_at_row_900000_is_found_and_located(no_full_pass):
+    """Rows 1..900,000, explicit refs; C900000 is #N/A, B899999 TRUE and A5 a formula saved without value."""
+    rows = [b'<row r="%d"><c r="A%d"><v>%d</v></c></row>' % (i, i, i) for i in range(1, 900_001)]
+    rows[4] = b'<row r="5"><c r="A5"><f>1+2</f><v></v></c></row>'
+    rows[899_998] = b'<row r="899999"><c r="A899999"><v>1</v></c><c r="B899999" t="b"><v>1</v></c></row>'
+    rows[899_999] = b'<row r="900000"><c r="A900000"><v>1</v></c><c r="C900000" t="e"><v>#N/A</v></c></row>'
+    look = look_xml(part(b"".join(rows)), set())
+    assert look.stray == []
+    assert look.special == {(900_000, 2): CellError("#N/A"), (899_999, 1): True, (5, 0): NoValue("1+2")}
+
+
+def test_special_cell_among_implicit_cells_is_located_by_counting_its_row(no_full_pass):
+    rows = numbered(400_000).replace(b'<row r="350000"><c><v>1</v></c><c/>',
+                                     b'<row r="350000"><c><v>1</v></c><c/><c s="3"><v>0.62</v></c>', 1)
+    look = look_xml(part(rows), {3})
+    assert look.special == {(350_000, 2): Percent(0.62)}
+
+
+def test_stray_cell_in_a_million_row_sheet_is_refused():
+    rows = numbered(1_000_000, b"<c><v>1</v></c>") + b'<row r="1048576"><c r="XFD1048576"><v>9</v></c></row>'
+    look = look_xml(part(rows), set())
+    assert look.stray == [(1_048_576, 16_383)] and look.special == {}
+    assert look.extent == (1_048_576, 16_384)
+
+
+def test_empty_cells_do_not_count_as_content():
+    """300,000 rows of empty cells and one value at XFD300000: the empty cells hold nothing, so the
+    used range (300,000 x 16,384) is absurd for the few cells that do."""
+    rows = b'<row r="1"><c r="A1"><v>1</v></c></row>' + numbered(299_999, b"<c/><c/>")[len(b'<row r="1"><c/><c/></row>'):]
+    rows += b'<row r="300000"><c r="XFD300000"><v>9</v></c></row>'
+    assert look_xml(part(rows), set()).stray == [(300_000, 16_383)]
+
+
+def test_only_real_cells_count_as_content():
+    """A cell-like text inside a tag, or a self-closed cell, is not a cell that holds something."""
+    assert sheetxml._value_cells(part(b'<row r="1" x="<c><v>1</v></c>"><c r="A1"/></row>'), 10) == 0
+    assert sheetxml._value_cells(part(b'<row r="1"><c r="A1"><v>1</v></c><c><f>1</f><v>1</v></c></row>'), 10) == 2
+
+
+def test_located_specials_agree_with_the_cell_by_cell_pass():
+    """Random rows of every kind of cell (explicit and implicit refs, empty cells, rows that skip):
+    the row-by-row location gives exactly what the full pass gives."""
+    rnd = random.Random(8)
+    kinds = [b"<c%s><v>1</v></c>", b"<c%s/>", b'<c%s t="e"><v>#DIV/0!</v></c>', b'<c%s t="b"><v>0</v></c>',
+             b"<c%s><f>A1*2</f></c>", b'<c%s s="2"><v>0.5</v></c>', b'<c%s t="inlineStr"><is><t>t="e"</t></is></c>',
+             b'<c%s t="e"></c>']
+    rows, r = [], 0
+    for _ in range(3000):
+        r += rnd.choice([1, 1, 1, 7])
+        cells, col = [], -1
+        for _ in range(rnd.randint(0, 6)):
+            if rnd.random() < 0.5:
+                col += rnd.randint(1, 3)
+                ref = b' r="%s%d"' % (sheetxml_letter(col).encode(), r)
+            else:
+                col += 1
+                ref = b""
+            cells.append(rnd.choice(kinds) % ref)
+        rows.append(b'<row r="%d">%s</row>' % (r, b"".join(cells)))
+    data = part(b"".join(rows))
+    located = sheetxml._located_specials(data, sheetxml._special_hits(data, {2}), {2})
+    assert located == sheetxml._exact(data, {2}).special and len(located) > 1000
+
+
+def sheetxml_letter(col: int) -> str:
+    from kpixl.workbook.parse import column_letter
+
+    return column_letter(col)
+
+
+def test_special_cell_in_an_unnumbered_row_falls_back_to_counting_rows():
+    data = part(b"<row><c><v>1</v></c></row>" * 10 + b'<row><c/><c t="e"><v>#REF!</v></c></row>')
+    assert sheetxml._located_specials(data, [data.index(b't="e"')], set()) is None
+    assert look_xml(data, set()).special == {(11, 1): CellError("#REF!")}
+
+
+def test_rows_and_cells_placed_by_counting_still_make_a_stray_cell():
+    """No row numbers, no cell refs: A1, then 1,048,574 empty rows, then a row whose 16,384th cell
+    holds 9. Counted, that cell is XFD1048576: the sheet is refused like the typed-in case."""
+    rows = b"<row><c><v>1</v></c></row>" + b"<row/>" * 1_048_574 + b"<row>" + b"<c/>" * 16_383 + b"<c><v>9</v></c></row>"
+    look = look_xml(part(rows), set())
+    assert look.stray == [(1_048_576, 16_383)]
