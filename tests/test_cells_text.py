@@ -54,3 +54,13 @@ def test_metric_values_of_a_numeric_column_are_exact_decimals():
 
     assert list(any_values(pd.Series([0.1, 2.0, np.nan, 0.1]))) == [Decimal("0.1"), Decimal(2), None, Decimal("0.1")]
     assert [str(v) for v in any_values(pd.Series([-0.0, 0.0]))] == ["-0", "0"]
+
+
+def test_true_and_one_in_one_text_column_keep_their_own_texts():
+    """pandas counts True equal to 1 when finding distinct values; a 备注 or id column holding a
+    TRUE cell and a 1 cell must still read TRUE and 1 (the old code gave both the first one's text)."""
+    from kpixl.workbook.cells import to_text
+
+    s = pd.Series([True, 1, "a", 1.0, False, 0, None], dtype=object)
+    assert to_text(s).tolist() == ["TRUE", "1", "a", "1", "FALSE", "0", ""]
+    assert to_text(pd.Series([1, True], dtype=object)).tolist() == ["1", "TRUE"]

@@ -144,13 +144,45 @@ def to_text(s: pd.Series, upper: bool = False) -> pd.Series:
     Works on the distinct values only: id and code columns repeat a few values many times.
     Errors and formulas without a value are reported by the caller (see :func:`unreadable_mask`).
     """
-    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    keyed = _bools_apart(s)
+    codes, uniques = pd.factorize(keyed, use_na_sentinel=True)
+    if keyed is not s:
+        uniques = pd.Index(_bools_back(uniques.to_numpy(dtype=object)), dtype=object)
     texts = _texts(uniques)
     if upper:
         texts = [t.upper() for t in texts]
     lookup = np.empty(len(texts) + 1, dtype=object)
     lookup[:-1], lookup[-1] = texts, ""
     return pd.Series(lookup[codes], index=s.index, dtype=object)
+
+
+class _BoolKey(str):
+    """A TRUE/FALSE cell while distinct values are found: pandas counts True equal to 1 (and
+    False to 0), so a column holding both would otherwise give both cells one text."""
+
+
+_BOOL_KEYS = {True: _BoolKey("\x00TRUE"), False: _BoolKey("\x00FALSE")}
+
+
+def _bools_apart(s: pd.Series) -> pd.Series:
+    if s.dtype != object or not pd.api.types.infer_dtype(s, skipna=True).startswith("mixed"):
+        return s  # one kind of value (all text, all numbers, all booleans): nothing to tell apart
+    values = s.to_numpy(dtype=object)
+    is_bool = np.fromiter((type(v) is bool or type(v) is np.bool_ for v in values), dtype=bool, count=len(values))
+    if not is_bool.any():
+        return s
+    values = values.copy()
+    values[is_bool] = [_BOOL_KEYS[bool(v)] for v in values[is_bool]]
+    return pd.Series(values, index=s.index, dtype=object)
+
+
+def _bools_back(values: np.ndarray) -> np.ndarray:
+    back = {k: v for v, k in _BOOL_KEYS.items()}
+    values = values.copy()
+    for i, v in enumerate(values):
+        if type(v) is _BoolKey:
+            values[i] = back[v]
+    return values
 
 
 # A text that begins and ends with a printable ASCII or Han character has nothing to strip (and
