@@ -123,3 +123,30 @@ def test_category_cap_per_employee_in_date_order():
     led = result.ledger[result.ledger["employee"] == "E6"].sort_values("date")
     assert led["counted_e8"].tolist() == [-10**8, -10**8, -10**8, 0]
     assert "扣分合计 4" in result.explain_text("E6")
+
+
+def test_garbage_collection_is_paused_only_while_scoring(monkeypatch):
+    """gcpause.py: collection is off during a run (it walked every value of 5,000 people) and
+    back as it was afterwards, also when the run fails."""
+    import gc
+
+    seen = []
+    real = condition.evaluate_columns
+    monkeypatch.setattr(condition, "evaluate_columns", lambda expr, ctx: seen.append(gc.isenabled()) or real(expr, ctx))
+    assert gc.isenabled()
+    run("X > 1")
+    assert seen == [False] and gc.isenabled()
+
+    def boom(expr, ctx):
+        raise RuntimeError("a bug")
+    monkeypatch.setattr(condition, "evaluate_columns", boom)
+    with pytest.raises(RuntimeError):
+        run("X > 1")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        monkeypatch.setattr(condition, "evaluate_columns", real)
+        run("X > 1")
+        assert not gc.isenabled()  # left as the caller had it
+    finally:
+        gc.enable()

@@ -8,6 +8,7 @@ from .bounds import check_attributes
 from .context import Context
 from .defaults import require_metrics
 from .errors import InputError, Problem, more_problems, problem
+from .gcpause import paused_gc
 from .inputs import Inputs
 from .periods import Period
 from .result import Result
@@ -33,6 +34,12 @@ def effective_scheme(scheme: Scheme, inputs: Inputs) -> tuple[Scheme, list[Probl
 
 
 def score(scheme: Scheme, inputs: Inputs, period: Period | None = None) -> Result:
+    """Score every employee (garbage collection paused: gcpause.py); see :func:`_score`."""
+    with paused_gc():
+        return _score(scheme, inputs, period)
+
+
+def _score(scheme: Scheme, inputs: Inputs, period: Period | None = None) -> Result:
     """Score every employee. Problems never raise: they block the employees they concern.
 
     An employee with any error gets status "error" and no values; others are scored, unless

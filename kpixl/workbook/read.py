@@ -7,6 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from kpixl.core.errors import Problem, SchemeError, WorkbookError, problem
+from kpixl.core.gcpause import paused_gc
 from kpixl.core.inputs import Inputs, Param, Table
 from kpixl.core.periods import Period, parse_period, period_from_name, periods_agree
 from kpixl.core.scheme import Scheme, is_scheme_id, load_scheme
@@ -190,7 +191,8 @@ def read_workbook(path: str | os.PathLike, scheme: Scheme | str | None = None, p
                   engine: str | None = None) -> tuple[Scheme, Inputs]:
     book = open_book(path, engine)
     try:
-        return read_book(book, scheme, period)
+        with paused_gc():  # the parsed cells live until scoring: collections would only walk them
+            return read_book(book, scheme, period)
     finally:
         book.close()
 
