@@ -13,7 +13,7 @@ import pandas as pd
 
 from .defaults import report_default
 from .errors import MissingInput, Problem, problem
-from .frames import object_text
+from .frames import frame, object_text
 from .inputs import Inputs
 from .numbers import VALUE_LIMIT, ZERO
 from .periods import Period
@@ -438,6 +438,38 @@ class Context:
         if len(self.ledger_parts) == 1:  # no copy of a 1M-row ledger
             return self.ledger_parts[0]
         return pd.concat(self.ledger_parts, ignore_index=True)
+
+    def ledger_column(self, name: str) -> np.ndarray:
+        """One column over every ledger part, without copying the others."""
+        parts = self.ledger_parts
+        if len(parts) == 1:
+            return parts[0][name].to_numpy()
+        return np.concatenate([p[name].to_numpy() for p in parts])
+
+    def set_ledger_column(self, name: str, values: np.ndarray) -> None:
+        """Replace one column over every part (``values`` in part order)."""
+        at, parts = 0, []
+        for p in self.ledger_parts:
+            parts.append(p.assign(**{name: values[at:at + len(p)]}))
+            at += len(p)
+        self.ledger_parts = parts
+
+    def take_ledger(self) -> pd.DataFrame:
+        """The whole ledger in date, then row order (undated lines last), built column by column while
+        the parts give their columns up: at 1M lines one copy exists at a time, not two."""
+        if not self.ledger_parts:
+            return self.ledger()
+        dates = self.ledger_column("date").astype("datetime64[ns]")
+        dates = np.where(np.isnat(dates), np.datetime64("2100-01-01", "ns"), dates)
+        order = np.lexsort((self.ledger_column("row"), dates))
+        del dates
+        names = list(self.ledger_parts[0].columns)
+        out = {}
+        for name in names:
+            out[name] = self.ledger_column(name)[order]
+            self.ledger_parts = [p.drop(columns=name) for p in self.ledger_parts]
+        self.ledger_parts = []
+        return frame(out, len(order))
 
     def add_money(self, **line) -> None:
         self.money_lines.append(line)

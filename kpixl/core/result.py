@@ -93,12 +93,7 @@ class Result:
                 scheme_role=str(cols["scheme_role"][i] or "")))
         money = pd.DataFrame(ctx.money_lines) if ctx.money_lines else pd.DataFrame(
             columns=["employee", "rule", "amount", "direction", "where", "row", "date", "qty", "value", "text_zh", "text_en"])
-        ledger = ctx.ledger()
-        if not ledger.empty:  # date, then row order (undated lines last); one copy
-            dates = ledger["date"].to_numpy(dtype="datetime64[ns]")
-            dates = np.where(np.isnat(dates), np.datetime64("2100-01-01", "ns"), dates)
-            order = np.lexsort((ledger["row"].to_numpy(), dates))
-            ledger = ledger.take(order).reset_index(drop=True)
+        ledger = ctx.take_ledger()  # date, then row order
         result = cls(ctx.scheme, ctx.period, ctx.inputs.source, emps, ctx.problems, ledger, money, ctx.flags,
                      NotesView(ctx.notes))
         result._by_id = {e.id: e for e in emps}

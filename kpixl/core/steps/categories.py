@@ -37,7 +37,6 @@ class CategoriesStep(Step):
         return out
 
     def run(self, ctx) -> None:
-        ledger = ctx.ledger()
         cats = self.scheme.categories
         codes = list(cats)
         capped = {c.code: to_units(c.cap) * 10**4 for c in cats.values() if c.cap is not None}
@@ -50,23 +49,22 @@ class CategoriesStep(Step):
         values_of = ctx.values
         for emp in ctx.ids:
             values_of[emp].update(zero)
-        if ledger.empty:
+        if not ctx.ledger_parts:
             return
-        if not isinstance(ledger.index, pd.RangeIndex) or ledger.index.start != 0:
-            ledger = ledger.reset_index(drop=True)
-        emp_codes, emps = pd.factorize(ledger["employee"])
+        column = ctx.ledger_column  # over every part: no copy of the whole ledger
+        emp_codes, emps = pd.factorize(column("employee"))
         emps = emps.tolist()
-        cat_at = pd.Index(codes).get_indexer(ledger["category"])  # -1: no category of the scheme
-        points = ledger["points_e8"].to_numpy(dtype="int64")
-        counted = ledger["counted_e8"].to_numpy(dtype="int64").copy()
+        cat_at = pd.Index(codes).get_indexer(pd.Index(column("category"), dtype=object))  # -1: not a category
+        points = column("points_e8").astype("int64")
+        counted = column("counted_e8").astype("int64")  # a new array (astype copies)
         cap_of = np.array([capped.get(c, -1) for c in codes] + [-1], dtype="int64")
         caps = cap_of[cat_at]
         neg = np.flatnonzero((points < 0) & (caps >= 0))
         if len(neg):
             # date, then row order within each employee and category (np.lexsort: last key first)
-            dates = ledger["date"].to_numpy(dtype="datetime64[ns]")[neg]
+            dates = column("date").astype("datetime64[ns]")[neg]
             dates = np.where(np.isnat(dates), np.datetime64("2100-01-01", "ns"), dates)
-            order = neg[np.lexsort((ledger["row"].to_numpy()[neg], dates, cat_at[neg], emp_codes[neg]))]
+            order = neg[np.lexsort((column("row")[neg], dates, cat_at[neg], emp_codes[neg]))]
             p = points[order]
             key = emp_codes[order] * (len(codes) + 1) + cat_at[order]
             start = np.r_[True, key[1:] != key[:-1]]
@@ -75,8 +73,7 @@ class CategoriesStep(Step):
             before = (cum - p) - (cum - p)[first]  # the group's deductions before this row
             remaining = np.clip(caps[order] + before, 0, None)  # before <= 0: deductions so far
             counted[order] = np.maximum(p, -remaining)
-            ledger["counted_e8"] = counted
-        ctx.ledger_parts = [ledger]
+            ctx.set_ledger_column("counted_e8", counted)
         # per employee and category: raw, counted, counted deductions, raw deductions (exact integers)
         ok = cat_at >= 0
         if not ok.any():
