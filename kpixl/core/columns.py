@@ -23,16 +23,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .expr import _BINOPS, _CMPOPS, ENV_FUNCTIONS, Expression, _dotted, _num
+from .expr import _BINOPS, _CMPOPS, ENV_FUNCTIONS, FUNCTIONS, Expression, _dotted, _num
 from .numbers import ZERO, to_decimal
 
 _MISSING = object()
 Column = tuple[np.ndarray, np.ndarray]  # (values as objects, resolved without a missing input or default)
-_FUNCS: dict[str, Callable[..., Any]] = {
-    "min": lambda *a: min(_num(x) for x in a),
-    "max": lambda *a: max(_num(x) for x in a),
-    "abs": lambda a: abs(_num(a)),
-}
+_FUNCS: dict[str, Callable[..., Any]] = {k: FUNCTIONS[k] for k in ("min", "max", "abs")}  # the evaluator's own
 
 
 class Unsupported(Exception):
