@@ -152,3 +152,18 @@ def test_clean_template_reads_without_problems_on_both_engines(tmp_book):
     both = read_both(book(tmp_book))
     assert_same_inputs(both)
     assert not both["fastexcel"][1].problems
+
+
+def test_true_and_one_in_a_text_column_read_as_themselves_on_both_engines(tmp_book):
+    """A 备注 column with an Excel TRUE in one row and the number 1 in another: pandas counts True
+    equal to 1 when the reader finds distinct values, so both rows used to get the first one's
+    text ("TRUE" twice, or "1" twice). Each keeps its own, on both engines."""
+    path = book(tmp_book)
+    _, inputs = read_workbook(path)
+    letter = inputs.events.letters["note"]
+    edit(path, "事件", {f"{letter}2": True, f"{letter}3": 1, f"{letter}4": "1"})
+    both = read_both(path)
+    assert_same_inputs(both)
+    for _, inp in both.values():
+        notes = dict(zip(inp.events.frame["xl_row"], inp.events.frame["note"], strict=True))
+        assert (notes[2], notes[3], notes[4]) == ("TRUE", "1", "1")
