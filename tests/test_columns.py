@@ -150,3 +150,16 @@ def test_garbage_collection_is_paused_only_while_scoring(monkeypatch):
         assert not gc.isenabled()  # left as the caller had it
     finally:
         gc.enable()
+
+
+def test_event_counts_per_employee_and_department_by_hand():
+    """count/qty over the events (one sparse (employee, rule) table per run): E1 has 2 R_DED rows,
+    E4 1, E6 4 (qty 1 each). R_A (2 points) is awarded where the condition holds."""
+    def awarded(when):
+        _, _, result = run(when)
+        return sorted(e.id for e in result.employees if e.ok and e.values["B.points"] == 2)
+    assert awarded("qty('R_DED') >= 2") == ["E1", "E6"]
+    assert awarded("count('R_DED') == 1") == ["E4"]
+    assert awarded("count('R_A', 'R_DED') == 4") == ["E6"]
+    # departments: D1 = E1..E3 (2 rows), D2 = E4..E7 (5 rows)
+    assert awarded("dept_count('R_DED') == 5") == ["E4", "E5", "E6", "E7"]

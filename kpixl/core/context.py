@@ -360,18 +360,23 @@ class Context:
             hit = {}
             table = self._rule_counts()
             if table is not None:
-                emps, rules, rows, qty = table
-                cols = [j for j, r in enumerate(rules) if r in self.matching_rules(patterns)]
-                n = rows[:, cols].sum(axis=1)
-                q = qty[:, cols].sum(axis=1) if measure != "rows" else n
-                for i in np.flatnonzero(n):
-                    hit[emps[i]] = Decimal(int(q[i])) if measure == "rows" else Decimal(int(q[i])).scaleb(-4)
+                emps, rules, pair_emp, pair_rule, pair_rows, pair_qty = table
+                wanted = np.array([r in self.matching_rules(patterns) for r in rules], dtype=bool)
+                take = wanted[pair_rule]
+                if take.any():
+                    who = pair_emp[take]  # sorted: the pairs are in employee order
+                    starts = np.flatnonzero(np.r_[True, who[1:] != who[:-1]])
+                    n = np.add.reduceat(pair_rows[take], starts)
+                    q = n if measure == "rows" else np.add.reduceat(pair_qty[take], starts)
+                    for e, v in zip(who[starts].tolist(), q.tolist(), strict=True):
+                        hit[emps[e]] = Decimal(v) if measure == "rows" else Decimal(v).scaleb(-4)
             self._counts[key] = hit
         return hit
 
     def _rule_counts(self):
-        """(employees, rule codes, rows, qty units): event rows and summed qty per employee and rule,
-        as exact integer matrices, made once per run (each pattern set is then a column sum)."""
+        """Event rows and summed qty units per (employee, rule) pair that occurs, in employee order:
+        (employees, rules, pair employee, pair rule, rows, qty units), exact integers made once per
+        run; a pattern set is then one masked sum. Linear in the events (no employee x rule grid)."""
         ev = self.events
         made = self.__dict__.get("_rule_table")
         if made is not None and made[0] is ev:  # a step may replace the events (event_prep)
@@ -380,11 +385,14 @@ class Context:
         if not ev.empty:
             e, emps = pd.factorize(ev["employee"])
             r, rules = pd.factorize(ev["rule"])
-            rows = np.zeros((len(emps), len(rules)), dtype="int64")
-            qty = np.zeros((len(emps), len(rules)), dtype="int64")
-            np.add.at(rows, (e, r), 1)
-            np.add.at(qty, (e, r), ev["qty_units"].to_numpy(dtype="int64"))
-            cached = (list(emps), list(rules), rows, qty)
+            key = e.astype("int64") * len(rules) + r
+            order = np.argsort(key, kind="stable")
+            key = key[order]
+            starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+            rows = np.diff(np.r_[starts, len(key)]).astype("int64")
+            qty = np.add.reduceat(ev["qty_units"].to_numpy(dtype="int64")[order], starts)
+            pairs = key[starts]
+            cached = (list(emps), list(rules), pairs // len(rules), pairs % len(rules), rows, qty)
         self._rule_table = (ev, cached)
         return cached
 
