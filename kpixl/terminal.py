@@ -128,12 +128,7 @@ def cell(value, fmt: str, lang: str, names: dict[str, tuple[str, str]], codes: b
         return word("yes" if value else "no", lang)
     if isinstance(value, (Decimal, int)):
         d = Decimal(value)
-        if fmt == "money":
-            return f"{money(d):,}"
-        text = plain(d)
-        if len(text.partition(".")[2]) > MAX_DECIMALS:
-            return "≈" + plain(d.quantize(Decimal(1).scaleb(-MAX_DECIMALS), rounding=ROUND_HALF_UP))
-        return text
+        return f"{money(d):,}" if fmt == "money" else _number_cell(d, d.is_signed())
     text = str(value)
     if text in names:
         label = names[text][lang == "en"]

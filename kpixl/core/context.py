@@ -462,13 +462,17 @@ class Context:
             at += len(p)
         self.ledger_parts = parts
 
+    def ledger_dates(self) -> np.ndarray:
+        """Each ledger line's date for ordering; an undated line (a condition's award) sorts last."""
+        dates = self.ledger_column("date").astype("datetime64[ns]")
+        return np.where(np.isnat(dates), np.datetime64("2100-01-01", "ns"), dates)
+
     def take_ledger(self) -> pd.DataFrame:
         """The whole ledger in date, then row order (undated lines last), built column by column while
         the parts give their columns up: at 1M lines one copy exists at a time, not two."""
         if not self.ledger_parts:
             return self.ledger()
-        dates = self.ledger_column("date").astype("datetime64[ns]")
-        dates = np.where(np.isnat(dates), np.datetime64("2100-01-01", "ns"), dates)
+        dates = self.ledger_dates()
         order = np.lexsort((self.ledger_column("row"), dates))
         del dates
         names = list(self.ledger_parts[0].columns)

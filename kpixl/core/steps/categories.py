@@ -62,8 +62,7 @@ class CategoriesStep(Step):
         neg = np.flatnonzero((points < 0) & (caps >= 0))
         if len(neg):
             # date, then row order within each employee and category (np.lexsort: last key first)
-            dates = column("date").astype("datetime64[ns]")[neg]
-            dates = np.where(np.isnat(dates), np.datetime64("2100-01-01", "ns"), dates)
+            dates = ctx.ledger_dates()[neg]
             order = neg[np.lexsort((column("row")[neg], dates, cat_at[neg], emp_codes[neg]))]
             p = points[order]
             key = emp_codes[order] * (len(codes) + 1) + cat_at[order]
