@@ -54,7 +54,8 @@ unpickle = time.perf_counter() - t0
 import fastexcel
 from kpixl.workbook.atomic import atomic_target
 from kpixl.workbook.report_book import ReportBook
-from kpixl.workbook.report_detail import companion_path, write_companion
+import pyarrow.parquet as pq
+from kpixl.workbook.report_detail import BATCH_ROWS, companion_path
 reader = fastexcel.read_excel(sys.argv[1])
 for name in reader.sheet_names:
     reader.load_sheet(name, header_row=None).to_arrow()
@@ -65,7 +66,7 @@ if companion is None:
     book.save(sys.argv[3])
 else:  # the detail beside the report, as kpixl report writes it
     with atomic_target(companion_path(sys.argv[3])) as tmp:
-        write_companion(companion, tmp)
+        pq.write_table(companion, str(tmp), compression="zstd", row_group_size=BATCH_ROWS)
         book.save(sys.argv[3])
 print(unpickle)
 """

@@ -72,8 +72,8 @@ def pad(text: str, size: int, right: bool = False) -> str:
     return gap + text if right else text + gap
 
 
-def table(headers: list[str], rows: list[list[str]], numeric: set[int]) -> list[str]:
-    """Aligned lines; each distinct cell text is measured once (50,000 rows repeat their scores)."""
+def measurer():
+    """``width`` with a cache: each distinct text is measured once (50,000 rows repeat their scores)."""
     measured: dict[str, int] = {}
 
     def w(text: str) -> int:
@@ -81,6 +81,12 @@ def table(headers: list[str], rows: list[list[str]], numeric: set[int]) -> list[
         if n is None:
             n = measured[text] = width(text)
         return n
+    return w
+
+
+def table(headers: list[str], rows: list[list[str]], numeric: set[int], measure=None) -> list[str]:
+    """Aligned lines, none wider than the widest cells of each column and the gaps between them."""
+    w = measure or measurer()
     widths = [max([w(h)] + [w(r[i]) for r in rows]) for i, h in enumerate(headers)]
     right = [i in numeric for i in range(len(headers))]
 
@@ -170,9 +176,9 @@ def problem_text(problem: Problem, lang: str) -> str:
 # ----------------------------------------------------------------------------- the score table
 
 
-def _choose(columns: list[list[str]], fixed: set[int], order: list[int], limit: int) -> list[int]:
+def _choose(columns: list[list[str]], fixed: set[int], order: list[int], limit: int, measure) -> list[int]:
     """Column indexes to show: the fixed ones, then the others by ``order`` while the table fits ``limit``."""
-    need = {i: max(width(c) for c in col) for i, col in enumerate(columns)}
+    need = {i: max(map(measure, col)) for i, col in enumerate(columns)}
     used = sum(need[i] for i in fixed) + len(GAP) * (len(fixed) - 1)
     chosen = set(fixed)
     for i in order:
@@ -215,28 +221,34 @@ def score_lines(result, employees, lang: str = "zh", wide: bool = False, codes: 
     numeric = {j for j, n in enumerate(numeric_votes) if n}
     title = f"{scheme.title['en' if en else 'zh']} · {scheme.id} · {result.period.label}"
     hidden = 0
+    w = measurer()
     if not wide:
         flags_at, status_at = len(headers) - 2, len(headers) - 1
         columns = [[h] + [r[j] for r in rows] for j, h in enumerate(headers)]
-        flag_need = max(width(c) for c in columns[flags_at])
+        flag_need = max(map(w, columns[flags_at]))
         room = limit - min(flag_need, 24) - len(GAP)
         # the headline first, then money columns, then the other subtotals in the scheme's order;
         # columns that are blank or zero for everyone carry nothing and come last
         blank = {j for j in range(3, flags_at) if all(r[j] in ("-", "0", "0.00", "") for r in rows)}
         order = [j for j, o in enumerate(outputs, start=2) if o.format == "money" and j not in blank]
         order += [j for j in range(3, flags_at) if j not in blank] + sorted(blank)
-        keep = _choose(columns[:flags_at] + [columns[status_at]], {0, 1, 2, flags_at}, order, room)
+        keep = _choose(columns[:flags_at] + [columns[status_at]], {0, 1, 2, flags_at}, order, room, w)
         keep = [j if j < flags_at else status_at for j in keep]
         hidden = flags_at - len([j for j in keep if j < flags_at])
-        used = sum(max(width(c) for c in columns[j]) for j in keep) + len(GAP) * len(keep)
-        flag_room = max(width(headers[flags_at]), limit - used)
+        used = sum(max(map(w, columns[j])) for j in keep) + len(GAP) * len(keep)
+        flag_room = max(w(headers[flags_at]), limit - used)
         keep = sorted(keep + [flags_at])
         rows = [[fit(r[j], flag_room) if j == flags_at else r[j] for j in keep] for r in rows]
         headers = [headers[j] for j in keep]
         numeric = {k for k, j in enumerate(keep) if j in numeric}
         title = fit(title, limit)
-    lines = [title] + table(headers, rows, numeric) + [summary(result, employees, lang, hidden)]
-    return lines if wide else [fit(line, limit) for line in lines]
+    body = table(headers, rows, numeric, w)
+    if wide:
+        return [title] + body + [summary(result, employees, lang, hidden)]
+    # no table line is wider than its columns and gaps: when they fit, no line needs measuring again
+    full = sum(max(map(w, col)) for col in zip(headers, *rows, strict=True)) + len(GAP) * (len(headers) - 1)
+    body = body if full <= limit else [fit(line, limit) for line in body]
+    return [fit(title, limit)] + body + [fit(summary(result, employees, lang, hidden), limit)]
 
 
 def summary(result, employees, lang: str, hidden: int = 0) -> str:

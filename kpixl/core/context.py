@@ -42,6 +42,10 @@ LEDGER_COLUMNS = [
     "employee", "rule", "category", "points_e8", "counted_e8", "where", "row", "date", "qty", "value", "step",
     "text_zh", "text_en",
 ]
+# Ledger text kept in Arrow storage (pandas ``str``): one distinct text per line (the source cell of
+# each of 1M event rows), built and reordered in bulk and read per line only for the lines shown.
+# The other text columns repeat a few values and are read element by element: object columns.
+ARROW_TEXT = frozenset({"where"})
 MONEY_COLUMNS = ["employee", "rule", "amount", "direction", "where", "row", "date", "qty", "value", "text_zh", "text_en"]
 
 
@@ -437,12 +441,12 @@ class Context:
 
     def add_ledger(self, frame: pd.DataFrame) -> None:
         if not frame.empty:
-            self.ledger_parts.append(object_text(frame))
+            self.ledger_parts.append(object_text(frame, keep=ARROW_TEXT))
 
     def ledger(self) -> pd.DataFrame:
         if not self.ledger_parts:
             return pd.DataFrame({c: pd.Series(dtype="object") for c in LEDGER_COLUMNS}).astype(
-                {"points_e8": "int64", "counted_e8": "int64"})
+                {"points_e8": "int64", "counted_e8": "int64", "where": "str"})
         if len(self.ledger_parts) == 1:  # no copy of a 1M-row ledger
             return self.ledger_parts[0]
         return pd.concat(self.ledger_parts, ignore_index=True)
@@ -456,11 +460,10 @@ class Context:
 
     def set_ledger_column(self, name: str, values: np.ndarray) -> None:
         """Replace one column over every part (``values`` in part order)."""
-        at, parts = 0, []
-        for p in self.ledger_parts:
-            parts.append(p.assign(**{name: values[at:at + len(p)]}))
+        at = 0
+        for p in self.ledger_parts:  # the parts are the context's own: replaced in place, no copy
+            p[name] = values[at:at + len(p)]
             at += len(p)
-        self.ledger_parts = parts
 
     def ledger_dates(self) -> np.ndarray:
         """Each ledger line's date for ordering; an undated line (a condition's award) sorts last."""
@@ -478,8 +481,12 @@ class Context:
         names = list(self.ledger_parts[0].columns)
         out = {}
         for name in names:
-            out[name] = self.ledger_column(name)[order]
-            self.ledger_parts = [p.drop(columns=name) for p in self.ledger_parts]
+            if name in ARROW_TEXT:
+                out[name] = pd.concat([p[name] for p in self.ledger_parts], ignore_index=True).take(order)
+            else:
+                out[name] = self.ledger_column(name)[order]
+            for p in self.ledger_parts:  # one block per column (frames.frame): this frees it
+                del p[name]
         self.ledger_parts = []
         return frame(out, len(order))
 

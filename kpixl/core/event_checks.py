@@ -50,7 +50,7 @@ def period_problems(inputs: Inputs, ev: pd.DataFrame, period: Period, outside: n
     if not len(idx):
         return problems
     rows = ev["xl_row"].to_numpy(dtype="int64")
-    days = ev["date"].dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
+    days = dict(zip(idx.tolist(), ev["date"].iloc[idx].dt.strftime("%Y-%m-%d").tolist(), strict=True))
     for i in idx:
         day = days[i]
         problems.append(problem(
@@ -98,8 +98,11 @@ def _label(value) -> str | None:
         return None
 
 
-def duplicate_problems(inputs: Inputs, ev: pd.DataFrame, counted: np.ndarray, owners: np.ndarray) -> list[Problem]:
-    """A warning for each counted row identical to an earlier counted row (both cells named)."""
+def duplicate_problems(inputs: Inputs, ev: pd.DataFrame, counted: np.ndarray, owners: np.ndarray,
+                       coded: dict[str, np.ndarray] | None = None) -> list[Problem]:
+    """A warning for each counted row identical to an earlier counted row (both cells named).
+    ``coded``: columns already factorised over every row of ``ev`` (their integer codes)."""
+    coded = coded or {}
     table = inputs.events
     cols = [c for c in table.frame.columns if c not in _INTERNAL and c in ev]
     sub = ev.loc[counted, cols + ["xl_row"]]
@@ -108,7 +111,8 @@ def duplicate_problems(inputs: Inputs, ev: pd.DataFrame, counted: np.ndarray, ow
     # each column as integer codes (empty = -1), then the rows as tuples of codes: no object copies.
     # Only rows sharing employee, rule and date can be identical: the other columns are coded for those.
     first = [c for c in ("employee", "rule", "date") if c in cols]
-    codes = pd.DataFrame({c: pd.factorize(sub[c], use_na_sentinel=True)[0] for c in first})
+    codes = pd.DataFrame({c: coded[c][counted] if c in coded else pd.factorize(sub[c], use_na_sentinel=True)[0]
+                          for c in first})
     maybe = codes.duplicated(keep=False).to_numpy() if first else np.ones(len(sub), dtype=bool)
     if not maybe.any():
         return []

@@ -98,11 +98,15 @@ def prepare_events(scheme: Scheme, inputs: Inputs, period: Period, employees: pd
     problems: list[Problem] = []
     if ev.empty:
         return _empty_events(), problems
-    known_emp = ev["employee"].isin(employees.index)
+    # employee and rule as integer codes of their distinct texts: the checks below ask each distinct
+    # text once (50k ids, 35 codes), not each of 1M rows
+    emp_coded = _Coded(ev["employee"])
+    rule_coded = _Coded(ev["rule"])
+    known_emp = pd.Series(emp_coded.rows(pd.Index(emp_coded.uniques).isin(employees.index)), index=ev.index)
     owners = np.where(known_emp.to_numpy(), ev["employee"].to_numpy(dtype=object), None)
     ev["qty"] = ev["qty"].fillna(1.0)
     rules = rules_frame(scheme)
-    ev = _join_rules(ev, rules)
+    ev = _join_rules(ev, rules, rule_coded.rows(pd.Index(rules["rule"]).get_indexer(rule_coded.uniques)))
     ev["rule_known"] = ev["kind"].notna()
     in_period = (ev["date"] >= pd.Timestamp(period.start)) & (ev["date"] <= pd.Timestamp(period.end))
     row_problem = np.zeros(len(ev), dtype=bool)
@@ -128,11 +132,11 @@ def prepare_events(scheme: Scheme, inputs: Inputs, period: Period, employees: pd
         lambda r: f"Row {int(r['xl_row'])} has unreadable cells, so it cannot be scored.",
         lambda r: "修正本行中标出的单元格。", lambda r: "Fix the cells reported for this row.")
     ok = ~bad_parse
-    add(ok & (ev["employee"] != "").to_numpy() & ~known_emp.to_numpy(), "unknown_employee", "employee",
+    add(ok & emp_coded.rows(emp_coded.uniques != "") & ~known_emp.to_numpy(), "unknown_employee", "employee",
         lambda r: f"工号 “{r['employee']}” 不在员工表中。", lambda r: f"Employee ID '{r['employee']}' is not on the Employees sheet.",
         lambda r: "从下拉列表选择工号，或先在员工表添加此人。", lambda r: "Pick an ID from the dropdown, or add the person to the Employees sheet first.",
         owner=False)
-    rule_present = (ev["rule"] != "").to_numpy()
+    rule_present = rule_coded.rows(rule_coded.uniques != "")
     known = ev["rule_known"].to_numpy(dtype=bool)
     add(ok & rule_present & ~known, "unknown_rule", "rule",
         lambda r: f"未知的规则代码 “{r['rule']}”。", lambda r: f"Unknown rule code '{r['rule']}'.",
@@ -209,10 +213,11 @@ def prepare_events(scheme: Scheme, inputs: Inputs, period: Period, employees: pd
     role_bad = np.zeros(len(ev), dtype=bool)
     restricted = {r.code: set(r.roles) for r in scheme.rules.values() if r.roles}
     if restricted and "role" in employees:
-        idx = np.flatnonzero(ev["rule"].isin(list(restricted)).to_numpy())
-        held = roles_held(employees)
+        idx = np.flatnonzero(rule_coded.rows(pd.Index(rule_coded.uniques).isin(list(restricted))))
         rules_col = ev["rule"].to_numpy(dtype=object)
         emps_col = ev["employee"].to_numpy(dtype=object)
+        whose = pd.Index(pd.unique(emps_col[idx]))  # only the people with a restricted rule's rows
+        held = roles_held(employees.loc[whose.intersection(employees.index)])
         for i in idx:
             role_bad[i] = not held.get(emps_col[i], set()) & restricted[rules_col[i]]
     add(k & known_emp.to_numpy() & role_bad, "role_restricted", "rule", *restricted_texts(scheme, employees))
@@ -230,7 +235,7 @@ def prepare_events(scheme: Scheme, inputs: Inputs, period: Period, employees: pd
                 continue
             missing = ev[fld].map(lambda v: v is None or v == "" or v is False or (isinstance(v, float) and np.isnan(v)))
             label = next((f for f in scheme.event_fields if f.code == fld), None)
-            add(k & (ev["rule"] == code).to_numpy() & missing.to_numpy(dtype=bool), "field_required", fld,
+            add(k & rule_coded.rows(rule_coded.uniques == code) & missing.to_numpy(dtype=bool), "field_required", fld,
                 lambda r, label=label, fld=fld: f"{r['rule']} 必须填写 “{label.zh if label else fld}”。",
                 lambda r, label=label, fld=fld: f"{r['rule']} requires {label.en if label else fld}.",
                 lambda r: "填写该列，或改用其他规则。", lambda r: "Fill in that column or use another rule.")
@@ -250,7 +255,7 @@ def prepare_events(scheme: Scheme, inputs: Inputs, period: Period, employees: pd
     read, log = earlier_rows(scheme, ev, period)
     dated = ~row_problem & known & ev["date"].notna().to_numpy()
     problems += period_problems(inputs, ev, period, dated & ~in_period.to_numpy() & ~read, dated & ~log, owners)
-    problems += duplicate_problems(inputs, ev, valid, owners)
+    problems += duplicate_problems(inputs, ev, valid, owners, {"employee": emp_coded.codes, "rule": rule_coded.codes})
     # the rule's texts and limits were for the checks above: the steps read neither
     out = (ev if valid.all() else ev[valid]).drop(columns=CHECK_ONLY)
     out["qty_units"] = np.round(out["qty"].to_numpy(dtype="float64") * SCALE).astype("int64")
@@ -262,10 +267,23 @@ CHECK_ONLY = ["r_points", "r_min", "r_max", "value_decimals", "qty_type", "roles
               "rule_en", "aggravation", "entered", "qty_max", "rule_known"]
 
 
-def _join_rules(ev: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:
-    """``ev`` with each row's rule columns (a left join on the code, in row order), without copying
-    the event columns: an unknown code gets NaN, as ``merge(how="left")`` gives."""
-    at = pd.Index(rules["rule"]).get_indexer(ev["rule"])
+class _Coded:
+    """A text column as integer codes of its distinct values (a missing cell is one of them)."""
+
+    def __init__(self, column: pd.Series):
+        codes, uniques = pd.factorize(column, use_na_sentinel=False)
+        self.codes = codes
+        self.uniques = np.asarray(uniques, dtype=object)
+
+    def rows(self, per_unique) -> np.ndarray:
+        """Something decided per distinct value (an array aligned with ``uniques``), for every row."""
+        return np.asarray(per_unique)[self.codes]
+
+
+def _join_rules(ev: pd.DataFrame, rules: pd.DataFrame, at: np.ndarray) -> pd.DataFrame:
+    """``ev`` with each row's rule columns (a left join on the code, in row order; ``at``: each row's
+    position in ``rules``, -1 for an unknown code), without copying the event columns: an unknown
+    code gets NaN, as ``merge(how="left")`` gives."""
     unknown = at < 0
     columns = {}
     for name in rules.columns:

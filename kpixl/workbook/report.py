@@ -39,7 +39,6 @@ from .report_data import (
 )
 from .report_detail import (
     companion_path,
-    companion_table,
     detail_count,
     detail_sheet,
     goes_apart,
@@ -282,7 +281,7 @@ def _write_report(result: Result, out: str | os.PathLike, source_path: str | os.
         remove_companion(out)
         return out
     with atomic_target(companion) as tmp:
-        write_companion(companion_table(result), tmp)
+        write_companion(result, tmp)
         book.save(out)
     return out
 

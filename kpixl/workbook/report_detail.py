@@ -77,10 +77,17 @@ def detail_columns(result: Result, exact: bool = False) -> dict[str, np.ndarray]
     """The detail lines as columns (ledger lines, then money lines). Points and yuan are floats
     (their shortest text is the decimal: exact multiples of 1e-8 and 0.01) or, with ``exact``,
     int64 of 1e-8 points and of cents."""
-    led, money = result.ledger, result.money
+    cols = _ledger_columns(result.ledger, exact)
+    if not len(result.money):
+        return cols
+    mcols = _money_columns(result.money, exact)
+    return {k: np.concatenate([cols[k], mcols[k]]) for k in cols}
+
+
+def _ledger_columns(led: pd.DataFrame, exact: bool) -> dict[str, np.ndarray]:
     n = len(led)
     points, counted = led["points_e8"].to_numpy(dtype="int64"), led["counted_e8"].to_numpy(dtype="int64")
-    cols = {
+    return {
         "employee": led["employee"].to_numpy(dtype=object), "rule": led["rule"].to_numpy(dtype=object),
         "category": led["category"].to_numpy(dtype=object), "source": led["where"].to_numpy(dtype=object),
         "date": led["date"].to_numpy(dtype="datetime64[ns]"), "qty": led["qty"].to_numpy(dtype="float64"),
@@ -90,11 +97,12 @@ def detail_columns(result: Result, exact: bool = False) -> dict[str, np.ndarray]
         "yuan": np.zeros(n, dtype="int64") if exact else np.full(n, np.nan),
         "note": led["text_zh"].fillna("").to_numpy(dtype=object),
     }
-    if not len(money):
-        return cols
+
+
+def _money_columns(money: pd.DataFrame, exact: bool) -> dict[str, np.ndarray]:
     m = len(money)
     cents = np.array([int(Decimal(a).scaleb(2).to_integral_value(ROUND_HALF_UP)) for a in money["amount"]], dtype="int64")
-    mcols = {
+    return {
         "employee": money["employee"].to_numpy(dtype=object), "rule": money["rule"].to_numpy(dtype=object),
         "category": np.full(m, "", dtype=object), "source": money["where"].to_numpy(dtype=object),
         "date": pd.to_datetime(money["date"]).to_numpy(dtype="datetime64[ns]"),
@@ -104,7 +112,6 @@ def detail_columns(result: Result, exact: bool = False) -> dict[str, np.ndarray]
         "counted": np.zeros(m, dtype="int64") if exact else np.full(m, np.nan),
         "yuan": cents if exact else cents / 100, "note": money["text_zh"].fillna("").to_numpy(dtype=object),
     }
-    return {k: np.concatenate([cols[k], mcols[k]]) for k in cols}
 
 
 def sheet_of(columns: dict, name: str) -> OutSheet:
@@ -158,41 +165,74 @@ def _decimal(values: np.ndarray, scale: int, valid: np.ndarray):
     return pa.Array.from_buffers(pa.decimal128(19, scale), len(v), [mask, pa.py_buffer(words)])
 
 
-def companion_table(result: Result):
-    """The detail lines as an Arrow table: points exact to 1e-8 and yuan to the cent (decimal128),
-    empty cells null, the scheme and period in the file's metadata."""
-    import pyarrow as pa
+BATCH_ROWS = 128 * 1024  # lines per Parquet row group: the companion is built and written batch by batch
 
-    cols = detail_columns(result, exact=True)
-    n_led = len(result.ledger)
-    is_money = np.arange(len(cols["employee"])) >= n_led
-    arrays = {}
-    for key, _, kind, _ in COLUMNS:
-        v = cols[key]
-        if key in ("points", "counted"):
-            arrays[key] = _decimal(v, 8, ~is_money)
-        elif key == "yuan":
-            arrays[key] = _decimal(v, 2, is_money)
-        elif kind == "date":
-            arrays[key] = pa.array(v.astype("datetime64[D]"), type=pa.date32(), from_pandas=True)
-        elif kind == "number":
-            arrays[key] = pa.array(v, from_pandas=True)
-        else:
-            try:
-                arrays[key] = pa.array(v, type=pa.string(), from_pandas=True)
-            except (pa.ArrowInvalid, pa.ArrowTypeError):  # a non-text cell: its text
-                arrays[key] = pa.array(pd.Series(v, dtype=object).map(lambda x: "" if x is None else str(x)),
-                                       type=pa.string())
+
+def companion_batches(result: Result):
+    """The detail lines as Arrow record batches of at most BATCH_ROWS lines (ledger lines, then
+    money lines): points exact to 1e-8 and yuan to the cent (decimal128), empty cells null. Built
+    one batch at a time, so writing a 1M-line companion holds one batch, not a second copy of the
+    whole detail."""
+    led = result.ledger
+    for start in range(0, len(led), BATCH_ROWS):
+        yield _batch(_ledger_columns(led.iloc[start:start + BATCH_ROWS], exact=True), money=False)
+    if len(result.money):
+        yield _batch(_money_columns(result.money, exact=True), money=True)
+
+
+def companion_metadata(result: Result) -> dict[bytes, bytes]:
+    """The file's metadata: what it is, the scheme and period, the sheet headers."""
     meta = {"kpixl": "detail/1", "scheme": f"{result.scheme.id} v{result.scheme.version}",
             "period": result.period.label, "source": str(result.source),
             "headers": " | ".join(h for _, h, _, _ in COLUMNS)}
-    return pa.table(arrays).replace_schema_metadata({k: v.encode("utf-8") for k, v in meta.items()})
+    return {k.encode("utf-8"): v.encode("utf-8") for k, v in meta.items()}
 
 
-def write_companion(table, path: str | os.PathLike) -> None:
+def companion_table(result: Result):
+    """The whole companion as one Arrow table (tests, benchmarks); the report streams the batches."""
+    import pyarrow as pa
+
+    return pa.Table.from_batches(list(companion_batches(result))).replace_schema_metadata(companion_metadata(result))
+
+
+def _batch(cols: dict[str, np.ndarray], money: bool):
+    import pyarrow as pa
+
+    valid = np.full(len(cols["employee"]), True)
+    arrays = []
+    for key, _, kind, _ in COLUMNS:
+        v = cols.pop(key)  # each column's objects are let go as soon as it is converted
+        if key in ("points", "counted"):
+            arrays.append(_decimal(v, 8, ~valid if money else valid))
+        elif key == "yuan":
+            arrays.append(_decimal(v, 2, valid if money else ~valid))
+        elif kind == "date":
+            arrays.append(pa.array(v.astype("datetime64[D]"), type=pa.date32(), from_pandas=True))
+        elif kind == "number":
+            arrays.append(pa.array(v, type=pa.float64(), from_pandas=True))
+        else:
+            try:
+                arrays.append(pa.array(v, type=pa.string(), from_pandas=True))
+            except (pa.ArrowInvalid, pa.ArrowTypeError):  # a non-text cell: its text
+                arrays.append(pa.array(pd.Series(v, dtype=object).map(lambda x: "" if x is None else str(x)),
+                                       type=pa.string()))
+    return pa.RecordBatch.from_arrays(arrays, names=[k for k, _, _, _ in COLUMNS])
+
+
+def write_companion(result: Result, path: str | os.PathLike) -> None:
+    """Write the companion to ``path`` batch by batch (one row group each, zstd)."""
     import pyarrow.parquet as pq
 
-    pq.write_table(table, str(path), compression="zstd", row_group_size=128 * 1024)
+    writer = None
+    try:
+        for batch in companion_batches(result):
+            if writer is None:
+                schema = batch.schema.with_metadata(companion_metadata(result))
+                writer = pq.ParquetWriter(str(path), schema, compression="zstd")
+            writer.write_batch(batch, row_group_size=BATCH_ROWS)
+    finally:
+        if writer is not None:
+            writer.close()
 
 
 def read_lines(path: str | os.PathLike, employee: str | None = None) -> pd.DataFrame:

@@ -89,6 +89,7 @@ class CategoriesStep(Step):
         keys = [(f"{c}.raw", f"{c}.points", f"{c}.deduction", f"{c}.left", cats[c]) for c in codes]
         reached: dict[str, list] = {code: [] for code in codes}
         known = ctx.values
+        lefts: dict[tuple[str, object], object] = {}  # cap - deduction, one Decimal per distinct pair
         for k, r, c, d, rd in zip(pair.tolist(), raw, cnt, ded, rded, strict=True):
             emp = emps[k // len(codes)]
             values = known.get(emp)
@@ -99,7 +100,10 @@ class CategoriesStep(Step):
             values[k_points] = c
             values[k_ded] = d
             if cat.cap is not None:
-                values[k_left] = cat.cap - d
+                left = lefts.get((k_left, d))  # d is one shared Decimal per distinct unit count
+                if left is None:
+                    left = lefts[(k_left, d)] = cat.cap - d
+                values[k_left] = left
                 if rd > d:  # more deducted than counted: the cap was reached
                     reached[cat.code].append((emp, rd, d))
         for code, hits in reached.items():  # per employee in the scheme's category order

@@ -14,9 +14,12 @@ from __future__ import annotations
 
 from functools import partial
 
+import numpy as np
+
 from ..columns import evaluate_columns
 from ..errors import MissingInput
 from ..expr import Expression
+from ..frames import frame
 from ..numbers import plain, to_units
 from .base import Step
 
@@ -91,15 +94,14 @@ class ConditionStep(Step):
                          f"{rule.code} {rule.zh}：{self.explain['zh']}，{plain(points):s} 分",
                          f"{rule.code} {rule.en}: {self.explain['en']}, {plain(points)} points"))
         if rows:
-            import pandas as pd
-
-            ctx.add_ledger(pd.DataFrame({
-                "employee": [r[0] for r in rows], "rule": [r[1] for r in rows], "category": [r[2] for r in rows],
-                "points_e8": pd.array([r[3] for r in rows], dtype="int64"),
-                "counted_e8": pd.array([r[3] for r in rows], dtype="int64"),
-                "where": [r[4] for r in rows], "row": pd.array([-1] * len(rows), dtype="int64"),
-                "date": pd.NaT, "qty": 1.0, "value": float("nan"), "step": self.kind,
-                "text_zh": [r[5] for r in rows], "text_en": [r[6] for r in rows],
+            n = len(rows)
+            ctx.add_ledger(frame({
+                "employee": [r[0] for r in rows], "rule": rule.code, "category": rule.category or "",
+                "points_e8": np.array([r[3] for r in rows], dtype="int64"),
+                "counted_e8": np.array([r[3] for r in rows], dtype="int64"),
+                "where": [r[4] for r in rows], "row": np.full(n, -1, dtype="int64"),
+                "date": np.full(n, np.datetime64("NaT", "ns")), "qty": np.ones(n), "value": np.full(n, np.nan),
+                "step": self.kind, "text_zh": [r[5] for r in rows], "text_en": [r[6] for r in rows],
             }))
 
     def _read(self, ctx, emp: str) -> list[str]:
