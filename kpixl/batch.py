@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from kpixl.core.errors import KpixlError, problem
+from kpixl.core.gcpause import one_job
 from kpixl.workers import Failure, run_jobs
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
@@ -170,7 +171,8 @@ def process_workbook(book: str, out: str, scheme: str | None = None, period: str
 
 def process_job(job: dict) -> dict:
     """One workbook in a worker process (kpixl.workers): the outcome as a dict."""
-    return asdict(process_workbook(job["book"], job["report"], job.get("scheme"), job.get("period")))
+    with one_job():  # collection paused for the workbook, then once (core/gcpause.py)
+        return asdict(process_workbook(job["book"], job["report"], job.get("scheme"), job.get("period")))
 
 
 def failed_outcome(book: str, report: str, failure: Failure, timeout: float, max_gb: float | None) -> BookOutcome:

@@ -128,3 +128,9 @@ def test_console_entry_flushes_everything_and_keeps_the_exit_code(tmp_path):
     fail = subprocess.run([_sys.executable, "-m", "kpixl.cli", "score", str(bad)], capture_output=True, text=True,
                           timeout=120)
     assert fail.returncode == 2 and "Traceback" not in fail.stderr and fail.stderr.strip()
+    # the one-shot process runs without cyclic collection (core/gcpause.py: each collection between
+    # reading, scoring and writing walked every object of the month; it leaves with os._exit)
+    probe = subprocess.run([_sys.executable, "-c", "import gc, kpixl.cli as c\n"
+                            "c.main = lambda: print('collecting', gc.isenabled()) or 3\nc.run()"],
+                           capture_output=True, text=True, timeout=120)
+    assert probe.returncode == 3 and probe.stdout.strip() == "collecting False"

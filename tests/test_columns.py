@@ -163,3 +163,29 @@ def test_event_counts_per_employee_and_department_by_hand():
     assert awarded("count('R_A', 'R_DED') == 4") == ["E6"]
     # departments: D1 = E1..E3 (2 rows), D2 = E4..E7 (5 rows)
     assert awarded("dept_count('R_DED') == 5") == ["E4", "E5", "E6", "E7"]
+
+
+def test_a_nightly_workbook_runs_paused_and_its_cycles_are_collected_after():
+    """gcpause.one_job (batch.process_job): no collection inside the job (between its read, score
+    and write phases each collection walked the whole month), one when it ends, so a worker that
+    scores workbook after workbook frees each one's reference cycles."""
+    import gc
+    import weakref
+
+    from kpixl.core.gcpause import one_job
+
+    class Node:
+        pass
+
+    assert gc.isenabled()
+    with one_job():
+        assert not gc.isenabled()
+        with one_job():  # a paused block inside keeps it paused
+            pass
+        assert not gc.isenabled()
+        a, b = Node(), Node()
+        a.other, b.other = b, a  # a cycle: reference counting alone never frees it
+        gone = weakref.ref(a)
+        del a, b
+        assert gone() is not None  # not collected while the job runs
+    assert gc.isenabled() and gone() is None

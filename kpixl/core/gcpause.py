@@ -5,6 +5,12 @@ explanation notes, ledger cells); every collection walks all of them, so at 5,00
 cost 20% of scoring and at 1M ledger rows ~30% of writing. Nothing built there forms cycles
 that must be freed early; reference counting frees the rest as usual, and collection resumes
 (as it was) when the block ends, also on error.
+
+Between two paused blocks, the first collection walks every object the block made: at 1M events
+reading, scoring and writing one after another cost several seconds of such walks. So a whole
+job runs paused: the one-shot ``kpixl`` process (``cli.run``, which leaves with ``os._exit``)
+turns collection off for its life, and a nightly worker runs each workbook in :func:`one_job`,
+which collects once when the workbook is done (its cycles are freed before the next one).
 """
 
 from __future__ import annotations
@@ -22,3 +28,14 @@ def paused_gc():
     finally:
         if enabled:
             gc.enable()
+
+
+@contextmanager
+def one_job():
+    """A whole job (read, score, write one workbook) with collection paused, then one collection."""
+    try:
+        with paused_gc():
+            yield
+    finally:
+        if gc.isenabled():
+            gc.collect()
