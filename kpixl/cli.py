@@ -517,6 +517,8 @@ def run() -> None:  # pragma: no cover - the console entry point; tested through
     garbage collection (core/gcpause.py): nothing it makes needs collecting before it leaves, and
     each collection between reading, scoring and writing walked every object of the month."""
     gc.disable()
+    # kpixl does no linear algebra: numpy's OpenBLAS need not start a thread per core on import (50 ms)
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     code = main()
     try:
         sys.stdout.flush()

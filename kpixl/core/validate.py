@@ -106,8 +106,15 @@ def prepare_events(scheme: Scheme, inputs: Inputs, period: Period, employees: pd
     owners = np.where(known_emp.to_numpy(), ev["employee"].to_numpy(dtype=object), None)
     ev["qty"] = ev["qty"].fillna(1.0)
     rules = rules_frame(scheme)
-    ev = _join_rules(ev, rules, rule_coded.rows(pd.Index(rules["rule"]).get_indexer(rule_coded.uniques)))
-    ev["rule_known"] = ev["kind"].notna()
+    at = rule_coded.rows(pd.Index(rules["rule"]).get_indexer(rule_coded.uniques))
+    ev = _join_rules(ev, rules, at)
+
+    def per_rule(name: str, fill, dtype=object) -> np.ndarray:
+        """A rule field for every row, read from the rule table (``fill``: empty field or unknown rule)."""
+        col = rules[name]
+        col = np.append(col.where(col.notna(), fill).to_numpy(dtype=dtype), np.array([fill], dtype=dtype))
+        return col[np.where(at < 0, len(col) - 1, at)]
+    ev["rule_known"] = per_rule("kind", None) != None  # noqa: E711 - elementwise
     in_period = (ev["date"] >= pd.Timestamp(period.start)) & (ev["date"] <= pd.Timestamp(period.end))
     row_problem = np.zeros(len(ev), dtype=bool)
 
@@ -180,7 +187,7 @@ def prepare_events(scheme: Scheme, inputs: Inputs, period: Period, employees: pd
         lambda r: "改正取值（是否多打了几位或粘贴了别的数字？）。", lambda r: "Correct the value (extra digits or a pasted number?).")
     value = np.where(vhuge, np.nan, value)  # reported above
     has_value = ~np.isnan(value)
-    is_range = ev["is_range"].fillna(False).to_numpy(dtype=bool)
+    is_range = per_rule("is_range", False, bool)
     add(k & is_range & ~has_value & ~vhuge, "value_missing", "value",
         lambda r: f"{r['rule']}（{r['rule_zh']}）需要在“取值”列填写 {_fmt(r['r_min'])}–{_fmt(r['r_max'])} 之间的数值。",
         lambda r: f"{r['rule']} ({r['rule_en']}) needs a value between {_fmt(r['r_min'])} and {_fmt(r['r_max'])} in the Value column.",
@@ -192,7 +199,7 @@ def prepare_events(scheme: Scheme, inputs: Inputs, period: Period, employees: pd
         lambda r: f"Value {_fmt(r['value'])} is outside the range {_fmt(r['r_min'])}..{_fmt(r['r_max'])} of {r['rule']} (both ends included).",
         lambda r: f"填写 {_fmt(r['r_min'])} 到 {_fmt(r['r_max'])} 之间的数。",
         lambda r: f"Enter a number from {_fmt(r['r_min'])} to {_fmt(r['r_max'])}.")
-    decimals = ev["value_decimals"].fillna(0).to_numpy(dtype="float64")
+    decimals = per_rule("value_decimals", 0, "float64")
     vscaled = np.where(has_value, value, 0) * np.power(10.0, decimals)
     add(k & is_range & has_value & ~outside & ~np.isclose(vscaled, np.round(vscaled), rtol=0, atol=1e-6),
         "value_not_whole", "value",
@@ -201,11 +208,11 @@ def prepare_events(scheme: Scheme, inputs: Inputs, period: Period, employees: pd
         lambda r: f"The value of {r['rule']} must be whole points or a whole percent (is {_fmt(r['value'])})." if not r["value_decimals"]
         else f"The value of {r['rule']} may have at most {int(r['value_decimals'])} decimals.",
         lambda r: "填写整数（R-G-6）。", lambda r: "Enter a whole number (R-G-6).")
-    entered = ev["entered"].fillna(False).to_numpy(dtype=bool)
+    entered = per_rule("entered", False, bool)
     add(k & ~is_range & has_value & (kind != "money") & ~entered, "value_not_allowed", "value",
         lambda r: f"{r['rule']} 的分值固定，不应填写“取值”。", lambda r: f"{r['rule']} has fixed points; the Value cell must be empty.",
         lambda r: "清空“取值”单元格；次数写在“数量”列。", lambda r: "Clear the Value cell; put counts in the Qty column.")
-    fixed_money = k & ~is_range & has_value & (kind == "money") & ev["r_points"].notna().to_numpy()
+    fixed_money = k & ~is_range & has_value & (kind == "money") & (per_rule("r_points", None) != None)  # noqa: E711
     add(fixed_money, "value_not_allowed", "value",
         lambda r: f"{r['rule']} 的金额固定，不应填写“取值”。", lambda r: f"{r['rule']} has a fixed amount; the Value cell must be empty.",
         lambda r: "清空“取值”单元格。", lambda r: "Clear the Value cell.")
@@ -223,7 +230,7 @@ def prepare_events(scheme: Scheme, inputs: Inputs, period: Period, employees: pd
     add(k & known_emp.to_numpy() & role_bad, "role_restricted", "rule", *restricted_texts(scheme, employees))
     # booking month (R-WK-21): quarter-end rules dated in the first or second month of a quarter
     month = ev["date"].dt.month.to_numpy(dtype="float64")
-    book_bad = (ev["book"].fillna("any").to_numpy(dtype=object) == "quarter_end") & in_period.to_numpy() & (month % 3 != 0)
+    book_bad = (per_rule("book", "any") == "quarter_end") & in_period.to_numpy() & (month % 3 != 0)
     add(k & book_bad, "not_quarter_end", "date",
         lambda r: f"{r['rule']} 按季度考核，只能记在季度最后一个月（3、6、9、12 月）。",
         lambda r: f"{r['rule']} is checked quarterly and must be dated in the last month of the quarter (Mar, Jun, Sep, Dec).",
