@@ -102,19 +102,21 @@ def prepare_events(scheme: Scheme, inputs: Inputs, period: Period, employees: pd
     # text once (50k ids, 35 codes), not each of 1M rows
     emp_coded = _Coded(ev["employee"])
     rule_coded = _Coded(ev["rule"])
-    known_emp = pd.Series(emp_coded.rows(pd.Index(emp_coded.uniques).isin(employees.index)), index=ev.index)
+    known_emp = pd.Series(emp_coded.rows(pd.Index(emp_coded.uniques, dtype=object).isin(employees.index)), index=ev.index)
     owners = np.where(known_emp.to_numpy(), ev["employee"].to_numpy(dtype=object), None)
     ev["qty"] = ev["qty"].fillna(1.0)
     rules = rules_frame(scheme)
     at = rule_coded.rows(pd.Index(rules["rule"]).get_indexer(rule_coded.uniques))
     ev = _join_rules(ev, rules, at)
 
-    def per_rule(name: str, fill, dtype=object) -> np.ndarray:
-        """A rule field for every row, read from the rule table (``fill``: empty field or unknown rule)."""
+    def per_rule(name: str, fill, dtype=object, present: bool = False) -> np.ndarray:
+        """A rule field for every row, read from the rule table (``fill``: empty field or unknown
+        rule); ``present``: whether the row's rule has the field."""
         col = rules[name]
-        col = np.append(col.where(col.notna(), fill).to_numpy(dtype=dtype), np.array([fill], dtype=dtype))
+        col = col.notna() if present else col.where(col.notna(), fill)
+        col = np.append(col.to_numpy(dtype=dtype), np.array([fill], dtype=dtype))
         return col[np.where(at < 0, len(col) - 1, at)]
-    ev["rule_known"] = per_rule("kind", None) != None  # noqa: E711 - elementwise
+    ev["rule_known"] = per_rule("kind", False, bool, present=True)
     in_period = (ev["date"] >= pd.Timestamp(period.start)) & (ev["date"] <= pd.Timestamp(period.end))
     row_problem = np.zeros(len(ev), dtype=bool)
 
@@ -212,7 +214,7 @@ def prepare_events(scheme: Scheme, inputs: Inputs, period: Period, employees: pd
     add(k & ~is_range & has_value & (kind != "money") & ~entered, "value_not_allowed", "value",
         lambda r: f"{r['rule']} 的分值固定，不应填写“取值”。", lambda r: f"{r['rule']} has fixed points; the Value cell must be empty.",
         lambda r: "清空“取值”单元格；次数写在“数量”列。", lambda r: "Clear the Value cell; put counts in the Qty column.")
-    fixed_money = k & ~is_range & has_value & (kind == "money") & (per_rule("r_points", None) != None)  # noqa: E711
+    fixed_money = k & ~is_range & has_value & (kind == "money") & per_rule("r_points", False, bool, present=True)
     add(fixed_money, "value_not_allowed", "value",
         lambda r: f"{r['rule']} 的金额固定，不应填写“取值”。", lambda r: f"{r['rule']} has a fixed amount; the Value cell must be empty.",
         lambda r: "清空“取值”单元格。", lambda r: "Clear the Value cell.")
@@ -220,13 +222,16 @@ def prepare_events(scheme: Scheme, inputs: Inputs, period: Period, employees: pd
     role_bad = np.zeros(len(ev), dtype=bool)
     restricted = {r.code: set(r.roles) for r in scheme.rules.values() if r.roles}
     if restricted and "role" in employees:
-        idx = np.flatnonzero(rule_coded.rows(pd.Index(rule_coded.uniques).isin(list(restricted))))
-        rules_col = ev["rule"].to_numpy(dtype=object)
-        emps_col = ev["employee"].to_numpy(dtype=object)
-        whose = pd.Index(pd.unique(emps_col[idx]))  # only the people with a restricted rule's rows
-        held = roles_held(employees.loc[whose.intersection(employees.index)])
-        for i in idx:
-            role_bad[i] = not held.get(emps_col[i], set()) & restricted[rules_col[i]]
+        idx = np.flatnonzero(rule_coded.rows(pd.Index(rule_coded.uniques, dtype=object).isin(list(restricted))))
+        # decided once per (employee, rule) pair that occurs, not once per row
+        pairs, pair_of = np.unique(emp_coded.codes[idx].astype("int64") * len(rule_coded.uniques)
+                                   + rule_coded.codes[idx], return_inverse=True)
+        who = emp_coded.uniques[pairs // len(rule_coded.uniques)]
+        what = rule_coded.uniques[pairs % len(rule_coded.uniques)]
+        held = roles_held(employees.loc[pd.Index(pd.unique(who), dtype=object).intersection(employees.index)])
+        bad = np.array([not held.get(e, set()) & restricted[r] for e, r in zip(who.tolist(), what.tolist(), strict=True)],
+                       dtype=bool)
+        role_bad[idx] = bad[pair_of.ravel()]
     add(k & known_emp.to_numpy() & role_bad, "role_restricted", "rule", *restricted_texts(scheme, employees))
     # booking month (R-WK-21): quarter-end rules dated in the first or second month of a quarter
     month = ev["date"].dt.month.to_numpy(dtype="float64")
