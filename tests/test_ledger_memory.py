@@ -83,3 +83,22 @@ def test_the_companion_is_written_batch_by_batch_with_the_same_lines(tmp_path, d
     kf002 = lines[lines["employee"] == "KF002"]
     # SCHEMES.md S1 worked example (甲 = KF002): 100 - 15 - 2 - 4.2 + 10 = 88.8: counted lines sum to -11.2
     assert sum(kf002["counted"], Decimal(0)) == Decimal("-11.2")
+
+
+def test_lines_of_the_same_form_are_one_shared_object_and_read_per_employee(demo):
+    """A condition not met and a total's formula are one object for the whole department
+    (context.note_each), yet each employee's line has their own value, text and cells."""
+    raw = demo.notes._raw
+    shared = {id(item) for items in raw.values() for item in items if type(item) is not tuple}
+    assert len(shared) <= 5  # 3 conditions + 2 totals of S1, however many people
+    kf002 = {(n["step"], n["code"]): n for n in demo.notes["KF002"]}
+    # SCHEMES.md S1 worked example (甲 = KF002): 100 - 15 - 2 - 4.2 + 10 = 88.8
+    total = kf002[("total", "score")]
+    assert total["value"] == Decimal("88.8")
+    assert total["text_en"].endswith("= 88.8") and "− 15 (ATT.points)" in total["text_zh"]
+    # full attendance not met: her attendance events (事件 rows 2 and 3) are the cells read
+    full = kf002[("condition", "BON_FULL_ATT")]
+    assert full["value"] is None and "不加分" in full["text_zh"]
+    assert full["sources"] == ["事件!C2 / Events!C2", "事件!C3 / Events!C3"]
+    kf005 = {(n["step"], n["code"]): n for n in demo.notes["KF005"]}
+    assert kf005[("total", "score")]["value"] == demo.employee("KF005").values["score"]

@@ -284,7 +284,8 @@ class NotesView(Mapping):
             if emp not in self._raw:
                 raise KeyError(emp)
             out = []
-            for step, code, value, zh, en, sources in self._raw[emp]:
+            for item in self._raw[emp]:
+                step, code, value, zh, en, sources = item if type(item) is tuple else item.line(emp)
                 out.append({"step": step, "code": code, "value": value, "text_zh": zh() if callable(zh) else zh,
                             "text_en": en() if callable(en) else en,
                             "sources": list(dict.fromkeys(sources() if callable(sources) else sources))})

@@ -17,6 +17,7 @@ from functools import partial
 import numpy as np
 
 from ..columns import evaluate_columns
+from ..context import SharedNote
 from ..errors import MissingInput
 from ..expr import Expression
 from ..frames import frame
@@ -52,17 +53,17 @@ class ConditionStep(Step):
                   f"that {self.explain['en']}.")
         # every employee at once where the inputs are all there (columns.py); the rest one by one
         columns = evaluate_columns(self.when, ctx)
-        truth = decided = None
+        ids = ctx.ids
+        rest = ids
         if columns is not None:
             values, decided = columns
-            truth = [bool(v) if d else False for v, d in zip(values.tolist(), decided.tolist(), strict=True)]
-            decided = decided.tolist()
+            holds = np.array([bool(v) if d else False for v, d in zip(values.tolist(), decided.tolist(), strict=True)],
+                             dtype=bool)
+            out = decided & ~holds  # decided, not met: one shared line; the rest one by one
+            ctx.note_each([ids[i] for i in np.flatnonzero(out).tolist()], _NotMet(self, ctx, rule.code, not_zh, not_en))
+            rest = [ids[i] for i in np.flatnonzero(~out).tolist()]
         rows = []
-        for i, emp in enumerate(ctx.ids):
-            if decided is not None and decided[i] and not truth[i]:
-                # the inputs read are named when the explanation is read (the same evaluation, again)
-                ctx.note(emp, self.kind, rule.code, None, not_zh, not_en, partial(self._read, ctx, emp))
-                continue
+        for emp in rest:
             env = ctx.env(emp)
             try:
                 holds = bool(self.when.evaluate(env))
@@ -104,8 +105,21 @@ class ConditionStep(Step):
                 "step": self.kind, "text_zh": [r[5] for r in rows], "text_en": [r[6] for r in rows],
             }))
 
-    def _read(self, ctx, emp: str) -> list[str]:
+    def read(self, ctx, emp: str) -> list[str]:
         """The cells the condition read for ``emp`` (a decided employee: every input is there)."""
         env = ctx.env(emp)
         self.when.evaluate(env)
         return env.read
+
+
+class _NotMet(SharedNote):
+    """"Not met" for every employee the columns decided against; the inputs read are named when the
+    explanation is read (the same evaluation, again)."""
+
+    __slots__ = ("step", "ctx", "code", "zh", "en")
+
+    def __init__(self, step, ctx, code: str, zh: str, en: str):
+        self.step, self.ctx, self.code, self.zh, self.en = step, ctx, code, zh, en
+
+    def line(self, employee: str) -> tuple:
+        return (self.step.kind, self.code, None, self.zh, self.en, partial(self.step.read, self.ctx, employee))

@@ -10,6 +10,7 @@ import operator
 from decimal import ROUND_HALF_UP, Decimal
 from functools import partial
 
+from ..context import SharedNote
 from ..errors import MissingInput
 from ..numbers import ZERO, plain, to_decimal
 from .base import Step
@@ -46,9 +47,10 @@ class TotalStep(Step):
             exact = [v if type(v) is Decimal else ZERO for v in col]
             sums = list(map(operator.add if sign > 0 else operator.sub, sums, exact))
         places = None if self.round is None else Decimal(1).scaleb(-self.round)
+        shared = _TotalNote(self.kind, self.output, label_zh, label_en, self.base, names, cols, ctx.position)
         for i, emp in enumerate(ids):
             if fast[i]:
-                terms = _Terms(names, cols, i)
+                terms = None
                 value = sums[i]
             else:
                 terms = self._terms(ctx, emp, names)
@@ -65,9 +67,15 @@ class TotalStep(Step):
             if places is not None:
                 value = value.quantize(places, rounding=ROUND_HALF_UP)  # R-G-4
             values_of[emp][self.output] = value
+            if terms is None:  # the formula is read from the step's columns when it is shown
+                shared.values[i] = value
+                if clamp:
+                    shared.clamps[emp] = clamp
+                continue
             ctx.note(emp, self.kind, self.output, value,
                      partial(_formula, label_zh, self.base, terms, clamp, value, "zh"),
                      partial(_formula, label_en, self.base, terms, clamp, value, "en"))
+        ctx.note_each([e for e, v in zip(ids, shared.values, strict=True) if v is not None], shared)
 
     def _terms(self, ctx, emp: str, names) -> list | None:
         """(name, sign, value) of every term, read one by one (inputs, missing values reported)."""
@@ -83,6 +91,25 @@ class TotalStep(Step):
             ctx.block_missing(emp, exc.problem)
             return None
         return terms
+
+
+class _TotalNote(SharedNote):
+    """The formula line of every employee whose terms are all computed values (one object: ctx.note_each);
+    each one's terms are read from the step's columns when the text is built."""
+
+    __slots__ = ("kind", "output", "zh", "en", "base", "names", "cols", "position", "values", "clamps")
+
+    def __init__(self, kind, output, zh, en, base, names, cols, position):
+        self.kind, self.output, self.zh, self.en, self.base = kind, output, zh, en, base
+        self.names, self.cols, self.position = names, cols, position
+        self.values: list = [None] * len(position)  # each employee's total, by position
+        self.clamps: dict[str, str] = {}
+
+    def line(self, employee: str) -> tuple:
+        i = self.position[employee]
+        terms, value, clamp = _Terms(self.names, self.cols, i), self.values[i], self.clamps.get(employee, "")
+        return (self.kind, self.output, value, partial(_formula, self.zh, self.base, terms, clamp, value, "zh"),
+                partial(_formula, self.en, self.base, terms, clamp, value, "en"), ())
 
 
 class _Terms:
