@@ -84,10 +84,12 @@ def measurer():
     return w
 
 
-def table(headers: list[str], rows: list[list[str]], numeric: set[int], measure=None) -> list[str]:
-    """Aligned lines, none wider than the widest cells of each column and the gaps between them."""
+def table(headers: list[str], rows: list, numeric: set[int], measure=None, widths: list[int] | None = None) -> list[str]:
+    """Aligned lines, none wider than the widest cells of each column (``widths``, when the caller
+    measured them) and the gaps between them."""
     w = measure or measurer()
-    widths = [max([w(h)] + [w(r[i]) for r in rows]) for i, h in enumerate(headers)]
+    if widths is None:
+        widths = [max([w(h)] + [w(r[i]) for r in rows]) for i, h in enumerate(headers)]
     right = [i in numeric for i in range(len(headers))]
 
     def line(cells) -> str:
@@ -150,6 +152,25 @@ def _number_cell(d: Decimal, _signed: bool) -> str:
     return text
 
 
+def _cells(values: list, ok: list[bool], fmt: str, lang: str, names, codes: bool) -> list[str]:
+    """One column of ``cell`` texts ("-" for an employee without a result); a number seen before is
+    not formatted again (50,000 people share a few hundred scores)."""
+    memo: dict = {}
+    out = []
+    for v, k in zip(values, ok, strict=True):
+        if not k:
+            out.append("-")
+        elif type(v) is Decimal and fmt != "money":
+            key = (v, v.is_signed())  # -0 and 0 are equal keys, not equal texts
+            text = memo.get(key)
+            if text is None:
+                text = memo[key] = _number_cell(v, key[1])
+            out.append(text)
+        else:
+            out.append(cell(v, fmt, lang, names, codes))
+    return out
+
+
 def flag_text(flags: list[dict], lang: str, codes: bool, rules: dict | None = None) -> str:
     """Flags as labels: the shorter of the flag's own label and its rule's name (严重警告, 后果自负)."""
     parts = []
@@ -176,9 +197,9 @@ def problem_text(problem: Problem, lang: str) -> str:
 # ----------------------------------------------------------------------------- the score table
 
 
-def _choose(columns: list[list[str]], fixed: set[int], order: list[int], limit: int, measure) -> list[int]:
-    """Column indexes to show: the fixed ones, then the others by ``order`` while the table fits ``limit``."""
-    need = {i: max(map(measure, col)) for i, col in enumerate(columns)}
+def _choose(need: dict[int, int], fixed: set[int], order: list[int], limit: int) -> list[int]:
+    """Column indexes to show (``need``: their widths): the fixed ones, then the others by ``order``
+    while the table fits ``limit``."""
     used = sum(need[i] for i in fixed) + len(GAP) * (len(fixed) - 1)
     chosen = set(fixed)
     for i in order:
@@ -203,50 +224,52 @@ def score_lines(result, employees, lang: str = "zh", wide: bool = False, codes: 
     outputs.insert(0, main)
     headers = [word("id", lang), word("name", lang)] + [o.en if en else o.zh for o in outputs]
     headers += [word("flags", lang), word("status", lang)]
-    rows, numeric_votes = [], [0] * len(headers)
-    for e in employees:
-        if e.ok:
-            raw = [e.values.get(o.value) for o in outputs]
-            vals = [cell(v, o.format, lang, names, codes) for v, o in zip(raw, outputs, strict=True)]
-            for j, v in enumerate(raw, start=2):
-                numeric_votes[j] += isinstance(v, (Decimal, int)) and not isinstance(v, bool)
-            flags = flag_text(result.flags_of(e.id), lang, codes, scheme.rules)
-            status = word("ok" if e.status == "ok" else "not_assessed", lang)
-        else:
-            vals = ["-"] * len(outputs)
-            flags = ""
-            status = f"{word('error', lang)} {where(e.problems[0], lang)}" if e.problems else word("error", lang)
-        name = e.name if wide else fit(e.name or "", MAX_NAME)
-        rows.append([e.id, name] + vals + [flags, status if wide else fit(status, MAX_STATUS)])
-    numeric = {j for j, n in enumerate(numeric_votes) if n}
+    emps = list(employees)
+    ok = [e.ok for e in emps]
+    columns = [[e.id for e in emps], [e.name if wide else fit(e.name or "", MAX_NAME) for e in emps]]
+    numeric = set()
+    for j, o in enumerate(outputs, start=2):  # column by column: each distinct value formatted once
+        raw = [e.values.get(o.value) if k else None for e, k in zip(emps, ok, strict=True)]
+        if any(k and isinstance(v, (Decimal, int)) and not isinstance(v, bool) for v, k in zip(raw, ok, strict=True)):
+            numeric.add(j)
+        columns.append(_cells(raw, ok, o.format, lang, names, codes))
+    columns.append([flag_text(result.flags_of(e.id), lang, codes, scheme.rules) if e.ok else "" for e in emps])
+    statuses = [word("ok" if e.status == "ok" else "not_assessed", lang) if e.ok
+                else f"{word('error', lang)} {where(e.problems[0], lang)}" if e.problems else word("error", lang)
+                for e in emps]
+    columns.append(statuses if wide else [fit(x, MAX_STATUS) for x in statuses])
     title = f"{scheme.title['en' if en else 'zh']} · {scheme.id} · {result.period.label}"
     hidden = 0
     w = measurer()
+    need = [max(map(w, [h] + col)) for h, col in zip(headers, columns, strict=True)]  # each column measured once
     if not wide:
         flags_at, status_at = len(headers) - 2, len(headers) - 1
-        columns = [[h] + [r[j] for r in rows] for j, h in enumerate(headers)]
-        flag_need = max(map(w, columns[flags_at]))
-        room = limit - min(flag_need, 24) - len(GAP)
+        room = limit - min(need[flags_at], 24) - len(GAP)
         # the headline first, then money columns, then the other subtotals in the scheme's order;
         # columns that are blank or zero for everyone carry nothing and come last
-        blank = {j for j in range(3, flags_at) if all(r[j] in ("-", "0", "0.00", "") for r in rows)}
+        blank = {j for j in range(3, flags_at) if all(x in ("-", "0", "0.00", "") for x in columns[j])}
         order = [j for j, o in enumerate(outputs, start=2) if o.format == "money" and j not in blank]
         order += [j for j in range(3, flags_at) if j not in blank] + sorted(blank)
-        keep = _choose(columns[:flags_at] + [columns[status_at]], {0, 1, 2, flags_at}, order, room, w)
+        shown = {i: need[j] for i, j in enumerate(list(range(flags_at)) + [status_at])}
+        keep = _choose(shown, {0, 1, 2, flags_at}, order, room)
         keep = [j if j < flags_at else status_at for j in keep]
         hidden = flags_at - len([j for j in keep if j < flags_at])
-        used = sum(max(map(w, columns[j])) for j in keep) + len(GAP) * len(keep)
+        used = sum(need[j] for j in keep) + len(GAP) * len(keep)
         flag_room = max(w(headers[flags_at]), limit - used)
+        columns[flags_at] = [fit(x, flag_room) for x in columns[flags_at]]
+        need[flags_at] = max(map(w, [headers[flags_at]] + columns[flags_at]))
         keep = sorted(keep + [flags_at])
-        rows = [[fit(r[j], flag_room) if j == flags_at else r[j] for j in keep] for r in rows]
+        columns = [columns[j] for j in keep]
+        need = [need[j] for j in keep]
         headers = [headers[j] for j in keep]
         numeric = {k for k, j in enumerate(keep) if j in numeric}
         title = fit(title, limit)
-    body = table(headers, rows, numeric, w)
+    rows = list(zip(*columns, strict=True)) if emps else []
+    body = table(headers, rows, numeric, w, need)
     if wide:
         return [title] + body + [summary(result, employees, lang, hidden)]
     # no table line is wider than its columns and gaps: when they fit, no line needs measuring again
-    full = sum(max(map(w, col)) for col in zip(headers, *rows, strict=True)) + len(GAP) * (len(headers) - 1)
+    full = sum(need) + len(GAP) * (len(headers) - 1)
     body = body if full <= limit else [fit(line, limit) for line in body]
     return [fit(title, limit)] + body + [fit(summary(result, employees, lang, hidden), limit)]
 
