@@ -8,17 +8,25 @@ library lazily, so importing kpixl never loads openpyxl, fastexcel or xlwings.
 - ``openpyxl``: pure-Python fallback, ~15k rows/s.
 - ``xlwings``: a live Excel workbook (UDFs).
 - ``records``: plain Python dicts (tests, scheme examples, CSV import).
+
+:func:`reading_early` opens a book before the caller imports pandas, so that the background
+work of the fastexcel engine (looks and Rust loads) overlaps those imports; the next
+:func:`open_book` of that file takes the open book over. Opening a book imports no pandas.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from kpixl.core.errors import WorkbookError, problem
 
-from ..parse import RawSheet
+if TYPE_CHECKING:
+    from ..parse import RawSheet
 
 
 class BookReader(Protocol):
@@ -38,16 +46,43 @@ def default_engine() -> str:
     wanted = os.environ.get("KPIXL_READER")
     if wanted:
         return wanted
-    try:
-        import fastexcel  # noqa: F401
-        import pyarrow  # noqa: F401
-    except ImportError:
-        return "openpyxl"
+    if importlib.util.find_spec("fastexcel") is None or importlib.util.find_spec("pyarrow") is None:
+        return "openpyxl"  # (found, not imported: importing pyarrow costs 0.2 s)
     return "fastexcel"
+
+
+_early: dict[tuple[Path, str], BookReader] = {}  # books opened by reading_early, not yet taken
+
+
+@contextmanager
+def reading_early(path: str | os.PathLike, engine: str | None = None) -> Iterator[None]:
+    """Open ``path`` now and start reading it in the background; within the block, the next
+    ``open_book(path, engine)`` takes that book over (and its caller closes it as usual).
+
+    A book nobody took is closed on leaving the block, whatever happens (an error, Ctrl-C): its
+    threads are stopped or joined. A file that cannot be opened is left alone here: the later
+    ``open_book`` reports it exactly as it always does."""
+    key = (Path(path), engine or default_engine())
+    try:
+        book = open_book(path, engine)
+    except Exception:  # noqa: BLE001 - reported by the open_book that reads it
+        book = None
+    if book is not None:
+        _early[key] = book
+    try:
+        yield
+    finally:
+        left = _early.pop(key, None) if book is not None else None
+        if left is not None:
+            left.close()
 
 
 def open_book(path: str | os.PathLike, engine: str | None = None) -> BookReader:
     """Open a workbook file for reading with ``engine`` (default: the fastest installed)."""
+    if _early:
+        early = _early.pop((Path(path), engine or default_engine()), None)
+        if early is not None:
+            return early
     p = Path(path)
     if not p.is_file():
         raise WorkbookError([problem("no_file", str(p), f"找不到文件 {p}。", f"File {p} does not exist.",
