@@ -45,9 +45,10 @@ _END = re.compile(rb"</(?:\w+:)?worksheet>\s*$")
 _ROW_7 = re.compile(rb'r="[A-Z]*(\d{7,})')
 _ROW_6 = re.compile(rb'r="[A-Z]*(\d{6})')
 _COL_3 = re.compile(rb'r="([A-Z]{3,})')
+_COL_1 = re.compile(rb'r="[A-Z]')
 _COL_2 = re.compile(rb'r="[A-Z]{2}')
 _IMPLICIT_ROW = re.compile(rb'<row\b(?![^>]*\br="\d+")')  # as the full pass reads a row number
-_PLAIN_CELL = re.compile(rb'(?<=>)<c\b[^<>]*(?<!/)>(?:<f\b[^<>]*(?:/>|>[^<]*</f>))?'
+_PLAIN_CELL = re.compile(rb'<c(?<=><c)\b[^<>]*(?<!/)>(?:<f\b[^<>]*(?:/>|>[^<]*</f>))?'  # literal-led: "<c" first
                          rb'(?:<v>[^<]*</v>|<is><t\b[^<>]*>[^<]*</t></is>)</c>()')
 _WINDOW, _OVERLAP = 8 * 2**20, 8192  # a match longer than the overlap is not a real reference
 _WORD = np.zeros(256, dtype=bool)  # the bytes a regex \w matches
@@ -267,8 +268,12 @@ def _max_row(data: bytes) -> int:
 
 
 def _max_col(data: bytes) -> int:
-    """An upper bound of the columns any ``r=`` attribute names (at least 26): from the letters."""
-    if not _COL_2.search(data):  # (column letters Z at most, or none)
+    """An upper bound of the columns any ``r=`` attribute names: from the letters (0 when no
+    ``r=`` names a column, as in a sheet whose cells are all placed by counting)."""
+    named = _COL_1.search(data)
+    if named is None:
+        return 0
+    if not _COL_2.search(data, named.start()):  # (column letters Z at most)
         return 26
     top = _max_found(_COL_3, data)
     if top is not None:
@@ -284,7 +289,7 @@ def _max_col(data: bytes) -> int:
 
 
 def _extent_bound(data: bytes) -> tuple[int, int]:
-    """An upper bound of (rows, columns) of the used range (at least 99,999 x 26), from C-speed
+    """An upper bound of (rows, columns) of the used range (at least 99,999 rows), from C-speed
     searches and counts over the part, never a Python step per cell."""
     max_row, max_col = _max_row(data), _max_col(data)
     start = max(data.find(b"<sheetData"), 0)
