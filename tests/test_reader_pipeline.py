@@ -84,9 +84,9 @@ def test_the_cli_opens_the_book_once_and_reads_the_open_one(tmp_book, monkeypatc
     opened: list[Path] = []
     real = FastexcelBook.__init__
 
-    def counting(self, path):
+    def counting(self, path, *rest):
         opened.append(path)
-        real(self, path)
+        real(self, path, *rest)
 
     monkeypatch.setattr(FastexcelBook, "__init__", counting)
     path = book(tmp_book)
@@ -151,3 +151,16 @@ def test_every_sheet_is_loaded_in_the_background_before_pandas_is_imported(tmp_b
                           env=env, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split() == ["HEAVY=", "3"]
+
+
+def test_telling_whether_an_output_is_a_kpixl_input_reads_only_its_parameters(tmp_book, monkeypatch):
+    """`kpixl report -o existing.xlsx` checks the existing file: only its 参数 sheet is loaded, and
+    nothing runs ahead in the background (a big old report is not read in full for nothing)."""
+    from kpixl.workbook.outputs import is_input_workbook
+
+    loaded: list[str] = []
+    real = FastexcelBook._load
+    monkeypatch.setattr(FastexcelBook, "_load", lambda self, name: loaded.append(name) or real(self, name))
+    monkeypatch.setenv("KPIXL_READER", "fastexcel")
+    assert is_input_workbook(book(tmp_book)) is True
+    assert loaded == ["参数"] and not _background_threads()

@@ -77,9 +77,12 @@ def reading_early(path: str | os.PathLike, engine: str | None = None) -> Iterato
             left.close()
 
 
-def open_book(path: str | os.PathLike, engine: str | None = None) -> BookReader:
-    """Open a workbook file for reading with ``engine`` (default: the fastest installed)."""
-    if _early:
+def open_book(path: str | os.PathLike, engine: str | None = None, background: bool = True) -> BookReader:
+    """Open a workbook file for reading with ``engine`` (default: the fastest installed).
+
+    fastexcel starts looking at and loading every sheet in the background at once, unless
+    ``background`` is False (a caller that reads one small sheet)."""
+    if _early and background:
         early = _early.pop((Path(path), engine or default_engine()), None)
         if early is not None:
             return early
@@ -95,7 +98,7 @@ def open_book(path: str | os.PathLike, engine: str | None = None) -> BookReader:
         if engine == "fastexcel":
             from .fastexcel_engine import FastexcelBook
 
-            return FastexcelBook(p)
+            return FastexcelBook(p, background)
         if engine == "openpyxl":
             from .openpyxl_engine import OpenpyxlBook
 

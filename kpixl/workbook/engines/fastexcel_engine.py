@@ -45,18 +45,21 @@ logging.getLogger("fastexcel").setLevel(logging.ERROR)
 
 
 class FastexcelBook:
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, background: bool = True):
+        """``background=False``: nothing runs ahead, each sheet is looked at and loaded when read
+        (for a caller that reads one small sheet, e.g. to tell whether a file is a kpixl input)."""
         import fastexcel
 
         self.path = path
         self.source = path.name
         self._package = Package(path)
         self._loads: ThreadPoolExecutor | None = None
+        self._loaded: dict[str, Future] = {}
         try:
             self._reader = fastexcel.read_excel(str(path))
-            self._loads = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kpixl-load")  # one reader, one load at a time
-            self._loaded: dict[str, Future] = {}
-            self._package.prefetch(on_safe=self._start_load)
+            if background:
+                self._loads = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kpixl-load")  # one reader: one load at a time
+                self._package.prefetch(on_safe=self._start_load)
         except BaseException:
             self.close()
             raise
@@ -84,8 +87,10 @@ class FastexcelBook:
         look = self._package.look(name)
         if look.stray:
             return RawSheet(name, [], [], [], 2, stray=look.stray, extent=look.extent)
-        future = self._loaded.pop(name, None) or self._loads.submit(self._load, name)
-        infos, batch, errors = future.result()
+        future = self._loaded.pop(name, None)
+        if future is None and self._loads is not None:  # (the reader is never used by two threads at once)
+            future = self._loads.submit(self._load, name)
+        infos, batch, errors = future.result() if future is not None else self._load(name)
         del future
         if not infos:
             return RawSheet(name, [], [], [], 2)
