@@ -46,9 +46,12 @@ def default_engine() -> str:
     wanted = os.environ.get("KPIXL_READER")
     if wanted:
         return wanted
-    if importlib.util.find_spec("fastexcel") is None or importlib.util.find_spec("pyarrow") is None:
-        return "openpyxl"  # (found, not imported: importing pyarrow costs 0.2 s)
-    return "fastexcel"
+    try:
+        import fastexcel  # noqa: F401
+        found = importlib.util.find_spec("pyarrow") is not None  # (imported later, in the background: 0.2 s)
+    except ImportError:
+        found = False
+    return "fastexcel" if found else "openpyxl"
 
 
 _early: dict[tuple[Path, str], BookReader] = {}  # books opened by reading_early, not yet taken
