@@ -164,3 +164,28 @@ def test_telling_whether_an_output_is_a_kpixl_input_reads_only_its_parameters(tm
     monkeypatch.setenv("KPIXL_READER", "fastexcel")
     assert is_input_workbook(book(tmp_book)) is True
     assert loaded == ["参数"] and not _background_threads()
+
+
+def test_a_book_closed_while_a_sheet_is_looked_at_starts_no_load_for_it(tmp_book, monkeypatch):
+    """`kpixl report -o <an input>` fails before reading: closing then waits for the running look
+    only, it does not start (and wait for) that sheet's calamine load."""
+    from kpixl.workbook.engines import sheetxml
+
+    started, release = threading.Event(), threading.Event()
+    real_bound = sheetxml._extent_bound
+
+    def slow_events(data):
+        if b"ATT_LATE" in data:  # the Events sheet
+            started.set()
+            release.wait(10)
+        return real_bound(data)
+
+    loaded: list[str] = []
+    real = FastexcelBook._load
+    monkeypatch.setattr(sheetxml, "_extent_bound", slow_events)
+    monkeypatch.setattr(FastexcelBook, "_load", lambda self, name: loaded.append(name) or real(self, name))
+    opened = engines.open_book(book(tmp_book), "fastexcel")
+    assert started.wait(10)
+    threading.Timer(0.2, release.set).start()
+    opened.close()
+    assert "事件" not in loaded and not _background_threads()

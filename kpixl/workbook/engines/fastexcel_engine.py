@@ -55,6 +55,7 @@ class FastexcelBook:
         self._package = Package(path)
         self._loads: ThreadPoolExecutor | None = None
         self._loaded: dict[str, Future] = {}
+        self._closing = False
         try:
             self._reader = fastexcel.read_excel(str(path))
             if background:
@@ -69,7 +70,8 @@ class FastexcelBook:
 
     def _start_load(self, name: str) -> None:
         """Called by the sheet's look once the sheet is safe to hand to calamine."""
-        self._loaded[name] = self._loads.submit(self._load, name)
+        if not self._closing:  # (a book closed early, e.g. on a usage error, starts no new load)
+            self._loaded[name] = self._loads.submit(self._load, name)
 
     def _load(self, name: str) -> tuple[list, object, object]:
         """calamine's columns of one sheet: (column infos, Arrow batch, cell errors)."""
@@ -133,7 +135,8 @@ class FastexcelBook:
 
     def close(self) -> None:
         """Stop the background work (waiting for what runs: a look, one calamine load) and close."""
-        self._package.close()  # first: a running look may still start a load
+        self._closing = True
+        self._package.close()  # first: a running look finishes (and starts no load)
         if self._loads is not None:
             self._loads.shutdown(wait=True, cancel_futures=True)
         self._loaded = {}
