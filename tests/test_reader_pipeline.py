@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -172,20 +173,25 @@ def test_a_book_closed_while_a_sheet_is_looked_at_starts_no_load_for_it(tmp_book
     from kpixl.workbook.engines import sheetxml
 
     started, release = threading.Event(), threading.Event()
-    real_bound = sheetxml._extent_bound
+    real_look = sheetxml.Package._look
 
-    def slow_events(data):
-        if b"ATT_LATE" in data:  # the Events sheet
+    def slow_events(self, name, on_safe=None):
+        if name == "事件":
             started.set()
             release.wait(10)
-        return real_bound(data)
+        return real_look(self, name, on_safe)
 
     loaded: list[str] = []
     real = FastexcelBook._load
-    monkeypatch.setattr(sheetxml, "_extent_bound", slow_events)
+    monkeypatch.setattr(sheetxml.Package, "_look", slow_events)
     monkeypatch.setattr(FastexcelBook, "_load", lambda self, name: loaded.append(name) or real(self, name))
     opened = engines.open_book(book(tmp_book), "fastexcel")
     assert started.wait(10)
+    looks = [f for n, f in opened._package._looks.items() if n != "事件"]
+    deadline = time.monotonic() + 10  # every other sheet looked at and loaded: the load thread is idle
+    while not (all(f.done() for f in looks) and all(f.done() for f in opened._loaded.values())):
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
     threading.Timer(0.2, release.set).start()
     opened.close()
     assert "事件" not in loaded and not _background_threads()
