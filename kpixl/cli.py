@@ -466,7 +466,8 @@ def main(argv: list[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     previous = _on_terminate()
     try:
-        return args.func(args)
+        with _reading_early(args):
+            return args.func(args)
     except KpixlError as exc:
         from kpixl.core.errors import SchemeError, WorkbookError
 
@@ -493,6 +494,18 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+
+
+def _reading_early(args):
+    """The workbook a command reads (``args.book``) is opened now, before the command imports
+    pandas, so reading it overlaps the imports (issue 8); the command's ``read_workbook`` takes it."""
+    if not isinstance(getattr(args, "book", None), str):
+        from contextlib import nullcontext
+
+        return nullcontext()
+    from kpixl.workbook.engines import reading_early
+
+    return reading_early(args.book, getattr(args, "engine", None))
 
 
 def _interrupt(signum, frame):

@@ -119,3 +119,23 @@ def test_rows_and_cells_placed_by_counting_still_make_a_stray_cell():
     rows = b"<row><c><v>1</v></c></row>" + b"<row/>" * 1_048_574 + b"<row>" + b"<c/>" * 16_383 + b"<c><v>9</v></c></row>"
     look = look_xml(part(rows), set())
     assert look.stray == [(1_048_576, 16_383)]
+
+
+def test_cells_placed_by_counting_bound_the_columns_by_their_count(monkeypatch):
+    """No r= names a column (kpixl's own writer): the used range is at most as wide as the widest
+    row, so a normal 1,000,001-row sheet of 3 cells a row (3M cells, under MAX_CELLS) needs no
+    count of the cells that hold something, let alone a full pass."""
+    def refuse(*_):
+        raise AssertionError("the used range was thought possibly absurd")
+    monkeypatch.setattr(sheetxml, "_value_cells", refuse)
+    monkeypatch.setattr(sheetxml, "_exact", refuse)
+    data = part(numbered(1_000_001))
+    assert sheetxml._extent_bound(data) == (1_000_001, 3)
+    assert look_xml(data, set()).stray == []
+
+
+def test_a_named_column_still_widens_the_bound_by_the_cells_counted_after_it():
+    """``<c r="Z1"/>`` then three cells placed by counting: they are AA1..AC1, so the bound covers 29+."""
+    data = part(b'<row r="1"><c r="Z1"><v>1</v></c><c/><c/><c><v>2</v></c></row>')
+    rows, cols = sheetxml._extent_bound(data)
+    assert cols >= 29 and sheetxml._exact(data, set()).extent == (1, 4)

@@ -16,7 +16,7 @@ formula without a saved value  :class:`NoValue`
 percent-formatted number       :class:`Percent` (Excel shows 0.62 as ``62%``)
 =============================  ================================================
 
-Pure: pandas and numpy only.
+Pure: pandas and numpy only. The special kinds live in :mod:`.cellkinds` (no pandas) and are re-exported here.
 """
 
 from __future__ import annotations
@@ -24,40 +24,14 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from dataclasses import dataclass
 from decimal import Decimal
 
 import numpy as np
 import pandas as pd
 
-from kpixl.core.numbers import ONE, NotANumber, to_decimal
+from kpixl.core.numbers import NotANumber, to_decimal
 
-
-@dataclass(frozen=True)
-class CellError:
-    """An Excel error value: ``#N/A``, ``#DIV/0!``, ``#VALUE!``, ``#REF!``, ``#NAME?``, ``#NUM!``, ``#NULL!``."""
-
-    text: str
-
-
-@dataclass(frozen=True)
-class NoValue:
-    """A formula cell saved without its computed value (written by a script, never opened in Excel)."""
-
-    formula: str
-
-
-@dataclass(frozen=True)
-class Percent:
-    """A number whose cell format is a percent: Excel stores ``62%`` as 0.62."""
-
-    value: float
-
-    def as_decimal(self) -> Decimal:
-        """That many percent, exactly: 0.62 -> 62 (Decimal(str(v)) * 100, never float * 100)."""
-        d = to_decimal(self.value) * 100
-        return d.quantize(ONE) if d == d.to_integral_value() else d.normalize()
-
+from .cellkinds import CellError, NoValue, Percent
 
 SPECIAL = (CellError, NoValue, Percent)
 SHOWN_MAX = 60

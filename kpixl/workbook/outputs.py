@@ -32,7 +32,7 @@ def is_input_workbook(path: str | os.PathLike) -> bool:
     if not p.is_file() or p.suffix.lower() not in (".xlsx", ".xlsm"):
         return False
     try:
-        book = open_book(p)
+        book = open_book(p, background=False)  # only its Parameters sheet is read
     except Exception:  # not a readable workbook: not a kpixl input either
         return False
     try:

@@ -8,17 +8,25 @@ library lazily, so importing kpixl never loads openpyxl, fastexcel or xlwings.
 - ``openpyxl``: pure-Python fallback, ~15k rows/s.
 - ``xlwings``: a live Excel workbook (UDFs).
 - ``records``: plain Python dicts (tests, scheme examples, CSV import).
+
+:func:`reading_early` opens a book before the caller imports pandas, so that the background
+work of the fastexcel engine (looks and Rust loads) overlaps those imports; the next
+:func:`open_book` of that file takes the open book over. Opening a book imports no pandas.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from kpixl.core.errors import WorkbookError, problem
 
-from ..parse import RawSheet
+if TYPE_CHECKING:
+    from ..parse import RawSheet
 
 
 class BookReader(Protocol):
@@ -40,14 +48,47 @@ def default_engine() -> str:
         return wanted
     try:
         import fastexcel  # noqa: F401
-        import pyarrow  # noqa: F401
+        found = importlib.util.find_spec("pyarrow") is not None  # (imported later, in the background: 0.2 s)
     except ImportError:
-        return "openpyxl"
-    return "fastexcel"
+        found = False
+    return "fastexcel" if found else "openpyxl"
 
 
-def open_book(path: str | os.PathLike, engine: str | None = None) -> BookReader:
-    """Open a workbook file for reading with ``engine`` (default: the fastest installed)."""
+_early: dict[tuple[Path, str], BookReader] = {}  # books opened by reading_early, not yet taken
+
+
+@contextmanager
+def reading_early(path: str | os.PathLike, engine: str | None = None) -> Iterator[None]:
+    """Open ``path`` now and start reading it in the background; within the block, the next
+    ``open_book(path, engine)`` takes that book over (and its caller closes it as usual).
+
+    A book nobody took is closed on leaving the block, whatever happens (an error, Ctrl-C): its
+    threads are stopped or joined. A file that cannot be opened is left alone here: the later
+    ``open_book`` reports it exactly as it always does."""
+    key = (Path(path), engine or default_engine())
+    try:
+        book = open_book(path, engine)
+    except Exception:  # noqa: BLE001 - reported by the open_book that reads it
+        book = None
+    if book is not None:
+        _early[key] = book
+    try:
+        yield
+    finally:
+        left = _early.pop(key, None) if book is not None else None
+        if left is not None:
+            left.close()
+
+
+def open_book(path: str | os.PathLike, engine: str | None = None, background: bool = True) -> BookReader:
+    """Open a workbook file for reading with ``engine`` (default: the fastest installed).
+
+    fastexcel starts looking at and loading every sheet in the background at once, unless
+    ``background`` is False (a caller that reads one small sheet)."""
+    if _early and background:
+        early = _early.pop((Path(path), engine or default_engine()), None)
+        if early is not None:
+            return early
     p = Path(path)
     if not p.is_file():
         raise WorkbookError([problem("no_file", str(p), f"找不到文件 {p}。", f"File {p} does not exist.",
@@ -60,7 +101,7 @@ def open_book(path: str | os.PathLike, engine: str | None = None) -> BookReader:
         if engine == "fastexcel":
             from .fastexcel_engine import FastexcelBook
 
-            return FastexcelBook(p)
+            return FastexcelBook(p, background)
         if engine == "openpyxl":
             from .openpyxl_engine import OpenpyxlBook
 

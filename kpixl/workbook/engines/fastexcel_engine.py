@@ -6,6 +6,13 @@ back in the cell-error list and is handed over as what it is (an error value, or
 a text ``NaN`` that fastexcel parses into a float is handed over as text; Excel booleans,
 formulas without a value and percent-formatted numbers come from :mod:`.sheetxml`.
 
+Each sheet's calamine load (``load_sheet`` + ``to_arrow_with_errors``, Rust, the GIL released)
+runs in a background thread, started as soon as the sheet's look (:mod:`.sheetxml`) has found
+its used range sane: it overlaps the search for special cells, the other sheets' looks and the
+caller's imports (the CLI opens the book before it imports pandas). ``read`` waits for its
+sheet; a failure in the background is raised there, as if the load had run in ``read``.
+Nothing here imports pandas until a sheet is converted.
+
 fastexcel trims leading empty rows and columns. Column offsets come from its column info
 (``absolute_index``); the header's absolute row comes from a streaming look at the sheet
 XML (the first cell that holds a value), so every problem still names the right cell.
@@ -15,14 +22,18 @@ from __future__ import annotations
 
 import logging
 import re
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 from xml.etree import ElementTree as ET
 
-import pandas as pd
-
-from ..cells import CellError
-from ..parse import RawSheet, column_letter
+from ..cellkinds import CellError
 from .sheetxml import Package, SheetLook
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..parse import RawSheet
 
 _CELL_ROW = re.compile(r"[A-Z]+(\d+)")
 _DUPLICATE = re.compile(r"^(.*)_(\d+)$")
@@ -34,29 +45,57 @@ logging.getLogger("fastexcel").setLevel(logging.ERROR)
 
 
 class FastexcelBook:
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, background: bool = True):
+        """``background=False``: nothing runs ahead, each sheet is looked at and loaded when read
+        (for a caller that reads one small sheet, e.g. to tell whether a file is a kpixl input)."""
         import fastexcel
 
         self.path = path
         self.source = path.name
         self._package = Package(path)
-        self._package.prefetch()
-        self._reader = fastexcel.read_excel(str(path))
+        self._loads: ThreadPoolExecutor | None = None
+        self._loaded: dict[str, Future] = {}
+        self._closing = False
+        try:
+            self._reader = fastexcel.read_excel(str(path))
+            if background:
+                self._loads = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kpixl-load")  # one reader: one load at a time
+                self._package.prefetch(on_safe=self._start_load)
+        except BaseException:
+            self.close()
+            raise
 
     def sheet_names(self) -> list[str]:
         return self._package.sheet_names()
 
-    def read(self, name: str) -> RawSheet:
-        look = self._package.look(name)
-        if look.stray:
-            return RawSheet(name, [], [], [], 2, stray=look.stray, extent=look.extent)
+    def _start_load(self, name: str) -> None:
+        """Called by the sheet's look once the sheet is safe to hand to calamine."""
+        if not self._closing:  # (a book closed early, e.g. on a usage error, starts no new load)
+            self._loaded[name] = self._loads.submit(self._load, name)
+
+    def _load(self, name: str) -> tuple[list, object, object]:
+        """calamine's columns of one sheet: (column infos, Arrow batch, cell errors)."""
         sheet = self._reader.load_sheet(name, header_row=0, schema_sample_rows=None, dtype_coercion="coerce",
                                         skip_whitespace_tail_rows=True)
         infos = sheet.available_columns()
         if not infos:
-            return RawSheet(name, [], [], [], 2)
+            return infos, None, None
         batch, errors = sheet.to_arrow_with_errors()
-        del sheet  # calamine's copy of the cells, no longer needed: the peak stays lower
+        return infos, batch, errors  # calamine's own copy of the cells is dropped here: the peak stays lower
+
+    def read(self, name: str) -> RawSheet:
+        from ..parse import RawSheet, column_letter
+
+        look = self._package.look(name)
+        if look.stray:
+            return RawSheet(name, [], [], [], 2, stray=look.stray, extent=look.extent)
+        future = self._loaded.pop(name, None)
+        if future is None and self._loads is not None:  # (the reader is never used by two threads at once)
+            future = self._loads.submit(self._load, name)
+        infos, batch, errors = future.result() if future is not None else self._load(name)
+        del future
+        if not infos:
+            return RawSheet(name, [], [], [], 2)
         header = _header([c.name for c in infos])
         letters = [column_letter(c.absolute_index) for c in infos]
         columns = [_column(batch.column(i)) for i in range(batch.num_columns)]
@@ -95,8 +134,13 @@ class FastexcelBook:
         return 1
 
     def close(self) -> None:
+        """Stop the background work (waiting for what runs: a look, one calamine load) and close."""
+        self._closing = True
+        self._package.close()  # first: a running look finishes (and starts no load)
+        if self._loads is not None:
+            self._loads.shutdown(wait=True, cancel_futures=True)
+        self._loaded = {}
         self._reader = None
-        self._package.close()
 
 
 def _header(names: list[str]) -> list[str]:
@@ -140,6 +184,8 @@ def _overlay(columns: list[pd.Series], absolute: list[int], dtypes: list[str], l
     length = len(columns[0]) if columns else 0
     need = max((r - first_row + 1 for r, c in look.special if c in index), default=0)
     if need > length:  # a row holding only a formula without a value is trimmed by calamine
+        import pandas as pd
+
         for i, s in enumerate(columns):
             columns[i] = pd.concat([s.astype(object).where(s.notna(), None),
                                     pd.Series([None] * (need - length), dtype=object)], ignore_index=True)

@@ -23,13 +23,14 @@ from __future__ import annotations
 import posixpath
 import re
 import zipfile
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from xml.etree import ElementTree as ET
 
 import numpy as np
 
-from ..cells import CellError, NoValue, Percent
+from ..cellkinds import CellError, NoValue, Percent
 
 NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
       "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
@@ -44,9 +45,10 @@ _END = re.compile(rb"</(?:\w+:)?worksheet>\s*$")
 _ROW_7 = re.compile(rb'r="[A-Z]*(\d{7,})')
 _ROW_6 = re.compile(rb'r="[A-Z]*(\d{6})')
 _COL_3 = re.compile(rb'r="([A-Z]{3,})')
+_COL_1 = re.compile(rb'r="[A-Z]')
 _COL_2 = re.compile(rb'r="[A-Z]{2}')
 _IMPLICIT_ROW = re.compile(rb'<row\b(?![^>]*\br="\d+")')  # as the full pass reads a row number
-_PLAIN_CELL = re.compile(rb'(?<=>)<c\b[^<>]*(?<!/)>(?:<f\b[^<>]*(?:/>|>[^<]*</f>))?'
+_PLAIN_CELL = re.compile(rb'<c(?<=><c)\b[^<>]*(?<!/)>(?:<f\b[^<>]*(?:/>|>[^<]*</f>))?'  # literal-led: "<c" first
                          rb'(?:<v>[^<]*</v>|<is><t\b[^<>]*>[^<]*</t></is>)</c>()')
 _WINDOW, _OVERLAP = 8 * 2**20, 8192  # a match longer than the overlap is not a real reference
 _WORD = np.zeros(256, dtype=bool)  # the bytes a regex \w matches
@@ -112,17 +114,19 @@ class Package:
         self._pool: ThreadPoolExecutor | None = None
         self._looks: dict[str, Future] = {}
 
-    def prefetch(self) -> None:
+    def prefetch(self, on_safe: Callable[[str], None] | None = None) -> None:
         """Look at every sheet in two background threads while the engine reads: the largest
         sheet at once in one, the others smallest first in the other.
 
-        calamine releases the GIL, so the look at the large Events sheet overlaps reading the
-        Parameters and Employees sheets and loading the scheme. ``look`` waits for its sheet."""
+        ``on_safe(name)`` is called (in the look's thread) as soon as the sheet is known to be safe
+        to hand to an engine (its part complete, no stray cell), before its special cells are
+        searched: the engine's read, which releases the GIL, then overlaps that search.
+        ``look`` waits for its sheet."""
         sizes = {n: self.zip.getinfo(p).file_size for n in self.sheet_names()
                  if (p := self.sheet_path(n)) in self._names}
         order = sorted(sizes, key=sizes.get)
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="kpixl-look")
-        self._looks = {n: self._pool.submit(self._look, n) for n in order[-1:] + order[:-1]}
+        self._looks = {n: self._pool.submit(self._look, n, on_safe) for n in order[-1:] + order[:-1]}
 
     def close(self) -> None:
         if self._pool is not None:
@@ -176,24 +180,29 @@ class Package:
         future = self._looks.pop(name, None)
         return future.result() if future is not None else self._look(name)
 
-    def _look(self, name: str) -> SheetLook:
+    def _look(self, name: str, on_safe: Callable[[str], None] | None = None) -> SheetLook:
         data = self.sheet_xml(name)
         if data is None:
             return SheetLook()
         if not _END.search(data[-256:]):  # calamine reads a cut-off part silently, up to the cut
             raise PackageError(f"工作表 “{name}” 的内容不完整（文件被截断）。", f"Sheet '{name}' is cut off (a truncated file).")
-        return look_xml(data, self.percent_styles())
+        return look_xml(data, self.percent_styles(), (lambda: on_safe(name)) if on_safe else None)
 
 
-def look_xml(data: bytes, percent: set[int]) -> SheetLook:
-    """The stray cells and the special cells of one (complete) sheet part."""
+def look_xml(data: bytes, percent: set[int], on_safe: Callable[[], None] | None = None) -> SheetLook:
+    """The stray cells and the special cells of one (complete) sheet part; ``on_safe()`` is
+    called once the used range is known to be sane, before the special cells are searched."""
     rows, cols = _extent_bound(data)
     area = rows * cols
     if area > MAX_CELLS and area > max(MIN_ABSURD, 50 * _value_cells(data, -(-area // 50))):
         look = _exact(data, percent)  # the used range may be absurd: every cell, by position
         if look.stray:
             look.special = {}
+        elif on_safe is not None:
+            on_safe()
         return look
+    if on_safe is not None:
+        on_safe()
     look = SheetLook()
     hits = _special_hits(data, percent)
     if hits:
@@ -259,8 +268,12 @@ def _max_row(data: bytes) -> int:
 
 
 def _max_col(data: bytes) -> int:
-    """An upper bound of the columns any ``r=`` attribute names (at least 26): from the letters."""
-    if not _COL_2.search(data):  # (column letters Z at most, or none)
+    """An upper bound of the columns any ``r=`` attribute names: from the letters (0 when no
+    ``r=`` names a column, as in a sheet whose cells are all placed by counting)."""
+    named = _COL_1.search(data)
+    if named is None:
+        return 0
+    if not _COL_2.search(data, named.start()):  # (column letters Z at most)
         return 26
     top = _max_found(_COL_3, data)
     if top is not None:
@@ -276,7 +289,7 @@ def _max_col(data: bytes) -> int:
 
 
 def _extent_bound(data: bytes) -> tuple[int, int]:
-    """An upper bound of (rows, columns) of the used range (at least 99,999 x 26), from C-speed
+    """An upper bound of (rows, columns) of the used range (at least 99,999 rows), from C-speed
     searches and counts over the part, never a Python step per cell."""
     max_row, max_col = _max_row(data), _max_col(data)
     start = max(data.find(b"<sheetData"), 0)
