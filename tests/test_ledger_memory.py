@@ -90,7 +90,7 @@ def test_lines_of_the_same_form_are_one_shared_object_and_read_per_employee(demo
     (context.note_each), yet each employee's line has their own value, text and cells."""
     raw = demo.notes._raw
     shared = {id(item) for items in raw.values() for item in items if type(item) is not tuple}
-    assert len(shared) <= 5  # 3 conditions + 2 totals of S1, however many people
+    assert len(shared) <= 3 + 2 + 6  # S1: 3 conditions, 2 totals, 6 capped categories, however many people
     kf002 = {(n["step"], n["code"]): n for n in demo.notes["KF002"]}
     # SCHEMES.md S1 worked example (甲 = KF002): 100 - 15 - 2 - 4.2 + 10 = 88.8
     total = kf002[("total", "score")]
@@ -100,5 +100,11 @@ def test_lines_of_the_same_form_are_one_shared_object_and_read_per_employee(demo
     full = kf002[("condition", "BON_FULL_ATT")]
     assert full["value"] is None and "不加分" in full["text_zh"]
     assert full["sources"] == ["事件!C2 / Events!C2", "事件!C3 / Events!C3"]
+    # a category cap reached (R-WK-2) is one shared line per category too, with each one's figures
+    capped = [(emp, n) for emp in demo.notes for n in demo.notes[emp] if n["step"] == "categories"]
+    for emp, n in capped:
+        led = demo.ledger[(demo.ledger["employee"] == emp) & (demo.ledger["category"] == n["code"])]
+        assert n["value"] == -Decimal(int(led["counted_e8"].sum())) / 10**8  # counted = the cap
+        assert f"计 {n['value']}" in n["text_zh"]
     kf005 = {(n["step"], n["code"]): n for n in demo.notes["KF005"]}
     assert kf005[("total", "score")]["value"] == demo.employee("KF005").values["score"]

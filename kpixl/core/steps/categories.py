@@ -18,6 +18,7 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
+from ..context import SharedNote
 from ..numbers import from_e8 as _dec
 from ..numbers import plain, to_units
 from .base import Step
@@ -107,9 +108,22 @@ class CategoriesStep(Step):
                 if rd > d:  # more deducted than counted: the cap was reached
                     reached[cat.code].append((emp, rd, d))
         for code, hits in reached.items():  # per employee in the scheme's category order
-            cat = cats[code]
-            for emp, rd, d in hits:
-                ctx.note(emp, self.kind, code, d, partial(_cap_text, cat, rd, d, "zh"), partial(_cap_text, cat, rd, d, "en"))
+            if hits:
+                ctx.note_each([h[0] for h in hits], _CapNote(self.kind, cats[code], {h[0]: h[1:] for h in hits}))
+
+
+class _CapNote(SharedNote):
+    """"The cap was reached" for every employee of one category who reached it (one object)."""
+
+    __slots__ = ("kind", "cat", "hits")
+
+    def __init__(self, kind: str, cat, hits: dict):
+        self.kind, self.cat, self.hits = kind, cat, hits  # employee -> (raw deduction, counted)
+
+    def line(self, employee: str) -> tuple:
+        rd, d = self.hits[employee]
+        return (self.kind, self.cat.code, d, partial(_cap_text, self.cat, rd, d, "zh"),
+                partial(_cap_text, self.cat, rd, d, "en"), ())
 
 
 def _cap_text(cat, raw_deduction, counted, lang: str) -> str:
