@@ -195,3 +195,26 @@ def test_a_book_closed_while_a_sheet_is_looked_at_starts_no_load_for_it(tmp_book
     threading.Timer(0.2, release.set).start()
     opened.close()
     assert "事件" not in loaded and not _background_threads()
+
+
+def test_the_early_open_returns_once_the_largest_sheets_guard_has_decided(tmp_book):
+    """reading_early waits for the Events sheet's guard before the caller imports pandas, so its
+    calamine load (GIL released) overlaps the imports instead of the guard's Python work taking
+    turns with them; on a stray cell the refusal ends the wait just as well (no timeout)."""
+    from openpyxl import load_workbook
+    from reader_fixtures import EVENTS
+
+    path = book(tmp_book, name="many-events.xlsx", events=EVENTS * 300)  # Events: the largest part
+    with engines.reading_early(path, "fastexcel"):
+        early = next(iter(engines._early.values()))
+        assert early._package.largest == "事件"
+        assert early._settled.is_set()  # decided when reading_early returned, not after a timeout
+        assert "事件" in early._loaded  # its load is under way
+    wb = load_workbook(path)
+    wb["事件"]["XFD1048576"] = "x"
+    wb.save(path)
+    with engines.reading_early(path, "fastexcel"):
+        early = next(iter(engines._early.values()))
+        assert early._package.largest == "事件" and early._settled.is_set()
+        assert "事件" not in early._loaded  # refused: never handed to calamine
+    assert not engines._early and not _background_threads()

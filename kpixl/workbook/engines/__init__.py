@@ -72,6 +72,9 @@ def reading_early(path: str | os.PathLike, engine: str | None = None) -> Iterato
         book = None
     if book is not None:
         _early[key] = book
+        settle = getattr(book, "settle", None)
+        if settle is not None:  # the largest sheet's load starts before the caller's imports
+            settle()
     try:
         yield
     finally:

@@ -113,6 +113,7 @@ class Package:
         self._names = names
         self._pool: ThreadPoolExecutor | None = None
         self._looks: dict[str, Future] = {}
+        self.largest: str | None = None  # the largest sheet part (prefetch looks at it first)
 
     def prefetch(self, on_safe: Callable[[str], None] | None = None) -> None:
         """Look at every sheet in two background threads while the engine reads: the largest
@@ -125,8 +126,13 @@ class Package:
         sizes = {n: self.zip.getinfo(p).file_size for n in self.sheet_names()
                  if (p := self.sheet_path(n)) in self._names}
         order = sorted(sizes, key=sizes.get)
+        self.largest = order[-1] if order else None
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="kpixl-look")
         self._looks = {n: self._pool.submit(self._look, n, on_safe) for n in order[-1:] + order[:-1]}
+
+    def pending_look(self, name: str | None) -> Future | None:
+        """The background look of ``name`` that nobody has waited for yet (None: none)."""
+        return self._looks.get(name) if name is not None else None
 
     def close(self) -> None:
         if self._pool is not None:
