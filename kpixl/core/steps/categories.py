@@ -88,25 +88,28 @@ class CategoriesStep(Step):
         dec = {u: _dec(u) for u in set(np.concatenate([sums[0], sums[1], -sums[2], -sums[3]]).tolist())}
         raw, cnt, ded, rded = ([dec[x] for x in col.tolist()] for col in (sums[0], sums[1], -sums[2], -sums[3]))
         keys = [(f"{c}.raw", f"{c}.points", f"{c}.deduction", f"{c}.left", cats[c]) for c in codes]
-        reached: dict[str, list] = {code: [] for code in codes}
         known = ctx.values
+        n = len(codes)
+        who, which = (pair // n).tolist(), (pair % n).tolist()
         lefts: dict[tuple[str, object], object] = {}  # cap - deduction, one Decimal per distinct pair
-        for k, r, c, d, rd in zip(pair.tolist(), raw, cnt, ded, rded, strict=True):
-            emp = emps[k // len(codes)]
-            values = known.get(emp)
+        for e, c, r, cn, d in zip(who, which, raw, cnt, ded, strict=True):
+            values = known.get(emps[e])
             if values is None:
                 continue
-            k_raw, k_points, k_ded, k_left, cat = keys[k % len(codes)]
+            k_raw, k_points, k_ded, k_left, cat = keys[c]
             values[k_raw] = r
-            values[k_points] = c
+            values[k_points] = cn
             values[k_ded] = d
             if cat.cap is not None:
                 left = lefts.get((k_left, d))  # d is one shared Decimal per distinct unit count
                 if left is None:
                     left = lefts[(k_left, d)] = cat.cap - d
                 values[k_left] = left
-                if rd > d:  # more deducted than counted: the cap was reached
-                    reached[cat.code].append((emp, rd, d))
+        # the cap was reached where more was deducted than counted (exact units; uncapped: never)
+        reached: dict[str, list] = {code: [] for code in codes}
+        for i in np.flatnonzero(sums[2] > sums[3]).tolist():
+            if emps[who[i]] in known:
+                reached[codes[which[i]]].append((emps[who[i]], rded[i], ded[i]))
         for code, hits in reached.items():  # per employee in the scheme's category order
             if hits:
                 ctx.note_each([h[0] for h in hits], _CapNote(self.kind, cats[code], {h[0]: h[1:] for h in hits}))
