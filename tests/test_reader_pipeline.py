@@ -96,14 +96,17 @@ def test_the_cli_opens_the_book_once_and_reads_the_open_one(tmp_book, monkeypatc
     assert opened == [path] and not engines._early and not _background_threads()
 
 
-@pytest.mark.parametrize("make", ["missing", "not_xlsx", "not_a_zip"])
+@pytest.mark.parametrize("make", ["missing", "not_xlsx", "not_a_zip", "folder"])
 def test_a_book_that_cannot_be_opened_reports_as_before(tmp_path, make):
     path = {"missing": tmp_path / "nope.xlsx", "not_xlsx": tmp_path / "book.csv",
-            "not_a_zip": tmp_path / "book.xlsx"}[make]
-    if make != "missing":
+            "not_a_zip": tmp_path / "book.xlsx", "folder": tmp_path / "月报.xlsx"}[make]
+    if make == "folder":
+        path.mkdir()
+    elif make != "missing":
         path.write_text("id,name\n1,x\n")
     code, out, err = cli("score", path)
-    expected = {"missing": "does not exist", "not_xlsx": "is not an .xlsx workbook", "not_a_zip": "Cannot read book.xlsx"}
+    expected = {"missing": "does not exist", "not_xlsx": "is not an .xlsx workbook", "not_a_zip": "Cannot read book.xlsx",
+                "folder": "is a folder, not a workbook"}  # (a folder was said not to exist)
     assert code == 2 and expected[make] in err and "Traceback" not in out + err
     assert not engines._early
 

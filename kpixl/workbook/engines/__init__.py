@@ -93,6 +93,10 @@ def open_book(path: str | os.PathLike, engine: str | None = None, background: bo
         if early is not None:
             return early
     p = Path(path)
+    if p.is_dir():
+        raise WorkbookError([problem("not_a_file", str(p), f"{p} 是文件夹，不是工作簿。", f"{p} is a folder, not a workbook.",
+                                     "给出一个 .xlsx 文件（处理整个文件夹用 kpixl nightly）。",
+                                     "Give one .xlsx file (kpixl nightly processes a whole folder).")])
     if not p.is_file():
         raise WorkbookError([problem("no_file", str(p), f"找不到文件 {p}。", f"File {p} does not exist.",
                                      "检查路径。", "Check the path.")])
