@@ -72,7 +72,7 @@ class EventsStep(Step):
                 note_en = _join_notes(note_en, np.array([f"aggravated x{f}" if f > 1 else "" for f in factor], dtype=object), "; ")
             ctx.add_ledger(frame({
                 "employee": shared_text(point_rows["employee"]),
-                "rule": shared_text(point_rows["rule"]),
+                "rule": _rule_codes(codes, at, point_rows["rule"]),
                 "category": shared_text(point_rows["category"].fillna("")),
                 "points_e8": points_e8,
                 "counted_e8": points_e8,
@@ -142,6 +142,16 @@ def _refs(ctx, rows: pd.DataFrame) -> pd.Series:
     table = ctx.inputs.events
     prefix = f"{table.name}!{table.letters.get('rule', 'C')}"
     return prefix + pd.Series(rows["xl_row"].to_numpy(dtype="int64")).astype("str")
+
+
+def _rule_codes(codes: list[str], at: np.ndarray, rule: pd.Series) -> np.ndarray:
+    """Each row's rule code as the scheme's own string (one object per code, found by position);
+    a row whose code the scheme does not have keeps its text."""
+    out = np.array(codes + [None], dtype=object)[at]
+    unknown = at < 0
+    if unknown.any():
+        out[unknown] = rule.to_numpy(dtype=object)[unknown]
+    return out
 
 
 def _join_notes(a, b, sep: str) -> np.ndarray:
