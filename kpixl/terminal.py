@@ -160,11 +160,11 @@ def _cells(values: list, ok: list[bool], fmt: str, lang: str, names, codes: bool
     for v, k in zip(values, ok, strict=True):
         if not k:
             out.append("-")
-        elif type(v) is Decimal and fmt != "money":
+        elif type(v) is Decimal:
             key = (v, v.is_signed())  # -0 and 0 are equal keys, not equal texts
             text = memo.get(key)
             if text is None:
-                text = memo[key] = _number_cell(v, key[1])
+                text = memo[key] = cell(v, fmt, lang, names, codes)
             out.append(text)
         else:
             out.append(cell(v, fmt, lang, names, codes))

@@ -102,8 +102,8 @@ def prepare_events(scheme: Scheme, inputs: Inputs, period: Period, employees: pd
     # text once (50k ids, 35 codes), not each of 1M rows
     emp_coded = _Coded(ev["employee"])
     rule_coded = _Coded(ev["rule"])
-    known_emp = pd.Series(emp_coded.rows(pd.Index(emp_coded.uniques, dtype=object).isin(employees.index)), index=ev.index)
-    owners = np.where(known_emp.to_numpy(), ev["employee"].to_numpy(dtype=object), None)
+    known_emp = emp_coded.rows(pd.Index(emp_coded.uniques, dtype=object).isin(employees.index))
+    owners = np.where(known_emp, ev["employee"].to_numpy(dtype=object), None)
     ev["qty"] = ev["qty"].fillna(1.0)
     rules = rules_frame(scheme)
     at = rule_coded.rows(pd.Index(rules["rule"]).get_indexer(rule_coded.uniques))
@@ -114,8 +114,7 @@ def prepare_events(scheme: Scheme, inputs: Inputs, period: Period, employees: pd
         rule); ``present``: whether the row's rule has the field."""
         col = rules[name]
         col = col.notna() if present else col.where(col.notna(), fill)
-        col = np.append(col.to_numpy(dtype=dtype), np.array([fill], dtype=dtype))
-        return col[np.where(at < 0, len(col) - 1, at)]
+        return _by_position(col.to_numpy(dtype=dtype), at, np.array([fill], dtype=dtype))
     ev["rule_known"] = per_rule("kind", False, bool, present=True)
     in_period = (ev["date"] >= pd.Timestamp(period.start)) & (ev["date"] <= pd.Timestamp(period.end))
     row_problem = np.zeros(len(ev), dtype=bool)
@@ -141,7 +140,7 @@ def prepare_events(scheme: Scheme, inputs: Inputs, period: Period, employees: pd
         lambda r: f"Row {int(r['xl_row'])} has unreadable cells, so it cannot be scored.",
         lambda r: "修正本行中标出的单元格。", lambda r: "Fix the cells reported for this row.")
     ok = ~bad_parse
-    add(ok & emp_coded.rows(emp_coded.uniques != "") & ~known_emp.to_numpy(), "unknown_employee", "employee",
+    add(ok & emp_coded.rows(emp_coded.uniques != "") & ~known_emp, "unknown_employee", "employee",
         lambda r: f"工号 “{r['employee']}” 不在员工表中。", lambda r: f"Employee ID '{r['employee']}' is not on the Employees sheet.",
         lambda r: "从下拉列表选择工号，或先在员工表添加此人。", lambda r: "Pick an ID from the dropdown, or add the person to the Employees sheet first.",
         owner=False)
@@ -232,7 +231,7 @@ def prepare_events(scheme: Scheme, inputs: Inputs, period: Period, employees: pd
         bad = np.array([not held.get(e, set()) & restricted[r] for e, r in zip(who.tolist(), what.tolist(), strict=True)],
                        dtype=bool)
         role_bad[idx] = bad[pair_of.ravel()]
-    add(k & known_emp.to_numpy() & role_bad, "role_restricted", "rule", *restricted_texts(scheme, employees))
+    add(k & known_emp & role_bad, "role_restricted", "rule", *restricted_texts(scheme, employees))
     # booking month (R-WK-21): quarter-end rules dated in the first or second month of a quarter
     month = ev["date"].dt.month.to_numpy(dtype="float64")
     book_bad = (per_rule("book", "any") == "quarter_end") & in_period.to_numpy() & (month % 3 != 0)
@@ -263,7 +262,7 @@ def prepare_events(scheme: Scheme, inputs: Inputs, period: Period, employees: pd
             lambda r: "清空“加倍”单元格，或改用正确的规则代码。", lambda r: "Clear the aggravated cell, or use the right rule code.")
         factor = np.where(aggravated & allowed, ev["aggravation"].fillna(1).to_numpy(dtype="float64"), 1).astype("int64")
     ev["factor"] = factor
-    valid = ~row_problem & known & known_emp.to_numpy() & in_period.to_numpy()
+    valid = ~row_problem & known & known_emp & in_period.to_numpy()
     read, log = earlier_rows(scheme, ev, period)
     dated = ~row_problem & known & ev["date"].notna().to_numpy()
     problems += period_problems(inputs, ev, period, dated & ~in_period.to_numpy() & ~read, dated & ~log, owners)
@@ -292,6 +291,12 @@ class _Coded:
         return np.asarray(per_unique)[self.codes]
 
 
+def _by_position(values: np.ndarray, at: np.ndarray, missing) -> np.ndarray:
+    """``values[at]`` for every row, ``missing`` where ``at`` is -1 (a code the rule table lacks)."""
+    values = np.append(values, missing)
+    return values[np.where(at < 0, len(values) - 1, at)]
+
+
 def _join_rules(ev: pd.DataFrame, rules: pd.DataFrame, at: np.ndarray) -> pd.DataFrame:
     """``ev`` with each row's rule columns (a left join on the code, in row order; ``at``: each row's
     position in ``rules``, -1 for an unknown code), without copying the event columns: an unknown
@@ -303,10 +308,10 @@ def _join_rules(ev: pd.DataFrame, rules: pd.DataFrame, at: np.ndarray) -> pd.Dat
             continue
         col = rules[name].to_numpy()
         if unknown.any():
-            col = np.append(col.astype(object) if col.dtype.kind in "biuOSU" else col, [np.nan])
+            col = col.astype(object) if col.dtype.kind in "biuOSU" else col
             if rules[name].dtype.kind in "iu":  # merge turns integers into floats beside NaN
                 col = col.astype("float64")
-            taken = col[np.where(unknown, len(col) - 1, at)]
+            taken = _by_position(col, at, [np.nan])
         else:
             taken = col[at]
         # object stays object: pandas would otherwise infer (and convert) a str column per rule field
