@@ -107,13 +107,25 @@ def test_under_the_limit_the_detail_is_in_the_workbook_and_an_old_companion_goes
 def test_companion_and_report_appear_together_or_not_at_all(tmp_path, demo, small_limit, monkeypatch):
     from kpixl.workbook import report_book
 
-    def boom(self, path):
+    def boom(self, path, **_):
         raise OSError(28, "No space left on device", str(path))
 
+    real = report_book.ReportBook.save
     monkeypatch.setattr(report_book.ReportBook, "save", boom)
-    with pytest.raises(OSError):
+    with pytest.raises(OSError) as failed:
         write_report(demo, tmp_path / "r.xlsx", DEMO)
+    assert failed.value.filename == str(tmp_path / "r.xlsx")  # the error names the report, not a temp file
     assert list(tmp_path.iterdir()) == []  # no companion, no temporary file
+    # the companion (written in a second thread beside the workbook) fails: neither appears either
+    monkeypatch.setattr(report_book.ReportBook, "save", real)
+
+    def no_room(result, path):
+        raise OSError(28, "No space left on device", str(path))
+    monkeypatch.setattr(report_detail, "write_companion", no_room)
+    with pytest.raises(OSError) as failed:
+        write_report(demo, tmp_path / "r.xlsx", DEMO)
+    assert failed.value.filename == str(tmp_path / "r.detail.parquet")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_companion_follows_the_umask(tmp_path, demo, small_limit):
@@ -123,6 +135,7 @@ def test_companion_follows_the_umask(tmp_path, demo, small_limit):
     finally:
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "r.detail.parquet").stat().st_mode) == 0o640
+    assert stat.S_IMODE((tmp_path / "r.xlsx").stat().st_mode) == 0o640
 
 
 def test_companion_never_replaces_the_input(tmp_path, demo, small_limit):

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .expr import _BINOPS, _CMPOPS, ENV_FUNCTIONS, FUNCTIONS, Expression, _dotted, _num
-from .numbers import ZERO, to_decimal
+from .numbers import to_decimal
 
 _MISSING = object()
 Column = tuple[np.ndarray, np.ndarray]  # (values as objects, resolved without a missing input or default)
@@ -107,8 +107,7 @@ class ColumnEnv:
     def count(self, patterns: tuple[str, ...], scope: str, measure: str) -> Column:
         ctx, ids = self.ctx, self.ids
         if scope == "employee":
-            per = ctx.counts(patterns, measure)
-            return _objects([per.get(e, ZERO) for e in ids]), np.ones(self.n, dtype=bool)
+            return ctx.count_column(patterns, measure), np.ones(self.n, dtype=bool)
         vals = [ctx.group_count(scope, e, patterns, measure) for e in ids]
         ok = np.ones(self.n, dtype=bool)
         if ctx.events_uncertain:  # a group with an unscorable member other than oneself: per employee

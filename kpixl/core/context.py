@@ -13,7 +13,7 @@ import pandas as pd
 
 from .defaults import report_default
 from .errors import MissingInput, Problem, problem
-from .frames import frame, object_text
+from .frames import filled, frame, object_text
 from .inputs import Inputs
 from .numbers import VALUE_LIMIT, ZERO
 from .periods import Period
@@ -81,7 +81,7 @@ class Context:
         self._metrics_other: dict[tuple[str, str, str], tuple[Any, str]] = {}
         self._history: dict[tuple[str, str, str], tuple[Any, str]] = {}
         self._earlier: dict[tuple[str, str], list] | None = None
-        self._counts: dict[tuple, dict[str, Decimal]] = {}
+        self._counts: dict[tuple, list] = {}  # (patterns, measure) -> [by employee, over ids]
         self._group_counts: dict[tuple, dict[Any, Decimal]] = {}
         self._patterns: dict[tuple[str, ...], frozenset[str]] = {}
         self._groups: dict[str, dict[Any, list[str]]] = {}  # employees by attribute value
@@ -359,10 +359,21 @@ class Context:
 
     def counts(self, patterns: tuple[str, ...], measure: str = "rows") -> dict[str, Decimal]:
         """Per employee: the number of the period's valid event rows (or their summed qty) that match."""
+        return self._count_table(patterns, measure)[0]
+
+    def count_column(self, patterns: tuple[str, ...], measure: str = "rows") -> np.ndarray:
+        """:meth:`counts` as an object array over ``ids`` (ZERO where no row matches)."""
+        made = self._count_table(patterns, measure)
+        if made[1] is None:
+            made[1] = np.array([made[0].get(e, ZERO) for e in self.ids], dtype=object)
+        return made[1]
+
+    def _count_table(self, patterns: tuple[str, ...], measure: str) -> list:
+        """[counts by employee, the same over ``ids`` or None], made once per pattern set and measure."""
         key = (patterns, measure)
         hit = self._counts.get(key)
         if hit is None:
-            hit = {}
+            hit = [{}, None]
             table = self._rule_counts()
             if table is not None:
                 emps, rules, pair_emp, pair_rule, pair_rows, pair_qty = table
@@ -373,8 +384,14 @@ class Context:
                     starts = np.flatnonzero(np.r_[True, who[1:] != who[:-1]])
                     n = np.add.reduceat(pair_rows[take], starts)
                     q = n if measure == "rows" else np.add.reduceat(pair_qty[take], starts)
-                    for e, v in zip(who[starts].tolist(), q.tolist(), strict=True):
-                        hit[emps[e]] = Decimal(v) if measure == "rows" else Decimal(v).scaleb(-4)
+                    codes, distinct = pd.factorize(q)  # one Decimal per distinct count
+                    decs = np.array([Decimal(v) if measure == "rows" else Decimal(v).scaleb(-4)
+                                     for v in distinct.tolist()], dtype=object)[codes]
+                    who = who[starts]
+                    hit[0] = dict(zip(np.asarray(emps, dtype=object)[who].tolist(), decs.tolist(), strict=True))
+                    if emps is self.ids:  # the pairs' employees are positions in ids
+                        hit[1] = filled(len(self.ids), ZERO)
+                        hit[1][who] = decs
             self._counts[key] = hit
         return hit
 
@@ -388,8 +405,12 @@ class Context:
             return made[1]
         cached = None
         if not ev.empty:
-            e, emps = pd.factorize(ev["employee"])
-            r, rules = pd.factorize(ev["rule"])
+            known = self.event_positions()
+            if known is not None:  # positions in ids and the scheme's rules, from prepare_events
+                (e, r), emps, rules = known, self.ids, list(self.scheme.rules)
+            else:
+                e, emps = pd.factorize(ev["employee"])
+                r, rules = pd.factorize(ev["rule"])
             key = e.astype("int64") * len(rules) + r
             order = np.argsort(key, kind="stable")
             key = key[order]
@@ -400,6 +421,25 @@ class Context:
             cached = (list(emps), list(rules), pairs // len(rules), pairs % len(rules), rows, qty)
         self._rule_table = (ev, cached)
         return cached
+
+    def event_positions(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """Each event row's position in ``ids`` and in the scheme's rules, as prepare_events found
+        them; None for events without them (a frame a test built) or where they do not name the
+        row's own employee and rule (checked once per events frame, a cheap pass)."""
+        ev = self.events
+        made = self.__dict__.get("_event_positions")
+        if made is not None and made[0] is ev:
+            return made[1]
+        found = None
+        if "emp_pos" in ev and "rule_pos" in ev and len(ev):
+            e, r = ev["emp_pos"].to_numpy(dtype="int64"), ev["rule_pos"].to_numpy(dtype="int64")
+            ids, codes = np.array(self.ids, dtype=object), np.array(list(self.scheme.rules), dtype=object)
+            if 0 <= e.min() and e.max() < len(ids) and 0 <= r.min() and r.max() < len(codes) \
+                    and (ids[e] == ev["employee"].to_numpy(dtype=object)).all() \
+                    and (codes[r] == ev["rule"].to_numpy(dtype=object)).all():
+                found = (e, r)
+        self._event_positions = (ev, found)
+        return found
 
     def count(self, employee: str, patterns: tuple[str, ...], measure: str = "rows") -> Decimal:
         return self.counts(patterns, measure).get(employee, ZERO)

@@ -59,5 +59,23 @@ def filled(n: int, value) -> np.ndarray:
 def shared_text(values: pd.Series) -> np.ndarray:
     """A text column as objects where equal cells share one string (an employee id repeated by
     20 events is one object, not 20): a 1M-row ledger stays small."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=False)
-    return np.asarray(uniques, dtype=object)[codes]
+    codes, uniques = text_codes(values)
+    return uniques[codes]
+
+
+def text_codes(values) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, distinct values as an object array) of a text column, a missing cell (None, NaN)
+    being one distinct value, NaN: what ``pd.factorize(values, use_na_sentinel=False)`` gives, up
+    to the order of the distinct values. An object column is factorised without pandas' separate
+    missing-value pass, which is half the time at 1M rows."""
+    arr = values.to_numpy() if isinstance(values, pd.Series) else values
+    if not (isinstance(arr, np.ndarray) and arr.dtype == object):
+        codes, uniques = pd.factorize(values, use_na_sentinel=False)
+        return codes, np.asarray(uniques, dtype=object)
+    codes, uniques = pd.factorize(arr)
+    uniques = np.asarray(uniques, dtype=object)
+    missing = codes < 0
+    if missing.any():
+        codes[missing] = len(uniques)
+        uniques = np.append(uniques, np.array([np.nan], dtype=object))
+    return codes, uniques

@@ -85,7 +85,11 @@ def atomic_target(path: str | os.PathLike) -> Iterator[Path]:
             raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(target))
         os.replace(tmp, target)
     except OSError as exc:
-        raise type(exc)(exc.errno, exc.strerror or str(exc), str(target)) from exc
+        if getattr(exc, "kpixl_target", None) not in (None, tmp):
+            raise  # a nested target's error already names its file (the report beside its companion)
+        named = type(exc)(exc.errno, exc.strerror or str(exc), str(target))
+        named.kpixl_target = target
+        raise named from exc
     finally:
         with suppress(OSError):
             tmp.unlink()

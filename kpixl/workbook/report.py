@@ -38,6 +38,7 @@ from .report_data import (
     value_label,
 )
 from .report_detail import (
+    companion_alongside,
     companion_path,
     detail_count,
     detail_sheet,
@@ -45,7 +46,6 @@ from .report_detail import (
     notice_sheet,
     remove_companion,
     where_text,
-    write_companion,
 )
 from .report_statements import STATEMENTS_MAX, statement_sheets
 from .report_summary import summary_sheet
@@ -280,9 +280,10 @@ def _write_report(result: Result, out: str | os.PathLike, source_path: str | os.
         book.save(out)
         remove_companion(out)
         return out
-    with atomic_target(companion) as tmp:
-        write_companion(result, tmp)
-        book.save(out)
+    # both appear or neither does: the workbook is saved to a temporary name while the companion
+    # is written beside it, and both are renamed only when both are complete
+    with atomic_target(companion) as tmp, atomic_target(out) as book_tmp, companion_alongside(result, tmp, companion):
+        book.save(book_tmp, atomic=False)
     return out
 
 

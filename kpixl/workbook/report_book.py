@@ -17,6 +17,7 @@ import io
 import os
 import re
 import zipfile
+from contextlib import nullcontext
 from pathlib import Path
 
 import xlsxwriter
@@ -135,13 +136,15 @@ class ReportBook:
         """Rows of ``sheet`` (its headers are not written) go into ``ws`` from row ``first_row`` (1-based)."""
         self._bodies[f"xl/worksheets/sheet{ws.index + 1}.xml"] = (sheet, first_row)
 
-    def save(self, path: str | os.PathLike) -> Path:
+    def save(self, path: str | os.PathLike, atomic: bool = True) -> Path:
+        """Write the workbook to ``path`` atomically; ``atomic=False``: straight into ``path``, a
+        temporary file the caller renames (the report beside its companion)."""
         # the xf index XlsxWriter gives each named style, for the streamed cells
         style_ids = {name: fmt._get_xf_index() for name, fmt in self.formats.items()
                      if not name.endswith(("_row", "_cell"))}
         self.wb.close()
         target = Path(path)
-        with atomic_target(target) as tmp:
+        with atomic_target(target) if atomic else nullcontext(target) as tmp:
             with zipfile.ZipFile(io.BytesIO(self._buf.getvalue())) as src, \
                     zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as z:
                 for info in src.infolist():

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import errno
 import os
-from contextlib import suppress
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -89,7 +91,9 @@ def _ledger_columns(led: pd.DataFrame, exact: bool) -> dict[str, np.ndarray]:
     points, counted = led["points_e8"].to_numpy(dtype="int64"), led["counted_e8"].to_numpy(dtype="int64")
     return {
         "employee": led["employee"].to_numpy(dtype=object), "rule": led["rule"].to_numpy(dtype=object),
-        "category": led["category"].to_numpy(dtype=object), "source": led["where"].to_numpy(dtype=object),
+        "category": led["category"].to_numpy(dtype=object),
+        # exact (the companion): the cells as they are, Arrow text handed to Arrow without Python strings
+        "source": led["where"] if exact else led["where"].to_numpy(dtype=object),
         "date": led["date"].to_numpy(dtype="datetime64[ns]"), "qty": led["qty"].to_numpy(dtype="float64"),
         "value": led["value"].to_numpy(dtype="float64"),
         "points": points if exact else np.round(points / 1e8, 8),
@@ -212,7 +216,8 @@ def _batch(cols: dict[str, np.ndarray], money: bool):
             arrays.append(pa.array(v, type=pa.float64(), from_pandas=True))
         else:
             try:
-                arrays.append(pa.array(v, type=pa.string(), from_pandas=True))
+                text = pa.array(v, type=pa.string(), from_pandas=True)
+                arrays.append(text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text)  # (Arrow text)
             except (pa.ArrowInvalid, pa.ArrowTypeError):  # a non-text cell: its text
                 arrays.append(pa.array(pd.Series(v, dtype=object).map(lambda x: "" if x is None else str(x)),
                                        type=pa.string()))
@@ -233,6 +238,35 @@ def write_companion(result: Result, path: str | os.PathLike) -> None:
     finally:
         if writer is not None:
             writer.close()
+
+
+@contextmanager
+def companion_alongside(result: Result, path: str | os.PathLike, target: str | os.PathLike) -> Iterator[None]:
+    """Write the companion to ``path`` (the temporary file of ``target``) in a second thread while
+    the caller's block writes the workbook: Parquet's encoding and compression release the GIL, so
+    on two cores they run beside the workbook's XML. Both are finished when the block is left; an
+    error of the companion is raised then (an error of the block first), a file error naming
+    ``target``."""
+    failed: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            write_companion(result, path)
+        except BaseException as exc:  # noqa: BLE001 - raised in the caller's thread below
+            failed.append(exc)
+    thread = threading.Thread(target=work, name="kpixl-companion", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        thread.join()
+    if failed:
+        exc = failed[0]
+        if isinstance(exc, OSError):
+            named = type(exc)(exc.errno, exc.strerror or str(exc), str(target))
+            named.kpixl_target = Path(target)  # (atomic_target: already named)
+            raise named from exc
+        raise exc
 
 
 def read_lines(path: str | os.PathLike, employee: str | None = None) -> pd.DataFrame:

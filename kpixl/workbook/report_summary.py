@@ -109,12 +109,12 @@ def group_bars(result: Result) -> tuple[str, str, list[tuple[str, float]]]:
     if result.groups and any("group.total" in g for g in result.groups.values()):
         teams = teams_in_order(result.groups)
         return "小组总得分", "Group total", [(t, float(result.groups[t].get("group.total") or 0)) for t in teams]
+    scored = [(e, v) for e in result.employees if e.ok and is_number(v := e.values.get(main.value))]  # once, not per attribute
     for attr, zh, en in (("team", "小组", "team"), ("department", "部门", "department"), ("role", "岗位", "role")):
         by: dict[str, list] = {}
-        for e in result.employees:
-            v = e.values.get(main.value) if e.ok else None
-            if getattr(e, attr) and is_number(v):
-                by.setdefault(getattr(e, attr), []).append(v)
+        for e, v in scored:
+            if key := getattr(e, attr):
+                by.setdefault(key, []).append(v)
         if len(by) >= 2:
             bars = [(k, float(headline_stats(by[k])["mean"])) for k in sorted(by, key=natural_key)]
             return f"各{zh}{main.zh}平均", f"Mean {main.en} by {en}", bars

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..context import SharedNote
+from ..frames import filled
 from ..numbers import from_e8 as _dec
 from ..numbers import plain, to_units
 from .base import Step
@@ -41,20 +42,25 @@ class CategoriesStep(Step):
         cats = self.scheme.categories
         codes = list(cats)
         capped = {c.code: to_units(c.cap) * 10**4 for c in cats.values() if c.cap is not None}
-        # everyone starts from the zero values (one dict update each); then the sums that exist
-        zero: dict[str, object] = {}
-        for code, cat in cats.items():
-            zero.update({f"{code}.raw": ZERO_E8, f"{code}.points": ZERO_E8, f"{code}.deduction": ZERO_E8})
-            if cat.cap is not None:
-                zero[f"{code}.left"] = cat.cap - ZERO_E8
+        keys = [k for c in codes for k in (f"{c}.raw", f"{c}.points", f"{c}.deduction")
+                + ((f"{c}.left",) if cats[c].cap is not None else ())]
+        n_ids = len(ctx.ids)
+        # one object column per published value over ctx.ids, zero where an employee has no lines
+        columns = {k: filled(n_ids, ZERO_E8) for k in keys}
+        for c in capped:
+            columns[f"{c}.left"] = filled(n_ids, cats[c].cap - ZERO_E8)
+        if ctx.ledger_parts:
+            self._sums(ctx, cats, codes, capped, columns)
         values_of = ctx.values
-        for emp in ctx.ids:
-            values_of[emp].update(zero)
-        if not ctx.ledger_parts:
+        if not keys:
             return
+        for emp, row in zip(ctx.ids, zip(*(columns[k] for k in keys), strict=True), strict=True):
+            values_of[emp].update(zip(keys, row, strict=True))
+
+    def _sums(self, ctx, cats, codes, capped, columns) -> None:
+        """Cap the counted points on the ledger and put each employee's category sums in ``columns``."""
         column = ctx.ledger_column  # over every part: no copy of the whole ledger
         emp_codes, emps = pd.factorize(column("employee"))
-        emps = emps.tolist()
         cat_at = pd.Index(codes).get_indexer(pd.Index(column("category"), dtype=object))  # -1: not a category
         points = column("points_e8").astype("int64")
         counted = column("counted_e8").astype("int64")  # a new array (astype copies)
@@ -78,41 +84,52 @@ class CategoriesStep(Step):
         ok = cat_at >= 0
         if not ok.any():
             return
-        key = emp_codes[ok] * len(codes) + cat_at[ok]
-        order = np.argsort(key, kind="stable")
-        key = key[order]
-        starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-        sums = [np.add.reduceat(col[ok][order], starts) for col in
-                (points, counted, np.minimum(counted, 0), np.minimum(points, 0))]
-        pair = key[starts]
-        dec = {u: _dec(u) for u in set(np.concatenate([sums[0], sums[1], -sums[2], -sums[3]]).tolist())}
-        raw, cnt, ded, rded = ([dec[x] for x in col.tolist()] for col in (sums[0], sums[1], -sums[2], -sums[3]))
-        keys = [(f"{c}.raw", f"{c}.points", f"{c}.deduction", f"{c}.left", cats[c]) for c in codes]
-        known = ctx.values
         n = len(codes)
-        who, which = (pair // n).tolist(), (pair % n).tolist()
-        lefts: dict[tuple[str, object], object] = {}  # cap - deduction, one Decimal per distinct pair
-        for e, c, r, cn, d in zip(who, which, raw, cnt, ded, strict=True):
-            values = known.get(emps[e])
-            if values is None:
+        pair, (raw, cnt, ded, rded) = _pair_sums(emp_codes[ok] * n + cat_at[ok], len(emps) * n, [
+            col[ok] for col in (points, counted, np.minimum(counted, 0), np.minimum(points, 0))])
+        ded, rded = -ded, -rded
+        position = ctx.position  # the pair's employee in ctx.ids (-1: a line of no employee of the run)
+        at = np.array([position.get(e, -1) for e in emps.tolist()], dtype="int64")[pair // n]
+        which = pair % n
+        inverse, units = pd.factorize(np.concatenate([raw, cnt, ded, rded]))
+        dec = np.array([_dec(u) for u in units.tolist()], dtype=object)  # one Decimal per distinct sum
+        raw_d, cnt_d, ded_d, rded_d = np.split(dec[inverse], 4)
+        reached = (ded < rded) & (at >= 0)  # more deducted than counted: the cap was reached
+        for ci, code in enumerate(codes):
+            sel = np.flatnonzero((which == ci) & (at >= 0))
+            if not len(sel):
                 continue
-            k_raw, k_points, k_ded, k_left, cat = keys[c]
-            values[k_raw] = r
-            values[k_points] = cn
-            values[k_ded] = d
-            if cat.cap is not None:
-                left = lefts.get((k_left, d))  # d is one shared Decimal per distinct unit count
-                if left is None:
-                    left = lefts[(k_left, d)] = cat.cap - d
-                values[k_left] = left
-        # the cap was reached where more was deducted than counted (exact units; uncapped: never)
-        reached: dict[str, list] = {code: [] for code in codes}
-        for i in np.flatnonzero(sums[2] > sums[3]).tolist():
-            if emps[who[i]] in known:
-                reached[codes[which[i]]].append((emps[who[i]], rded[i], ded[i]))
-        for code, hits in reached.items():  # per employee in the scheme's category order
-            if hits:
-                ctx.note_each([h[0] for h in hits], _CapNote(self.kind, cats[code], {h[0]: h[1:] for h in hits}))
+            rows = at[sel]
+            columns[f"{code}.raw"][rows] = raw_d[sel]
+            columns[f"{code}.points"][rows] = cnt_d[sel]
+            columns[f"{code}.deduction"][rows] = ded_d[sel]
+            cat = cats[code]
+            if cat.cap is not None:  # cap - deduction, one Decimal per distinct deduction
+                d_of, d_units = pd.factorize(ded[sel])
+                left = np.array([cat.cap - _dec(u) for u in d_units.tolist()], dtype=object)
+                columns[f"{code}.left"][rows] = left[d_of]
+            hit = sel[reached[sel]]
+            if len(hit):  # per employee in the scheme's category order
+                ids = [ctx.ids[i] for i in at[hit].tolist()]
+                hits = zip(ids, zip(rded_d[hit].tolist(), ded_d[hit].tolist(), strict=True), strict=True)
+                ctx.note_each(ids, _CapNote(self.kind, cat, dict(hits)))
+
+
+def _pair_sums(key: np.ndarray, size: int, columns: list[np.ndarray]) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The keys that occur (ascending) and each integer column summed per key, exactly.
+
+    ``key`` is in ``range(size)`` (employee x category: linear in the lines, the categories are
+    few). Sums are counted with ``np.bincount`` where every partial sum stays below 2**53 (so the
+    float sums are exact integers), else by sorting."""
+    bound = max((int(np.abs(c).max()) for c in columns if len(c)), default=0) * len(key)
+    if bound < 2**53 and size <= 4 * len(key) + 1024 and len(key) and key.min() >= 0:
+        rows = np.bincount(key, minlength=size)
+        pair = np.flatnonzero(rows)
+        return pair, [np.bincount(key, weights=c, minlength=size)[pair].astype("int64") for c in columns]
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    return key[starts], [np.add.reduceat(c[order], starts) for c in columns]
 
 
 class _CapNote(SharedNote):

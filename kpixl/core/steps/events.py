@@ -39,9 +39,18 @@ class EventsStep(Step):
         is_points = kind.isin(["deduct", "bonus", "info"]).to_numpy()
         point_rows = ev if is_points.all() else ev[is_points]  # no copy of a 1M-row month of point rules
         if not point_rows.empty:
-            # per rule code, looked up by position (one hash look-up per row, no per-row objects)
+            # per rule code, looked up by position (no per-row objects): the positions prepare_events
+            # found, else one hash look-up per row
             codes = list(rules)
-            at = pd.Index(codes).get_indexer(point_rows["rule"])
+            known = ctx.event_positions()  # positions in ctx.scheme's rules
+            if known is not None and codes == list(ctx.scheme.rules):
+                emp_at, at = (p if is_points.all() else p[is_points] for p in known)
+                employee = np.array(ctx.ids, dtype=object)[emp_at]  # ctx.ids' own strings, shared
+                category = np.array([rules[c].category or "" for c in codes], dtype=object)[at]
+            else:
+                at = pd.Index(codes).get_indexer(point_rows["rule"])
+                employee = shared_text(point_rows["employee"])
+                category = shared_text(point_rows["category"].fillna(""))
             fixed = np.array([to_units(rules[c].points) if rules[c].points is not None else 0 for c in codes] + [0],
                              dtype="int64")[at]
             kinds = np.array([rules[c].kind for c in codes] + [""], dtype=object)[at]
@@ -71,9 +80,9 @@ class EventsStep(Step):
                 note_zh = _join_notes(note_zh, np.array([f"加倍 ×{f}" if f > 1 else "" for f in factor], dtype=object), "；")
                 note_en = _join_notes(note_en, np.array([f"aggravated x{f}" if f > 1 else "" for f in factor], dtype=object), "; ")
             ctx.add_ledger(frame({
-                "employee": shared_text(point_rows["employee"]),
+                "employee": employee,
                 "rule": _rule_codes(codes, at, point_rows["rule"]),
-                "category": shared_text(point_rows["category"].fillna("")),
+                "category": category,
                 "points_e8": points_e8,
                 "counted_e8": points_e8,
                 "where": where,
