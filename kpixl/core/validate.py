@@ -107,7 +107,7 @@ def prepare_events(scheme: Scheme, inputs: Inputs, period: Period, employees: pd
     ev["qty"] = ev["qty"].fillna(1.0)
     rules = rules_frame(scheme)
     at = rule_coded.rows(pd.Index(rules["rule"]).get_indexer(rule_coded.uniques))
-    ev = _join_rules(ev, rules, at)
+    ev = _join_rules(ev, rules[["rule", *STEP_FIELDS]], at)  # the checks read the other fields by position
 
     def per_rule(name: str, fill, dtype=object, present: bool = False) -> np.ndarray:
         """A rule field for every row, read from the rule table (``fill``: empty field or unknown
@@ -119,7 +119,7 @@ def prepare_events(scheme: Scheme, inputs: Inputs, period: Period, employees: pd
     in_period = (ev["date"] >= pd.Timestamp(period.start)) & (ev["date"] <= pd.Timestamp(period.end))
     row_problem = np.zeros(len(ev), dtype=bool)
 
-    rows = _Rows(ev)
+    rows = _Rows(ev, rules, at)
 
     def add(mask: np.ndarray, code: str, field: str, zh, en, fzh, fen, owner: bool = True) -> None:
         """One located error per masked row (linear: cells read from column arrays, no per-row pandas objects)."""
@@ -162,7 +162,7 @@ def prepare_events(scheme: Scheme, inputs: Inputs, period: Period, employees: pd
         lambda r: f"数量 {_fmt(r['qty'])} 大得不合理（每行最多 {QTY_LIMIT:,}），像是粘贴了电话号码或别的数字。",
         lambda r: f"Qty {_fmt(r['qty'])} is implausibly large (at most {QTY_LIMIT:,} per row): a pasted phone number or another figure?",
         lambda r: "改正数量，或把事件拆成多行。", lambda r: "Correct the qty, or split the event into several rows.")
-    qty_max = ev["qty_max"].to_numpy(dtype="float64")
+    qty_max = per_rule("qty_max", np.nan, "float64")
     add(k & ~huge & (qty > qty_max), "qty_above_max", "qty",
         lambda r: f"{r['rule']}（{r['rule_zh']}）每行数量最多 {_fmt(r['qty_max'])}，本行为 {_fmt(r['qty'])}。",
         lambda r: f"{r['rule']} ({r['rule_en']}) allows at most {_fmt(r['qty_max'])} per row; this row has {_fmt(r['qty'])}.",
@@ -172,7 +172,7 @@ def prepare_events(scheme: Scheme, inputs: Inputs, period: Period, employees: pd
         lambda r: f"数量 {_fmt(r['qty'])} 必须大于 0。", lambda r: f"Qty {_fmt(r['qty'])} must be greater than 0.",
         lambda r: "填写正数，或留空表示 1。", lambda r: "Enter a positive number, or leave it blank for 1.")
     whole = np.isclose(qty, np.round(qty), rtol=0, atol=1e-9)
-    add(k & (qty > 0) & ~whole & (ev["qty_type"].to_numpy(dtype=object) == "count"), "qty_not_whole", "qty",
+    add(k & (qty > 0) & ~whole & (per_rule("qty_type", "") == "count"), "qty_not_whole", "qty",
         lambda r: f"{r['rule']} 的数量按次数计，必须是整数（现为 {_fmt(r['qty'])}）。",
         lambda r: f"Qty of {r['rule']} counts occurrences and must be a whole number (is {_fmt(r['qty'])}).",
         lambda r: "填写整数。", lambda r: "Enter a whole number.")
@@ -193,7 +193,7 @@ def prepare_events(scheme: Scheme, inputs: Inputs, period: Period, employees: pd
         lambda r: f"{r['rule']}（{r['rule_zh']}）需要在“取值”列填写 {_fmt(r['r_min'])}–{_fmt(r['r_max'])} 之间的数值。",
         lambda r: f"{r['rule']} ({r['rule_en']}) needs a value between {_fmt(r['r_min'])} and {_fmt(r['r_max'])} in the Value column.",
         lambda r: "填写考核人选定的数值（正数）。", lambda r: "Enter the evaluator's chosen amount (a positive number).")
-    lo, hi = ev["r_min"].to_numpy(dtype="float64"), ev["r_max"].to_numpy(dtype="float64")
+    lo, hi = per_rule("r_min", np.nan, "float64"), per_rule("r_max", np.nan, "float64")
     outside = has_value & is_range & ((value < lo - 1e-9) | (value > hi + 1e-9))
     add(k & outside, "value_out_of_range", "value",
         lambda r: f"取值 {_fmt(r['value'])} 超出 {r['rule']} 的范围 {_fmt(r['r_min'])}–{_fmt(r['r_max'])}（含两端）。",
@@ -255,12 +255,12 @@ def prepare_events(scheme: Scheme, inputs: Inputs, period: Period, employees: pd
     factor = np.ones(len(ev), dtype="int64")
     if "aggravated" in ev:
         aggravated = ev["aggravated"].map(lambda v: v is True).to_numpy(dtype=bool)
-        allowed = ev["aggravation"].notna().to_numpy()
+        allowed = per_rule("aggravation", False, bool, present=True)
         add(k & aggravated & ~allowed, "aggravation_not_allowed", "aggravated",
             lambda r: f"{r['rule']}（{r['rule_zh']}）不能加倍扣罚；只有注明加倍的规则可以勾选“加倍”。",
             lambda r: f"{r['rule']} ({r['rule_en']}) cannot be aggravated; only rules that say so accept the flag.",
             lambda r: "清空“加倍”单元格，或改用正确的规则代码。", lambda r: "Clear the aggravated cell, or use the right rule code.")
-        factor = np.where(aggravated & allowed, ev["aggravation"].fillna(1).to_numpy(dtype="float64"), 1).astype("int64")
+        factor = np.where(aggravated & allowed, per_rule("aggravation", 1.0, "float64"), 1).astype("int64")
     ev["factor"] = factor
     # each row's employee (in ``employees``) and rule (in the scheme's rules) by position: the steps
     # count and score by them instead of hashing 1M texts again (Context.event_positions)
@@ -272,14 +272,15 @@ def prepare_events(scheme: Scheme, inputs: Inputs, period: Period, employees: pd
     problems += period_problems(inputs, ev, period, dated & ~in_period.to_numpy() & ~read, dated & ~log, owners)
     problems += duplicate_problems(inputs, ev, valid, owners, {"employee": emp_coded.codes, "rule": rule_coded.codes})
     # the rule's texts and limits were for the checks above: the steps read neither
-    out = (ev if valid.all() else ev[valid]).drop(columns=CHECK_ONLY)
+    out = (ev if valid.all() else ev[valid]).drop(columns=["rule_known"])
     out["qty_units"] = np.round(out["qty"].to_numpy(dtype="float64") * SCALE).astype("int64")
     out["value_units"] = np.round(out["value"].fillna(0).to_numpy(dtype="float64") * SCALE).astype("int64")
     return out.reset_index(drop=True), problems
 
 
-CHECK_ONLY = ["r_points", "r_min", "r_max", "value_decimals", "qty_type", "roles", "book", "requires", "rule_zh",
-              "rule_en", "aggravation", "entered", "qty_max", "rule_known"]
+# the rule fields the steps read from each event row; the checks read the others (limits, texts)
+# from the rule table by position, for the rows they report
+STEP_FIELDS = ["kind", "category", "is_range", "qty_rounding"]
 
 
 class _Coded:
@@ -322,16 +323,22 @@ def _join_rules(ev: pd.DataFrame, rules: pd.DataFrame, at: np.ndarray) -> pd.Dat
 
 
 class _Rows:
-    """Cells of a frame by row position and column name, from column arrays made once on first use."""
+    """Cells of a frame by row position and column name, from column arrays made once on first use;
+    a rule field the frame lacks is the row's rule's (``rules`` by the position ``at``, NaN for an
+    unknown code, as the left join gives)."""
 
-    def __init__(self, frame: pd.DataFrame):
-        self.frame = frame
+    def __init__(self, frame: pd.DataFrame, rules: pd.DataFrame, at: np.ndarray):
+        self.frame, self.rules, self.positions = frame, rules, at
         self.columns: dict[str, np.ndarray] = {}
 
     def column(self, name: str) -> np.ndarray:
         col = self.columns.get(name)
         if col is None:
-            col = self.columns[name] = self.frame[name].to_numpy(dtype=object)
+            if name in self.frame or name not in self.rules:
+                col = self.frame[name].to_numpy(dtype=object)
+            else:
+                col = _by_position(self.rules[name].to_numpy(dtype=object), self.positions, np.array([np.nan], dtype=object))
+            self.columns[name] = col
         return col
 
     def at(self, i: int) -> _Row:
