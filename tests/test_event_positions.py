@@ -89,3 +89,29 @@ def test_positions_are_used_and_a_stale_one_falls_back_to_the_texts(monkeypatch)
     seen.clear()
     assert values() == got
     assert seen and not any(seen)
+
+
+def test_the_ledger_keeps_its_columns_texts_and_order(monkeypatch):
+    """Lines are sorted by date, then row (undated last) and named by their own employee and rule,
+    whether the sort gathers them by position or as texts; the positions are not in the result.
+    By hand: R_DED rows E1 (1, 2 Oct), E4 (1 Oct), E6 (1-4 Oct) in that sheet order, and R_A for E1
+    (X = 2, Y = 0), undated."""
+    from kpixl.core.context import LEDGER_COLUMNS
+
+    def ledger():
+        _, _, result = run("X > 1 and Y == 0")
+        led = result.ledger
+        assert list(led.columns) == LEDGER_COLUMNS
+        return list(zip(led["employee"], led["rule"], led["counted_e8"] // 10**8, strict=True))
+    expected = [("E1", "R_DED", -1), ("E4", "R_DED", -1), ("E6", "R_DED", -1), ("E1", "R_DED", -1),
+                ("E6", "R_DED", -1), ("E6", "R_DED", -1), ("E6", "R_DED", 0), ("E1", "R_A", 2)]
+    assert ledger() == expected
+    monkeypatch.setattr(Context, "event_positions", lambda self: None)  # every line's position looked up
+    assert ledger() == expected
+    real_add = Context.add_ledger
+
+    def unplaced(self, frame):  # lines of no employee of the run: the texts are gathered
+        frame["emp_pos"] = -1
+        real_add(self, frame)
+    monkeypatch.setattr(Context, "add_ledger", unplaced)
+    assert ledger() == expected

@@ -60,7 +60,11 @@ class CategoriesStep(Step):
     def _sums(self, ctx, cats, codes, capped, columns) -> None:
         """Cap the counted points on the ledger and put each employee's category sums in ``columns``."""
         column = ctx.ledger_column  # over every part: no copy of the whole ledger
-        emp_codes, emps = pd.factorize(column("employee"))
+        emp_codes = column("emp_pos")  # each line's employee in ctx.ids (-1: none of the run)
+        if len(emp_codes) and emp_codes.min() >= 0:
+            emps = ctx.ids
+        else:
+            emp_codes, emps = pd.factorize(column("employee"))
         cat_at = pd.Index(codes).get_indexer(pd.Index(column("category"), dtype=object))  # -1: not a category
         points = column("points_e8").astype("int64")
         counted = column("counted_e8").astype("int64")  # a new array (astype copies)
@@ -88,8 +92,11 @@ class CategoriesStep(Step):
         pair, (raw, cnt, ded, rded) = _pair_sums(emp_codes[ok] * n + cat_at[ok], len(emps) * n, [
             col[ok] for col in (points, counted, np.minimum(counted, 0), np.minimum(points, 0))])
         ded, rded = -ded, -rded
-        position = ctx.position  # the pair's employee in ctx.ids (-1: a line of no employee of the run)
-        at = np.array([position.get(e, -1) for e in emps.tolist()], dtype="int64")[pair // n]
+        if emps is ctx.ids:
+            at = pair // n  # the pair's employee in ctx.ids
+        else:  # (-1: a line of no employee of the run)
+            position = ctx.position
+            at = np.array([position.get(e, -1) for e in emps.tolist()], dtype="int64")[pair // n]
         which = pair % n
         inverse, units = pd.factorize(np.concatenate([raw, cnt, ded, rded]))
         dec = np.array([_dec(u) for u in units.tolist()], dtype=object)  # one Decimal per distinct sum

@@ -47,10 +47,12 @@ class EventsStep(Step):
                 emp_at, at = (p if is_points.all() else p[is_points] for p in known)
                 employee = np.array(ctx.ids, dtype=object)[emp_at]  # ctx.ids' own strings, shared
                 category = np.array([rules[c].category or "" for c in codes], dtype=object)[at]
+                positions = {"emp_pos": emp_at, "rule_pos": at}
             else:
                 at = pd.Index(codes).get_indexer(point_rows["rule"])
                 employee = shared_text(point_rows["employee"])
                 category = shared_text(point_rows["category"].fillna(""))
+                positions = {}  # (ctx.add_ledger looks them up)
             fixed = np.array([to_units(rules[c].points) if rules[c].points is not None else 0 for c in codes] + [0],
                              dtype="int64")[at]
             kinds = np.array([rules[c].kind for c in codes] + [""], dtype=object)[at]
@@ -93,6 +95,7 @@ class EventsStep(Step):
                 "step": "events",
                 "text_zh": note_zh,
                 "text_en": note_en,
+                **positions,
             }))
         for r in ev[kind == "money"].itertuples(index=False):
             self._money_row(ctx, r)
