@@ -102,7 +102,12 @@ def test_the_ledger_keeps_its_columns_texts_and_order(monkeypatch):
         _, _, result = run("X > 1 and Y == 0")
         led = result.ledger
         assert list(led.columns) == LEDGER_COLUMNS
-        return list(zip(led["employee"], led["rule"], led["counted_e8"] // 10**8, strict=True))
+        rows = list(zip(led["employee"], led["rule"], led["counted_e8"] // 10**8, strict=True))
+        # the step, category and note of each line (gathered by part and by rule where they can be)
+        assert led["step"].tolist() == ["events"] * 7 + ["condition"] and led["category"].tolist() == ["D"] * 7 + ["B"]
+        assert led["text_zh"].tolist() == [""] * 7 + ["R_A 甲：X > 1 and Y == 0，2 分"]
+        assert led["text_en"].tolist()[-1] == "R_A A: X > 1 and Y == 0, 2 points"
+        return rows
     expected = [("E1", "R_DED", -1), ("E4", "R_DED", -1), ("E6", "R_DED", -1), ("E1", "R_DED", -1),
                 ("E6", "R_DED", -1), ("E6", "R_DED", -1), ("E6", "R_DED", 0), ("E1", "R_A", 2)]
     assert ledger() == expected
@@ -115,3 +120,21 @@ def test_the_ledger_keeps_its_columns_texts_and_order(monkeypatch):
         real_add(self, frame)
     monkeypatch.setattr(Context, "add_ledger", unplaced)
     assert ledger() == expected
+
+
+def test_texts_that_are_not_one_per_part_or_per_rule_keep_their_own_lines(monkeypatch):
+    """A note that differs line by line, and a category that is not the rule's, are gathered as they
+    are (the codes are only used where the lines were checked to allow them)."""
+    real_add = Context.add_ledger
+
+    def varied(self, frame):
+        if (frame["step"] == "events").all():
+            frame["text_zh"] = [f"第{i}行" for i in range(len(frame))]
+            frame["category"] = ["X"] + ["D"] * (len(frame) - 1)
+        real_add(self, frame)
+    monkeypatch.setattr(Context, "add_ledger", varied)
+    _, _, result = run("X > 1 and Y == 0")
+    led = result.ledger
+    # sheet order E1 (1, 2 Oct), E4, E6 (1-4 Oct) -> date order rows 0, 2, 3, 1, 4, 5, 6, then the award
+    assert led["text_zh"].tolist()[:7] == ["第0行", "第2行", "第3行", "第1行", "第4行", "第5行", "第6行"]
+    assert led["category"].tolist() == ["X"] + ["D"] * 6 + ["B"]
