@@ -64,6 +64,9 @@ class Context(EventCounts):
         self.period = period
         self.employees = employees  # indexed by id, first occurrence of each id
         self.ids: list[str] = list(employees.index)
+        # the same as arrays for the steps that index by position (the ids' own strings)
+        self.id_array = np.array(self.ids, dtype=object)
+        self.rule_codes = np.array(list(scheme.rules), dtype=object)  # the scheme's rules, in order
         self.values: dict[str, dict[str, Any]] = {i: {} for i in self.ids}
         self.blocked: dict[str, list[Problem]] = defaultdict(list)
         self.problems: list[Problem] = []
@@ -367,7 +370,7 @@ class Context(EventCounts):
     def _rule_position(self) -> dict[str, int]:
         made = self.__dict__.get("_rule_at")
         if made is None:
-            made = self._rule_at = {code: i for i, code in enumerate(self.scheme.rules)}
+            made = self._rule_at = {code: i for i, code in enumerate(self.rule_codes.tolist())}
         return made
 
     def ledger(self) -> pd.DataFrame:
@@ -429,12 +432,11 @@ class Context(EventCounts):
         by the part. Checked on the lines, never assumed."""
         parts = self.ledger_parts
         out = {}
-        rules = list(self.scheme.rules)
-        for name, pos, texts in (("employee", "emp_pos", self.ids), ("rule", "rule_pos", rules),
-                                 ("category", "rule_pos", [self.scheme.rules[c].category or "" for c in rules])):
+        categories = np.array([self.scheme.rules[c].category or "" for c in self.rule_codes.tolist()], dtype=object)
+        for name, pos, texts in (("employee", "emp_pos", self.id_array), ("rule", "rule_pos", self.rule_codes),
+                                 ("category", "rule_pos", categories)):
             at = self.ledger_column(pos)
             if len(at) and at.min() >= 0:
-                texts = np.array(texts, dtype=object)
                 if name != "category" or (texts[at] == self.ledger_column(name)).all():
                     out[name] = (at, texts)
         part = np.repeat(np.arange(len(parts)), [len(p) for p in parts])

@@ -57,7 +57,8 @@ class EventCounts:
                     decs = np.array([Decimal(v) if measure == "rows" else Decimal(v).scaleb(-4)
                                      for v in distinct.tolist()], dtype=object)[codes]
                     who = who[starts]
-                    hit[0] = dict(zip(np.asarray(emps, dtype=object)[who].tolist(), decs.tolist(), strict=True))
+                    names = self.id_array if emps is self.ids else np.asarray(emps, dtype=object)
+                    hit[0] = dict(zip(names[who].tolist(), decs.tolist(), strict=True))
                     if emps is self.ids:  # the pairs' employees are positions in ids
                         hit[1] = filled(len(self.ids), ZERO)
                         hit[1][who] = decs
@@ -76,7 +77,7 @@ class EventCounts:
         if not ev.empty:
             known = self.event_positions()
             if known is not None:  # positions in ids and the scheme's rules, from prepare_events
-                (e, r), emps, rules = known, self.ids, list(self.scheme.rules)
+                (e, r), emps, rules = known, self.ids, self.rule_codes.tolist()
             else:
                 e, emps = pd.factorize(ev["employee"])
                 r, rules = pd.factorize(ev["rule"])
@@ -102,7 +103,7 @@ class EventCounts:
         found = None
         if "emp_pos" in ev and "rule_pos" in ev and len(ev):
             e, r = ev["emp_pos"].to_numpy(dtype="int64"), ev["rule_pos"].to_numpy(dtype="int64")
-            ids, codes = np.array(self.ids, dtype=object), np.array(list(self.scheme.rules), dtype=object)
+            ids, codes = self.id_array, self.rule_codes
             if 0 <= e.min() and e.max() < len(ids) and 0 <= r.min() and r.max() < len(codes) \
                     and (ids[e] == ev["employee"].to_numpy(dtype=object)).all() \
                     and (codes[r] == ev["rule"].to_numpy(dtype=object)).all():

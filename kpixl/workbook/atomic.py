@@ -87,12 +87,18 @@ def atomic_target(path: str | os.PathLike) -> Iterator[Path]:
     except OSError as exc:
         if getattr(exc, "kpixl_target", None) not in (None, tmp):
             raise  # a nested target's error already names its file (the report beside its companion)
-        named = type(exc)(exc.errno, exc.strerror or str(exc), str(target))
-        named.kpixl_target = target
-        raise named from exc
+        raise named_error(exc, target) from exc
     finally:
         with suppress(OSError):
             tmp.unlink()
+
+
+def named_error(exc: OSError, target: str | os.PathLike) -> OSError:
+    """The same error naming ``target`` (the file the user asked for, not its temporary file),
+    marked so that an enclosing atomic_target keeps the name."""
+    named = type(exc)(exc.errno, exc.strerror or str(exc), str(target))
+    named.kpixl_target = Path(target)
+    return named
 
 
 def save_workbook(wb, path: str | os.PathLike) -> Path:

@@ -29,6 +29,7 @@ from kpixl.core.errors import WorkbookError, problem
 from kpixl.core.numbers import plain
 from kpixl.core.result import Result
 
+from .atomic import named_error
 from .xlsx_out import OutSheet
 
 DETAIL_MAX = 200_000
@@ -263,9 +264,7 @@ def companion_alongside(result: Result, path: str | os.PathLike, target: str | o
     if failed:
         exc = failed[0]
         if isinstance(exc, OSError):
-            named = type(exc)(exc.errno, exc.strerror or str(exc), str(target))
-            named.kpixl_target = Path(target)  # (atomic_target: already named)
-            raise named from exc
+            raise named_error(exc, target) from exc
         raise exc
 
 

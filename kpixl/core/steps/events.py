@@ -43,9 +43,9 @@ class EventsStep(Step):
             # found, else one hash look-up per row
             codes = list(rules)
             known = ctx.event_positions()  # positions in ctx.scheme's rules
-            if known is not None and codes == list(ctx.scheme.rules):
+            if known is not None and codes == ctx.rule_codes.tolist():
                 emp_at, at = (p if is_points.all() else p[is_points] for p in known)
-                employee = np.array(ctx.ids, dtype=object)[emp_at]  # ctx.ids' own strings, shared
+                employee = ctx.id_array[emp_at]  # ctx.ids' own strings, shared
                 category = np.array([rules[c].category or "" for c in codes], dtype=object)[at]
                 positions = {"emp_pos": emp_at, "rule_pos": at}
             else:
