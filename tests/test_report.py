@@ -3,11 +3,14 @@ input untouched, text never turned into a formula."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import zipfile
 from decimal import Decimal
 
+import numpy as np
+import pandas as pd
 import pytest
 from conftest import ROOT, cli
 from openpyxl import load_workbook
@@ -75,6 +78,16 @@ def test_text_starting_like_a_formula_is_written_as_text(tmp_path):
     assert values == ["=1+2", "+86 138", "-5 分", "@home", "a & <b>"]
     with zipfile.ZipFile(path) as z:
         assert "<f>" not in z.read("xl/worksheets/sheet1.xml").decode()
+
+
+def test_a_column_of_mixed_values_keeps_each_cells_type(tmp_path):
+    # texts, numbers of every kind, booleans, dates and every kind of empty in one object column
+    values = ["a", 1.5, np.float64(2.25), 3, Decimal("4.10"), True, pd.Timestamp("2026-10-05 13:00"),
+              dt.date(2026, 10, 6), None, float("nan"), pd.NaT, "", "=x"]
+    path = write_xlsx(tmp_path / "m.xlsx", [OutSheet("S").add("v", np.array(values, dtype=object))])
+    got = [r[0] for r in load_workbook(path)["S"].iter_rows(min_row=2, max_row=len(values) + 1, values_only=True)]
+    assert got == ["a", 1.5, 2.25, 3, 4.1, True, dt.datetime(2026, 10, 5), dt.datetime(2026, 10, 6),
+                   None, None, None, None, "=x"]
 
 
 def test_write_is_atomic_when_it_fails(tmp_path, monkeypatch):

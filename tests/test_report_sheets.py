@@ -323,3 +323,22 @@ def test_grade_chart_counts_grade_labels(tmp_path):
     assert not any(str(k).startswith("G_") for k in bars)
     actions = [r[:2] for r in ws.iter_rows(min_row=33, max_col=2, values_only=True) if r[0]]
     assert len({who for who, _ in actions}) == len(actions)  # one line per person, reasons joined
+
+
+def test_statement_rows_are_ordered_by_employee_part_and_line():
+    import numpy as np
+
+    import kpixl.workbook.report_statements as rs
+
+    parts = rs._Parts()
+    parts.block(np.array([1, 0]), rs.SIGN, 0, {0: "sign", 3: ["b1", "b0"]}, "label")  # a scalar and a list per row
+    parts.add(1, rs.HEAD, 0, {0: "title 1"}, "title")
+    parts.add(0, rs.SUBTOTALS, 9, {0: "row first"})  # the same key as the block below: rows come first
+    parts.block(np.array([0]), rs.SUBTOTALS, 9, {0: "block second"})
+    parts.add_columns({"pos": [0, 1], "part": rs.LINES, "line": [1, 0], "style": "", "v0": ["L0", "L1"],
+                       **{f"v{c}": None for c in range(1, rs.NCOL)}, **{f"s{c}": "" for c in range(rs.NCOL)}})
+    f = parts.frame()
+    assert f["v0"].tolist() == ["L0", "row first", "block second", "sign", "title 1", "L1", "sign"]
+    assert f["pos"].tolist() == [0, 0, 0, 0, 1, 1, 1]
+    assert f["v3"].tolist() == [None, None, None, "b0", None, None, "b1"]
+    assert f["s0"].tolist() == ["", "", "", "label", "title", "", "label"]

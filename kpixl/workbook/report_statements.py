@@ -41,30 +41,67 @@ HEAD, TABLE, LINES, MONEY, SUBTOTALS, FLAGS, RESULTS, TOTAL, SIGN = range(9)
 MAX_PROBLEMS = 30
 
 
+FIELDS = ["pos", "part", "line", "style"] + [f"{k}{c}" for c in range(NCOL) for k in "vs"]
+
+
 class _Parts:
-    """Rows of every statement as column lists: (employee position, part, line) and 8 cells with styles."""
+    """Rows of every statement as columns: (employee position, part, line) and 8 cells with styles.
+
+    A regular part is a block: one row for each employee of an array of positions, each cell a
+    scalar (the same on every row) or a list aligned with the positions. Irregular rows (problems,
+    subtotals, flags) are added one by one. The columns are plain arrays until :meth:`frame`."""
 
     def __init__(self):
-        self.frames: list[pd.DataFrame] = []
+        self.blocks: list[dict[str, np.ndarray]] = []
         self.rows: list[tuple] = []  # (pos, part, line, cells, style, styles) added one by one
 
     def add(self, pos: int, part: int, line: int, cells: dict | None = None, style: str = "",
             styles: dict | None = None) -> None:
         self.rows.append((pos, part, line, cells or {}, style, styles or {}))
 
-    def add_frame(self, frame: pd.DataFrame) -> None:
-        self.frames.append(frame)
-
-    def frame(self) -> pd.DataFrame:
-        pos, part, line = zip(*[(r[0], r[1], r[2]) for r in self.rows], strict=True) if self.rows else ((), (), ())
-        data = {"pos": list(pos), "part": list(part), "line": list(line), "style": [r[4] for r in self.rows]}
+    def block(self, pos: np.ndarray, part: int, line: int, cells: dict | None = None, style: str = "",
+              styles: dict | None = None) -> None:
+        n = len(pos)
+        cells, styles = cells or {}, styles or {}
+        data = {"pos": np.asarray(pos, dtype="int64"), "part": np.full(n, part, dtype="int64"),
+                "line": np.full(n, line, dtype="int64"), "style": _full(style, n)}
         for c in range(NCOL):
-            data[f"v{c}"] = [r[3].get(c) for r in self.rows]
-            data[f"s{c}"] = [r[5].get(c, r[4]) for r in self.rows]
-        frames = [pd.DataFrame(data)] + self.frames
-        out = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(len(f) for f in frames) \
-            else pd.DataFrame(data)
-        return out.sort_values(["pos", "part", "line"], kind="stable").reset_index(drop=True)
+            data[f"v{c}"] = _full(cells.get(c), n)
+            data[f"s{c}"] = _full(styles.get(c, style), n)
+        self.blocks.append(data)
+
+    def add_columns(self, columns: dict | None) -> None:
+        """Rows given as columns under the FIELDS' names: pos and line arrays, the rest arrays or scalars."""
+        if columns is None:
+            return
+        n = len(columns["pos"])
+        self.blocks.append({k: np.asarray(columns[k], dtype="int64") if k in ("pos", "line")
+                            else np.full(n, columns[k], dtype="int64") if k == "part"
+                            else _full(columns[k], n) for k in FIELDS})
+
+    def frame(self) -> dict[str, np.ndarray]:
+        """Every row's columns, ordered by (employee, part, line); rows added one by one come first
+        among equals. Plain object arrays: a DataFrame would turn every text column into Arrow
+        strings and back."""
+        rows = self.rows
+        first = {"pos": np.array([r[0] for r in rows], dtype="int64"), "part": np.array([r[1] for r in rows], dtype="int64"),
+                 "line": np.array([r[2] for r in rows], dtype="int64"), "style": _full([r[4] for r in rows], len(rows))}
+        for c in range(NCOL):
+            first[f"v{c}"] = _full([r[3].get(c) for r in rows], len(rows))
+            first[f"s{c}"] = _full([r[5].get(c, r[4]) for r in rows], len(rows))
+        blocks = [first] + self.blocks
+        columns = {k: np.concatenate([b[k] for b in blocks]) for k in FIELDS}
+        order = np.lexsort((columns["line"], columns["part"], columns["pos"]))  # stable
+        return {k: v[order] for k, v in columns.items()}
+
+
+def _full(value, n: int) -> np.ndarray:
+    """An object column: the list or array as it is, or the scalar on every row."""
+    if not isinstance(value, (list, np.ndarray)):
+        return np.full(n, value, dtype=object)
+    out = np.empty(n, dtype=object)
+    out[:] = value
+    return out
 
 
 def _cell(where) -> str:
@@ -72,11 +109,11 @@ def _cell(where) -> str:
     return where.split(" / ")[0] if isinstance(where, str) else ""
 
 
-def _lines(result: Result, pos: dict[str, int]) -> pd.DataFrame:
+def _lines(result: Result, pos: dict[str, int]) -> dict | None:
     """Every ledger row of the employees with a result: rule, item, source, date, qty, points, counted."""
     led = result.ledger
     if led.empty:
-        return pd.DataFrame()
+        return None
     led = led[led["employee"].map(pos).notna()]
     scheme = result.scheme
     rule = led["rule"].astype(object)
@@ -88,37 +125,37 @@ def _lines(result: Result, pos: dict[str, int]) -> pd.DataFrame:
     event_item = (names + np.where(note != "", "（" + note + "）", "")
                   + np.where(capped, "（" + cat + "已达上限 cap reached）", ""))
     item = np.where(led["step"].to_numpy() == "events", event_item, np.where(note != "", note, zh))
-    return pd.DataFrame({
+    return {
         "pos": led["employee"].map(pos).astype("int64").to_numpy(), "part": LINES, "line": np.arange(len(led)),
         "style": "", "v0": rule.to_numpy(), "v1": item.astype(object),
         "v2": led["where"].map(_cell).to_numpy(dtype=object), "v3": led["date"].to_numpy(dtype=object),
         "v4": led["qty"].to_numpy(dtype="float64"), "v5": np.round(led["points_e8"].to_numpy("int64") / 1e8, 8),
         "v6": np.round(led["counted_e8"].to_numpy("int64") / 1e8, 8), "v7": np.nan,
-        **{f"s{c}": "" for c in range(NCOL)}})
+        **{f"s{c}": "" for c in range(NCOL)}}
 
 
-def _money(result: Result, pos: dict[str, int]) -> pd.DataFrame:
+def _money(result: Result, pos: dict[str, int]) -> dict | None:
     money = result.money
     if money.empty:
-        return pd.DataFrame()
+        return None
     money = money[money["employee"].map(pos).notna()]
     sign = np.where(money["direction"].to_numpy() == "deduction", -1.0, 1.0)
     text = money["text_zh"].fillna("").astype(object)
-    return pd.DataFrame({
+    return {
         "pos": money["employee"].map(pos).astype("int64").to_numpy(), "part": MONEY, "line": np.arange(len(money)),
         "style": "", "v0": money["rule"].to_numpy(dtype=object),
         "v1": np.where(text != "", text, money["rule"]).astype(object),
         "v2": money["where"].map(_cell).to_numpy(dtype=object),
         "v3": pd.to_datetime(money["date"], errors="coerce").to_numpy(dtype=object),
         "v4": pd.to_numeric(money["qty"], errors="coerce").to_numpy(dtype="float64"), "v5": np.nan, "v6": np.nan,
-        "v7": sign * np.array([float(a) for a in money["amount"]]), **{f"s{c}": "" for c in range(NCOL)}})
+        "v7": sign * np.array([float(a) for a in money["amount"]]), **{f"s{c}": "" for c in range(NCOL)}}
 
 
 def _number(v):
     return float(v) if is_number(v) else v
 
 
-def _statements(result: Result, ledger_version: str | None) -> pd.DataFrame:
+def _statements(result: Result, ledger_version: str | None) -> dict[str, np.ndarray]:
     scheme, main = result.scheme, result.scheme.main_output
     emps = result.employees
     ok_pos = {e.id: i for i, e in enumerate(emps) if e.ok}
@@ -128,36 +165,41 @@ def _statements(result: Result, ledger_version: str | None) -> pd.DataFrame:
            f"账本版本 Ledger：{ledger_version or '未结账 not closed'}")
     header = {c: h.replace(" / ", "\n", 1) for c, (h, _, _) in enumerate(COLUMNS)}
     cat_order = {k: i for i, k in enumerate(scheme.categories)}
+    every = np.arange(len(emps))
+    ok = np.flatnonzero([e.ok for e in emps])
+    parts.block(every, HEAD, 0, {0: [cut_text(f"考核单 KPI statement：{e.name} {e.id}", WIDTH * 2 // 3) for e in emps]},
+                "title")
+    parts.block(every, HEAD, 1, {0: [cut_text(f"姓名 Name：{e.name}    工号 ID：{e.id}    岗位 Role：{e.role}    部门 "
+                                              f"Department：{e.department}" + (f"    小组 Team：{e.team}" if e.team else ""),
+                                              WIDTH) for e in emps]}, "subtitle")
+    parts.block(every, HEAD, 2, {0: cut_text(title, WIDTH)}, "subtitle")
+    parts.block(every, HEAD, 3, {0: cut_text(ids, WIDTH)}, "subtitle")
+    parts.block(every, HEAD, 4)
+    parts.block(every, SIGN, 0)
+    parts.block(every, SIGN, 1)
+    parts.block(every, SIGN, 2, {0: "员工签字 Employee", 2: "主管签字 Supervisor", 5: "日期 Date"},
+                styles={0: "label", 1: "sign", 2: "label", 3: "sign", 4: "sign", 5: "label", 6: "sign", 7: "sign"})
     for i, e in enumerate(emps):
-        parts.add(i, HEAD, 0, {0: cut_text(f"考核单 KPI statement：{e.name} {e.id}", WIDTH * 2 // 3)}, "title")
-        parts.add(i, HEAD, 1, {0: cut_text(f"姓名 Name：{e.name}    工号 ID：{e.id}    岗位 Role：{e.role}    部门 "
-                                           f"Department：{e.department}" + (f"    小组 Team：{e.team}" if e.team else ""),
-                                           WIDTH)}, "subtitle")
-        parts.add(i, HEAD, 2, {0: cut_text(title, WIDTH)}, "subtitle")
-        parts.add(i, HEAD, 3, {0: cut_text(ids, WIDTH)}, "subtitle")
-        parts.add(i, HEAD, 4)
-        parts.add(i, SIGN, 0)
-        parts.add(i, SIGN, 1)
-        parts.add(i, SIGN, 2, {0: "员工签字 Employee", 2: "主管签字 Supervisor", 5: "日期 Date"},
-                  styles={0: "label", 1: "sign", 2: "label", 3: "sign", 4: "sign", 5: "label", 6: "sign", 7: "sign"})
-        if not e.ok:
-            parts.add(i, TABLE, 0, {0: "未出结果 No result", 1: "先修正以下问题 / Fix these problems first"}, "section")
-            for k, p in enumerate(e.problems[:MAX_PROBLEMS]):
-                parts.add(i, TABLE, k + 1, {0: p.code, 1: f"{p.zh}\n{p.en}\n修正 Fix：{p.fix_zh} / {p.fix_en}",
-                                            2: _cell(p.where)}, styles={0: "flag"})
-            if len(e.problems) > MAX_PROBLEMS:
-                more = len(e.problems) - MAX_PROBLEMS
-                parts.add(i, TABLE, MAX_PROBLEMS + 1, {1: f"… 另有 {more} 个问题 / {more} more (问题 Issues sheet)"}, "muted")
+        if e.ok:
             continue
-        parts.add(i, TABLE, 0, header, "header")
-        for k, out in enumerate(o for o in scheme.outputs if o.value != main.value):
-            col = 7 if out.format == "money" else 6
-            parts.add(i, RESULTS, k + 1, {0: "结果 Result", 1: f"{out.zh} / {out.en}", col: _number(e.values.get(out.value))},
-                      styles={7: "money"})
-        parts.add(i, RESULTS, 0)
-        col = 7 if main.format == "money" else 6
-        parts.add(i, TOTAL, 0, {0: "合计 Total", 1: f"{main.zh} / {main.en}", col: _number(e.values.get(main.value))},
-                  "total", styles={7: "total_money"})
+        parts.add(i, TABLE, 0, {0: "未出结果 No result", 1: "先修正以下问题 / Fix these problems first"}, "section")
+        for k, p in enumerate(e.problems[:MAX_PROBLEMS]):
+            parts.add(i, TABLE, k + 1, {0: p.code, 1: f"{p.zh}\n{p.en}\n修正 Fix：{p.fix_zh} / {p.fix_en}",
+                                        2: _cell(p.where)}, styles={0: "flag"})
+        if len(e.problems) > MAX_PROBLEMS:
+            more = len(e.problems) - MAX_PROBLEMS
+            parts.add(i, TABLE, MAX_PROBLEMS + 1, {1: f"… 另有 {more} 个问题 / {more} more (问题 Issues sheet)"}, "muted")
+    scored = [emps[i] for i in ok]
+    parts.block(ok, TABLE, 0, header, "header")
+    for k, out in enumerate(o for o in scheme.outputs if o.value != main.value):
+        col = 7 if out.format == "money" else 6
+        parts.block(ok, RESULTS, k + 1, {0: "结果 Result", 1: f"{out.zh} / {out.en}",
+                                         col: [_number(e.values.get(out.value)) for e in scored]}, styles={7: "money"})
+    parts.block(ok, RESULTS, 0)
+    col = 7 if main.format == "money" else 6
+    parts.block(ok, TOTAL, 0, {0: "合计 Total", 1: f"{main.zh} / {main.en}",
+                               col: [_number(e.values.get(main.value)) for e in scored]}, "total",
+                styles={7: "total_money"})
     led = result.ledger
     if not led.empty:  # category subtotals: the scheme's category value, else the sum of the counted points
         sums = led[led["category"].fillna("") != ""].groupby(["employee", "category"], sort=False)["counted_e8"].sum()
@@ -175,35 +217,35 @@ def _statements(result: Result, ledger_version: str | None) -> pd.DataFrame:
             parts.add(ok_pos[f["employee"]], FLAGS, k, {0: "标记 Flag", 1: f"{f['label_zh']} / {f['label_en']}（{f['code']}）",
                                                        2: ", ".join(_cell(s) for s in f["sources"])},
                       styles={0: "flag", 1: "flag"})
-    parts.add_frame(_lines(result, ok_pos))
-    parts.add_frame(_money(result, ok_pos))
+    parts.add_columns(_lines(result, ok_pos))
+    parts.add_columns(_money(result, ok_pos))
     return parts.frame()
 
 
-def _heights(frame: pd.DataFrame) -> list:
+def _heights(items: np.ndarray, styles: np.ndarray) -> list:
     """A row as high as its wrapped item text (Excel does not fit row heights when it opens a file);
     every row has its height, so LibreOffice's own fit of CJK rows cannot push a statement onto two pages."""
-    items = frame["v1"].to_numpy(dtype=object)
     codes, uniques = pd.factorize(pd.Series(items, dtype=object).fillna(""))
     lines = np.array([text_lines(u, COLUMNS[1][1]) if isinstance(u, str) else 1 for u in uniques])[codes]
     heights = np.where(lines > 1, 13.5 * lines + 1, ROW_HEIGHT)
-    fixed = frame["style"].map(HEIGHTS).to_numpy(dtype="float64")
+    style_codes, style_uniques = pd.factorize(styles)
+    fixed = np.array([HEIGHTS.get(u, np.nan) for u in style_uniques] + [np.nan], dtype="float64")[style_codes]
     return np.where(np.isnan(fixed), heights, fixed).tolist()
 
 
 def statement_sheets(book: ReportBook, result: Result, name: str, ledger_version: str | None = None) -> None:
     """One sheet per 1,000 employees, one page per employee."""
     frame = _statements(result, ledger_version)
-    pos = frame["pos"].to_numpy()
+    pos = frame["pos"]
     for start in range(0, max(len(result.employees), 1), PER_SHEET):
         lo, hi = np.searchsorted(pos, start), np.searchsorted(pos, start + PER_SHEET)
-        chunk = frame.iloc[lo:hi]
-        p = chunk["pos"].to_numpy()
+        chunk = {k: v[lo:hi] for k, v in frame.items()}
+        p = chunk["pos"]
         breaks = (np.flatnonzero(p[1:] != p[:-1]) + 1).tolist()
         label = name if start == 0 else f"{name} {start // PER_SHEET + 1}"
-        sheet = OutSheet(label, heights=_heights(chunk))
+        sheet = OutSheet(label, heights=_heights(chunk["v1"], chunk["style"]))
         for c, (header, width, kind) in enumerate(COLUMNS):
-            sheet.add(header, chunk[f"v{c}"].to_numpy(dtype=object), kind, width, chunk[f"s{c}"].to_numpy(dtype=object))
+            sheet.add(header, chunk[f"v{c}"], kind, width, chunk[f"s{c}"])
         ws = book.sheet(label, landscape=False)
         for c, (_, width, _) in enumerate(COLUMNS):
             ws.set_column(c, c, width)

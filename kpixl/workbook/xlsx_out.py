@@ -136,15 +136,19 @@ def _classify(values, n: int) -> tuple[np.ndarray, np.ndarray]:
             texts[filled] = values[filled]
             return kinds, texts
     series = pd.Series(list(values) + [None] * (n - len(values)), dtype=object)
-    types = series.map(type).to_numpy(dtype=object)
-    is_str = np.fromiter((t is str for t in types), dtype=bool, count=len(types))
+    type_codes, type_uniques = pd.factorize(series.map(type).to_numpy(dtype=object))  # a few distinct types
+
+    def of_type(*wanted) -> np.ndarray:
+        return np.isin(type_codes, [i for i, t in enumerate(type_uniques) if t in wanted])
+
+    is_str = of_type(str)
     if is_str.any():
         txt = series[is_str]
         nonempty = (txt != "").to_numpy()
         idx = np.flatnonzero(is_str)[nonempty]
         kinds[idx], texts[idx] = "s", txt[nonempty].to_numpy(dtype=object)
     objects = series.to_numpy(dtype=object)
-    is_float = np.fromiter((t is float or t is np.float64 for t in types), dtype=bool, count=len(types))
+    is_float = of_type(float, np.float64)
     if is_float.any():  # numbers, vectorised: one text per distinct value
         idx = np.flatnonzero(is_float)
         f = objects[idx].astype("float64")
@@ -152,7 +156,7 @@ def _classify(values, n: int) -> tuple[np.ndarray, np.ndarray]:
         codes, uniques = pd.factorize(f[ok])
         kinds[idx[ok]] = "n"
         texts[idx[ok]] = np.asarray([repr(float(u)) for u in uniques], dtype=object)[codes]
-    is_ts = np.fromiter((t is pd.Timestamp for t in types), dtype=bool, count=len(types))
+    is_ts = of_type(pd.Timestamp)
     if is_ts.any():  # timestamps, vectorised (NaT has its own type and stays empty)
         idx = np.flatnonzero(is_ts)
         days = (pd.DatetimeIndex(objects[idx]).normalize() - pd.Timestamp(_EPOCH)).days
