@@ -39,6 +39,8 @@ from .parse import column_letter
 
 # style ids in styles.xml
 GENERAL, HEADER, DATE, NUMBER2, MONEY, WRAP = 0, 1, 2, 3, 4, 5
+_KINDS = [None, "s", "n", "d", "b"]  # a cell's kind by its code: empty, inline text, number, date serial, boolean
+_TEXT, _NUMBER, _DATE, _BOOL = 1, 2, 3, 4
 _KIND_STYLE = {"text": GENERAL, "number": GENERAL, "date": DATE, "points": GENERAL, "money": MONEY,
                "percent": NUMBER2, "integer": GENERAL, "wrap": WRAP}
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -108,15 +110,16 @@ def _number_text(v) -> str | None:
 
 
 def _classify(values, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """(kind, text) per cell: kind is None (empty), 's' text, 'n' number, 'd' date serial, 'b' boolean."""
-    kinds = np.full(n, None, dtype=object)
+    """(kind, text) per cell: the kind a code of _KINDS (0 empty, then text, number, date serial,
+    boolean)."""
+    kinds = np.zeros(n, dtype="int8")
     texts = np.full(n, "", dtype=object)
     if isinstance(values, (pd.Series, np.ndarray)) and len(values) == n:
         arr = values.to_numpy() if isinstance(values, pd.Series) else values
         if arr.dtype.kind in "iuf":
             f = arr.astype("float64")
             ok = np.isfinite(f)
-            kinds[ok] = "n"
+            kinds[ok] = _NUMBER
             codes, uniques = pd.factorize(arr[ok])
             texts[ok] = np.asarray([_number_text(u) for u in uniques], dtype=object)[codes]
             return kinds, texts
@@ -124,61 +127,71 @@ def _classify(values, n: int) -> tuple[np.ndarray, np.ndarray]:
             ts = pd.Series(arr)
             ok = ts.notna().to_numpy()
             days = (ts[ok].dt.normalize() - pd.Timestamp(_EPOCH)).dt.days.astype(str).to_numpy(dtype=object)
-            kinds[ok], texts[ok] = "d", days
+            kinds[ok], texts[ok] = _DATE, days
             return kinds, texts
         if arr.dtype.kind == "b":
-            kinds[:], texts[:] = "b", np.where(arr, "1", "0").astype(object)
+            kinds[:], texts[:] = _BOOL, np.where(arr, "1", "0").astype(object)
             return kinds, texts
     if isinstance(values, np.ndarray) and values.dtype == object and len(values) == n:
         if pd.api.types.infer_dtype(values, skipna=False) == "string":  # all str: the common case
             filled = values != ""
-            kinds[filled] = "s"
+            kinds[filled] = _TEXT
             texts[filled] = values[filled]
             return kinds, texts
-    series = pd.Series(list(values) + [None] * (n - len(values)), dtype=object)
-    type_codes, type_uniques = pd.factorize(series.map(type).to_numpy(dtype=object))  # a few distinct types
+    objects = _object_cells(values, n)
+    types = list(map(type, objects))
+    distinct = list(dict.fromkeys(types))  # a few distinct types
+    type_codes = np.fromiter(map({t: i for i, t in enumerate(distinct)}.__getitem__, types), dtype="int64", count=n)
 
     def of_type(*wanted) -> np.ndarray:
-        return np.isin(type_codes, [i for i, t in enumerate(type_uniques) if t in wanted])
+        return np.isin(type_codes, [i for i, t in enumerate(distinct) if t in wanted])
 
     is_str = of_type(str)
     if is_str.any():
-        txt = series[is_str]
-        nonempty = (txt != "").to_numpy()
-        idx = np.flatnonzero(is_str)[nonempty]
-        kinds[idx], texts[idx] = "s", txt[nonempty].to_numpy(dtype=object)
-    objects = series.to_numpy(dtype=object)
+        idx = np.flatnonzero(is_str)
+        txt = objects[idx]
+        nonempty = txt != ""
+        kinds[idx[nonempty]], texts[idx[nonempty]] = _TEXT, txt[nonempty]
     is_float = of_type(float, np.float64)
     if is_float.any():  # numbers, vectorised: one text per distinct value
         idx = np.flatnonzero(is_float)
         f = objects[idx].astype("float64")
         ok = np.isfinite(f)
         codes, uniques = pd.factorize(f[ok])
-        kinds[idx[ok]] = "n"
+        kinds[idx[ok]] = _NUMBER
         texts[idx[ok]] = np.asarray([repr(float(u)) for u in uniques], dtype=object)[codes]
     is_ts = of_type(pd.Timestamp)
     if is_ts.any():  # timestamps, vectorised (NaT has its own type and stays empty)
         idx = np.flatnonzero(is_ts)
         days = (pd.DatetimeIndex(objects[idx]).normalize() - pd.Timestamp(_EPOCH)).days
-        kinds[idx], texts[idx] = "d", np.asarray([str(d) for d in days], dtype=object)
-    rest = np.flatnonzero(~(is_str | is_float | is_ts))
+        kinds[idx], texts[idx] = _DATE, np.asarray([str(d) for d in days], dtype=object)
+    rest = np.flatnonzero(~(is_str | is_float | is_ts | of_type(type(None))))  # None: empty
     for i in rest:
         v = objects[i]
         if v is None or v is pd.NaT:
             continue
         if isinstance(v, (bool, np.bool_)):
-            kinds[i], texts[i] = "b", "1" if v else "0"
+            kinds[i], texts[i] = _BOOL, "1" if v else "0"
         elif isinstance(v, (dt.datetime, pd.Timestamp, dt.date, np.datetime64)):
             d = pd.Timestamp(v)
             if not pd.isna(d):
-                kinds[i], texts[i] = "d", str((d.date() - _EPOCH).days)
+                kinds[i], texts[i] = _DATE, str((d.date() - _EPOCH).days)
         else:
             num = _number_text(v)
             if num is not None:
-                kinds[i], texts[i] = "n", num
+                kinds[i], texts[i] = _NUMBER, num
             elif not (isinstance(v, float) and np.isnan(v)):
-                kinds[i], texts[i] = "s", str(v)
+                kinds[i], texts[i] = _TEXT, str(v)
     return kinds, texts
+
+
+def _object_cells(values, n: int) -> np.ndarray:
+    """``values`` as an object array of ``n`` cells (missing ones at the end are None)."""
+    out = np.full(n, None, dtype=object)
+    k = len(values)
+    out[:k] = values if isinstance(values, np.ndarray) and values.dtype == object else \
+        np.fromiter(iter(values), dtype=object, count=k)
+    return out
 
 
 def _cells(col: OutColumn, n: int, style_ids: dict[str, int]) -> np.ndarray:
@@ -193,10 +206,10 @@ def _cells(col: OutColumn, n: int, style_ids: dict[str, int]) -> np.ndarray:
     if col.styles is None:
         style_codes, style_uniques = np.zeros(n, dtype="int64"), [default]
     else:
-        names = pd.Series(list(col.styles) + [None] * (n - len(col.styles)), dtype=object).fillna("")
-        style_codes, style_uniques = pd.factorize(names)
-        style_uniques = [style_ids.get(u, default) if u else default for u in style_uniques]
-    kind_codes, kind_uniques = pd.factorize(kinds)  # None -> -1
+        style_codes, names = pd.factorize(_object_cells(col.styles, n))  # no style (None) -> -1
+        style_codes = style_codes + 1
+        style_uniques = [default] + [style_ids.get(u, default) if u else default for u in names]
+    kind_codes, kind_uniques = kinds.astype("int64") - 1, _KINDS[1:]  # empty -> -1
     text_codes, text_uniques = pd.factorize(texts)
     nt, nk = len(text_uniques) + 1, len(kind_uniques) + 1
     combined = (style_codes.astype("int64") * nk + kind_codes + 1) * nt + text_codes + 1
