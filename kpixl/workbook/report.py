@@ -257,6 +257,25 @@ def _write_report(result: Result, out: str | os.PathLike, source_path: str | os.
             "kpixl explain BOOK ID shows one person's lines")
     if apart:
         notes["明细 / Detail"] = " / ".join(where_text(companion, n_lines))
+    extra = {"账本版本 / Ledger version": ledger_version or "未结账 / not closed",
+             "明细行数 / Detail lines": f"{n_lines:,}" + ("" if apart else " (明细 表 / on the 明细 sheet)"), **notes}
+    if not apart:
+        _sheets(book, result, notes, extra, statements, ledger_version, None)
+        book.save(out)
+        remove_companion(out)
+        return out
+    # both appear or neither does: the companion is written in a second thread from the start (the
+    # sheets below never read the ledger or the money lines), the workbook is saved to a temporary
+    # name, and both are renamed only when both are complete
+    with atomic_target(companion) as tmp, atomic_target(out) as book_tmp, companion_alongside(result, tmp, companion):
+        _sheets(book, result, notes, extra, statements, ledger_version, (companion, n_lines))
+        book.save(book_tmp, atomic=False)
+    return out
+
+
+def _sheets(book: ReportBook, result: Result, notes: dict, extra: dict, statements: bool, ledger_version: str | None,
+            apart: tuple[Path, int] | None) -> None:
+    """Every sheet of the report into ``book``; ``apart``: (companion, lines) when the detail goes there."""
     ranked = ranked_employees(result)
     summary_sheet(book, result, REPORT_SHEETS["summary"], notes=list(notes.values()), ranked=ranked)
     report = report_sheet(result, ranked)
@@ -266,25 +285,13 @@ def _write_report(result: Result, out: str | os.PathLike, source_path: str | os.
     if statements:
         statement_sheets(book, result, REPORT_SHEETS["statements"], ledger_version)
     if apart:
-        book.table(REPORT_SHEETS["detail"], notice_sheet(companion, n_lines, REPORT_SHEETS["detail"]),
-                   autofilter=False)
+        book.table(REPORT_SHEETS["detail"], notice_sheet(*apart, REPORT_SHEETS["detail"]), autofilter=False)
     else:
         book.table(REPORT_SHEETS["detail"], detail_sheet(result, REPORT_SHEETS["detail"]))
     for sheet in (flags_sheet(result), issues_sheet(result.problems)):
         book.table(sheet.name, sheet)
-    extra = {"账本版本 / Ledger version": ledger_version or "未结账 / not closed",
-             "明细行数 / Detail lines": f"{n_lines:,}" + ("" if apart else " (明细 表 / on the 明细 sheet)"), **notes}
     about = about_sheet(result, result.source, extra)
     book.table(about.name, about, landscape=False, autofilter=False)
-    if not apart:
-        book.save(out)
-        remove_companion(out)
-        return out
-    # both appear or neither does: the workbook is saved to a temporary name while the companion
-    # is written beside it, and both are renamed only when both are complete
-    with atomic_target(companion) as tmp, atomic_target(out) as book_tmp, companion_alongside(result, tmp, companion):
-        book.save(book_tmp, atomic=False)
-    return out
 
 
 def write_error_report(out: str | os.PathLike, source: str, problems: list[Problem]) -> Path:
