@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+import threading
 import zipfile
 from decimal import Decimal
 
@@ -126,6 +127,20 @@ def test_companion_and_report_appear_together_or_not_at_all(tmp_path, demo, smal
         write_report(demo, tmp_path / "r.xlsx", DEMO)
     assert failed.value.filename == str(tmp_path / "r.detail.parquet")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_sheet_that_fails_while_the_companion_is_written_leaves_neither(tmp_path, demo, small_limit, monkeypatch):
+    # the companion's thread starts before the sheets are built: a failure there waits for it and
+    # removes both temporary files
+    from kpixl.workbook import report
+
+    def boom(*_, **__):
+        raise RuntimeError("a sheet failed")
+    monkeypatch.setattr(report, "report_sheet", boom)
+    with pytest.raises(RuntimeError, match="a sheet failed"):
+        write_report(demo, tmp_path / "r.xlsx", DEMO)
+    assert list(tmp_path.iterdir()) == []
+    assert not [t for t in threading.enumerate() if t.name == "kpixl-companion"]
 
 
 def test_companion_follows_the_umask(tmp_path, demo, small_limit):
