@@ -97,7 +97,9 @@ class _Parts:
 
 def _full(value, n: int) -> np.ndarray:
     """An object column: the list or array as it is, or the scalar on every row."""
-    if not isinstance(value, (list, np.ndarray)):
+    if isinstance(value, list):  # (element by element: a cell holding a tuple stays one cell)
+        return np.fromiter(value, dtype=object, count=n)
+    if not isinstance(value, np.ndarray):
         return np.full(n, value, dtype=object)
     out = np.empty(n, dtype=object)
     out[:] = value
