@@ -90,17 +90,14 @@ def table(headers: list[str], rows: list, numeric: set[int], measure=None, width
     w = measure or measurer()
     if widths is None:
         widths = [max([w(h)] + [w(r[i]) for r in rows]) for i, h in enumerate(headers)]
-    right = [i in numeric for i in range(len(headers))]
-
-    def line(cells) -> str:
-        parts = []
-        for i, c in enumerate(cells):
-            gap = " " * max(0, widths[i] - w(c))
-            parts.append(gap + c if right[i] else c + gap)
-        return GAP.join(parts).rstrip()
-    out = [line(headers), GAP.join("-" * n for n in widths)]
-    out.extend(line(r) for r in rows)
-    return out
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in headers]
+    padded = []
+    for i, (h, col) in enumerate(zip(headers, columns, strict=True)):  # each distinct text padded once
+        size, right = widths[i], i in numeric
+        texts = {c: (" " * max(0, size - w(c)) + c if right else c + " " * max(0, size - w(c))) for c in {h, *col}}
+        padded.append([texts[h], *map(texts.__getitem__, col)])
+    lines = [GAP.join(cells).rstrip() for cells in zip(*padded, strict=True)]
+    return [lines[0], GAP.join("-" * n for n in widths), *lines[1:]]
 
 
 # ----------------------------------------------------------------------------- labels
