@@ -152,3 +152,14 @@ def test_no_sales_means_no_status_rules_and_no_error():
     # R-KF-11: SALES and COMPANY_INVESTMENT are optional here.
     result = score([], metrics=[{"employee": "K1", "metric": "COMPANY_INVESTMENT", "value": 500}])
     assert result.employee("K1").status == "ok" and flags(result) == []
+
+
+def test_a_flag_names_each_cell_it_read_once():
+    # R-KF-8 reads SALES twice and the earlier months twice (has(SALES), prior_sum('SALES') < ...,
+    # prior_sum('SALES') + SALES >= ...): the flag names this month's cell and each earlier month's once
+    history = [{"employee": "K1", "period": "2024-01", "item": "SALES", "value": 30000},
+               {"employee": "K1", "period": "2024-02", "item": "SALES", "value": 25000}]
+    result = score([], history=history, metrics=[{"employee": "K1", "metric": "SALES", "value": 5000}])
+    (flag,) = [f for f in result.flags_of("K1") if f["code"] == "STATUS_REGULARIZE"]
+    assert len(flag["sources"]) == 3 and len(set(flag["sources"])) == 3
+    assert [s.split("!")[0] for s in flag["sources"]] == ["指标", "历史", "历史"]

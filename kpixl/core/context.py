@@ -461,7 +461,7 @@ class Context(EventCounts):
     def add_flag(self, employee: str, code: str, label_zh: str, label_en: str, sources: list[str],
                  params: dict | None = None) -> None:
         self.flags.append({"employee": employee, "code": code, "label_zh": label_zh, "label_en": label_en,
-                           "params": params or {}, "sources": sources})
+                           "params": params or {}, "sources": list(dict.fromkeys(sources))})  # each cell once
 
     def note(self, employee: str, step: str, code: str, value: Any, text_zh, text_en,
              sources: list[str] | None = None) -> None:

@@ -76,7 +76,7 @@ class AwardStep(Step):
                 ctx.block(emp, pr)
 
     def _give(self, ctx, emp, env, rule, week_zh, week_en, week_src) -> None:
-        sources = env.read + week_src
+        sources = list(dict.fromkeys(env.read + week_src))  # a name read twice names its cell once
         amount = None
         if self.amount is not None:
             amount = max(ZERO, money(to_decimal(self.amount.evaluate(env))))
