@@ -20,12 +20,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from kpixl.core.frames import filled
 from kpixl.core.numbers import plain
 from kpixl.core.result import Result
 
 from .report_book import ReportBook
 from .report_data import cut_text, is_number, text_lines
-from .xlsx_out import OutSheet
+from .xlsx_out import OutSheet, object_cells
 
 PER_SHEET = 1000
 STATEMENTS_MAX = 1000
@@ -96,14 +97,9 @@ class _Parts:
 
 
 def _full(value, n: int) -> np.ndarray:
-    """An object column: the list or array as it is, or the scalar on every row."""
-    if isinstance(value, list):  # (element by element: a cell holding a tuple stays one cell)
-        return np.fromiter(value, dtype=object, count=n)
-    if not isinstance(value, np.ndarray):
-        return np.full(n, value, dtype=object)
-    out = np.empty(n, dtype=object)
-    out[:] = value
-    return out
+    """An object column: the list or array as it is (a cell holding a tuple stays one cell), or the
+    scalar on every row."""
+    return object_cells(value, n) if isinstance(value, (list, np.ndarray)) else filled(n, value)
 
 
 def _cell(where) -> str:

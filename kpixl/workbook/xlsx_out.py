@@ -138,7 +138,7 @@ def _classify(values, n: int) -> tuple[np.ndarray, np.ndarray]:
             kinds[filled] = _TEXT
             texts[filled] = values[filled]
             return kinds, texts
-    objects = _object_cells(values, n)
+    objects = object_cells(values, n)
     types = list(map(type, objects))
     distinct = list(dict.fromkeys(types))  # a few distinct types
     type_codes = np.fromiter(map({t: i for i, t in enumerate(distinct)}.__getitem__, types), dtype="int64", count=n)
@@ -185,7 +185,7 @@ def _classify(values, n: int) -> tuple[np.ndarray, np.ndarray]:
     return kinds, texts
 
 
-def _object_cells(values, n: int) -> np.ndarray:
+def object_cells(values, n: int) -> np.ndarray:
     """``values`` as an object array of ``n`` cells (missing ones at the end are None)."""
     out = np.full(n, None, dtype=object)
     k = len(values)
@@ -206,7 +206,7 @@ def _cells(col: OutColumn, n: int, style_ids: dict[str, int]) -> np.ndarray:
     if col.styles is None:
         style_codes, style_uniques = np.zeros(n, dtype="int64"), [default]
     else:
-        style_codes, names = pd.factorize(_object_cells(col.styles, n))  # no style (None) -> -1
+        style_codes, names = pd.factorize(object_cells(col.styles, n))  # no style (None) -> -1
         style_codes = style_codes + 1
         style_uniques = [default] + [style_ids.get(u, default) if u else default for u in names]
     kind_codes, kind_uniques = kinds.astype("int64") - 1, _KINDS[1:]  # empty -> -1

@@ -86,8 +86,7 @@ class ConditionStep(Step):
                     if not ok:
                         break
                 else:
-                    sources = list(dict.fromkeys(env.read))
-                    ctx.add_flag(emp, rule.code, rule.flag["zh"], rule.flag["en"], sources or ["条件 / condition"], params)
+                    ctx.add_flag(emp, rule.code, rule.flag["zh"], rule.flag["en"], env.read or ["条件 / condition"], params)
             if points is None:
                 continue
             e8 = to_units(points) * 10**4

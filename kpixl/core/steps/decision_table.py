@@ -111,7 +111,7 @@ class DecisionTableStep(Step):
                         ctx.set(emp, k, group[k], env.read)
                     ctx.note(emp, self.kind, self.output, code, f"小组 {team} {zh}", f"Group {team} {en}", list(env.read))
                     if flag:
-                        ctx.add_flag(emp, code, flag["zh"], flag["en"], list(dict.fromkeys(env.read)) or ["条件 / condition"])
+                        ctx.add_flag(emp, code, flag["zh"], flag["en"], env.read or ["条件 / condition"])
             return
         for emp in ctx.ids:
             env = ctx.env(emp)
@@ -121,7 +121,7 @@ class DecisionTableStep(Step):
             _, code, zh, en, flag = decided
             ctx.note(emp, self.kind, self.output, code, zh, en, list(dict.fromkeys(env.read)))
             if flag:
-                ctx.add_flag(emp, code, flag["zh"], flag["en"], list(dict.fromkeys(env.read)) or ["条件 / condition"])
+                ctx.add_flag(emp, code, flag["zh"], flag["en"], env.read or ["条件 / condition"])
 
     def _decide(self, ctx, emp, env, publish):
         """Find the first matching row and publish its values in order (so a later ``set`` reads an
