@@ -346,3 +346,28 @@ def test_rank_empty_value_not_ranked_or_an_error():
     r = rank_toy({"A": 5, "B": None, "C": 7})  # default: an empty value cannot be ranked (R-G-9)
     assert {p.code for p in r.employee("B").problems} == {"cannot_rank"}
     assert {p.code for p in r.employee("A").problems} == {"blocked_by_group"}  # the pool is blocked as a whole
+
+
+def test_a_condition_line_names_each_cell_it_read_once():
+    # a name read twice is one cell: the ledger line of a point condition, its flag and its
+    # explanation name the Metrics cell of X once (the old line read "指标!C2, 指标!C2")
+    rules = [*BASE["rules"], {"code": "R_PTS", "zh": "丙", "en": "C", "kind": "derived", "points": 2,
+                              "flag": {"zh": "丙标记", "en": "C flag"}}]
+    doc = toy({"step": "condition", "rule": "R_PTS", "when": "X > 1 and X < 5 and Y != X"}, rules=rules)
+    result, emp = run_toy(doc, {"X": 2, "Y": 3})
+    [line] = result.ledger[result.ledger["employee"] == "E1"].to_dict("records")
+    cells = line["where"].split(", ")
+    assert line["points_e8"] == 2 * 10**8 and len(cells) == 2 and len(set(cells)) == 2
+    assert all(c.startswith("指标!") for c in cells)
+    [flag] = result.flags_of("E1")
+    assert flag["sources"] == cells
+
+
+def test_an_award_line_names_the_cells_of_its_condition_and_its_amount():
+    # every point is traceable: a formula amount's cells are named with the condition's, each once
+    doc = toy({"step": "award", "rule": "R_PAY", "when": "X >= 1 and X < 9", "amount": "Y * 10 + X"})
+    result, emp = run_toy(doc, {"X": 2, "Y": 3})
+    [line] = result.money_of("E1").to_dict("records")
+    assert Decimal(str(line["amount"])) == Decimal("32.00")
+    cells = line["where"].split(", ")
+    assert len(cells) == 2 and len(set(cells)) == 2 and all(c.startswith("指标!") for c in cells)

@@ -521,7 +521,19 @@ def period_value(period: Period, name: str) -> Any:
 
 
 class NameEnv:
-    """Base of the expression environments: ``has(name)`` is "``get(name)`` finds a value"."""
+    """Base of the expression environments: ``has(name)`` is "``get(name)`` finds a value";
+    ``read`` names the cells read so far, each once, in the order first read (a name read twice,
+    or two names from one cell, is one cell)."""
+
+    _seen: dict[str, None]
+
+    @property
+    def read(self) -> list[str]:
+        return list(self._seen)
+
+    def saw(self, *where: str) -> None:
+        for w in where:
+            self._seen[w] = None
 
     def get(self, name: str) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -540,30 +552,30 @@ class EmployeeEnv(NameEnv):
     def __init__(self, ctx: Context, employee: str):
         self.ctx = ctx
         self.employee = employee
-        self.read: list[str] = []  # sources of the inputs read, for explanations
+        self._seen = {}
 
     def get(self, name: str) -> Any:
         ctx = self.ctx
         value = ctx.values[self.employee].get(name, _MISSING)
         if value is not _MISSING:
-            self.read.extend(ctx.sources.get((self.employee, name), ()))
+            self.saw(*ctx.sources.get((self.employee, name), ()))
             return value
         if name in ctx.scheme.metrics:
             value = ctx.metric(self.employee, name)
             where = ctx.metric_where(self.employee, name)
             if where:
-                self.read.append(where)
+                self.saw(where)
             return value
         if name in ctx.employees.columns and not name.startswith("xl_"):
             value = ctx.attribute(self.employee, name)
             if "xl_row" in ctx.employees:
-                self.read.append(ctx.inputs.employees.ref(name, int(ctx.employees.at[self.employee, "xl_row"])))
+                self.saw(ctx.inputs.employees.ref(name, int(ctx.employees.at[self.employee, "xl_row"])))
             return value.date() if isinstance(value, pd.Timestamp) else value
         if name in ctx.scheme.parameters or name in ctx.inputs.parameters:
             value = ctx.param(name, self.employee)
             p = ctx.inputs.parameters.get(name)
             if p is not None:
-                self.read.append(p.where)
+                self.saw(p.where)
             return value
         if name in PERIOD_NAMES:
             return period_value(ctx.period, name)
@@ -586,14 +598,14 @@ class EmployeeEnv(NameEnv):
                 f"Enter this month's {name} on the Metrics sheet, or an earlier month's (Period column, or the History sheet).",
                 employee=self.employee))
         value, where, _ = hit
-        self.read.append(where)
+        self.saw(where)
         return value
     def prior(self, code: str, months: Any, default: Any = _MISSING) -> Any:
         """The value of ``code`` ``months`` months before the period (Metrics ``period`` row or History)."""
         k = int(months)
         hit = self.ctx.prior_value(self.employee, code, k)
         if hit is not None:
-            self.read.append(hit[1])
+            self.saw(hit[1])
             return hit[0]
         if default is not _MISSING:
             return default
@@ -625,7 +637,7 @@ class EmployeeEnv(NameEnv):
                 if hit is not None:
                     break
             if hit is not None:
-                self.read.append(hit[1])
+                self.saw(hit[1])
             out.append(None if hit is None else hit[0])
         return tuple(out)
 
@@ -647,7 +659,7 @@ class EmployeeEnv(NameEnv):
         total = ZERO
         for _per, (value, where) in sorted(months.items()):
             total += Decimal(value) if not isinstance(value, Decimal) else value
-            self.read.append(where)
+            self.saw(where)
         return total
 
     def count(self, patterns: tuple[str, ...], scope: str, measure: str) -> Decimal:
@@ -655,7 +667,7 @@ class EmployeeEnv(NameEnv):
         if scope == "employee":
             n = ctx.count(self.employee, patterns, measure)
             if n:
-                self.read.extend(ctx.count_sources(self.employee, patterns))
+                self.saw(*ctx.count_sources(self.employee, patterns))
             return n
         bad = []
         if ctx.events_uncertain:

@@ -86,7 +86,7 @@ class AttainmentStep(Step):
         ok, target = self.evaluate(ctx, emp, it["target"], env)
         if not ok:
             return None
-        target_where = list(env.read)
+        target_where = env.read
         ok, actual = self.evaluate(ctx, emp, it["actual"], env)
         if not ok:
             return None
@@ -110,5 +110,5 @@ class AttainmentStep(Step):
         ctx.note(emp, self.kind, f"{code}.score", score,
                  f"{code} {it['zh']}：实际 {plain(actual)}，目标 {plain(target)}，{how_zh} = {ratio_text(a)}；{plain(w)} × a = {plain(score)}",
                  f"{code} {it['en']}: actual {plain(actual)}, target {plain(target)}, {how_en} = {ratio_text(a)}; {plain(w)} x a = {plain(score)}",
-                 list(dict.fromkeys(env.read)))
+                 env.read)
         return score

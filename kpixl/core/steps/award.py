@@ -76,7 +76,6 @@ class AwardStep(Step):
                 ctx.block(emp, pr)
 
     def _give(self, ctx, emp, env, rule, week_zh, week_en, week_src) -> None:
-        sources = list(dict.fromkeys(env.read + week_src))  # a name read twice names its cell once
         amount = None
         if self.amount is not None:
             amount = max(ZERO, money(to_decimal(self.amount.evaluate(env))))
@@ -84,10 +83,11 @@ class AwardStep(Step):
             en = f"{self.amount.text} = {amount} yuan"
         elif rule.points is not None and rule.percent_of:
             base = to_decimal(env.get(rule.percent_of))
-            sources = env.read + week_src
             amount = max(ZERO, money(rule.points / HUNDRED * base))
             zh = f"{plain(rule.points)}% × {rule.percent_of} {plain(base)} = {amount} 元"
             en = f"{plain(rule.points)}% x {rule.percent_of} {plain(base)} = {amount} yuan"
+        env.saw(*week_src)
+        sources = env.read  # the condition's cells, the amount's, then the weeks'
         if amount is not None:
             ctx.values[emp][f"{rule.code}.amount"] = amount
             because_zh = self.explain["zh"] + (f"；{week_zh}" if week_zh else "")

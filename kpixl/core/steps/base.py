@@ -133,7 +133,7 @@ class Step:
                 pr = replace(pr, employee=emp)
             ctx.block_missing(emp, pr)
         except (ArithmeticError, TypeError) as exc:
-            read = ", ".join(dict.fromkeys(env.read)) or ctx.scheme.path
+            read = ", ".join(env.read) or ctx.scheme.path
             ctx.block(emp, problem(
                 "cannot_compute", read, f"员工 {emp}：无法计算 “{expr.text}”（{type(exc).__name__}）。",
                 f"Employee {emp}: cannot compute '{expr.text}' ({type(exc).__name__}).",

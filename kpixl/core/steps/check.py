@@ -49,7 +49,7 @@ class CheckStep(Step):
                 ok, holds = self.evaluate(ctx, emp, when, env)
                 if not ok or not holds:
                     continue
-                where = ", ".join(dict.fromkeys(env.read)) or ctx.inputs.parameters_label
+                where = ", ".join(env.read) or ctx.inputs.parameters_label
                 severity = c.get("severity", "error")
                 pr = problem(c["code"].lower(), where, f"员工 {emp}：{fill(c['zh'], env)}",
                              f"Employee {emp}: {fill(c['en'], env)}", c.get("fix_zh", ""), c.get("fix_en", ""),

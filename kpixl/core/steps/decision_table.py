@@ -109,7 +109,7 @@ class DecisionTableStep(Step):
                 for emp in members.get(team, []):
                     for k in names:
                         ctx.set(emp, k, group[k], env.read)
-                    ctx.note(emp, self.kind, self.output, code, f"小组 {team} {zh}", f"Group {team} {en}", list(env.read))
+                    ctx.note(emp, self.kind, self.output, code, f"小组 {team} {zh}", f"Group {team} {en}", env.read)
                     if flag:
                         ctx.add_flag(emp, code, flag["zh"], flag["en"], env.read or ["条件 / condition"])
             return
@@ -119,7 +119,7 @@ class DecisionTableStep(Step):
             if decided is None:
                 continue
             _, code, zh, en, flag = decided
-            ctx.note(emp, self.kind, self.output, code, zh, en, list(dict.fromkeys(env.read)))
+            ctx.note(emp, self.kind, self.output, code, zh, en, env.read)
             if flag:
                 ctx.add_flag(emp, code, flag["zh"], flag["en"], env.read or ["条件 / condition"])
 

@@ -115,9 +115,9 @@ class ExchangeStep(Step):
             rate = over
             how_zh = f"公式兑换标准 {plain(floor_rate)}，HR 上调为 {plain(over)} 元/分"
             how_en = f"floor rate {plain(floor_rate)}, raised by HR to {plain(over)} yuan per point"
-            env.read.append(ov.where)
+            env.saw(ov.where)
         cash = money(exchanged * rate)
-        sources = list(dict.fromkeys(env.read))
+        sources = env.read
         ctx.values[emp].update(exchange_rate=rate, cash=cash)
         ctx.add_money(employee=emp, rule=cash_rule.code, amount=cash, direction="award",
                       where=", ".join(sources) or "公式 / formula", row=-1, date=None, qty=float(exchanged),

@@ -18,7 +18,7 @@ class TeamEnv(NameEnv):
     """Expression names of one group: its values, team metrics and parameters."""
 
     def __init__(self, ctx, team: str):
-        self.ctx, self.team, self.read = ctx, team, []
+        self.ctx, self.team, self._seen = ctx, team, {}
 
     def get(self, name):
         ctx = self.ctx
@@ -30,7 +30,7 @@ class TeamEnv(NameEnv):
             for key in (self.team, ""):
                 hit = ctx.metric_of_period(key, name, ctx.period.label)
                 if hit is not None:
-                    self.read.append(hit[1])
+                    self.saw(hit[1])
                     return hit[0]
             if mdef.default is not None:
                 return mdef.default

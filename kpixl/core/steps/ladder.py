@@ -45,19 +45,18 @@ class MonthEnv(NameEnv):
     def __init__(self, ctx, employee: str, label: str):
         self.ctx, self.employee, self.label = ctx, employee, label
         self.base = ctx.env(employee)
-        self.read: list[str] = []
+        self._seen = {}
 
     def get(self, name: str) -> Any:
         ctx = self.ctx
         mdef = ctx.scheme.metrics.get(name)
         if mdef is None:
             value = self.base.get(name)
-            self.read += [w for w in self.base.read if w not in self.read]
+            self.saw(*self.base.read)
             return value
         hit = ctx.metric_of_period(self.employee, name, self.label)
         if hit is not None:
-            if hit[1] not in self.read:
-                self.read.append(hit[1])
+            self.saw(hit[1])
             return hit[0]
         if mdef.default is not None:
             return mdef.default
@@ -254,7 +253,7 @@ class LadderStep(Step):
         env = MonthEnv(ctx, emp, label)
         task = self.task.get(st.level, self.task[None])
         met = bool(task.evaluate(env))
-        task_src = list(env.read)
+        task_src = env.read
         miss = 0 if met else st.miss + 1
         miss_src = [] if met else st.miss_src + task_src
         qualifies, streak, streak_src, test_src = None, 0, [], []
@@ -262,7 +261,7 @@ class LadderStep(Step):
             env = MonthEnv(ctx, emp, label)
             results = [bool(t.evaluate(env)) for t in self.tests[st.level]]  # every test is read (R-G-9)
             qualifies = all(results)
-            test_src = list(env.read)
+            test_src = env.read
             streak = st.streak + 1 if qualifies else 0
             streak_src = st.streak_src + test_src if qualifies else []
         fired = [e for e in lv.get("miss", []) if miss == e["at"] or (e.get("repeat") and miss >= e["at"])]
@@ -274,7 +273,7 @@ class LadderStep(Step):
             if st.level in self.approval:
                 env = MonthEnv(ctx, emp, label)
                 approved = bool(self.approval[st.level].evaluate(env))
-                approval_src = list(env.read)
+                approval_src = env.read
         promoted = bool(approved)
         nxt = self.month_end(st, miss, streak, miss_src, streak_src, demote, promo if promoted else None)
         next_pay, _ = self.pay(nxt.level, nxt.miss)

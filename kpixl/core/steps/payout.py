@@ -41,5 +41,5 @@ class PayoutStep(Step):
             how_zh = f"（{fill(how['zh'], env)}）" if how else ""
             how_en = f" ({fill(how['en'], env)})" if how else ""
             ctx.add_money(employee=emp, rule=rule.code, amount=amount, direction=self.direction,
-                          where=", ".join(dict.fromkeys(env.read)) or "计算 / computed", row=-1, date=None, qty=1.0,
+                          where=", ".join(env.read) or "计算 / computed", row=-1, date=None, qty=1.0,
                           value=None, text_zh=f"{rule.zh}：{amount} 元{how_zh}", text_en=f"{rule.en}: {amount} yuan{how_en}")

@@ -374,7 +374,7 @@ class RankStep(Step):
         except MissingInput as exc:
             ctx.block(emp, exc.problem)
             return np.nan, (), False
-        read = tuple(dict.fromkeys(env.read))
+        read = tuple(env.read)
         if raw is None and spec.get("empty") == "not_ranked":
             return np.nan, read, True
         try:
