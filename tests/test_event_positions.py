@@ -10,7 +10,7 @@ import pytest
 from kpixl.core import validate
 from kpixl.core.context import Context
 from kpixl.core.frames import shared_text, text_codes
-from kpixl.core.steps.categories import _pair_sums
+from kpixl.core.keyed import pair_sums
 from tests.test_columns import run
 
 
@@ -44,7 +44,7 @@ def test_pair_sums_are_the_exact_integer_sums_per_key(scale):
     rng = np.random.default_rng(7)
     key = rng.integers(0, 40, size=500)
     columns = [rng.integers(-3, 4, size=500) * scale // 4, -np.abs(rng.integers(0, 9, size=500)) * scale // 8]
-    pair, sums = _pair_sums(key, 40, columns)
+    pair, sums = pair_sums(key, 40, columns)
     keys, expected = _by_dict(key, columns)
     assert pair.tolist() == keys
     assert [s.tolist() for s in sums] == expected  # exact (Python integers)
@@ -53,7 +53,7 @@ def test_pair_sums_are_the_exact_integer_sums_per_key(scale):
 def test_pair_sums_without_a_dense_table_for_sparse_keys():
     """A key space far larger than the lines (many employees, few lines) is sorted, not counted."""
     key = np.array([5, 10**9, 5, 3])
-    pair, (s,) = _pair_sums(key, 10**9 + 1, [np.array([1, 2, 3, 4])])
+    pair, (s,) = pair_sums(key, 10**9 + 1, [np.array([1, 2, 3, 4])])
     assert pair.tolist() == [3, 5, 10**9] and s.tolist() == [4, 4, 2]
 
 

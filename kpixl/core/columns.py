@@ -17,7 +17,9 @@ and is evaluated per employee.
 from __future__ import annotations
 
 import ast
+import operator
 from collections.abc import Callable
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -70,11 +72,12 @@ class ColumnEnv:
         self.ctx = ctx
         self.ids = ctx.ids
         self.n = len(ctx.ids)
+        self.values = [ctx.values[e] for e in ctx.ids]
 
     def name(self, name: str) -> Column:
         ctx, ids = self.ctx, self.ids
-        vals = [ctx.values[e].get(name, _MISSING) for e in ids]
-        ok = np.fromiter((v is not _MISSING for v in vals), dtype=bool, count=self.n)
+        vals = list(map(dict.get, self.values, repeat(name), repeat(_MISSING)))
+        ok = np.fromiter(map(operator.is_not, vals, repeat(_MISSING)), dtype=bool, count=self.n)
         if ok.all():
             return _objects(vals), ok
         rest = np.flatnonzero(~ok)
@@ -108,7 +111,7 @@ class ColumnEnv:
         ctx, ids = self.ctx, self.ids
         if scope == "employee":
             return ctx.count_column(patterns, measure), np.ones(self.n, dtype=bool)
-        vals = [ctx.group_count(scope, e, patterns, measure) for e in ids]
+        vals = ctx.group_count_column(scope, patterns, measure)
         ok = np.ones(self.n, dtype=bool)
         if ctx.events_uncertain:  # a group with an unscorable member other than oneself: per employee
             unsure: dict[Any, int] = {}
@@ -119,7 +122,7 @@ class ColumnEnv:
                 k = unsure.get(ctx.group_of(scope, e), 0)
                 if k - (e in ctx.events_uncertain) > 0:
                     ok[i] = False
-        return _objects(vals), ok
+        return vals, ok
 
 
 def _compile(node: ast.AST) -> Callable[[ColumnEnv], Column]:  # noqa: C901 - a dispatcher, like expr._compile

@@ -15,6 +15,7 @@ from .errors import MissingInput, Problem, problem
 from .event_counts import EventCounts
 from .frames import frame, object_text
 from .inputs import Inputs
+from .keyed import stable_order
 from .numbers import VALUE_LIMIT, ZERO
 from .periods import Period
 from .scheme import Scheme
@@ -404,7 +405,7 @@ class Context(EventCounts):
         if not self.ledger_parts:
             return self.ledger()
         dates = self.ledger_dates()
-        order = np.lexsort((self.ledger_column("row"), dates))
+        order = stable_order(dates, self.ledger_column("row"))
         del dates
         # texts gathered through integer codes where they are known: an object array gathered in
         # random order costs 3-4x the integer gather plus a take from the few distinct texts

@@ -124,7 +124,7 @@ def duplicate_problems(inputs: Inputs, ev: pd.DataFrame, counted: np.ndarray, ow
     group = codes.groupby(cols, sort=False).ngroup().to_numpy()
     rows = sub["xl_row"].to_numpy(dtype="int64")
     first_of = pd.Series(rows).groupby(group, sort=False).transform("first").to_numpy()
-    owner_of = owners[np.flatnonzero(counted)][maybe]
+    owner_of = owners[np.flatnonzero(counted)[maybe]]
     letter = table.letters.get("date", "A")
     problems: list[Problem] = []
     for i in np.flatnonzero(dup):

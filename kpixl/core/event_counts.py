@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .frames import filled
+from .keyed import pair_sums
 from .numbers import ZERO
 
 
@@ -34,7 +35,8 @@ class EventCounts:
         """:meth:`counts` as an object array over ``ids`` (ZERO where no row matches)."""
         made = self._count_table(patterns, measure)
         if made[1] is None:
-            made[1] = np.array([made[0].get(e, ZERO) for e in self.ids], dtype=object)
+            by_emp = made[0]
+            made[1] = np.array([by_emp.get(e, ZERO) for e in self.ids], dtype=object) if by_emp else filled(len(self.ids), ZERO)
         return made[1]
 
     def _count_table(self, patterns: tuple[str, ...], measure: str) -> list:
@@ -82,12 +84,8 @@ class EventCounts:
                 e, emps = pd.factorize(ev["employee"])
                 r, rules = pd.factorize(ev["rule"])
             key = e.astype("int64") * len(rules) + r
-            order = np.argsort(key, kind="stable")
-            key = key[order]
-            starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-            rows = np.diff(np.r_[starts, len(key)]).astype("int64")
-            qty = np.add.reduceat(ev["qty_units"].to_numpy(dtype="int64")[order], starts)
-            pairs = key[starts]
+            qty = ev["qty_units"].to_numpy(dtype="int64")
+            pairs, (rows, qty) = pair_sums(key, len(emps) * len(rules), [np.ones(len(key), dtype="int64"), qty])
             cached = (list(emps), list(rules), pairs // len(rules), pairs % len(rules), rows, qty)
         self._rule_table = (ev, cached)
         return cached
@@ -116,13 +114,22 @@ class EventCounts:
 
     def group_count(self, attribute: str, employee: str, patterns: tuple[str, ...], measure: str = "rows") -> Decimal:
         """The same count summed over every member of the employee's group (department, team)."""
+        return self._group_totals(attribute, patterns, measure).get(self.group_of(attribute, employee), ZERO)
+
+    def group_count_column(self, attribute: str, patterns: tuple[str, ...], measure: str = "rows") -> np.ndarray:
+        """:meth:`group_count` of every employee, as an object array over ``ids``."""
+        totals = self._group_totals(attribute, patterns, measure)
+        group_of = self.group_of
+        return np.array([totals.get(group_of(attribute, e), ZERO) for e in self.ids], dtype=object)
+
+    def _group_totals(self, attribute: str, patterns: tuple[str, ...], measure: str) -> dict:
         key = (attribute, patterns, measure)
         totals = self._group_counts.get(key)
         if totals is None:
             per = self.counts(patterns, measure)
             totals = {g: sum((per.get(m, ZERO) for m in ms), ZERO) for g, ms in self.groups_by(attribute).items()}
             self._group_counts[key] = totals
-        return totals.get(self.group_of(attribute, employee), ZERO)
+        return totals
 
     def count_sources(self, employee: str, patterns: tuple[str, ...]) -> list[str]:
         """Cells of the event rows ``count``/``qty`` read for one employee (indexed once per pattern set)."""

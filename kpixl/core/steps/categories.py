@@ -20,6 +20,7 @@ import pandas as pd
 
 from ..context import SharedNote
 from ..frames import filled
+from ..keyed import pair_sums, stable_order
 from ..numbers import from_e8 as _dec
 from ..numbers import plain, to_units
 from .base import Step
@@ -72,9 +73,17 @@ class CategoriesStep(Step):
         caps = cap_of[cat_at]
         neg = np.flatnonzero((points < 0) & (caps >= 0))
         if len(neg):
-            # date, then row order within each employee and category (np.lexsort: last key first)
+            # only where an employee's deductions in a capped category exceed its cap does their order
+            # matter (the cap is reached on a line); elsewhere every line counts in full
+            key = emp_codes[neg] * (len(codes) + 1) + cat_at[neg]
+            pairs, (total,) = pair_sums(key, len(emps) * (len(codes) + 1), [points[neg]])
+            over = np.zeros(len(emps) * (len(codes) + 1), dtype=bool)
+            over[pairs] = -total > cap_of[pairs % (len(codes) + 1)]
+            neg = neg[over[key]]
+        if len(neg):
+            # date, then row order within each employee and category
             dates = ctx.ledger_dates()[neg]
-            order = neg[np.lexsort((column("row")[neg], dates, cat_at[neg], emp_codes[neg]))]
+            order = neg[stable_order(emp_codes[neg], cat_at[neg], dates, column("row")[neg])]
             p = points[order]
             key = emp_codes[order] * (len(codes) + 1) + cat_at[order]
             start = np.r_[True, key[1:] != key[:-1]]
@@ -89,7 +98,7 @@ class CategoriesStep(Step):
         if not ok.any():
             return
         n = len(codes)
-        pair, (raw, cnt, ded, rded) = _pair_sums(emp_codes[ok] * n + cat_at[ok], len(emps) * n, [
+        pair, (raw, cnt, ded, rded) = pair_sums(emp_codes[ok] * n + cat_at[ok], len(emps) * n, [
             col[ok] for col in (points, counted, np.minimum(counted, 0), np.minimum(points, 0))])
         ded, rded = -ded, -rded
         if emps is ctx.ids:
@@ -121,22 +130,6 @@ class CategoriesStep(Step):
                 hits = zip(ids, zip(rded_d[hit].tolist(), ded_d[hit].tolist(), strict=True), strict=True)
                 ctx.note_each(ids, _CapNote(self.kind, cat, dict(hits)))
 
-
-def _pair_sums(key: np.ndarray, size: int, columns: list[np.ndarray]) -> tuple[np.ndarray, list[np.ndarray]]:
-    """The keys that occur (ascending) and each integer column summed per key, exactly.
-
-    ``key`` is in ``range(size)`` (employee x category: linear in the lines, the categories are
-    few). Sums are counted with ``np.bincount`` where every partial sum stays below 2**53 (so the
-    float sums are exact integers), else by sorting."""
-    bound = max((int(np.abs(c).max()) for c in columns if len(c)), default=0) * len(key)
-    if bound < 2**53 and size <= 4 * len(key) + 1024 and len(key) and key.min() >= 0:
-        rows = np.bincount(key, minlength=size)
-        pair = np.flatnonzero(rows)
-        return pair, [np.bincount(key, weights=c, minlength=size)[pair].astype("int64") for c in columns]
-    order = np.argsort(key, kind="stable")
-    key = key[order]
-    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-    return key[starts], [np.add.reduceat(c[order], starts) for c in columns]
 
 
 class _CapNote(SharedNote):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import operator
 from decimal import ROUND_HALF_UP, Decimal
 from functools import partial
+from itertools import repeat
 
 from ..context import SharedNote
 from ..errors import MissingInput
@@ -40,15 +41,20 @@ class TotalStep(Step):
         names = [(n, 1) for n in self.add] + [(n, -1) for n in self.subtract]
         ids = ctx.ids
         values_of = ctx.values
-        cols = [[values_of[e].get(n) for e in ids] for n, _ in names]
-        fast = [all(type(v) is Decimal for v in row) for row in zip(*cols, strict=True)] if cols else [True] * len(ids)
+        dicts = [values_of[e] for e in ids]
+        cols = [list(map(dict.get, dicts, repeat(n))) for n, _ in names]
+        exact = [set(map(type, col)) <= {Decimal} for col in cols]  # (a column of computed values)
+        fast = [True] * len(ids)
+        for col, ok in zip(cols, exact, strict=True):
+            if not ok:
+                fast = [f and type(v) is Decimal for f, v in zip(fast, col, strict=True)]
         sums = [self.base] * len(ids)
-        for (_, sign), col in zip(names, cols, strict=True):
-            exact = [v if type(v) is Decimal else ZERO for v in col]
-            sums = list(map(operator.add if sign > 0 else operator.sub, sums, exact))
+        for (_, sign), col, ok in zip(names, cols, exact, strict=True):
+            terms = col if ok else [v if type(v) is Decimal else ZERO for v in col]
+            sums = list(map(operator.add if sign > 0 else operator.sub, sums, terms))
         places = None if self.round is None else Decimal(1).scaleb(-self.round)
         shared = _TotalNote(self.kind, self.output, label_zh, label_en, self.base, names, cols, ctx.position)
-        for i, emp in enumerate(ids):
+        for i, (emp, values) in enumerate(zip(ids, dicts, strict=True)):
             if fast[i]:
                 terms = None
                 value = sums[i]
@@ -66,7 +72,7 @@ class TotalStep(Step):
                 clamp, value = "ceiling", self.ceiling
             if places is not None:
                 value = value.quantize(places, rounding=ROUND_HALF_UP)  # R-G-4
-            values_of[emp][self.output] = value
+            values[self.output] = value
             if terms is None:  # the formula is read from the step's columns when it is shown
                 shared.values[i] = value
                 if clamp:
