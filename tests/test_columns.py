@@ -125,6 +125,32 @@ def test_category_cap_per_employee_in_date_order():
     assert "扣分合计 4" in result.explain_text("E6")
 
 
+def test_category_cap_reached_exactly_or_by_a_larger_row_in_row_order():
+    """Cap 3 on D. E1: a -2 and a -1 row on 1 Oct, exactly the cap: both count in full, nothing
+    left, no cap line. E2: rows -1 (row 2), -3 (row 3) on 2 Oct and -2 (row 4) on 1 Oct: the
+    1 Oct row counts -2 first, then row 2 -1 (3 reached), row 3 counts 0. E3 in another
+    has no rows: nothing deducted. Hand-computed from the cap rule (date, then row order)."""
+    scheme = scheme_for("X > 100")
+    events = [{"date": "2026-10-01", "employee": "E1", "rule": "R_DED", "qty": 2},
+              {"date": "2026-10-01", "employee": "E1", "rule": "R_DED", "qty": 1},
+              {"date": "2026-10-02", "employee": "E2", "rule": "R_DED", "qty": 1},
+              {"date": "2026-10-02", "employee": "E2", "rule": "R_DED", "qty": 3},
+              {"date": "2026-10-01", "employee": "E2", "rule": "R_DED", "qty": 2}]
+    metrics = [{"employee": e, "metric": "X", "value": 0} for e in ("E1", "E2", "E3")]
+    _, inputs = inputs_from_records(scheme, "2026-10", employees=EMPLOYEES[:3], metrics=metrics, events=events,
+                                    parameters={"T": 2})
+    result = score(scheme, inputs)
+    v1, v2 = result.employee("E1").values, result.employee("E2").values
+    assert (v1["D.deduction"], v1["D.raw"], v1["D.left"]) == (3, -3, 0)
+    assert (v2["D.deduction"], v2["D.raw"], v2["D.left"]) == (3, -6, 0)
+    led = result.ledger
+    assert led[led["employee"] == "E1"]["counted_e8"].tolist() == [-2 * 10**8, -10**8]
+    e2 = led[led["employee"] == "E2"]
+    assert dict(zip(e2["qty"].tolist(), e2["counted_e8"].tolist(), strict=True)) == {2.0: -2 * 10**8, 1.0: -10**8, 3.0: 0}
+    assert result.employee("E3").values["D.deduction"] == 0
+    assert "扣分合计 6" in result.explain_text("E2") and "扣分合计" not in result.explain_text("E1")
+
+
 def test_garbage_collection_is_paused_only_while_scoring(monkeypatch):
     """gcpause.py: collection is off during a run (it walked every value of 5,000 people) and
     back as it was afterwards, also when the run fails."""
