@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kpixl.core.keyed import stable_order
+from kpixl.core.keyed import packed_key, stable_order
 
 
 def test_by_hand():
@@ -47,3 +47,15 @@ def test_keys_that_cannot_be_packed():
     big = np.array([2**64 - 1, 0, 2**63], dtype="uint64")
     for key in (floats, nat, wide, big):
         assert (stable_order(key, np.array([2, 1, 0])) == np.lexsort((np.array([2, 1, 0]), key))).all()
+
+
+def test_packed_key_is_equal_exactly_where_every_key_is():
+    rng = np.random.default_rng(7)
+    a, b = rng.integers(-1, 3, 500), rng.integers(0, 40_000, 500)
+    c = np.datetime64("2026-10-01", "ns") + rng.integers(0, 3, 500).astype("timedelta64[D]")
+    key = packed_key(a, b, c)
+    rows = list(zip(a.tolist(), b.tolist(), c.tolist(), strict=True))
+    for i in range(0, 500, 7):
+        for j in range(0, 500, 11):
+            assert (key[i] == key[j]) == (rows[i] == rows[j])
+    assert packed_key(np.array([0.5, 1.5])) is None and packed_key(np.array([], dtype="int64")) is None

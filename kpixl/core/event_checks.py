@@ -18,6 +18,7 @@ import pandas as pd
 
 from .errors import Problem, problem
 from .inputs import Inputs
+from .keyed import packed_key
 from .periods import Period
 from .scheme import Scheme
 
@@ -111,9 +112,12 @@ def duplicate_problems(inputs: Inputs, ev: pd.DataFrame, counted: np.ndarray, ow
     # each column as integer codes (empty = -1), then the rows as tuples of codes: no object copies.
     # Only rows sharing employee, rule and date can be identical: the other columns are coded for those.
     first = [c for c in ("employee", "rule", "date") if c in cols]
-    codes = pd.DataFrame({c: coded[c][counted] if c in coded else pd.factorize(sub[c], use_na_sentinel=True)[0]
-                          for c in first})
-    maybe = codes.duplicated(keep=False).to_numpy() if first else np.ones(len(sub), dtype=bool)
+    codes = [coded[c][counted] if c in coded else pd.factorize(sub[c], use_na_sentinel=True)[0] for c in first]
+    key = packed_key(*codes) if first else None  # the three codes as one integer: one hash per row
+    if key is not None:
+        maybe = pd.Series(key).duplicated(keep=False).to_numpy()
+    else:
+        maybe = pd.DataFrame(dict(enumerate(codes))).duplicated(keep=False).to_numpy() if first else np.ones(len(sub), dtype=bool)
     if not maybe.any():
         return []
     sub = sub[maybe]

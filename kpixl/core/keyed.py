@@ -19,17 +19,20 @@ def stable_order(*keys: np.ndarray) -> np.ndarray:
     their original order: exactly ``np.lexsort(keys[::-1])``."""
     if not keys or len(keys[0]) == 0:
         return np.arange(len(keys[0]) if keys else 0)
-    packed = _packed([np.asarray(k) for k in keys])
+    packed = packed_key(*keys)
     if packed is None:
         return np.lexsort(keys[::-1])
     return np.argsort(packed, kind="stable")
 
 
-def _packed(keys: list[np.ndarray]) -> np.ndarray | None:
-    """One int64 whose order is the keys' order, or None (a float or text key, a missing date, or
-    ranges that do not fit in 63 bits together even as dense ranks)."""
+def packed_key(*keys: np.ndarray) -> np.ndarray | None:
+    """One int64 per row whose order is the keys' order (so equal exactly where every key is
+    equal), or None: a float or text key, a missing date, or ranges that do not fit in 63 bits
+    together even as dense ranks."""
+    if not keys or len(keys[0]) == 0:
+        return None
     steps = []
-    for key in keys:
+    for key in map(np.asarray, keys):
         if key.dtype.kind == "M":
             if np.isnat(key).any():  # NaT sorts last in numpy, first as an integer
                 return None

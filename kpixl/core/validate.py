@@ -102,7 +102,8 @@ def prepare_events(scheme: Scheme, inputs: Inputs, period: Period, employees: pd
     # text once (50k ids, 35 codes), not each of 1M rows
     emp_coded = _Coded(ev["employee"])
     rule_coded = _Coded(ev["rule"])
-    known_emp = emp_coded.rows(pd.Index(emp_coded.uniques, dtype=object).isin(employees.index))
+    emp_pos = emp_coded.rows(employees.index.get_indexer(emp_coded.uniques))  # -1: not on the Employees sheet
+    known_emp = emp_pos >= 0
     owners = np.where(known_emp, ev["employee"].to_numpy(dtype=object), None)
     ev["qty"] = ev["qty"].fillna(1.0)
     rules = rules_frame(scheme)
@@ -264,7 +265,7 @@ def prepare_events(scheme: Scheme, inputs: Inputs, period: Period, employees: pd
     ev["factor"] = factor
     # each row's employee (in ``employees``) and rule (in the scheme's rules) by position: the steps
     # count and score by them instead of hashing 1M texts again (Context.event_positions)
-    ev["emp_pos"] = emp_coded.rows(employees.index.get_indexer(emp_coded.uniques)).astype("int64")
+    ev["emp_pos"] = emp_pos.astype("int64", copy=False)
     ev["rule_pos"] = at.astype("int64")
     valid = ~row_problem & known & known_emp & in_period.to_numpy()
     read, log = earlier_rows(scheme, ev, period)
