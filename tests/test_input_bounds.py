@@ -4,7 +4,7 @@ A pasted phone number (13800138000), 1e11, 1e15 or 1e308 in 数量 silently chan
 (int64 overflow of qty x points in 1e-8 units: 1e11 gave about -8.4e10); 1e30 in a metric,
 a salary or a rule's points raised decimal.InvalidOperation. Each is now a located error on
 its cell and the employee's result is withheld. Bounds (kpixl.core.numbers): |qty| <= 1e6 per
-row (or the rule's qty_max), values <= 1e12, rule points <= 1e4.
+row (or the rule's qty_max), values <= 1e9 (below a phone number), rule points <= 1e4.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def test_huge_event_value_is_a_located_error():
     assert r.employee("A03").values.get("money.deductions") is None
 
 
-@pytest.mark.parametrize("salary", [1e15, 1e30, 1e308])
+@pytest.mark.parametrize("salary", [13812345678, 2112345678, 1e15, 1e30, 1e308])
 def test_huge_salary_is_a_located_error_not_a_crash(salary):
     emps = EMPS + [{"id": "A03", "name": "丙", "role": "客服顾问", "department": DEPT, "base_salary": salary}]
     r = s1([{"date": "2026-10-17", "employee": "A03", "rule": "CONS_REPORT_LATE"}], employees=emps,
@@ -83,13 +83,40 @@ def test_huge_salary_is_a_located_error_not_a_crash(salary):
     assert r.employee("A01").ok  # others are scored
 
 
-@pytest.mark.parametrize("value", [1e13, 1e30, "1e30", 1e308])
+@pytest.mark.parametrize("value", [13812345678, "13812345678", 1e13, 1e30, "1e30", 1e308])
 def test_huge_metric_is_a_located_error(value):
     metrics = [{"employee": "A01", "metric": "LEAVE_DAYS", "value": value}, LEAVE[1]]
     r = s1([], metrics=metrics)
     assert "number_too_large" in codes(r, "A01") or "out_of_range" in codes(r, "A01")
     pr = r.employee("A01").problems[0]
     assert pr.where == "指标!C2 / Metrics!C2"
+
+
+@pytest.mark.parametrize("wages", [13812345678, 1_000_000_001])
+def test_a_phone_number_as_wages_is_a_located_error(wages):
+    # S6 (R-RP-2): A's department is rated 较好, so A gets 1% of A's own wages; a mobile number
+    # pasted into the wages cell used to pay 138,123,456.78 yuan. B (wages 5200) still gets 52.00.
+    emps = [{"id": "A", "name": "甲", "role": "客服", "department": "客服一部"},
+            {"id": "B", "name": "乙", "role": "客服", "department": "客服一部"}]
+    metrics = [{"employee": "A", "metric": "MONTHLY_TOTAL_WAGES", "value": wages},
+               {"employee": "B", "metric": "MONTHLY_TOTAL_WAGES", "value": 5200},
+               {"team": "客服一部", "metric": "DEPT_RATING", "value": "较好"}]
+    metrics += [{"employee": e, "metric": m, "value": "否"} for e in "AB"
+                for m in ("HR_EXCELLENT", "HR_OUTSTANDING", "HR_POOR", "HR_CALLBACK_SELECTED")]
+    r = run("cs_reward_pct", "2026-10", employees=emps, metrics=metrics)
+    assert codes(r, "A") == ["number_too_large"] and r.employee("A").problems[0].where == "指标!D2 / Metrics!D2"
+    assert r.employee("B").ok and r.employee("B").values["DEPT_GOOD_1PCT.amount"] == Decimal("52.00")
+
+
+def test_the_largest_plausible_value_is_accepted():
+    # 1e9 itself is within the bound (a department's sales, say): no problem, the wages pay 1%
+    emps = [{"id": "A", "name": "甲", "role": "客服", "department": "客服一部"}]
+    metrics = [{"employee": "A", "metric": "MONTHLY_TOTAL_WAGES", "value": 1_000_000_000},
+               {"team": "客服一部", "metric": "DEPT_RATING", "value": "较好"}]
+    metrics += [{"employee": "A", "metric": m, "value": "否"}
+                for m in ("HR_EXCELLENT", "HR_OUTSTANDING", "HR_POOR", "HR_CALLBACK_SELECTED")]
+    r = run("cs_reward_pct", "2026-10", employees=emps, metrics=metrics)
+    assert r.employee("A").ok and r.employee("A").values["DEPT_GOOD_1PCT.amount"] == Decimal("10000000.00")
 
 
 def test_huge_metric_without_range_is_number_too_large():

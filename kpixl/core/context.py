@@ -53,6 +53,18 @@ POSITIONS = ("emp_pos", "rule_pos")
 MONEY_COLUMNS = ["employee", "rule", "amount", "direction", "where", "row", "date", "qty", "value", "text_zh", "text_en"]
 
 
+def _typed(mdef, value: Any) -> bool:
+    """Whether a Metrics value has its metric's type (a number for a number metric, yes/no for a
+    yes/no one); an unknown code is reported elsewhere."""
+    if mdef is None:
+        return True
+    if mdef.type in ("number", "integer", "percent", "money"):
+        return isinstance(value, Decimal)
+    if mdef.type == "boolean":
+        return isinstance(value, bool)
+    return True
+
+
 def _within(value: Any) -> bool:
     """False for a Decimal beyond the sane bound (issue 7); other values are not numbers to bound."""
     return not isinstance(value, Decimal) or (value.is_finite() and abs(value) <= VALUE_LIMIT)
@@ -86,6 +98,7 @@ class Context(EventCounts):
         self.events_uncertain: set[str] = set()
         self._metrics: dict[tuple[str, str], tuple[Any, str]] = {}
         self._metrics_other: dict[tuple[str, str, str], tuple[Any, str]] = {}
+        self._withheld: dict[tuple[str, str], str] = {}  # (who, code) -> the cell of a value validation refused
         self._history: dict[tuple[str, str, str], tuple[Any, str]] = {}
         self._earlier: dict[tuple[str, str], list] | None = None
         self._counts: dict[tuple, list] = {}  # (patterns, measure) -> [by employee, over ids]
@@ -173,11 +186,14 @@ class Context(EventCounts):
             who = frame["employee"].where(frame["employee"] != "", team)
             plain_rows = frame["date"].isna() & frame["week_start"].isna()
             current = plain_rows & ((frame["period"] == "") | (frame["period"] == self.period.label))
+            metrics = self.scheme.metrics
             for w, code, value, row, per, cur, pl in zip(who, frame["metric"], frame["value"], frame["xl_row"],
                                                           frame["period"], current, plain_rows, strict=True):
-                if not _within(value):
-                    continue  # beyond the bound: reported by validation, withheld from the steps
                 where = self.inputs.metrics.ref("value", int(row))
+                if not (_within(value) and _typed(metrics.get(code), value)):
+                    if cur:  # beyond the bound or not of the metric's type: reported by validation,
+                        self._withheld[(w, code)] = where  # withheld from the steps (never a default)
+                    continue
                 if cur:
                     self._metrics[(w, code)] = (value, where)
                 elif pl:
@@ -290,6 +306,9 @@ class Context(EventCounts):
         hit = self._metric_hit(employee, code)
         if hit is not None:
             return hit[0]
+        withheld = next((w for key in self.group_keys(employee, code) if (w := self._withheld.get((key, code)))), None)
+        if withheld is not None:
+            raise MissingInput(self._refused(employee, withheld))
         mdef = self.scheme.metrics.get(code)
         if mdef is not None and mdef.default is not None:
             report_default(self, employee, mdef, self.inputs.metrics.label)
@@ -304,6 +323,16 @@ class Context(EventCounts):
                 f"在指标表加一行：小组/部门 {group}，指标代码 {code}，数值。",
                 f"Add a row to the Metrics sheet: team {group}, metric {code}, value.", employee=employee))
         raise MissingInput(missing_metric(self.inputs.metrics.label, employee, code, mdef))
+
+    def _refused(self, employee: str, where: str) -> Problem:
+        """The problem validation reported at the refused cell (blocking with it again adds nothing),
+        else one that names the cell."""
+        for pr in self.blocked.get(employee, ()):
+            if pr.where == where:
+                return pr
+        return problem("refused_value", where, f"员工 {employee} 需要的这个单元格的值有错误（见该单元格的问题），无法使用。",
+                       f"Employee {employee} needs this cell, whose value has an error (see the cell's problem).",
+                       "修正该单元格。", "Fix the cell.", employee=employee)
 
     def metric_where(self, employee: str, code: str) -> str:
         hit = self._metric_hit(employee, code)

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import math
+import re
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 
@@ -29,11 +30,17 @@ SCALE = 10**SCALE_DIGITS
 # plausible per-row maximum (``qty_max``).
 QTY_LIMIT = 10**6  # |qty| of one event row
 POINTS_LIMIT = 10**4  # |points| per unit of a point rule (qty x points in 1e-8 units stays in int64)
-VALUE_LIMIT = 10**12  # |value| of an event value, metric, parameter, attribute, history item, rule points
+# |value| of an event value, metric, parameter, attribute, history item: below a pasted phone
+# number (a mobile number has 11 digits, about 1.3e10; a landline with its area code 10 or 11)
+# and far above any wage, sales figure or count of one person's month
+VALUE_LIMIT = 10**9
 
 
 class NotANumber(ValueError):
     """Raised by :func:`to_decimal` for text that is not a number."""
+
+
+_GROUPED = re.compile(r"^[+-]?\d{1,3}(?:([,，])\d{3})(?:\1\d{3})*(?:\.\d+)?$")
 
 
 def to_decimal(value: object) -> Decimal:
@@ -56,9 +63,15 @@ def to_decimal(value: object) -> Decimal:
             return d
         return d.quantize(ONE) if d == d.to_integral_value() else d.normalize()
     if isinstance(value, str):
-        text = value.strip().replace(",", "").replace("，", "")
+        text = value.strip()
         if text.endswith("%"):
             text = text[:-1].strip()
+        if "_" in text:  # Decimal reads "1_5" as 15
+            raise NotANumber(value)
+        if "," in text or "，" in text:  # thousands only ("12,345.5"); "1,5" is a decimal comma, never 15
+            if not _GROUPED.match(text):
+                raise NotANumber(value)
+            text = text.replace(",", "").replace("，", "")
         try:
             d = Decimal(text)
         except InvalidOperation as exc:
