@@ -39,6 +39,9 @@ def score(scheme: Scheme, inputs: Inputs, period: Period | None = None) -> Resul
         return _score(scheme, inputs, period)
 
 
+PERIOD_CODES = frozenset({"bad_period", "period_is_number"})
+
+
 def _score(scheme: Scheme, inputs: Inputs, period: Period | None = None) -> Result:
     """Score every employee. Problems never raise: they block the employees they concern.
 
@@ -47,8 +50,8 @@ def _score(scheme: Scheme, inputs: Inputs, period: Period | None = None) -> Resu
     rule-table edit), in which case nobody is.
     """
     period = period or inputs.period
-    if period is None:
-        raise InputError([problem(
+    if period is None:  # the PERIOD cell's own problem where it has one (a number, a bad text), else none given
+        raise InputError([p for p in inputs.problems if p.code in PERIOD_CODES] or [problem(
             "no_period", inputs.parameters_label, "没有指定考核期。", "No period is given.",
             "在参数表的 PERIOD 行填写考核月份（如 2026-10），或使用 --period。",
             "Fill in PERIOD on the Parameters sheet (e.g. 2026-10) or pass --period.")])

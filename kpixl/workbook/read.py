@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import replace
+from decimal import Decimal
 from pathlib import Path
 
 from kpixl.core.errors import Problem, SchemeError, WorkbookError, problem
 from kpixl.core.gcpause import paused_gc
 from kpixl.core.inputs import Inputs, Param, Table
+from kpixl.core.numbers import plain, to_decimal
 from kpixl.core.periods import Period, parse_period, period_from_name, periods_agree
 from kpixl.core.scheme import Scheme, is_scheme_id, load_scheme
 
@@ -94,6 +96,10 @@ def _workbook_scheme(sid: Param | None, params_label: str) -> Scheme:
         raise SchemeError([replace(p, where=sid.where) if p.code == "unknown_scheme" else p for p in exc.problems]) from None
 
 
+class _NumberPeriod(ValueError):
+    """PERIOD holds a number, not a text or a date."""
+
+
 def _period(source: str, param: Param | None, given: Period | str | None, problems: list[Problem]) -> Period | None:
     """The period scored: ``given`` (--period), else PERIOD, else the file name's (reported).
 
@@ -110,7 +116,19 @@ def _period(source: str, param: Param | None, given: Period | str | None, proble
     if param is not None and param.value is not None and str(param.value).strip():
         raw = param.value
         try:
-            stated = parse_period(raw if not hasattr(raw, "as_tuple") else str(raw))
+            if isinstance(raw, (Decimal, int, float)) and not isinstance(raw, bool):
+                raise _NumberPeriod
+            stated = parse_period(raw)
+        except _NumberPeriod:
+            if given is None:  # 2026.10 typed into a General cell is the number 2026.1: January or October?
+                shown = plain(to_decimal(raw))
+                problems.append(problem(
+                    "period_is_number", param.where,
+                    f"考核期 PERIOD 填的是数字 {shown}，不是年月（数字会丢掉末尾的 0，例如 2026.10 会变成 2026.1），无法可靠地确定月份。",
+                    f"PERIOD holds the number {shown}, not a month (a number drops trailing zeros: 2026.10 becomes "
+                    "2026.1), so the month cannot be known reliably.",
+                    "把该单元格设为文本格式，再填写 2026-10 这样的年月。",
+                    "Format the cell as text and enter the month as YYYY-MM, e.g. 2026-10."))
         except ValueError:
             shown = str(raw)[:40]
             if given is None:
