@@ -412,6 +412,30 @@ def check_metrics(scheme: Scheme, inputs: Inputs, employees: pd.DataFrame) -> li
         f"Employee ID '{emp_col.iat[i]}' is not on the Employees sheet.",
         "改正工号，或先在员工表添加此人。", "Correct it or add the person to the Employees sheet."))
     ok &= ~no_emp & ~unknown_emp
+    unread = ok & _unread_group_rows(scheme, table, frame, emp_col, team_col, scope, employees)
+    groups = _group_names(scheme, frame, team_col, employees)
+    shown_groups = "、".join(groups[:SHOWN_GROUPS]) + ("……" if len(groups) > SHOWN_GROUPS else "") or "（无 / none）"
+    shown_groups_en = ", ".join(groups[:SHOWN_GROUPS]) + (", ..." if len(groups) > SHOWN_GROUPS else "") or "(none)"
+    emit(unread & (emp_col == "").to_numpy(), lambda i, row, o: problem(
+        "unknown_group", table.ref("team", row),
+        f"小组/部门 “{team_col.iat[i]}” 在员工表中没有任何员工，本行的 {frame['metric'].iat[i]} 不会用于任何人。"
+        f"员工表中的小组/部门：{shown_groups}。无法判断它是哪个小组/部门的笔误，所以所有人暂不计分。",
+        f"No employee on the Employees sheet is in team/department '{team_col.iat[i]}', so this "
+        f"{frame['metric'].iat[i]} row is used for nobody. Teams/departments on the Employees sheet: {shown_groups_en}. "
+        "Which group it was meant for cannot be told, so nobody is scored until it is resolved.",
+        f"把名称改成员工表中的写法（如 {groups[0] if groups else '员工表的部门'}），或在员工表改正该组员工的小组/部门；"
+        "如果这个小组/部门不在本工作簿中，删除本行。",
+        f"Spell it as on the Employees sheet (e.g. {groups[0] if groups else 'the department there'}), or correct "
+        "the members' team/department there; if that group is not in this workbook, delete the row."))
+    emit(unread & (emp_col != "").to_numpy(), lambda i, row, o: problem(
+        "group_metric_by_employee", table.ref("employee", row),
+        f"{frame['metric'].iat[i]} 是小组/部门的指标，按“小组/部门”列查找；本行填的是工号 “{emp_col.iat[i]}”，"
+        "不会用于任何人，所以所有人暂不计分。",
+        f"{frame['metric'].iat[i]} is a team/department figure, looked up by the Team column; this row gives employee "
+        f"ID '{emp_col.iat[i]}' instead, so it is used for nobody, and nobody is scored until it is resolved.",
+        f"清空工号，在“小组/部门”列填写小组/部门名称（员工表中的：{shown_groups}）。",
+        f"Clear the employee ID and put the team/department in the Team column (on the Employees sheet: {shown_groups_en})."))
+    ok &= ~unread
     emit(ok & dup, lambda i, row, o: problem(
         "duplicate_metric", table.ref("metric", row), f"{emp_col.iat[i] or team_col.iat[i]} 的 {frame['metric'].iat[i]} 重复录入。",
         f"{frame['metric'].iat[i]} is entered twice for {emp_col.iat[i] or team_col.iat[i]}.", "只保留一行。", "Keep one row.",
@@ -456,6 +480,43 @@ def check_metrics(scheme: Scheme, inputs: Inputs, employees: pd.DataFrame) -> li
                 problems.append(percent_fraction(mdef, values[i], table.ref("value", int(frame["xl_row"].iat[i])),
                                                  owner.iat[i]))
     return problems
+
+
+SHOWN_GROUPS = 10
+
+
+def _row_groups(scheme: Scheme, frame: pd.DataFrame, team_col: pd.Series) -> set[str]:
+    """Groups a step takes from the Metrics rows themselves, members or not: S14's ``item_points`` ranks
+    every team with rows of its item codes (a group whose members are in no workbook still ranks)."""
+    prefixes = tuple(st.spec["prefix"] for st in scheme.steps if st.kind == "item_points" and st.spec.get("prefix"))
+    if not prefixes:
+        return set()
+    on_rows = frame["metric"].astype(str).str.startswith(prefixes) & (team_col != "")
+    return set(team_col[on_rows].astype(str))
+
+
+def _group_names(scheme: Scheme, frame: pd.DataFrame, team_col: pd.Series, employees: pd.DataFrame) -> list[str]:
+    """Every team and department a team/department metric row can name and be read for (sorted)."""
+    names: set[str] = set()
+    for col in ("team", "department"):
+        if col in employees:
+            names |= {str(v) for v in employees[col].tolist() if v is not None and v == v and str(v) != ""}
+    return sorted(names | _row_groups(scheme, frame, team_col))
+
+
+def _unread_group_rows(scheme: Scheme, table: Table, frame: pd.DataFrame, emp_col: pd.Series, team_col: pd.Series,
+                       scope: pd.Series, employees: pd.DataFrame) -> np.ndarray:
+    """Rows of a team/department metric that no lookup reads (Context.group_keys: the employee's team,
+    department, or a row naming neither): a group no employee is in, or an employee ID in place of
+    the group. The ledger's rows are exempt (a group whose members have all left is simply not read)."""
+    group_scope = (scope.notna() & (scope != "employee")).to_numpy()
+    if not group_scope.any():
+        return np.zeros(len(frame), dtype=bool)
+    known = set(_group_names(scheme, frame, team_col, employees))
+    by_employee = (emp_col != "").to_numpy()
+    unknown_group = (team_col != "").to_numpy() & ~team_col.astype(str).isin(known).to_numpy()
+    ledger = frame["xl_row"].isin(_ledger_rows(table)).to_numpy()
+    return group_scope & (by_employee | unknown_group) & ~ledger
 
 
 def percent_fraction(mdef, value, where: str, owner: str | None) -> Problem:
@@ -564,16 +625,26 @@ def check_ratings(inputs: Inputs, employees: pd.DataFrame) -> list[Problem]:
 
 
 def check_history(scheme: Scheme, inputs: Inputs) -> list[Problem]:
-    """Known items and typed values on the History sheet."""
+    """Known items and employees and typed values on the History sheet.
+
+    A typed row whose employee ID is not on the Employees sheet is used for nobody, and whether it
+    is a typo of a current employee's ID (whose count or sum it should change) or a leaver's row
+    cannot be told: an error no employee owns, one per ID at its first row, as an unknown ID on
+    Events or Metrics. Rows the ledger supplies are exempt: they are kpixl's own record, keyed by
+    IDs that were right when their month closed, and a leaver's rows there are simply not read.
+    """
     from .errors import problem as _p
 
     table = inputs.history
     if table is None or table.frame.empty:
         return []
-    problems: list[Problem] = []
+    problems: list[Problem | None] = []
     from .periods import parse_period
 
     f = table.frame
+    known_ids = _employee_ids(inputs)
+    from_ledger = _ledger_rows(table)
+    unknown: dict[str, tuple[int, list[int]]] = {}  # id -> (its slot in ``problems``, its rows)
     months: dict[object, bool] = {}  # each distinct period text parsed once (12 months x 5,000 people)
     for row, bad, item, emp, team, per, value in zip(
             f["xl_row"].tolist(), f["xl_bad"].tolist(), f["item"].tolist(), f["employee"].tolist(),
@@ -593,6 +664,12 @@ def check_history(scheme: Scheme, inputs: Inputs) -> list[Problem]:
             problems.append(_p("history_without_owner", table.ref("employee", row), "历史行需要工号或小组。",
                                "A history row needs an employee ID or a team.", "填写工号或小组。",
                                "Fill in the employee ID or the team."))
+            continue
+        if emp and emp not in known_ids and row not in from_ledger:
+            if emp not in unknown:
+                unknown[emp] = (len(problems), [])
+                problems.append(None)  # filled below, when all of its rows are known
+            unknown[emp][1].append(row)
             continue
         key = (type(per), per)
         if key not in months:
@@ -617,4 +694,45 @@ def check_history(scheme: Scheme, inputs: Inputs) -> list[Problem]:
                            f"{r['employee'] or r['team']} 在 {r['period']} 的 {r['item']} 重复录入。",
                            f"{r['item']} of {r['period']} is entered twice for {r['employee'] or r['team']}.",
                            "只保留一行。", "Keep one row."))
-    return problems
+    for emp, (slot, rows) in unknown.items():
+        problems[slot] = _unknown_history_employee(table, emp, rows)
+    return [p for p in problems if p is not None]
+
+
+def _employee_ids(inputs: Inputs) -> set[str]:
+    """Every ID on the Employees sheet (a duplicated or faulty row's too: those are reported there)."""
+    frame = inputs.employees.frame
+    if frame.empty or "id" not in frame:
+        return set()
+    return {i for i in frame["id"].tolist() if i}
+
+
+def _ledger_rows(table: Table) -> set[int]:
+    """The row numbers of a table's rows read from the ledger (a ledger table names each row's close in
+    ``sources``); empty for a sheet's own rows. Duck-typed: the core does not import the ledger."""
+    sources = getattr(table, "sources", None)
+    return set(sources) if isinstance(sources, dict) else set()
+
+
+SHOWN_CELLS = 10
+
+
+def _unknown_history_employee(table: Table, emp: str, rows: list[int]) -> Problem:
+    """One error for every History row of an ID that is not on the Employees sheet, at its first row."""
+    letter = table.letters.get("employee", "")
+    cells = [f"{letter}{r}" if letter else str(r) for r in rows[:SHOWN_CELLS]]
+    more = len(rows) - len(cells)
+    shown = "、".join(cells) + (f" 等 {len(rows)} 行" if more else "")
+    shown_en = ", ".join(cells) + (f" and {more:,} more" if more else "")
+    n_zh = f"这 {len(rows)} 行" if len(rows) > 1 else "本行"
+    n_en = f"its {len(rows):,} History rows ({shown_en}) are" if len(rows) > 1 else "this History row is"
+    return problem(
+        "unknown_employee", table.ref("employee", rows[0]),
+        f"工号 “{emp}” 不在员工表中，{n_zh}历史数据（{shown}）不会用于任何人。无法判断它是在职员工工号的笔误"
+        "（那样此人的结果就漏算了这些数据）还是离职人员的记录，所以所有人暂不计分。",
+        f"Employee ID '{emp}' is not on the Employees sheet, so {n_en} used for nobody. Whether it is a "
+        "mistyped ID of a current employee (whose result would then miss these figures) or a "
+        "leaver's row cannot be told, so nobody is scored until it is resolved.",
+        f"如果是输错，改成员工表中的工号；如果此人已离职，删除{n_zh}（离职人员的历史不影响在职人员的结果）。",
+        "If the ID is mistyped, correct it to the one on the Employees sheet; if the person has left, delete "
+        + ("these rows" if len(rows) > 1 else "the row") + " (a leaver's history changes no one else's result).")
