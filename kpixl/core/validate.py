@@ -8,6 +8,8 @@ and "one bad row never silently changes a score".
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from decimal import Decimal
 
 import numpy as np
@@ -135,8 +137,12 @@ def prepare_events(scheme: Scheme, inputs: Inputs, period: Period, employees: pd
                                     employee=owners[i] if owner else None))
 
     bad_parse = ev["xl_bad"].to_numpy(dtype=bool)
-    # Rows with unparsable cells were reported by the parser; here they only block their employee.
-    add(bad_parse, "bad_event_row", "rule",
+    # Rows with unparsable cells were reported by the parser; here they block their employee with
+    # those cells' own problems (so the employee's errors name the bad cell), else with the row's
+    named, given = _owned_cell_problems(inputs.problems, table, ev["xl_row"].to_numpy(dtype="int64"), owners, bad_parse)
+    problems += named
+    row_problem |= given
+    add(bad_parse & ~given, "bad_event_row", "rule",
         lambda r: f"第 {int(r['xl_row'])} 行有无法读取的单元格，本行不计分。",
         lambda r: f"Row {int(r['xl_row'])} has unreadable cells, so it cannot be scored.",
         lambda r: "修正本行中标出的单元格。", lambda r: "Fix the cells reported for this row.")
@@ -277,6 +283,30 @@ def prepare_events(scheme: Scheme, inputs: Inputs, period: Period, employees: pd
     out["qty_units"] = np.round(out["qty"].to_numpy(dtype="float64") * SCALE).astype("int64")
     out["value_units"] = np.round(out["value"].fillna(0).to_numpy(dtype="float64") * SCALE).astype("int64")
     return out.reset_index(drop=True), problems
+
+
+_ROW_OF = re.compile(r"^[^!]*![A-Z]+(\d+)")
+
+
+def _owned_cell_problems(found: list[Problem], table: Table, xl_rows: np.ndarray, owners: np.ndarray,
+                         bad: np.ndarray) -> tuple[list[Problem], np.ndarray]:
+    """The parser's problems of the bad rows' cells (on ``table``), each given to its row's employee,
+    and the rows that got one."""
+    prefix = f"{table.name}!"
+    by_row: dict[int, list[Problem]] = {}
+    for p in found:
+        if p.scope == "row" and p.is_error and p.where.startswith(prefix) and (m := _ROW_OF.search(p.where)):
+            by_row.setdefault(int(m.group(1)), []).append(p)
+    given = np.zeros(len(bad), dtype=bool)
+    out: list[Problem] = []
+    if not by_row:
+        return out, given
+    for i in np.flatnonzero(bad):
+        mine = by_row.get(int(xl_rows[i]))
+        if mine and owners[i] is not None:
+            out += [replace(p, employee=owners[i], scope=None) for p in mine]
+            given[i] = True
+    return out, given
 
 
 # the rule fields the steps read from each event row; the checks read the others (limits, texts)
@@ -540,7 +570,8 @@ def check_value(mdef, value, where: str, owner: str | None) -> Problem | None:
                        "Enter the value.", employee=owner)
     if mdef.type in ("number", "integer", "percent", "money"):
         if not isinstance(value, Decimal):
-            return problem("not_a_number", where, f"{mdef.zh} 的值 “{value}” 不是数字。", f"{mdef.en} value '{value}' is not a number.",
+            text = {True: "TRUE", False: "FALSE"}.get(value, value) if isinstance(value, bool) else value
+            return problem("not_a_number", where, f"{mdef.zh} 的值 “{text}” 不是数字。", f"{mdef.en} value '{text}' is not a number.",
                            "只填数字" + ("（百分比填 96.5 表示 96.5%）" if mdef.type == "percent" else "") + "。",
                            "Enter a plain number" + (" (96.5 means 96.5%)" if mdef.type == "percent" else "") + ".", employee=owner)
         if not (value.is_finite() and abs(value) <= VALUE_LIMIT):
