@@ -11,10 +11,16 @@ number                         ``int`` / ``float``
 text                           ``str``
 bool (Excel TRUE/FALSE)        ``bool``
 date / datetime                ``datetime.datetime`` / ``datetime.date`` / datetime64
+time of day (no date)          ``datetime.time`` (or a datetime on Excel's day 0, see :func:`clock`)
+duration (``[h]:mm``)          ``datetime.timedelta`` / ``pd.Timedelta``
 error (``#N/A``, ``#DIV/0!``)  :class:`CellError` (typed, or a formula's cached value)
 formula without a saved value  :class:`NoValue`
 percent-formatted number       :class:`Percent` (Excel shows 0.62 as ``62%``)
 =============================  ================================================
+
+A time of day or a duration is never a date and never a number, on every engine: a date column
+reports it as not a valid date, a number column as not a number, and every message quotes it as
+Excel shows it (``08:47:00``, ``3:00:00``); a text column keeps that text.
 
 Pure: pandas and numpy only. The special kinds live in :mod:`.cellkinds` (no pandas) and are re-exported here.
 """
@@ -39,7 +45,9 @@ SHOWN_MAX = 60
 
 def shown(v: object) -> str:
     """A cell value as a message quotes it: like Excel shows it, long texts cut to 60 characters."""
-    if isinstance(v, bool):
+    if (c := clock(v)) is not None:
+        text = clock_text(c)
+    elif isinstance(v, bool):
         text = "TRUE" if v else "FALSE"
     elif isinstance(v, CellError):
         text = v.text
@@ -86,6 +94,49 @@ def unreadable_mask(s: pd.Series) -> np.ndarray:
     return np.fromiter((isinstance(v, (CellError, NoValue)) for v in s.to_numpy()), dtype=bool, count=len(s))
 
 
+# ----------------------------------------------------------------------------- times
+
+# Excel has no day before 1900-01-01: a serial below 1 (``8:47`` is 0.366) is a time without a
+# date. Engines deliver it as ``datetime.time`` (openpyxl) or as a datetime on "day 0": calamine
+# counts day 0 as 1899-12-31 (and writes it so when a column holds texts too), COM (xlwings) as
+# 1899-12-30.
+_DAY_ZERO = (dt.date(1899, 12, 30), dt.date(1899, 12, 31))
+_DAY_ZERO_TEXT = re.compile(r"^\s*1899-12-3[01] (\d{2}):(\d{2}):(\d{2}(?:\.\d+)?)\s*$")
+_DAY_ZERO_ARROW = r"^\s*1899-12-3[01] \d{2}:\d{2}:\d{2}(\.\d+)?\s*$"
+
+
+def clock(v: object) -> dt.time | dt.timedelta | None:
+    """The time of day or the duration a cell holds (None: it holds neither).
+
+    A duration (a ``[h]:mm`` cell) is a ``timedelta``; a time of day is a ``time``, or a datetime
+    or datetime text on Excel's day 0 (see ``_DAY_ZERO``)."""
+    if isinstance(v, dt.timedelta):  # (pd.Timedelta too; NaT is no timedelta)
+        return v
+    if isinstance(v, np.timedelta64):
+        return None if np.isnat(v) else pd.Timedelta(v)
+    if isinstance(v, dt.time):
+        return v
+    if isinstance(v, np.datetime64):
+        v = None if np.isnat(v) else pd.Timestamp(v)
+    if isinstance(v, dt.datetime) and v is not pd.NaT and v.date() in _DAY_ZERO:
+        return v.time()
+    if isinstance(v, str) and (m := _DAY_ZERO_TEXT.match(v)):
+        return (dt.datetime.min + dt.timedelta(hours=int(m.group(1)), minutes=int(m.group(2)),
+                                               seconds=float(m.group(3)))).time()
+    return None
+
+
+def clock_text(c: dt.time | dt.timedelta) -> str:
+    """As Excel shows it, to the second: a time of day ``08:47:00``, a duration ``3:00:00``
+    (hours beyond 24 kept, like ``[h]:mm:ss``: ``25:30:00``; negative ``-3:00:00``)."""
+    if isinstance(c, dt.time):
+        seconds = min(round(c.hour * 3600 + c.minute * 60 + c.second + c.microsecond / 1e6), 86399)
+        return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+    seconds = round(c.total_seconds())
+    sign, seconds = ("-" if seconds < 0 else ""), abs(seconds)
+    return f"{sign}{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
 # ----------------------------------------------------------------------------- text
 
 
@@ -99,6 +150,8 @@ def _text(v) -> str:
         return "TRUE" if v else "FALSE"
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
+    if (c := clock(v)) is not None:
+        return clock_text(c)
     if isinstance(v, (dt.datetime, pd.Timestamp)):
         return v.isoformat(sep=" ")[:19].removesuffix(" 00:00:00")
     if isinstance(v, dt.date):
@@ -190,8 +243,9 @@ def _texts(uniques: pd.Index) -> np.ndarray:
 
         arrow_backed = isinstance(uniques.dtype, pd.StringDtype) and uniques.dtype.storage == "pyarrow"
         arr = pa.array(uniques.array if arrow_backed else values, type=pa.large_string())
-        plain = pc.and_(pc.match_substring_regex(arr, _PLAIN_TEXT),
-                        pc.invert(pc.match_substring_regex(arr, _MIDNIGHT_TEXT))).to_numpy(zero_copy_only=False)
+        plain = pc.and_(pc.match_substring_regex(arr, _PLAIN_TEXT),  # (a date or time written as text is not)
+                        pc.invert(pc.match_substring_regex(arr, f"{_MIDNIGHT_TEXT}|{_DAY_ZERO_ARROW}")))
+        plain = plain.to_numpy(zero_copy_only=False)
         out[plain] = values[plain]
         todo &= ~plain
     for i in np.flatnonzero(todo):
@@ -209,7 +263,10 @@ _DATE_TEXT = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,
 def parse_date_value(v) -> dt.date | None:
     """A date from a cell value (a time of day is dropped); None if it is not one.
 
-    Numbers are not dates (format the cell as a date)."""
+    Numbers are not dates (format the cell as a date), nor is a time without a date or a
+    duration (:func:`clock`)."""
+    if clock(v) is not None:
+        return None
     if isinstance(v, pd.Timestamp):
         return None if pd.isna(v) else v.date()
     if isinstance(v, dt.datetime):
@@ -235,7 +292,8 @@ def to_dates(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
     empty = empty_mask(s)
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
         out = pd.to_datetime(s).dt.normalize().astype("datetime64[ns]")
-        return out, np.zeros(len(s), dtype=bool)
+        bad = out.isin(pd.to_datetime(_DAY_ZERO)).to_numpy()  # times without a date
+        return (out.mask(bad) if bad.any() else out), bad
     parsed = s.astype("object").map(parse_date_value, na_action="ignore")
     bad = (~empty) & parsed.isna().to_numpy()
     out = pd.to_datetime(parsed, errors="coerce").astype("datetime64[ns]")
@@ -245,7 +303,7 @@ def to_dates(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
 def _period_label(v) -> str | None:
     from kpixl.core.periods import parse_period
 
-    if isinstance(v, SPECIAL):
+    if isinstance(v, SPECIAL) or clock(v) is not None:
         return None
     if isinstance(v, (pd.Timestamp, dt.datetime)):
         v = v.date()
@@ -342,6 +400,8 @@ def parse_any(v):
         return v.as_decimal()
     if isinstance(v, (int, float, Decimal)):
         return to_decimal(v)
+    if (c := clock(v)) is not None:  # a time or a duration is its text (never a date or empty)
+        return clock_text(c)
     if isinstance(v, (dt.datetime, dt.date, pd.Timestamp)):
         return parse_date_value(v)
     text = str(v).strip()

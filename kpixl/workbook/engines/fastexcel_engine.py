@@ -13,6 +13,17 @@ caller's imports (the CLI opens the book before it imports pandas). ``read`` wai
 sheet; a failure in the background is raised there, as if the load had run in ``read``.
 Nothing here imports pandas until a sheet is converted.
 
+A column whose type calamine cannot decide fails the whole load (a ``#NAME?`` or
+``#GETTING_DATA`` value; a duration, ``[h]:mm``, beside numbers or texts). Then the sheet is loaded
+again with that column forced to float, so that each odd cell comes back in the cell-error list
+with calamine's own description of it (the error, the text, a date's or duration's serial), and
+handed over as its cell kind: a duration as ``timedelta``, a date or time as ``datetime`` (a time
+without a date on day 0, 1899-12-31, as calamine delivers it everywhere; :mod:`..cells` decides it
+is a time). calamine reads a text such as ``001`` into a float column as 1, so the forced columns
+are also loaded once as text, and a cell whose text is not how calamine writes its number stays
+that text. Each retry forces one more column (never one twice); from ``MAX_RETRIES`` on, every
+column at once: at most ``MAX_RETRIES + 3`` loads of a sheet. Any other failure is raised as is.
+
 fastexcel trims leading empty rows and columns. Column offsets come from its column info
 (``absolute_index``); the header's absolute row comes from a streaming look at the sheet
 XML (the first cell that holds a value), so every problem still names the right cell.
@@ -20,7 +31,9 @@ XML (the first cell that holds a value), so every problem still names the right 
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import math
 import re
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -40,7 +53,13 @@ _CELL_ROW = re.compile(r"[A-Z]+(\d+)")
 _DUPLICATE = re.compile(r"^(.*)_(\d+)$")
 _ERROR_TEXT = {"Div0": "#DIV/0!", "NA": "#N/A", "Name": "#NAME?", "Null": "#NULL!", "Num": "#NUM!",
                "Ref": "#REF!", "Value": "#VALUE!", "GettingData": "#GETTING_DATA"}
-_DETAIL = re.compile(r"""got '(?:Error\((\w+)\)|String\("((?:[^"\\]|\\.)*)"\))""")
+_DETAIL = re.compile(r"""got '(?:Error\((\w+)\)|String\("((?:[^"\\]|\\.)*)"\)"""
+                     r"""|DateTime\(ExcelDateTime \{ value: ([^,]+), datetime_type: (\w+), is_1904: (\w+) \}\))""")
+_RUST_ESCAPE = re.compile(r"\\(u\{([0-9a-fA-F]+)\}|.)", re.S)
+_RUST_CHARS = {"n": "\n", "r": "\r", "t": "\t", "0": "\0"}
+_UNTYPED = re.compile(r"\n\s*0: could not determine dtype for column (.*)\n\Z", re.S)
+_EPOCH = dt.datetime(1899, 12, 30)
+MAX_RETRIES = 4  # columns forced one by one before all are
 # fastexcel logs a warning for every all-empty column ("falling back to string"); that is normal here.
 logging.getLogger("fastexcel").setLevel(logging.ERROR)
 
@@ -89,15 +108,44 @@ class FastexcelBook:
         if name == self._package.largest:
             self._settled.set()
 
-    def _load(self, name: str) -> tuple[list, object, object]:
-        """calamine's columns of one sheet: (column infos, Arrow batch, cell errors)."""
-        sheet = self._reader.load_sheet(name, header_row=0, schema_sample_rows=None, dtype_coercion="coerce",
-                                        skip_whitespace_tail_rows=True)
+    def _load(self, name: str) -> tuple[list, object, object, dict]:
+        """calamine's columns of one sheet: (column infos, Arrow batch, cell errors, the texts of
+        the columns forced to float by name)."""
+        sheet, forced = self._typed_sheet(name)
         infos = sheet.available_columns()
         if not infos:
-            return infos, None, None
+            return infos, None, None, {}
         batch, errors = sheet.to_arrow_with_errors()
-        return infos, batch, errors  # calamine's own copy of the cells is dropped here: the peak stays lower
+        del sheet  # calamine's own copy of the cells is dropped here: the peak stays lower
+        if forced is None:
+            forced = [c.name for c in infos]
+        texts = self._forced_texts(name, forced) if forced else {}
+        return infos, batch, errors, texts
+
+    def _typed_sheet(self, name: str) -> tuple[object, list[str] | None]:
+        """The sheet as calamine types it, with each column whose type it cannot decide forced to
+        float (see the module doc); also the names forced (None: every column)."""
+        import fastexcel
+
+        forced: list[str] = []
+        while True:
+            dtypes = "float" if len(forced) > MAX_RETRIES else {c: "float" for c in forced} or None
+            try:
+                sheet = self._reader.load_sheet(name, header_row=0, schema_sample_rows=None, dtype_coercion="coerce",
+                                                skip_whitespace_tail_rows=True, dtypes=dtypes)
+                return sheet, (None if dtypes == "float" else forced)
+            except (fastexcel.CalamineCellError, fastexcel.UnsupportedColumnTypeCombinationError) as exc:
+                m = _UNTYPED.search(str(exc))
+                if m is None or m.group(1) in forced or dtypes == "float":
+                    raise
+                forced.append(m.group(1))
+
+    def _forced_texts(self, name: str, forced: list[str]) -> dict[str, object]:
+        """The forced columns loaded as text (Arrow string arrays, by column name)."""
+        sheet = self._reader.load_sheet(name, header_row=0, schema_sample_rows=None, skip_whitespace_tail_rows=True,
+                                        dtypes={c: "string" for c in forced}, use_columns=forced)
+        batch = sheet.to_arrow()
+        return {c.name: batch.column(j) for j, c in enumerate(sheet.selected_columns)}
 
     def read(self, name: str) -> RawSheet:
         from ..parse import RawSheet, column_letter
@@ -108,21 +156,20 @@ class FastexcelBook:
         future = self._loaded.pop(name, None)
         if future is None and self._loads is not None:  # (the reader is never used by two threads at once)
             future = self._loads.submit(self._load, name)
-        infos, batch, errors = future.result() if future is not None else self._load(name)
+        infos, batch, errors, texts = future.result() if future is not None else self._load(name)
         del future
         if not infos:
             return RawSheet(name, [], [], [], 2)
         header = _header([c.name for c in infos])
         letters = [column_letter(c.absolute_index) for c in infos]
-        columns = [_column(batch.column(i)) for i in range(batch.num_columns)]
-        del batch
+        columns = [_forced(batch.column(i), texts[c.name]) if c.name in texts else _column(batch.column(i))
+                   for i, c in enumerate(infos)]
+        del batch, texts
         header_row = self._first_value_row(name)
+        position = {c.index: i for i, c in enumerate(infos)}  # (calamine's column index: from the first column)
         for e in (errors.errors if errors is not None else []):
             row, col = e.offset_position
-            m = _DETAIL.search(e.detail)
-            value = (CellError(_ERROR_TEXT.get(m.group(1), f"#{m.group(1)}")) if m and m.group(1)
-                     else m.group(2).encode().decode("unicode_escape") if m else None)
-            _put(columns, col, row, value)
+            _put(columns, position.get(col, col), row, _cell(e.detail))
         _overlay(columns, [c.absolute_index for c in infos], [c.dtype for c in infos], look, header_row + 1)
         return RawSheet(name, header, columns, letters, header_row + 1)
 
@@ -172,10 +219,61 @@ def _header(names: list[str]) -> list[str]:
     return out
 
 
+def _cell(detail: str) -> object:
+    """The cell a cell-error detail describes (``Expected float but got 'Error(Name)'``); one that
+    is not understood becomes an error value quoting it, never an empty cell."""
+    m = _DETAIL.search(detail)
+    if m is None:
+        return CellError(detail.partition(" got ")[2].strip("'") or detail)
+    if m.group(1):
+        return CellError(_ERROR_TEXT.get(m.group(1), f"#{m.group(1)}"))
+    if m.group(2) is not None:
+        return _RUST_ESCAPE.sub(lambda e: chr(int(e.group(2), 16)) if e.group(2) else _RUST_CHARS.get(e.group(1), e.group(1)),
+                                m.group(2))
+    try:
+        return _serial(float(m.group(3)), m.group(4) == "TimeDelta", m.group(5) == "true")
+    except (ValueError, OverflowError):  # a serial beyond any date (calamine writes it as it is)
+        return CellError(detail.partition(" got ")[2].strip("'"))
+
+
+def _serial(value: float, duration: bool, is_1904: bool) -> dt.timedelta | dt.datetime:
+    """An Excel date or duration serial, as calamine converts it (to the millisecond; the 1900
+    leap-year bug: serials below 60 count from 1899-12-31)."""
+    if duration:
+        return dt.timedelta(milliseconds=round(value * 86_400_000))
+    days = value + 1462 if is_1904 else value
+    return _EPOCH + dt.timedelta(milliseconds=round((days if days >= 60 else days + 1) * 86_400_000))
+
+
+def _number_text(x: float) -> str:
+    """A float as calamine writes it into a text column (nine decimals, trailing zeros cut)."""
+    return f"{x:.9f}".rstrip("0").rstrip(".")
+
+
+def _forced(numbers, texts) -> pd.Series:
+    """A column forced to float: calamine's floats, but a cell whose text is not how calamine
+    writes that number was a text (``001``, ``1e3``, ``inf``) and stays that text."""
+    import pandas as pd
+
+    values = numbers.to_pylist()
+    shown = texts.to_pylist()
+    for i, f in enumerate(values):
+        t = shown[i] if i < len(shown) else None
+        if f is not None and (not math.isfinite(f) or (t is not None and t != _number_text(f))):
+            values[i] = t if t is not None else str(f)
+    return pd.Series(values, dtype=object)
+
+
 def _column(arrow) -> pd.Series:
-    """An Arrow column as pandas; in a float column a NaN (not a null) was a text such as ``NaN``."""
+    """An Arrow column as pandas; in a float column a NaN (not a null) was a text such as ``NaN``;
+    a duration column holds ``timedelta`` cells (and None where empty)."""
+    import pyarrow as pa
     import pyarrow.compute as pc
 
+    if pa.types.is_duration(arrow.type):
+        import pandas as pd
+
+        return pd.Series(arrow.to_pylist(), dtype=object)
     s = arrow.to_pandas()
     if arrow.type in ("double", "float") and arrow.null_count < len(arrow) and pc.any(pc.is_nan(arrow)).as_py():
         nan = pc.is_nan(arrow).fill_null(False).to_numpy(zero_copy_only=False)
