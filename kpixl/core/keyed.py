@@ -9,6 +9,8 @@ keys that cannot be packed are sorted by lexsort.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 _LIMIT = 2**63
@@ -49,26 +51,19 @@ def packed_key(*keys: np.ndarray) -> np.ndarray | None:
             rel //= g
         steps.append(rel)
     spans = [int(s.max()) + 1 for s in steps]
-    if _product(spans) >= _LIMIT:  # the widest keys as dense ranks (each at most len(keys))
+    if math.prod(spans) >= _LIMIT:  # the widest keys as dense ranks (each below the number of rows)
         for i in sorted(range(len(steps)), key=lambda i: -spans[i]):
-            if _product(spans) < _LIMIT:
+            if math.prod(spans) < _LIMIT:
                 break
             _, steps[i] = np.unique(steps[i], return_inverse=True)
             steps[i] = steps[i].reshape(-1).astype("int64", copy=False)
             spans[i] = int(steps[i].max()) + 1
-        if _product(spans) >= _LIMIT:
+        if math.prod(spans) >= _LIMIT:
             return None
     out = steps[0].copy() if len(steps) == 1 else steps[0] * spans[1] + steps[1]
     for step, span in zip(steps[2:], spans[2:], strict=True):
         out *= span
         out += step
-    return out
-
-
-def _product(values: list[int]) -> int:
-    out = 1
-    for v in values:
-        out *= v
     return out
 
 
