@@ -72,7 +72,7 @@ class ColumnEnv:
         self.ctx = ctx
         self.ids = ctx.ids
         self.n = len(ctx.ids)
-        self.values = [ctx.values[e] for e in ctx.ids]
+        self.values = ctx.value_dicts
 
     def name(self, name: str) -> Column:
         ctx, ids = self.ctx, self.ids

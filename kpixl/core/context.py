@@ -91,6 +91,7 @@ class Context(EventCounts):
         self.flags: list[dict] = []
         self.notes: dict[str, list[tuple]] = defaultdict(list)  # (step, code, value, zh, en, sources) or SharedNote
         self._position: dict[str, int] | None = None
+        self._value_dicts: list[dict[str, Any]] | None = None
         # input cells a computed value was made from, so a value read later still names them
         self.sources: dict[tuple[str, str], list[str]] = {}
         self.events = pd.DataFrame()  # valid events of the period, with their rule joined
@@ -506,6 +507,14 @@ class Context(EventCounts):
         notes = self.notes
         for emp in employees:
             notes[emp].append(shared)
+
+    @property
+    def value_dicts(self) -> list[dict[str, Any]]:
+        """Each employee's values dict, in the order of ``ids`` (the dicts themselves: columns of
+        names are read from them with one ``dict.get`` each)."""
+        if self._value_dicts is None:
+            self._value_dicts = [self.values[e] for e in self.ids]
+        return self._value_dicts
 
     @property
     def position(self) -> dict[str, int]:

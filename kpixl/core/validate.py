@@ -442,8 +442,8 @@ def check_metrics(scheme: Scheme, inputs: Inputs, employees: pd.DataFrame) -> li
         f"Employee ID '{emp_col.iat[i]}' is not on the Employees sheet.",
         "改正工号，或先在员工表添加此人。", "Correct it or add the person to the Employees sheet."))
     ok &= ~no_emp & ~unknown_emp
-    unread = ok & _unread_group_rows(scheme, table, frame, emp_col, team_col, scope, employees)
     groups = _group_names(scheme, frame, team_col, employees)
+    unread = ok & _unread_group_rows(table, frame, emp_col, team_col, scope, set(groups))
     shown_groups = "、".join(groups[:SHOWN_GROUPS]) + ("……" if len(groups) > SHOWN_GROUPS else "") or "（无 / none）"
     shown_groups_en = ", ".join(groups[:SHOWN_GROUPS]) + (", ..." if len(groups) > SHOWN_GROUPS else "") or "(none)"
     emit(unread & (emp_col == "").to_numpy(), lambda i, row, o: problem(
@@ -534,15 +534,14 @@ def _group_names(scheme: Scheme, frame: pd.DataFrame, team_col: pd.Series, emplo
     return sorted(names | _row_groups(scheme, frame, team_col))
 
 
-def _unread_group_rows(scheme: Scheme, table: Table, frame: pd.DataFrame, emp_col: pd.Series, team_col: pd.Series,
-                       scope: pd.Series, employees: pd.DataFrame) -> np.ndarray:
+def _unread_group_rows(table: Table, frame: pd.DataFrame, emp_col: pd.Series, team_col: pd.Series,
+                       scope: pd.Series, known: set[str]) -> np.ndarray:
     """Rows of a team/department metric that no lookup reads (Context.group_keys: the employee's team,
     department, or a row naming neither): a group no employee is in, or an employee ID in place of
     the group. The ledger's rows are exempt (a group whose members have all left is simply not read)."""
     group_scope = (scope.notna() & (scope != "employee")).to_numpy()
     if not group_scope.any():
         return np.zeros(len(frame), dtype=bool)
-    known = set(_group_names(scheme, frame, team_col, employees))
     by_employee = (emp_col != "").to_numpy()
     unknown_group = (team_col != "").to_numpy() & ~team_col.astype(str).isin(known).to_numpy()
     ledger = frame["xl_row"].isin(_ledger_rows(table)).to_numpy()

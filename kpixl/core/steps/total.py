@@ -40,8 +40,7 @@ class TotalStep(Step):
         label_en = self.spec.get("en", self.output)
         names = [(n, 1) for n in self.add] + [(n, -1) for n in self.subtract]
         ids = ctx.ids
-        values_of = ctx.values
-        dicts = [values_of[e] for e in ids]
+        dicts = ctx.value_dicts
         cols = [list(map(dict.get, dicts, repeat(n))) for n, _ in names]
         exact = [set(map(type, col)) <= {Decimal} for col in cols]  # (a column of computed values)
         fast = [True] * len(ids)
