@@ -36,10 +36,10 @@ EXAMPLE = [  # (day of 2026-10, rule, qty, value): S1 甲 = 88.8
 NAME_ERROR = ("=SUMM(6,6)", "#NAME?")  # a misspelt function: Excel saves the formula and #NAME?
 
 
-def workbook(path, spoil=None, extra=(), employees=("A1", "B2")):
+def workbook(path, spoil=None, extra=(), employees=("A1", "B2"), options=None):
     """The S1 example for each employee; ``spoil(wb, sheet)`` then types A1's odd cells;
-    ``extra`` adds header cells after 备注 (columns G, H ...)."""
-    wb = xlsxwriter.Workbook(str(path))
+    ``extra`` adds header cells after 备注 (columns G, H ...); ``options``: xlsxwriter's."""
+    wb = xlsxwriter.Workbook(str(path), options or {})
     day = wb.add_format({"num_format": "yyyy-mm-dd"})
     emp = wb.add_worksheet("员工")
     emp.write_row(0, 0, ["工号", "姓名", "岗位", "部门", "小组"])

@@ -64,7 +64,7 @@ def to_decimal(value: object) -> Decimal:
         return d.quantize(ONE) if d == d.to_integral_value() else d.normalize()
     if isinstance(value, str):
         text = value.strip()
-        if text.endswith("%"):
+        if text.endswith(("%", "％")):  # (a rate in percent units, as a Chinese keyboard types it too)
             text = text[:-1].strip()
         if "_" in text:  # Decimal reads "1_5" as 15
             raise NotANumber(value)

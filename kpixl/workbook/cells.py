@@ -326,9 +326,16 @@ def to_periods(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
 # ----------------------------------------------------------------------------- numbers
 
 
-def _float_or_nan(v) -> float:
+def is_percent(v) -> bool:
+    """A percent cell, or a text typed as a percent (``12%``, ``12％``)."""
+    return isinstance(v, Percent) or (isinstance(v, str) and v.strip().endswith(("%", "％")))
+
+
+def _float_or_nan(v, percent: bool) -> float:
     if v is None:
         return math.nan
+    if not percent and is_percent(v):
+        raise NotANumber(shown(v))
     if isinstance(v, Percent):
         return float(v.as_decimal())
     if isinstance(v, (bool, CellError, NoValue, dt.date, pd.Timestamp)):
@@ -340,15 +347,16 @@ def _float_or_nan(v) -> float:
     return float(to_decimal(v))
 
 
-def to_floats(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    """float64 series (NaN where empty) and a mask of non-numeric cells."""
+def to_floats(s: pd.Series, percent: bool = True) -> tuple[pd.Series, np.ndarray]:
+    """float64 series (NaN where empty) and a mask of non-numeric cells; a percent (in percent
+    units: ``62%`` is 62) is one unless ``percent`` is False (see :func:`is_percent`)."""
     if pd.api.types.is_float_dtype(s.dtype) or pd.api.types.is_integer_dtype(s.dtype):
         return s.astype("float64"), np.zeros(len(s), dtype=bool)
     bad = np.zeros(len(s), dtype=bool)
     values = np.empty(len(s), dtype="float64")
     for i, v in enumerate(s.astype("object").tolist()):
         try:
-            values[i] = _float_or_nan(None if (isinstance(v, float) and math.isnan(v)) else v)
+            values[i] = _float_or_nan(None if (isinstance(v, float) and math.isnan(v)) else v, percent)
         except (NotANumber, ValueError, TypeError, ArithmeticError):
             values[i] = math.nan
             bad[i] = True

@@ -27,6 +27,12 @@ class Column:
     hint_zh: str = ""
     hint_en: str = ""
     free: bool = False  # the dropdown only suggests: any typed value is accepted (job titles)
+    percent: bool = True  # a number column: whether a percent (62% is 62) is a number here
+
+    @property
+    def takes_percent(self) -> bool:
+        """A count, an amount of money or a whole number is never a percent."""
+        return self.type == "number" and self.percent
 
     @property
     def header(self) -> str:
@@ -111,7 +117,7 @@ def events_sheet(scheme: Scheme) -> SheetSpec:
                hint_zh="从员工表选择工号", hint_en="Pick an ID from the Employees sheet"),
         Column("rule", "规则代码", "Rule code", "code", True, 26, choices_from="rules",
                hint_zh="从规则表选择代码", hint_en="Pick a code from the Rules sheet"),
-        Column("qty", "数量", "Qty", "number", False, 8,
+        Column("qty", "数量", "Qty", "number", False, 8, percent=False,
                hint_zh="次数/人次/小时，空白为 1", hint_en="Occurrences, person-times or hours; blank = 1"),
         Column("value", "取值", "Value", "number", False, 8,
                hint_zh="仅范围规则填写：扣分分值（正数）或百分比", hint_en="Range rules only: the chosen points (positive) or percent"),

@@ -21,6 +21,7 @@ from .cells import (
     NoValue,
     any_values,
     empty_mask,
+    is_percent,
     parse_bool,
     shown,
     to_dates,
@@ -127,6 +128,14 @@ def _cell_problems(raw: RawSheet, spec: SheetSpec, col: Column, letter: str, s: 
             continue
         if isinstance(v, CellError) and col.type in ("text", "id", "code", "any"):
             kind_zh, kind_en, fix_zh, fix_en = _KIND["text"]
+        if is_percent(v) and not col.takes_percent:
+            out.append(problem(
+                "percent_not_allowed", where, f"“{col.zh}” 的值 “{shown(v)}” 是百分数，而{col.zh}不是比率。",
+                f"{col.en} value '{shown(v)}' is a percent, but {col.en.lower()} is not a rate.",
+                f"填写{col.zh}本身（如 12），不带 %；如果单元格设为百分比格式，请改为常规或数值格式。",
+                f"Enter the {col.en.lower()} itself (e.g. 12) without %; if the cell has a percent format, make it General or Number.",
+                scope="row"))
+            continue
         out.append(problem(
             f"bad_{col.type}", where, f"“{col.zh}” 的值 “{shown(v)}” {kind_zh}。", f"{col.en} value '{shown(v)}' {kind_en}.",
             fix_zh, fix_en, scope="row"))
@@ -193,7 +202,7 @@ def parse_sheet(raw: RawSheet, spec: SheetSpec) -> tuple[Table, list[Problem]]:
         elif col.type == "date":
             out, bad = to_dates(s)
         elif col.type in ("number", "integer", "money"):
-            out, bad = to_floats(s)
+            out, bad = to_floats(s, percent=col.takes_percent)
         elif col.type == "boolean":
             out = s.astype("object").map(parse_bool, na_action="ignore")
             bad = (~empty) & out.isna().to_numpy()

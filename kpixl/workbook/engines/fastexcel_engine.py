@@ -24,6 +24,12 @@ are also loaded once as text, and a cell whose text is not how calamine writes i
 that text. Each retry forces one more column (never one twice); from ``MAX_RETRIES`` on, every
 column at once: at most ``MAX_RETRIES + 3`` loads of a sheet. Any other failure is raised as is.
 
+A column of numbers or dates with one text in it is typed as text by calamine, which writes the
+numbers to nine decimals and the dates as ``2026-10-05 00:00:00``; where a text column may hold
+such a rendering (:func:`_rendered`), the sheet is loaded again with it forced too, so each cell
+comes back as what it is. In a 1904 workbook calamine puts a time without a date on 1904-01-01;
+it is handed over on day 0 like every other time.
+
 fastexcel trims leading empty rows and columns. Column offsets come from its column info
 (``absolute_index``); the header's absolute row comes from a streaming look at the sheet
 XML (the first cell that holds a value), so every problem still names the right cell.
@@ -116,18 +122,25 @@ class FastexcelBook:
         if not infos:
             return infos, None, None, {}
         batch, errors = sheet.to_arrow_with_errors()
+        rendered = [c.name for j, c in enumerate(infos)
+                    if forced is not None and c.name not in forced and c.dtype == "string" and _rendered(batch.column(j))]
+        if rendered:  # numbers or dates that calamine wrote as text: their cells again, as what they are
+            del sheet, batch, errors
+            sheet, forced = self._typed_sheet(name, forced + rendered)
+            infos = sheet.available_columns()
+            batch, errors = sheet.to_arrow_with_errors()
         del sheet  # calamine's own copy of the cells is dropped here: the peak stays lower
         if forced is None:
             forced = [c.name for c in infos]
         texts = self._forced_texts(name, forced) if forced else {}
         return infos, batch, errors, texts
 
-    def _typed_sheet(self, name: str) -> tuple[object, list[str] | None]:
-        """The sheet as calamine types it, with each column whose type it cannot decide forced to
-        float (see the module doc); also the names forced (None: every column)."""
+    def _typed_sheet(self, name: str, forced: list[str] | None = None) -> tuple[object, list[str] | None]:
+        """The sheet as calamine types it, with the columns ``forced`` and each column whose type it
+        cannot decide forced to float (see the module doc); also the names forced (None: every column)."""
         import fastexcel
 
-        forced: list[str] = []
+        forced = list(forced or ())
         while True:
             dtypes = "float" if len(forced) > MAX_RETRIES else {c: "float" for c in forced} or None
             try:
@@ -164,6 +177,8 @@ class FastexcelBook:
         letters = [column_letter(c.absolute_index) for c in infos]
         columns = [_forced(batch.column(i), texts[c.name]) if c.name in texts else _column(batch.column(i))
                    for i, c in enumerate(infos)]
+        if self._package.date1904:
+            columns = [_times_1904(s) for s in columns]
         del batch, texts
         header_row = self._first_value_row(name)
         position = {c.index: i for i, c in enumerate(infos)}  # (calamine's column index: from the first column)
@@ -241,8 +256,38 @@ def _serial(value: float, duration: bool, is_1904: bool) -> dt.timedelta | dt.da
     leap-year bug: serials below 60 count from 1899-12-31)."""
     if duration:
         return dt.timedelta(milliseconds=round(value * 86_400_000))
-    days = value + 1462 if is_1904 else value
+    days = value + 1462 if is_1904 and value >= 1 else value  # (below 1: a time without a date, on day 0)
     return _EPOCH + dt.timedelta(milliseconds=round((days if days >= 60 else days + 1) * 86_400_000))
+
+
+# How calamine writes a number (to nine decimals) or a date into a text column: a column of
+# numbers or dates with one text cell in it becomes such a column.
+_RENDERED = r"^-?\d+\.\d{9}$|^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$"
+
+
+def _rendered(arrow) -> bool:
+    """Whether a string column may hold a number cut to nine decimals or a date that calamine wrote
+    as text (a clerk's text like that too: the forced load tells them apart). The candidates are
+    found on the Arrow buffers (a byte at a fixed place), the pattern tried on them only."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(arrow, pa.ChunkedArray):
+        arrow = arrow.combine_chunks()
+    if arrow.null_count == len(arrow) or not (pa.types.is_string(arrow.type) or pa.types.is_large_string(arrow.type)):
+        return False
+    width = np.int64 if pa.types.is_large_string(arrow.type) else np.int32
+    offsets = np.frombuffer(arrow.buffers()[1], dtype=width)[arrow.offset:arrow.offset + len(arrow) + 1]
+    data = np.frombuffer(arrow.buffers()[2], dtype=np.uint8)
+    if not len(data):
+        return False
+    start, end = offsets[:-1], offsets[1:]
+    size, last = end - start, len(data) - 1
+    dot = (size >= 11) & (data[np.clip(end - 10, 0, last)] == ord("."))
+    stamp = (size == 19) & (data[np.clip(start + 13, 0, last)] == ord(":")) & (data[np.clip(start + 10, 0, last)] == ord(" "))
+    rows = np.flatnonzero(dot | stamp)
+    return bool(len(rows)) and bool(pc.any(pc.match_substring_regex(arrow.take(pa.array(rows)), _RENDERED)).as_py())
 
 
 def _number_text(x: float) -> str:
@@ -281,6 +326,20 @@ def _column(arrow) -> pd.Series:
         s[nan] = "NaN"
         s[~nan & s.isna().to_numpy()] = None
     return s
+
+
+_DAY_1904 = (dt.datetime(1904, 1, 1), dt.datetime(1904, 1, 2))
+
+
+def _times_1904(s: pd.Series) -> pd.Series:
+    """A time without a date in a 1904 workbook: calamine puts it on 1904-01-01 (serial 0 there);
+    it is handed over on day 0, like every other time (see :func:`..cells.clock`)."""
+    import pandas as pd
+
+    if not pd.api.types.is_datetime64_any_dtype(s.dtype):
+        return s
+    on = ((s >= _DAY_1904[0]) & (s < _DAY_1904[1])).to_numpy()
+    return s.where(~on, s - pd.Timedelta(days=1461)) if on.any() else s
 
 
 def _put(columns: list[pd.Series], col: int, row: int, value) -> None:

@@ -109,6 +109,7 @@ class Package:
                     raise PackageError(f"{info.filename} 含有 DTD（可能是恶意文件）。",
                                        f"{info.filename} contains a DTD (a possibly hostile file).")
         self._paths: dict[str, str] | None = None
+        self._date1904 = False
         self._percent: set[int] | None = None
         self._names = names
         self._pool: ThreadPoolExecutor | None = None
@@ -148,6 +149,8 @@ class Package:
         if self._paths is None:
             self._paths = {}
             wb = ET.fromstring(self.zip.read("xl/workbook.xml"))
+            pr = wb.find("m:workbookPr", NS)
+            self._date1904 = pr is not None and pr.get("date1904", "").strip().lower() in ("1", "true")
             rels = ET.fromstring(self.zip.read("xl/_rels/workbook.xml.rels"))
             targets = {r.get("Id"): r.get("Target") or "" for r in rels.findall("rel:Relationship", NS)}
             for s in wb.findall("m:sheets/m:sheet", NS):
@@ -155,6 +158,12 @@ class Package:
                 path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
                 self._paths[s.get("name")] = path
         return self._paths.get(name)
+
+    @property
+    def date1904(self) -> bool:
+        """Whether the workbook counts its dates from 1904 (a Mac workbook: serial 0 is 1904-01-01)."""
+        self.sheet_path("")
+        return self._date1904
 
     def percent_styles(self) -> set[int]:
         """Indices of the cell formats (``s="n"``) whose number format shows a percent."""
