@@ -15,11 +15,13 @@ The workbooks are test_reader_times's (SCHEMES.md S1's example 甲 for A1 and ag
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 
 import pandas as pd
 import pyarrow as pa
 import pytest
+from conftest import cli
 from test_reader_times import number, read_both, scores, workbook
 
 from kpixl.core.numbers import to_decimal
@@ -134,3 +136,40 @@ def test_rendered_columns_are_found_on_the_arrow_buffers():
     assert not _rendered(pa.array([None, None], type=pa.string()))
     assert _rendered(pa.array(["x", "y", "3.333333333"]).slice(1))
     assert not _rendered(pa.array(["3.333333333", "y", "z"]).slice(1))
+
+
+@pytest.mark.parametrize("typed", ["3%", "percent_cell"])
+def test_points_typed_as_a_percent_are_withheld(tmp_path, typed):
+    """E5 is BIZ_SOP_ERROR's chosen 3 points (a range rule, R-G-6): 3% is not 3 points."""
+    spoil = number("E5", 0.03, "0%") if typed == "percent_cell" else (lambda wb, ev: ev.write_string("E5", typed))
+    path = workbook(tmp_path / "points.xlsx", spoil)
+    for engine in same_on_both(path):
+        code, out, _ = cli("score", path, "--json", "--engine", engine)
+        people = {e["employee_id"]: e for e in json.loads(out)}
+        assert [(p["code"], p["where"]) for p in people["A1"]["errors"]] == [("percent_not_allowed", "事件!E5 / Events!E5")]
+        assert people["A1"]["errors"][0]["message_en"] == "The value of BIZ_SOP_ERROR is points, not a percent (is 3%)."
+        assert (people["B2"]["status"], people["B2"]["score"]) == ("ok", 88.8), engine
+
+
+@pytest.mark.parametrize("typed", ["8%", "percent_cell", 8])
+def test_a_percent_range_takes_a_percent(tmp_path, typed):
+    """S1 CONS_LECTURE deducts 5-10 % of a 客服顾问's base salary (R-WK-8): 8%, a 0% cell holding
+    0.08 and a plain 8 are all 8 %: 8 % of 3,000.00 = 240.00 yuan."""
+    def spoil(wb, ev):
+        ev.write_datetime("A18", dt.datetime(2026, 10, 20), wb.add_format({"num_format": "yyyy-mm-dd"}))
+        ev.write_row("B18", ["C3", "CONS_LECTURE"])
+        if typed == "percent_cell":
+            ev.write_number("E18", 0.08, wb.add_format({"num_format": "0%"}))
+        else:
+            ev.write("E18", typed)
+        emp = wb.get_worksheet_by_name("员工")
+        emp.write_row(0, 5, ["基础工资"])
+        emp.write_row(3, 0, ["C3", "丙", "客服顾问", "客服3部", "一组", 3000])
+        wb.get_worksheet_by_name("指标").write_row(3, 0, ["C3", "LEAVE_DAYS", 0])
+
+    path = workbook(tmp_path / "lecture.xlsx", spoil)
+    for engine in ("fastexcel", "openpyxl"):
+        code, out, _ = cli("score", path, "--json", "--engine", engine)
+        c3 = next(e for e in json.loads(out) if e["employee_id"] == "C3")
+        assert c3["status"] == "ok", (engine, c3["errors"])
+        assert [(x["rule"], x["amount"]) for x in c3["money"]["lines"]] == [("CONS_LECTURE", 240)], engine

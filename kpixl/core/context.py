@@ -53,13 +53,14 @@ POSITIONS = ("emp_pos", "rule_pos")
 MONEY_COLUMNS = ["employee", "rule", "amount", "direction", "where", "row", "date", "qty", "value", "text_zh", "text_en"]
 
 
-def _typed(mdef, value: Any) -> bool:
+def _typed(mdef, value: Any, percent: bool) -> bool:
     """Whether a Metrics value has its metric's type (a number for a number metric, yes/no for a
-    yes/no one); an unknown code is reported elsewhere."""
+    yes/no one; typed as a percent only for a percent metric, see ``validate.check_value``); an
+    unknown code is reported elsewhere."""
     if mdef is None:
         return True
     if mdef.type in ("number", "integer", "percent", "money"):
-        return isinstance(value, Decimal)
+        return isinstance(value, Decimal) and (mdef.type == "percent" or not percent)
     if mdef.type == "boolean":
         return isinstance(value, bool)
     return True
@@ -188,10 +189,11 @@ class Context(EventCounts):
             plain_rows = frame["date"].isna() & frame["week_start"].isna()
             current = plain_rows & ((frame["period"] == "") | (frame["period"] == self.period.label))
             metrics = self.scheme.metrics
+            percent_rows = self.inputs.metrics.percent_rows
             for w, code, value, row, per, cur, pl in zip(who, frame["metric"], frame["value"], frame["xl_row"],
                                                           frame["period"], current, plain_rows, strict=True):
                 where = self.inputs.metrics.ref("value", int(row))
-                if not (_within(value) and _typed(metrics.get(code), value)):
+                if not (_within(value) and _typed(metrics.get(code), value, int(row) in percent_rows)):
                     if cur:  # beyond the bound or not of the metric's type: reported by validation,
                         self._withheld[(w, code)] = where  # withheld from the steps (never a default)
                     continue

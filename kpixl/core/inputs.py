@@ -23,6 +23,9 @@ class Table:
     name: str  # the sheet's name in the workbook, e.g. "事件"
     en: str  # its English name, e.g. "Events"
     letters: dict[str, str] = field(default_factory=dict)  # field key -> column letter
+    # Excel rows whose value cell (the sheet's 数值/取值 column) was typed as a percent: a 0% cell or
+    # a text like 62%; the value is then in percent units, which only a percent figure may be
+    percent_rows: frozenset[int] = frozenset()
 
     def ref(self, key: str | None, row: int | None) -> str:
         """``事件!C14 / Events!C14`` for a field and row (sheet only when unknown)."""
@@ -50,6 +53,7 @@ class Param:
     code: str
     value: object
     where: str
+    percent: bool = False  # typed as a percent (see Table.percent_rows)
 
 
 @dataclass

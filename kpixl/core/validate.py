@@ -82,13 +82,13 @@ def rules_frame(scheme: Scheme) -> pd.DataFrame:
             "roles": r.roles, "book": r.book, "requires": r.requires, "rule_zh": r.zh, "rule_en": r.en,
             "qty_rounding": r.qty_rounding,
             "aggravation": float(r.aggravation) if r.aggravation is not None else np.nan,
-            "entered": r.entered,
+            "entered": r.entered, "value_percent": r.unit.startswith("%"),
             "qty_max": float(r.qty_max) if r.qty_max is not None else np.nan,
         })
     if not rows:  # a scheme without event rules (every event row is then an unknown rule)
         return pd.DataFrame(columns=["rule", "kind", "category", "r_points", "r_min", "r_max", "is_range",
                                      "value_decimals", "qty_type", "roles", "book", "requires", "rule_zh",
-                                     "rule_en", "qty_rounding", "aggravation", "qty_max"])
+                                     "rule_en", "qty_rounding", "aggravation", "entered", "value_percent", "qty_max"])
     return object_text(pd.DataFrame(rows))
 
 
@@ -216,6 +216,12 @@ def prepare_events(scheme: Scheme, inputs: Inputs, period: Period, employees: pd
         lambda r: f"The value of {r['rule']} must be whole points or a whole percent (is {_fmt(r['value'])})." if not r["value_decimals"]
         else f"The value of {r['rule']} may have at most {int(r['value_decimals'])} decimals.",
         lambda r: "填写整数（R-G-6）。", lambda r: "Enter a whole number (R-G-6).")
+    typed_percent = ev["xl_row"].isin(inputs.events.percent_rows).to_numpy() if inputs.events.percent_rows else False
+    add(k & has_value & typed_percent & ~per_rule("value_percent", False, bool), "percent_not_allowed", "value",
+        lambda r: f"{r['rule']} 的取值是分值，不是百分数（现为 {_fmt(r['value'])}%）。",
+        lambda r: f"The value of {r['rule']} is points, not a percent (is {_fmt(r['value'])}%).",
+        lambda r: "填写分值本身，不带 %；如果单元格设为百分比格式，请改为常规或数值格式。",
+        lambda r: "Enter the points without %; if the cell has a percent format, make it General or Number.")
     entered = per_rule("entered", False, bool)
     add(k & ~is_range & has_value & (kind != "money") & ~entered, "value_not_allowed", "value",
         lambda r: f"{r['rule']} 的分值固定，不应填写“取值”。", lambda r: f"{r['rule']} has fixed points; the Value cell must be empty.",
@@ -481,15 +487,19 @@ def check_metrics(scheme: Scheme, inputs: Inputs, employees: pd.DataFrame) -> li
         "填写该周的星期一。", "Enter that week's Monday.", employee=o))
     values = frame["value"].to_numpy(dtype=object)
     metric = frame["metric"].to_numpy(dtype=object)
+    typed_percent = frame["xl_row"].isin(table.percent_rows).to_numpy() if table.percent_rows else np.zeros(len(frame), bool)
     for code, mdef in codes.items():
         idx = np.flatnonzero(ok & (metric == code))
         if not len(idx):
             continue
         sub = values[idx]
+        percent = typed_percent[idx]
         if mdef.type in ("number", "integer", "percent", "money"):
             typed = np.fromiter((isinstance(v, Decimal) for v in sub), dtype=bool, count=len(sub))
             nums = np.array([float(v) if t else np.nan for v, t in zip(sub, typed, strict=True)])
             wrong = ~typed.copy()
+            if mdef.type != "percent":
+                wrong |= typed & percent
             if mdef.min is not None:
                 wrong |= typed & (nums < float(mdef.min))
             if mdef.max is not None:
@@ -502,11 +512,12 @@ def check_metrics(scheme: Scheme, inputs: Inputs, employees: pd.DataFrame) -> li
         else:
             wrong = np.array([v is None for v in sub], dtype=bool)
         for i in idx[wrong]:
-            pr = check_value(mdef, values[i], table.ref("value", int(frame["xl_row"].iat[i])), owner.iat[i])
+            pr = check_value(mdef, values[i], table.ref("value", int(frame["xl_row"].iat[i])), owner.iat[i],
+                             bool(typed_percent[i]))
             if pr:
                 problems.append(pr)
-        if mdef.type == "percent" and not mdef.small:
-            for i in idx[typed & ~wrong & (nums > 0) & (nums <= 1)]:
+        if mdef.type == "percent" and not mdef.small:  # (a cell typed as a percent says what it means)
+            for i in idx[typed & ~wrong & ~percent & (nums > 0) & (nums <= 1)]:
                 problems.append(percent_fraction(mdef, values[i], table.ref("value", int(frame["xl_row"].iat[i])),
                                                  owner.iat[i]))
     return problems
@@ -560,8 +571,26 @@ def percent_fraction(mdef, value, where: str, owner: str | None) -> Problem:
         f"if it really is {_fmt(value)}%, ignore this warning.", employee=owner, severity="warning")
 
 
-def check_value(mdef, value, where: str, owner: str | None) -> Problem | None:
-    """Type and range of one metric or parameter value."""
+def percent_not_allowed(mdef, value, where: str, owner: str | None) -> Problem:
+    """A figure that is not in percent units typed as a percent: 1% in a cell of a decimal-fraction
+    rate (0.02 = 2%) would be read as 1, a whole 100%; a count or an amount is never a percent."""
+    fraction = mdef.max is not None and mdef.max <= 1
+    shown = f"{_fmt(value)}%"
+    as_fraction = _fmt(value / 100)
+    return problem(
+        "percent_not_allowed", where,
+        f"{mdef.zh} 的值 “{shown}” 是百分数，而{mdef.zh}不按百分数填写。",
+        f"{mdef.en} value '{shown}' is a percent, but {mdef.en} is not entered in percent.",
+        (f"按小数填写：{shown} 填 {as_fraction}（单元格用常规或数值格式）。" if fraction else
+         "填写数值本身，不带 %；如果单元格设为百分比格式，请改为常规或数值格式。"),
+        (f"Enter it as a decimal fraction: {shown} is {as_fraction} (a General or Number cell)." if fraction else
+         "Enter the figure itself without %; if the cell has a percent format, make it General or Number."),
+        employee=owner)
+
+
+def check_value(mdef, value, where: str, owner: str | None, percent: bool = False) -> Problem | None:
+    """Type and range of one metric, parameter or History value; ``percent``: its cell was typed as
+    a percent (``1%`` or a 0% cell: that many percent), which only a percent figure may be."""
     from decimal import Decimal
 
     if value is None:
@@ -575,6 +604,8 @@ def check_value(mdef, value, where: str, owner: str | None) -> Problem | None:
                            "Enter a plain number" + (" (96.5 means 96.5%)" if mdef.type == "percent" else "") + ".", employee=owner)
         if not (value.is_finite() and abs(value) <= VALUE_LIMIT):
             return too_large(where, mdef.zh, mdef.en, value, owner)
+        if percent and mdef.type != "percent":
+            return percent_not_allowed(mdef, value, where, owner)
         if mdef.type == "integer" and value != value.to_integral_value():
             return problem("not_whole", where, f"{mdef.zh} 必须是整数。", f"{mdef.en} must be a whole number.",
                            "填写整数。", "Enter a whole number.", employee=owner)
@@ -614,10 +645,10 @@ def check_parameters(scheme: Scheme, inputs: Inputs) -> list[Problem]:
             continue
         if p.value is None:
             continue  # an empty template row; a step that needs it reports it as missing
-        pr = check_value(pdef, p.value, p.where, None)
+        pr = check_value(pdef, p.value, p.where, None, p.percent)
         if pr:
             problems.append(pr)
-        elif pdef.type == "percent" and not pdef.small and isinstance(p.value, Decimal) and 0 < p.value <= 1:
+        elif pdef.type == "percent" and not pdef.small and not p.percent and isinstance(p.value, Decimal) and 0 < p.value <= 1:
             problems.append(percent_fraction(pdef, p.value, p.where, None))
     return problems
 
@@ -713,7 +744,7 @@ def check_history(scheme: Scheme, inputs: Inputs) -> list[Problem]:
                                f"Period '{per}' is not a month.", "写成 2026-09 这样的年月。",
                                "Write it as YYYY-MM, e.g. 2026-09."))
             continue
-        pr = check_value(hdef, value, table.ref("value", row), None)
+        pr = check_value(hdef, value, table.ref("value", row), None, row in table.percent_rows)
         if pr:
             problems.append(pr)
     # the same item twice for one owner and month: which one counts would be a silent choice

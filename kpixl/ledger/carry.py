@@ -136,7 +136,7 @@ class LedgerTable(Table):
     """A sheet's rows plus rows read from the ledger; a ledger row's cell is its close."""
 
     def __init__(self, base: Table, frame: pd.DataFrame, sources: dict[int, str]):
-        super().__init__(frame, base.name, base.en, dict(base.letters))
+        super().__init__(frame, base.name, base.en, dict(base.letters), base.percent_rows)
         self.sources = sources
 
     def ref(self, key: str | None, row: int | None) -> str:

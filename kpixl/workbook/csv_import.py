@@ -84,7 +84,7 @@ def csv_sheet(path: Path, spec: contract.SheetSpec, encoding: str | None = None)
                for j in range(width)]
     raw = RawSheet(path.name, header, columns, [column_letter(j) for j in range(width)], 2)
     table, problems = parse_sheet(raw, spec)
-    csv_table = CsvTable(table.frame, path.name, path.name, table.letters)
+    csv_table = CsvTable(table.frame, path.name, path.name, table.letters, table.percent_rows)
     csv_table.headers = {c.key: header[ord_of(table.letters[c.key])] for c in spec.columns if c.key in table.letters}
     return csv_table, [_relocate(p, csv_table) for p in problems]
 

@@ -187,6 +187,7 @@ def parse_sheet(raw: RawSheet, spec: SheetSpec) -> tuple[Table, list[Problem]]:
     keep = None if any_filled.all() else any_filled  # None: every row has something (no copy)
     frame_cols: dict[str, pd.Series] = {}
     row_bad = np.zeros(n if keep is None else int(keep.sum()), dtype=bool)
+    percent_rows: frozenset[int] = frozenset()
     r = rows if keep is None else rows[keep].reset_index(drop=True)
     for col in spec.columns:
         if col.key not in data:
@@ -208,6 +209,9 @@ def parse_sheet(raw: RawSheet, spec: SheetSpec) -> tuple[Table, list[Problem]]:
             bad = (~empty) & out.isna().to_numpy()
         else:  # any: an empty cell is None (built as object, so pandas never turns None into NaN)
             out = any_values(s)
+        if col.key == "value" and not (isinstance(s.dtype, np.dtype) and s.dtype.kind in "biufcmM"):
+            typed = np.fromiter((is_percent(v) for v in s.to_numpy(dtype=object)), dtype=bool, count=len(s))
+            percent_rows = frozenset(int(x) for x in r[typed & ~bad])  # (texts: an object or string column)
         bad = bad | unreadable
         problems += _cell_problems(raw, spec, col, letters[col.key], s, r, bad)
         if col.required:
@@ -226,7 +230,7 @@ def parse_sheet(raw: RawSheet, spec: SheetSpec) -> tuple[Table, list[Problem]]:
     for col in spec.columns:
         if col.key not in frame:
             frame[col.key] = _default_column(col, len(frame))
-    return Table(frame, raw.name, spec.en, letters), problems
+    return Table(frame, raw.name, spec.en, letters, percent_rows), problems
 
 
 def _default_column(col: Column, n: int) -> pd.Series:

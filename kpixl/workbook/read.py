@@ -70,7 +70,7 @@ def _parameters(book: BookReader, names: list[str]) -> tuple[dict[str, Param], l
             problems.append(problem("duplicate_parameter", table.ref("code", int(r.xl_row)), f"参数 {r.code} 重复。",
                                     f"Parameter {r.code} appears twice.", "只保留一行。", "Keep one row."))
             continue
-        params[r.code] = Param(r.code, r.value, where)
+        params[r.code] = Param(r.code, r.value, where, int(r.xl_row) in table.percent_rows)
     return params, problems, table.label
 
 
