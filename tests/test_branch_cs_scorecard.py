@@ -292,6 +292,13 @@ def test_a_blocked_member_leaves_the_bottom_three_undecided():
     assert {p.code for p in r.employee("B").problems} == {"missing_rating"}
     assert any(p.code == "ranking_skipped" and p.severity == "warning" for p in r.problems)
     assert not r.flags
+    # each kept employee is told (score --json shows it per employee), and D, the lowest of those
+    # known, is "not decided", never "not in the bottom three" (that was a false statement)
+    for e in ("A", "C", "D"):
+        assert [w.employee for w in r.employee(e).warnings if w.code == "ranking_skipped"] == [e]
+    line = next(x for x in r.explanation("D") if x["rule"] == "M_BOTTOM3_PLAN")
+    assert line["text_en"].startswith("M_BOTTOM3_PLAN Monthly bottom three: improvement plan: not decided (Ranking")
+    assert "not the case" not in line["text_en"]
 
 
 def test_month_run_pays_no_quarter_award():
@@ -376,6 +383,19 @@ def test_quarter_award_money_line_names_the_history_cells():
     assert r.money_total("Q", "award") == Decimal(300)
 
 
+def test_a_composite_with_more_than_two_decimals_is_an_error():
+    # A monthly composite is rounded to 2 decimals (rule 5, R-G-4) and ranked as shown (R-G-2): 90.004 x 3
+    # summed unrounded gave 270.012 -> 270.01, a tie with Q's 270.01, and both were paid 500 (P's sum as
+    # shown is 270.00: Q 500, P 300). Now the cell is an error and the ranking is withheld.
+    r = quarter({"P": ["90.004", "90.004", "90.004"], "Q": ["90.01", "90", "90"]})
+    assert {e.status for e in r.employees} == {"error"}
+    found = [p for p in r.problems if p.code == "too_many_decimals"]
+    assert [p.where for p in found] == ["历史!E2 / History!E2", "历史!E3 / History!E3", "历史!E4 / History!E4"]
+    assert "90.00" in found[0].en
+    r = quarter({"P": ["90.00", "90.00", "90.00"], "Q": ["90.01", "90", "90"]})
+    assert awards(r) == {"P": Decimal("300.00"), "Q": Decimal("500.00")}
+
+
 def test_quarter_run_needs_no_monthly_inputs():
     # SCHEMES.md S3 Inputs: "quarter cases use history only": no metric or rating is required
     r = quarter({"P": ["90", "90", "90"]})
@@ -412,3 +432,10 @@ def test_quarter_period_via_the_cli(tmp_book):
     assert recs["Q"]["outputs"]["Q_SUM"] == 265.5 and recs["T"]["outputs"]["Q_SUM"] is None
     assert recs["P"]["score"] is None  # the monthly composite is not computed in a quarter run
     assert recs["S"]["money"]["lines"][0]["source"].startswith("历史!")
+
+
+def test_a_figure_outside_its_range_is_withheld_with_its_own_problem():
+    # 0 scheduled days is outside 1..31: the cell's own problem, not a follow-on "cannot compute
+    # ... (DivisionByZero)" from a step that divided by it
+    r = score(M_SCHEDULED_DAYS=0)
+    assert [(p.code, p.where) for p in r.employee("B1").problems] == [("out_of_range", "指标!C4 / Metrics!C4")]

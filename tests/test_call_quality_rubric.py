@@ -148,6 +148,15 @@ def test_unknown_criterion_in_the_parameter_is_an_error():
     assert any(p.code == "unknown_criterion" for p in r.errors)
 
 
+def test_a_criterion_listed_twice_in_the_parameter_is_an_error():
+    """Listed twice, CQ_EXPRESSION's 15 counted twice in the denominator (R-CQ-7: 19/36 = 52.78
+    instead of 19/21 = 90.48), silently; now nobody is scored until the list is fixed."""
+    r = score(call("A", (14, 2, 1, 2)), params={"CRITERIA": "CQ_EXPRESSION,cq_expression,CQ_GREETING,CQ_CLOSING,CQ_HANGUP"})
+    assert all(e.status == "error" for e in r.employees)
+    pr = next(p for p in r.employee("L1").problems if p.code == "duplicate_criterion")
+    assert pr.where.startswith("参数!") and "CQ_EXPRESSION" in pr.en
+
+
 def test_explanation_lists_each_call_with_its_cells():
     r = score(call("A", (14, 2, 1, 2)))
     line = next(x for x in r.explanation("L1") if x["rule"] == "call A")

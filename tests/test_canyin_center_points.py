@@ -98,6 +98,18 @@ def test_signings_by_class():
     assert values(result, "SIGN.points") == {"A": 40, "B": 10}
 
 
+def test_class_as_the_contract_writes_it():
+    # R-CY-5 / the seed's "A类饭店": A类, full-width Ａ, "B 类" and "A类饭店" are classes A and B (they scored 5 as
+    # "other" before): A 20 + 20 = 40; B 10 + 20 = 30.
+    events = [{"date": "2026-10-20", "employee": "A", "rule": "C_SIGN", "restaurant_class": "A类"},
+              {"date": "2026-10-20", "employee": "A", "rule": "C_SIGN", "restaurant_class": "Ａ"},
+              {"date": "2026-10-21", "employee": "B", "rule": "C_SIGN", "restaurant_class": "B 类"},
+              {"date": "2026-10-21", "employee": "B", "rule": "C_SIGN_A", "restaurant_class": "A类饭店"}]
+    result = score(col("2026-10-06", A=1, B=1), emps("AB"), events)
+    assert values(result, "SIGN.points") == {"A": 40, "B": 30}
+    assert not [p for p in result.problems if p.severity == "error"]
+
+
 def test_class_code_contradicting_the_class_is_an_error():
     # Inputs: a class code that contradicts the row's restaurant_class is a validation error.
     events = [{"date": "2026-10-20", "employee": "A", "rule": "C_SIGN_B", "restaurant_class": "A"}]

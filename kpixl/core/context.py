@@ -54,13 +54,15 @@ MONEY_COLUMNS = ["employee", "rule", "amount", "direction", "where", "row", "dat
 
 
 def _typed(mdef, value: Any, percent: bool) -> bool:
-    """Whether a Metrics value has its metric's type (a number for a number metric, yes/no for a
-    yes/no one; typed as a percent only for a percent metric, see ``validate.check_value``); an
-    unknown code is reported elsewhere."""
+    """Whether a Metrics value has its metric's type and range (a number within min..max for a
+    number metric, yes/no for a yes/no one; typed as a percent only for a percent metric), as
+    ``validate.check_value`` requires; an unknown code is reported elsewhere."""
     if mdef is None:
         return True
     if mdef.type in ("number", "integer", "percent", "money"):
-        return isinstance(value, Decimal) and (mdef.type == "percent" or not percent)
+        return (isinstance(value, Decimal) and (mdef.type == "percent" or not percent)
+                and (mdef.min is None or value >= mdef.min) and (mdef.max is None or value <= mdef.max)
+                and (mdef.type != "integer" or value == value.to_integral_value()))
     if mdef.type == "boolean":
         return isinstance(value, bool)
     return True
@@ -113,6 +115,8 @@ class Context(EventCounts):
         self._history_by: dict[tuple[str, str], dict[str, tuple[Any, str]]] = defaultdict(dict)
         self.groups: dict[str, dict[str, Any]] = defaultdict(dict)  # team-level values (S14 groups)
         self.extras: dict[str, Any] = {}  # step tables that are not per-employee values (rank tables)
+        # rankings not made for an employee (a member of the pool has errors): code -> why (zh, en)
+        self.unranked: dict[str, dict[str, tuple[str, str]]] = defaultdict(dict)
 
     def seal(self) -> None:
         """After the result is made, keep only what explanation lines built later read (values,
@@ -361,8 +365,12 @@ class Context(EventCounts):
     def attribute(self, employee: str, name: str) -> Any:
         value = self.employees.at[employee, name]
         if value is None or (isinstance(value, float) and value != value) or value == "" or value is pd.NaT:
+            where = self.inputs.employees.ref(name, int(self.employees.at[employee, "xl_row"]))
+            for pr in self.blocked.get(employee, ()):
+                if pr.where == where:  # an unreadable cell, not an empty one: its own problem again
+                    raise MissingInput(pr)
             raise MissingInput(problem(
-                "missing_attribute", self.inputs.employees.ref(name, int(self.employees.at[employee, "xl_row"])),
+                "missing_attribute", where,
                 f"员工 {employee} 的 “{name}” 为空。", f"Employee {employee} has no {name}.",
                 "在员工表填写。", "Fill it in on the Employees sheet.", employee=employee))
         return value

@@ -159,6 +159,7 @@ class InputDef:
     ruling: str = ""  # the SCHEMES.md clauses behind it (said when its default is used)
     required: bool = False  # a metric required every month, read or not (S7 R-DC-4)
     small: bool = False  # a percent whose normal values lie below 1 % (no fraction warning)
+    decimals: int | None = None  # at most this many decimals (a figure the scheme rounds so)
 
 
 @dataclass(frozen=True)
@@ -408,7 +409,7 @@ def _input_def(doc: dict) -> InputDef:
         min=_dec(doc.get("min")), max=_dec(doc.get("max")), default=doc.get("default"),
         scope=doc.get("scope", "employee"), hint_zh=doc.get("hint_zh", ""), hint_en=doc.get("hint_en", ""),
         ruling=doc.get("ruling", ""), required=bool(doc.get("required", False)),
-        small=bool(doc.get("small", False)),
+        small=bool(doc.get("small", False)), decimals=doc.get("decimals"),
     )
 
 

@@ -21,7 +21,7 @@ from .errors import Problem, problem
 from .event_checks import duplicate_problems, earlier_rows, period_problems
 from .frames import object_text, text_codes
 from .inputs import Inputs, Table
-from .numbers import QTY_LIMIT, SCALE, VALUE_LIMIT
+from .numbers import QTY_LIMIT, SCALE, VALUE_LIMIT, round_half_up
 from .periods import Period
 from .roles import restricted_texts, roles_held, scheme_roles
 from .scheme import Scheme
@@ -49,10 +49,16 @@ def employees_frame(inputs: Inputs, scheme: Scheme) -> tuple[pd.DataFrame, list[
             "This employee row has no ID and cannot be scored.", "填写工号，或删除整行。",
             "Fill in the ID or delete the row."))
     emps = frame[(ids != "") & ~dup].set_index("id", drop=False)
-    for emp, r in emps[emps["xl_bad"].astype(bool)].iterrows():
-        problems.append(problem("bad_employee_row", table.ref("id", int(r["xl_row"])), f"员工 {emp} 的行有错误（见上）。",
-                                f"The row of employee {emp} has errors (see above).", "修正该行。",
-                                "Fix that row.", employee=emp))
+    bad = emps["xl_bad"].to_numpy(dtype=bool)
+    # the parser's problems of a bad row's cells, each given to the row's employee (its errors name the cell)
+    named, given = _owned_cell_problems(inputs.problems, table, emps["xl_row"].to_numpy(dtype="int64"),
+                                        emps.index.to_numpy(dtype=object), bad)
+    problems += named
+    bad_cells = {p.where for p in named}
+    for emp, r in emps[bad & ~given].iterrows():
+        problems.append(problem("bad_employee_row", table.ref("id", int(r["xl_row"])), f"员工 {emp} 的行有无法读取的单元格。",
+                                f"The row of employee {emp} has unreadable cells.", "修正该行中标出的单元格。",
+                                "Fix the cells reported for that row.", employee=emp))
     emps, role_problems = scheme_roles(emps, scheme, table)
     problems += role_problems
     for f in scheme.attributes:
@@ -63,6 +69,8 @@ def employees_frame(inputs: Inputs, scheme: Scheme) -> tuple[pd.DataFrame, list[
         needed = pd.Series(f.required, index=emps.index) | emps["scheme_role"].isin(f.required_for_roles)
         who = f"（{'、'.join(f.required_for_roles)}必填）" if f.required_for_roles else ""
         for emp, r in emps[empty & needed].iterrows():
+            if table.ref(f.code, int(r["xl_row"])) in bad_cells:
+                continue  # not empty: unreadable, and reported as such
             problems.append(problem(
                 "missing_attribute", table.ref(f.code, int(r["xl_row"])), f"员工 {emp} 缺少 “{f.zh}”{who}。",
                 f"Employee {emp} has no {f.en}" + (f" (required for {', '.join(f.required_for_roles)})." if f.required_for_roles else "."),
@@ -609,6 +617,12 @@ def check_value(mdef, value, where: str, owner: str | None, percent: bool = Fals
         if mdef.type == "integer" and value != value.to_integral_value():
             return problem("not_whole", where, f"{mdef.zh} 必须是整数。", f"{mdef.en} must be a whole number.",
                            "填写整数。", "Enter a whole number.", employee=owner)
+        if mdef.decimals is not None and value != round_half_up(value, mdef.decimals):
+            shown = round_half_up(value, mdef.decimals)
+            return problem("too_many_decimals", where, f"{mdef.zh} 的值 {_fmt(value)} 超过 {mdef.decimals} 位小数。",
+                           f"{mdef.en} value {_fmt(value)} has more than {mdef.decimals} decimals.",
+                           f"按方案的舍入填写（四舍五入为 {shown}）。",
+                           f"Enter it as the scheme rounds it (half-up: {shown}).", employee=owner)
         if (mdef.min is not None and value < mdef.min) or (mdef.max is not None and value > mdef.max):
             lo = "" if mdef.min is None else str(mdef.min)
             hi = "" if mdef.max is None else str(mdef.max)

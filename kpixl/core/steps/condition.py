@@ -54,12 +54,15 @@ class ConditionStep(Step):
         # every employee at once where the inputs are all there (columns.py); the rest one by one
         columns = evaluate_columns(self.when, ctx)
         ids = ctx.ids
+        undecided = self._undecided(ctx)
         rest = ids
         if columns is not None:
             values, decided = columns
             holds = np.array([bool(v) if d else False for v, d in zip(values.tolist(), decided.tolist(), strict=True)],
                              dtype=bool)
             out = decided & ~holds  # decided, not met: one shared line; the rest one by one
+            if undecided:
+                out &= ~np.isin(np.asarray(ids, dtype=object), list(undecided))
             ctx.note_each([ids[i] for i in np.flatnonzero(out).tolist()], _NotMet(self, ctx, rule.code, not_zh, not_en))
             rest = [ids[i] for i in np.flatnonzero(~out).tolist()]
         rows = []
@@ -76,6 +79,11 @@ class ConditionStep(Step):
                 ctx.block(emp, pr)
                 continue
             sources = env.read
+            if not holds and emp in undecided:  # a place it reads was not given: neither yes nor no
+                why_zh, why_en = undecided[emp]
+                ctx.note(emp, self.kind, rule.code, None, f"{rule.code} {rule.zh}：未判定（{why_zh}）",
+                         f"{rule.code} {rule.en}: not decided ({why_en})", sources)
+                continue
             if not holds:
                 ctx.note(emp, self.kind, rule.code, None, not_zh, not_en, sources)
                 continue
@@ -103,6 +111,17 @@ class ConditionStep(Step):
                 "date": np.full(n, np.datetime64("NaT", "ns")), "qty": np.ones(n), "value": np.full(n, np.nan),
                 "step": self.kind, "text_zh": [r[5] for r in rows], "text_en": [r[6] for r in rows],
             }))
+
+    def _undecided(self, ctx) -> dict[str, tuple[str, str]]:
+        """Employees for whom a ranking the condition reads was not made (rank.py ``when_blocked``
+        "warn"), with why: "not met" would be a false statement for them."""
+        codes = {name.split(".")[0] for name in self.when.names}
+        out = {}
+        for emp, skipped in ctx.unranked.items():
+            why = next((skipped[c] for c in codes if c in skipped), None)
+            if why is not None:
+                out[emp] = why
+        return out
 
     def read(self, ctx, emp: str) -> list[str]:
         """The cells the condition read for ``emp`` (a decided employee: every input is there)."""

@@ -12,6 +12,9 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 import numpy as np
 import pandas as pd
 
@@ -25,6 +28,15 @@ def _reset_counts(ctx) -> None:
     ctx._qty = None
 
 
+_CLASS_WORD = re.compile(r"\s*(?:类饭店|類飯店|饭店|飯店|类|類)$")
+
+
+def class_text(value: str) -> str:
+    """A class as the contract writes it, compared as its letter: ``A``, ``a``, ``Ａ`` (full width),
+    ``A类`` and ``A类饭店`` are all class A (R-CY-5; the seed writes "A类饭店")."""
+    return _CLASS_WORD.sub("", unicodedata.normalize("NFKC", value).strip()).strip().upper()
+
+
 class ClassifyStep(Step):
     kind = "classify"
 
@@ -32,7 +44,7 @@ class ClassifyStep(Step):
         super().__init__(spec, scheme, where)
         self.generic = self.rule(spec["rule"]).code
         self.field = spec["field"]
-        self.classes = {str(k).strip().upper(): self.rule(v, "classes").code for k, v in spec["classes"].items()}
+        self.classes = {class_text(str(k)): self.rule(v, "classes").code for k, v in spec["classes"].items()}
         self.other = self.rule(spec["other"], "other").code
 
     def target(self, cls: str) -> str:
@@ -44,7 +56,7 @@ class ClassifyStep(Step):
             return
         ev = ev.copy()
         raw = ev[self.field] if self.field in ev else pd.Series("", index=ev.index)
-        cls = raw.fillna("").astype(str).str.strip().str.upper()
+        cls = raw.fillna("").astype(str).map(class_text)
         targets = set(self.classes.values()) | {self.other}
         bad = ev["rule"].isin(targets) & (cls != "") & (cls.map(self.target) != ev["rule"])
         for r, c in zip(ev[bad].itertuples(index=False), cls[bad], strict=True):

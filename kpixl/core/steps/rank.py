@@ -234,14 +234,19 @@ class RankStep(Step):
                 continue
             hit = True
             if self.when_blocked == "warn":
-                # the pool is not ranked (nobody gets a place from it) but its members keep their results
+                # the pool is not ranked (nobody gets a place from it) but its members keep their
+                # results; each is told, and what depends on the places is "not decided" (never "no")
                 first = ctx.blocked[bad[0]][0]
-                ctx.add_problem(problem(
-                    "ranking_skipped", first.where,
-                    f"排名 {label} 未进行：{bad[0]} 的输入有错误，名次无法确定。",
-                    f"Ranking {label} was not made: {bad[0]} has input errors, so the places cannot be known.",
-                    "先修正该员工的错误，再重新计算。", "Fix that employee's problems and score again.",
-                    severity="warning"))
+                why = (f"排名 {label} 未进行：{bad[0]} 的输入有错误，名次无法确定。",
+                       f"Ranking {label} was not made: {bad[0]} has input errors, so the places cannot be known.")
+                for m in ms:
+                    ctx.unranked[m].update({r["code"]: why for r in self.rankings})
+                    if not ctx.is_blocked(m):
+                        ctx.add_problem(problem(
+                            "ranking_skipped", first.where, f"{m}：{why[0]}依名次而定的结果（{label}）本月未判定。",
+                            f"{m}: {why[1]} What depends on the places ({label}) is not decided this month.",
+                            "先修正该员工的错误，再重新计算。", "Fix that employee's problems and score again.",
+                            employee=m, severity="warning"))
             else:
                 ctx.block_group(ms, f"排名 {label}", f"Ranking {label}")
             for m in ms:

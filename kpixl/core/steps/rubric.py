@@ -91,6 +91,13 @@ class RubricStep(Step):
                     "用逗号分隔规则表中的代码，或留空使用全部评分项目。",
                     "List Rules-sheet codes separated by commas, or leave it empty for every criterion."))
                 return None
+            twice = sorted({c for c in codes if codes.count(c) > 1})
+            if twice:  # (each criterion's maximum would count twice in the denominator, R-CQ-7)
+                self._everyone(ctx, problem(
+                    "duplicate_criterion", p.where, f"{param} 中的评分项目 {'、'.join(twice)} 写了不止一次。",
+                    f"{param} lists criteria {', '.join(twice)} more than once.",
+                    "每个评分项目只写一次。", "List each criterion once."))
+                return None
         else:
             codes = self.rule_codes()
         no_max = [c for c in codes if rules[c].max is None]
