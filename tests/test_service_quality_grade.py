@@ -145,7 +145,8 @@ def test_missing_figures_are_errors_for_everyone_else():
 def test_hire_date_is_required():
     r = run(SCHEME, "2026-10", employees=[{"id": "E", "name": "甲"}],
             metrics=[{"employee": "E", "metric": k, "value": v} for k, v in {**CLEAN, "WORK_HOURS": 176}.items()])
-    assert "missing_attribute" in {p.code for p in r.employee("E").problems}
+    # the empty required cell's own problem, once, on the employee (not also "has no Hire date")
+    assert [(p.code, p.where) for p in r.employee("E").problems] == [("missing_value", "员工!F2 / Employees!F2")]
 
 
 def test_explanation_shows_the_matched_row():

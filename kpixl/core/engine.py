@@ -30,7 +30,7 @@ def effective_scheme(scheme: Scheme, inputs: Inputs) -> tuple[Scheme, list[Probl
     """The scheme with the workbook's edited rule table applied (if the workbook has one)."""
     if inputs.rules is None:
         return scheme, []
-    return apply_rules_sheet(scheme, inputs.rules)
+    return apply_rules_sheet(scheme, inputs.rules, inputs.problems)
 
 
 def score(scheme: Scheme, inputs: Inputs, period: Period | None = None) -> Result:

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import replace
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from .criteria import check_bands, holes, parse_bands
 from .errors import Problem, SchemeError, problem
 from .inputs import Table
-from .numbers import to_decimal
+from .numbers import plain, to_decimal
 from .scheme import Rule, Scheme, check_rule
 
 _KIND_ALIASES = {
@@ -33,8 +34,12 @@ def _dec(v) -> Decimal | None:
     return to_decimal(v)
 
 
-def apply_rules_sheet(scheme: Scheme, table: Table) -> tuple[Scheme, list[Problem]]:
-    """The scheme with the workbook's rule table, and the problems of that table."""
+def apply_rules_sheet(scheme: Scheme, table: Table, found: Sequence[Problem] = ()) -> tuple[Scheme, list[Problem]]:
+    """The scheme with the workbook's rule table, and the problems of that table.
+
+    ``found`` are the reader's problems: an unreadable cell's own problem (reported at its cell,
+    owned by no employee) then withholds the results; without them its row's problem does.
+    """
     problems: list[Problem] = []
     warnings: list[Problem] = []
     rubric = next((s for s in scheme.steps if getattr(s, "rule_bands", False)), None)
@@ -43,11 +48,12 @@ def apply_rules_sheet(scheme: Scheme, table: Table) -> tuple[Scheme, list[Proble
     seen_rows: dict[str, int] = {}
     for r in frame.itertuples(index=False):
         row = int(r.xl_row)
-        if r.xl_bad:
-            problems.append(problem("bad_rule_row", table.ref("code", row), f"规则表第 {row} 行有无法读取的单元格。",
-                                    f"Row {row} of the Rules sheet has unreadable cells.", "修正该行。", "Fix that row."))
-            continue
         code = r.code
+        if r.xl_bad:  # the rule cannot be used, but is not deleted
+            if code:
+                seen_rows.setdefault(code, row)
+            problems += _unreadable(table, row, code, found)
+            continue
         if code in seen_rows:
             problems.append(problem("rule_duplicate", table.ref("code", row), f"规则代码 {code} 重复（第 {seen_rows[code]} 行已有）。",
                                     f"Rule code {code} appears twice (already on row {seen_rows[code]}).",
@@ -90,9 +96,12 @@ def apply_rules_sheet(scheme: Scheme, table: Table) -> tuple[Scheme, list[Proble
             rule = replace(base, **fields)
         else:
             rule = Rule(code=code, kind=kind, **fields)
-        for pr in check_rule(rule, scheme.categories, table.ref("points", row)):
-            problems.append(pr)
-        rule = _with_bands(rule, rubric, table, row, str(getattr(r, "bands", "") or "").strip(), problems, warnings)
+        mine = [replace(p, where=table.ref(_column(p, rule), row)) for p in check_rule(rule, scheme.categories, "")]
+        mine += _range_decimals(rule, table, row)
+        problems += mine
+        range_ok = not any(p.where in (table.ref("min", row), table.ref("max", row)) for p in mine)
+        rule = _with_bands(rule, rubric, table, row, str(getattr(r, "bands", "") or "").strip(), range_ok, problems,
+                           warnings)
         rules[code] = rule
     for code, base in scheme.rules.items():
         if code not in rules and code not in seen_rows and _needed(scheme, code):
@@ -108,11 +117,60 @@ def apply_rules_sheet(scheme: Scheme, table: Table) -> tuple[Scheme, list[Proble
         return scheme, exc.problems + warnings
 
 
-def _with_bands(rule: Rule, rubric, table: Table, row: int, text: str, problems: list[Problem],
+def _unreadable(table: Table, row: int, code: str, found: Sequence[Problem]) -> list[Problem]:
+    """A row with an unreadable cell: that cell's own problem, now withholding every result (the
+    rules concern everyone), else one problem naming the row's rule."""
+    cells = {table.ref(key, row) for key in table.letters}
+    own = [replace(p, scope=None) for p in found if p.scope == "row" and p.is_error and p.where in cells]
+    rule_zh, rule_en = (f"规则 {code} ", f"Rule {code}") if code else (f"第 {row} 行的规则", f"The rule on row {row}")
+    return own or [problem("bad_rule_row", table.ref("code", row), f"{rule_zh}不能使用：第 {row} 行有无法读取的单元格。",
+                           f"{rule_en} cannot be used: a cell on row {row} cannot be read.",
+                           "修正本行中标出的单元格。", "Fix the cell reported for this row.")]
+
+
+def _column(pr: Problem, rule: Rule) -> str:
+    """The Rules sheet column holding the value a problem of :func:`check_rule` is about."""
+    if pr.code == "rule_category":
+        return "category"
+    if pr.code == "rule_range":  # an end missing or below 0 is that end's fault, else the max is below the min
+        return "min" if rule.min is None or (rule.max is not None and rule.min < 0) else "max"
+    if pr.code == "rule_range_kind":
+        return "min" if rule.min is not None else "max"
+    if pr.code == "rule_number_too_large":  # (its text names the number: "Rule X: max 20000 is beyond ...")
+        return next((key for key in ("min", "max") if f": {key} " in pr.en), "points")
+    return "points"
+
+
+_ENDS = {"min": ("下限", "min", ROUND_CEILING), "max": ("上限", "max", ROUND_FLOOR)}
+
+
+def _range_decimals(rule: Rule, table: Table, row: int) -> list[Problem]:
+    """A range end finer than the values chosen in the range (R-G-6: whole points or a whole percent
+    unless the rule has ``value_decimals``): no value can be it, e.g. a max of 15.5 for whole scores."""
+    decimals = rule.value_decimals
+    what_zh, what_en = ("整数", "a whole number") if decimals == 0 else \
+        (f"最多 {decimals} 位小数的数", f"a number with at most {decimals} decimals")
+    out: list[Problem] = []
+    for key, v in (("min", rule.min), ("max", rule.max)):
+        if v is None or not v.is_finite() or -v.normalize().as_tuple().exponent <= decimals:
+            continue
+        zh, en, rounding = _ENDS[key]
+        near = plain(v.quantize(Decimal(1).scaleb(-decimals), rounding))
+        out.append(problem(
+            "rule_range_decimals", table.ref(key, row),
+            f"规则 {rule.code} 的{zh} {plain(v)} 不是{what_zh}，而范围内的取值都是{what_zh}（R-G-6），不会等于 {plain(v)}。",
+            f"Rule {rule.code}: the {en} {plain(v)} is not {what_en}, but every value chosen in its range is "
+            f"(R-G-6), so none can be {plain(v)}.",
+            f"改为{what_zh}，如 {near}。", f"Enter {what_en}, e.g. {near}."))
+    return out
+
+
+def _with_bands(rule: Rule, rubric, table: Table, row: int, text: str, range_ok: bool, problems: list[Problem],
                 warnings: list[Problem]) -> Rule:
     """A rubric criterion with the bands of its 评分档 / Bands cell, checked (R-CQ-1, R-CQ-6).
 
     An empty cell (or a workbook without the column) keeps the scheme's bands for the criterion.
+    The bands are checked against the range only when the range itself is valid (``range_ok``).
     """
     has_column = "bands" in table.letters
     where = table.ref("bands", row) if has_column else table.ref("max", row)
@@ -139,7 +197,7 @@ def _with_bands(rule: Rule, rubric, table: Table, row: int, text: str, problems:
             "在“评分档”列每行写一个档（如 “5-6 …”），覆盖 0 到满分。",
             "Give its bands in the Bands column, one per line (e.g. '5-6 ...'), covering 0 to the full marks.",
             severity="warning"))
-    elif rule.max is not None:
+    elif rule.max is not None and range_ok:
         base = rubric.scheme.rules.get(rule.code)
         allowed = holes(defaults, base.min or Decimal(0), base.max, base.value_decimals) \
             if defaults and base is not None and base.max is not None else []

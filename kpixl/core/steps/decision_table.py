@@ -103,7 +103,7 @@ class DecisionTableStep(Step):
                     decided = self._decide(ctx, None, env, group.__setitem__)
                 except MissingInput as exc:
                     for emp in members.get(team, []):
-                        ctx.block(emp, replace(exc.problem, employee=emp))
+                        ctx.block_missing(emp, replace(exc.problem, employee=emp))
                     continue
                 names, code, zh, en, flag = decided
                 for emp in members.get(team, []):

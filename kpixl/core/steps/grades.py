@@ -39,7 +39,11 @@ class TeamEnv(NameEnv):
                                        f"Metric {name} ({mdef.en}) is missing for group {self.team}.",
                                        f"在指标表加一行：小组 {self.team}，指标 {name}。",
                                        f"Add a Metrics row: team {self.team}, metric {name}."))
-        return ctx.param(name)
+        if name in ctx.scheme.parameters or name in ctx.inputs.parameters:
+            return ctx.param(name)
+        raise MissingInput(problem(  # e.g. group.rank an earlier error left uncomputed (not a parameter)
+            "unknown_name", ctx.scheme.path, f"名称 {name} 未定义。", f"Name {name} is not defined.",
+            "在方案中定义该指标或参数。", "Define it as a metric or parameter in the scheme."))
 
 
 def team_members(ctx) -> dict[str, list[str]]:

@@ -4,7 +4,7 @@ The groups are the teams that have group values (``ctx.groups``, e.g. ``group.to
 ``item_points``) plus every team named on the Employees sheet, so a group is ranked even when
 the workbook lists none of its members. Every member carries its group's rank (``rank_as``)
 and points (``output``). A group whose value is unknown makes every rank unknown, so it blocks
-everyone (R-G-9).
+everyone (R-G-9) not already blocked by the cause.
 """
 
 from __future__ import annotations
@@ -47,7 +47,8 @@ def run_team_ranking(step, ctx) -> None:
                      f"{name} of group {team} cannot be computed, so no group's rank can be known.",
                      f"先补齐小组 {team} 的指标。", f"Complete the metrics of group {team} first.")
         for emp in ctx.ids:
-            ctx.block(emp, replace(pr, employee=emp))
+            if not ctx.is_blocked(emp):  # the others already carry the cause (a missing rank, a bad ITEMS)
+                ctx.block(emp, replace(pr, employee=emp))
         return
     total = np.zeros(len(frame), dtype="int64")
     for i, r in enumerate(step.rankings):
