@@ -127,3 +127,24 @@ def test_the_workbook_through_the_cli(tmp_book, hid, code, shown):
         assert rc == 1 and "历史!A3 / History!A3  [错误 error]" in out and "'XL'" in out
     else:
         assert rec["status"] == "ok" and Decimal(str(rec["values"]["money.deductions"])) == Decimal(shown)
+
+
+@pytest.mark.parametrize("month", ["2024-03", "2024-04"])
+def test_a_history_row_of_the_scored_month_or_later_is_a_warning_at_its_cell(month):
+    """February's call typed under March (the month scored) or April is read by no step (History
+    holds earlier months, R-G-19): it was dropped silently and L paid 250.00 instead of 350.00.
+    Now the row is a warning at its period cell, on L."""
+    r = score([{"employee": "L", "period": month, "item": "FINE_PRIVATE_CALL", "value": 1}])
+    (w,) = [p for p in r.employee("L").warnings if p.code == "history_not_earlier"]
+    assert w.where == "历史!C2 / History!C2" and month in w.en
+    assert r.employee("L").values["money.deductions"] == Decimal("250.00")  # March calls: occurrences 1 (0) and 2 (50); + 200
+
+
+def test_a_start_state_under_the_scored_month_is_read_without_a_warning():
+    """S15's start state is filed under the month whose 1st it describes (the ledger's "next")."""
+    emps = [{"id": "W", "name": "王", "role": "客服"}]
+    hist = [{"employee": "W", "period": "2026-10", "item": "LEVEL", "value": "LV_MID"}]
+    r = run("houpin_ladder", "2026-10", employees=emps, history=hist, parameters={"TASK_TARGET": 400000},
+            metrics=[{"employee": "W", "metric": "M_SALES", "value": 500000}, {"employee": "W", "metric": "M_CONVERSION", "value": 20}])
+    assert not [p for p in r.problems if p.code == "history_not_earlier"]
+    assert r.employee("W").values["level"] == "LV_MID"

@@ -8,6 +8,8 @@ with no word, and qty 300 overtime hours gave +300 points.
 
 from __future__ import annotations
 
+import json
+
 from conftest import cli, run
 
 S1 = "weikang_100"
@@ -145,3 +147,41 @@ def test_period_chosen_over_the_workbooks_period_is_a_warning_not_an_error():
     note = next(p for p in r.problems if p.code == "other_month_rows")
     assert note.severity == "warning" and "2026-11" in note.en and "PERIOD is 2026-10" in note.en
     assert r.employee("A01").ok and r.employee("A01").values["ATT.raw"] == 0
+
+
+def test_a_period_chosen_against_the_workbooks_period_is_refused(tmp_path):
+    """`kpixl close OCT.xlsx --period 2026-09` closed October's workbook as September (and again as
+    December): its undated figures were taken as that month's. A --period that disagrees with
+    PERIOD (and with the file name) is an error at the PERIOD cell; nothing is closed."""
+    path = tmp_path / "dingcan.xlsx"
+    assert cli("new", "dingcan_points", "--demo", "-o", path, "--period", "2026-10")[0] == 0
+    code, out, _ = cli("score", path, "--period", "2026-09", "--json")
+    assert code == 1
+    people = json.loads(out)
+    assert {e["status"] for e in people} == {"error"}
+    assert {p["code"] for e in people for p in e["errors"]} == {"period_mismatch"}
+    ledger = tmp_path / "l.db"
+    assert cli("close", path, "--period", "2026-09", "--ledger", ledger)[0] == 1
+    assert cli("close", path, "--period", "2026-10", "--ledger", ledger)[0] == 0  # its own month closes
+    renamed = tmp_path / "dingcan_2026-09.xlsx"  # a file named for the month confirms it (a copied book)
+    path.rename(renamed)
+    code, out, _ = cli("score", renamed, "--period", "2026-09", "--json")
+    assert not [p for e in json.loads(out) for p in e["errors"] if p["code"] == "period_mismatch"]
+
+
+def test_a_workbook_of_daily_figures_of_another_month_is_a_wrong_month_error(tmp_path):
+    """No events, every daily figure of October, PERIOD 2026-11: it scored November from October's
+    undated figures. The daily Metrics rows count like event rows."""
+    from openpyxl import load_workbook
+
+    path = tmp_path / "dingcan.xlsx"
+    assert cli("new", "dingcan_points", "--demo", "-o", path, "--period", "2026-10")[0] == 0
+    wb = load_workbook(path)
+    ws = wb["事件"]
+    ws.delete_rows(2, ws.max_row)
+    params = wb["参数"]
+    next(r for r in params.iter_rows(min_row=2) if r[0].value == "PERIOD")[2].value = "2026-11"
+    wb.save(path)
+    code, out, _ = cli("validate", path, "--json")
+    found = [p for p in json.loads(out) if p["code"] == "wrong_month"]
+    assert code == 1 and len(found) == 1 and "2026-10" in found[0]["message_en"]

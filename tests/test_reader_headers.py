@@ -78,6 +78,42 @@ def test_two_sheets_for_one_role_is_an_error_naming_both(tmp_book, engine, secon
 
 
 @pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("copy", ["事件 (2)", "事件（2）", "事件_2", "事件 - 副本", "Copy of Events", "Events (3)"])
+def test_a_copied_sheet_beside_its_original_is_an_error(tmp_book, engine, copy):
+    """A clerk copies 事件 (Excel names it 事件 (2)), hides the original and edits the copy: kpixl
+    read the original and ignored the copy, silently. Which one is meant cannot be told."""
+    path = book(tmp_book)
+    wb = load_workbook(path)
+    wb.copy_worksheet(wb["事件"]).title = copy
+    wb["事件"].sheet_state = "hidden"
+    wb.save(path)
+    scheme, inputs = read_workbook(path, engine=engine)
+    (p,) = [p for p in inputs.problems if p.code == "ambiguous_sheet"]
+    assert "'事件'" in p.en and repr(copy) in p.en and p.is_error
+    assert not any(e.ok for e in score(scheme, inputs).employees)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_copied_sheet_alone_is_read(tmp_book, engine):
+    path = book(tmp_book)
+    before = read_workbook(path, engine=engine)[1].events.frame
+    wb = load_workbook(path)
+    wb["事件"].title = "事件 (2)"
+    wb.save(path)
+    _, inputs = read_workbook(path, engine=engine)
+    assert not [p for p in inputs.problems if p.code == "ambiguous_sheet"]
+    assert inputs.events.name == "事件 (2)" and len(inputs.events.frame) == len(before) > 0
+
+
+def test_copies_of_kpixls_own_sheets_are_no_inputs():
+    from kpixl.workbook.read import find_sheets
+
+    names = ["说明", "说明 (2)", "报表", "报表 (2)", "事件", "事件记录", "2事件"]
+    assert (find_sheets(names, "guide"), find_sheets(names, "report"), find_sheets(names, "events")) == \
+        (["说明"], ["报表"], ["事件"])
+
+
+@pytest.mark.parametrize("engine", ENGINES)
 def test_stale_dimension_never_drops_rows(tmp_book, engine):
     events = [{"date": "2026-10-08", "employee": "E1", "rule": "ATT_LATE"}] * 200
     path = book(tmp_book, events=events)

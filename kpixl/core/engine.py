@@ -66,7 +66,7 @@ def _score(scheme: Scheme, inputs: Inputs, period: Period | None = None) -> Resu
     problems += check_parameters(scheme, inputs)
     if not inputs.ratings.frame.empty:
         problems += check_ratings(inputs, employees)
-    problems += check_history(scheme, inputs)
+    problems += check_history(scheme, inputs, period)
 
     ctx = Context(scheme, inputs, period, employees)
     everyone: list[Problem] = []

@@ -48,7 +48,10 @@ def period_problems(inputs: Inputs, ev: pd.DataFrame, period: Period, outside: n
     table = inputs.events
     problems: list[Problem] = []
     idx = np.flatnonzero(outside)
-    if not len(idx):
+    # the Metrics sheet's daily figures count too (a workbook of daily figures and no events)
+    daily = inputs.metrics.frame["date"].dropna() if "date" in inputs.metrics.frame else pd.Series([], dtype="datetime64[ns]")
+    daily_out = daily[(daily < pd.Timestamp(period.start)) | (daily > pd.Timestamp(period.end))]
+    if not len(idx) and not len(daily_out):
         return problems
     rows = ev["xl_row"].to_numpy(dtype="int64")
     days = dict(zip(idx.tolist(), ev["date"].iloc[idx].dt.strftime("%Y-%m-%d").tolist(), strict=True))
@@ -61,9 +64,10 @@ def period_problems(inputs: Inputs, ev: pd.DataFrame, period: Period, outside: n
             "如属本期，改正日期；如属其他月份，把本行移到那个月的工作簿。",
             "If it belongs to this period, correct the date; otherwise move the row to that month's workbook.",
             employee=owners[i], severity="warning"))
-    n_out, n_dated = int((outside & dated).sum()), int(dated.sum())
+    n_out, n_dated = int((outside & dated).sum()) + len(daily_out), int(dated.sum()) + len(daily)
     if n_out >= 2 and n_out * 2 > n_dated:
-        months = pd.Series(ev["date"].to_numpy()[outside & dated]).dt.strftime("%Y-%m").value_counts()
+        out_days = np.concatenate([ev["date"].to_numpy()[outside & dated], daily_out.to_numpy()])
+        months = pd.Series(out_days).dt.strftime("%Y-%m").value_counts()
         shown = "、".join(f"{m}（{c} 行）" for m, c in months.head(3).items())
         shown_en = ", ".join(f"{m} ({c} rows)" for m, c in months.head(3).items())
         param = inputs.parameters.get("PERIOD")
@@ -81,10 +85,10 @@ def period_problems(inputs: Inputs, ev: pd.DataFrame, period: Period, outside: n
             return problems
         problems.append(problem(
             "wrong_month", where,
-            f"这看起来是另一个月份的工作簿：{n_dated} 行事件中有 {n_out} 行不在参数 PERIOD {period.label} 内"
+            f"这看起来是另一个月份的工作簿：{n_dated} 行有日期的事件和日数据中有 {n_out} 行不在参数 PERIOD {period.label} 内"
             f"（{shown}）。本工作簿暂不计分。",
-            f"This looks like another month's workbook: {n_out} of {n_dated} event rows are outside PERIOD "
-            f"{period.label} ({shown_en}). Nobody is scored until this is resolved.",
+            f"This looks like another month's workbook: {n_out} of {n_dated} dated event and daily rows are outside "
+            f"PERIOD {period.label} ({shown_en}). Nobody is scored until this is resolved.",
             "核对参数表的 PERIOD（或 --period）和这些行的日期。",
             "Check PERIOD on the Parameters sheet (or --period) and the dates of these rows."))
     return problems

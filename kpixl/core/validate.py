@@ -106,8 +106,9 @@ def prepare_events(scheme: Scheme, inputs: Inputs, period: Period, employees: pd
     table: Table = inputs.events
     ev = table.frame.reset_index(drop=True)  # copy-on-write: the input's frame is never changed
     problems: list[Problem] = []
-    if ev.empty:
-        return _empty_events(), problems
+    if ev.empty:  # (a workbook of daily figures only can still be another month's)
+        none = np.zeros(0, dtype=bool)
+        return _empty_events(), period_problems(inputs, ev, period, none, none, np.zeros(0, dtype=object))
     # employee and rule as integer codes of their distinct texts: the checks below ask each distinct
     # text once (50k ids, 35 codes), not each of 1M rows
     emp_coded = _Coded(ev["employee"])
@@ -699,7 +700,7 @@ def check_ratings(inputs: Inputs, employees: pd.DataFrame) -> list[Problem]:
     return problems
 
 
-def check_history(scheme: Scheme, inputs: Inputs) -> list[Problem]:
+def check_history(scheme: Scheme, inputs: Inputs, period: Period | None = None) -> list[Problem]:
     """Known items and employees and typed values on the History sheet.
 
     A typed row whose employee ID is not on the Employees sheet is used for nobody, and whether it
@@ -720,7 +721,11 @@ def check_history(scheme: Scheme, inputs: Inputs) -> list[Problem]:
     known_ids = _employee_ids(inputs)
     from_ledger = _ledger_rows(table)
     unknown: dict[str, tuple[int, list[int]]] = {}  # id -> (its slot in ``problems``, its rows)
-    months: dict[object, bool] = {}  # each distinct period text parsed once (12 months x 5,000 people)
+    months: dict[object, Period | None] = {}  # each distinct period text parsed once (12 months x 5,000 people)
+    # History is of earlier months: a month run reads none of its own month (but a start state a
+    # ledger files under the next month, S15), a quarter run its quarter's months and no later
+    start_state = {c.get("history") for c in scheme.document.get("carry", []) if c.get("month") == "next"}
+    scored = period.month_periods() if period is not None else []
     for row, bad, item, emp, team, per, value in zip(
             f["xl_row"].tolist(), f["xl_bad"].tolist(), f["item"].tolist(), f["employee"].tolist(),
             f["team"].tolist(), f["period"].tolist(), f["value"].tolist(), strict=True):
@@ -749,11 +754,10 @@ def check_history(scheme: Scheme, inputs: Inputs) -> list[Problem]:
         key = (type(per), per)
         if key not in months:
             try:
-                parse_period(per)
-                months[key] = True
+                months[key] = parse_period(per)
             except ValueError:
-                months[key] = False
-        if not months[key]:
+                months[key] = None
+        if months[key] is None:
             problems.append(_p("bad_period", table.ref("period", row), f"月份 “{per}” 格式不正确。",
                                f"Period '{per}' is not a month.", "写成 2026-09 这样的年月。",
                                "Write it as YYYY-MM, e.g. 2026-09."))
@@ -761,6 +765,15 @@ def check_history(scheme: Scheme, inputs: Inputs) -> list[Problem]:
         pr = check_value(hdef, value, table.ref("value", row), None, row in table.percent_rows)
         if pr:
             problems.append(pr)
+        elif scored and row not in from_ledger and _not_earlier(months[key], scored, item in start_state):
+            problems.append(_p(
+                "history_not_earlier", table.ref("period", row),
+                f"历史表这一行是 {months[key].label} 的，不早于考核期 {period.label}，不会被读取（历史表只记以前月份）。",
+                f"This History row is of {months[key].label}, not earlier than the period {period.label}, so it is "
+                "not read (History holds earlier months).",
+                f"如果是上个月的数据，把月份改为上个月；本期的 {item} 由本期数据计算，删除本行即可。",
+                f"If it is last month's figure, correct the month; this period's {item} comes from this period's "
+                "data: delete the row.", employee=emp if emp in known_ids else None, severity="warning"))
     # the same item twice for one owner and month: which one counts would be a silent choice
     frame = table.frame[~table.frame["xl_bad"]]
     dup = frame.duplicated(subset=["employee", "team", "period", "item"], keep="first")
@@ -772,6 +785,15 @@ def check_history(scheme: Scheme, inputs: Inputs) -> list[Problem]:
     for emp, (slot, rows) in unknown.items():
         problems[slot] = _unknown_history_employee(table, emp, rows)
     return [p for p in problems if p is not None]
+
+
+def _not_earlier(month: Period, scored: list[Period], start_state: bool) -> bool:
+    """Whether a History row's month is one the run does not read: after the scored months, or (a
+    month run) the scored month itself, unless the item is a start state filed under it."""
+    key, first, last = (month.year, month.month), (scored[0].year, scored[0].month), (scored[-1].year, scored[-1].month)
+    if key > last:
+        return True
+    return len(scored) == 1 and key == first and not start_state
 
 
 def _employee_ids(inputs: Inputs) -> set[str]:

@@ -63,6 +63,16 @@ SHEET_NAMES = {
     "report": ("报表", "Report"),
 }
 
+OWN_SHEETS = ("guide", "report")  # written by kpixl, never read as input (a copy of them is no input)
+# A sheet Excel, WPS or LibreOffice copied: "事件 (2)", "事件（2）", "事件_2", "事件 - 副本", "Copy of Events"
+_COPY = re.compile(r"^(?:copy\s*of\s*)?(.*?)(?:\s*[(（]\d+[)）]|_\d+|\s*-?\s*(?:副本|copy)(?:\s*\d+)?)?$", re.I)
+
+
+def copied_from(sheet: str) -> str:
+    """The name a copied sheet was copied from (``事件 (2)`` -> ``事件``); any other name itself."""
+    return _COPY.match(sheet.strip()).group(1)
+
+
 RESERVED_PARAMETERS = {
     "SCHEME": ("方案", "Scheme id"),
     "PERIOD": ("考核期", "Period (YYYY-MM)"),

@@ -21,10 +21,14 @@ from .parse import empty_table, parse_sheet
 
 
 def find_sheets(names: list[str], key: str) -> list[str]:
-    """Every sheet that plays the role ``key`` (Chinese or English name; case and spaces ignored)."""
+    """Every sheet that plays the role ``key`` (Chinese or English name; case and spaces ignored),
+    and every copy of it (``事件 (2)``: which of the two the clerk meant cannot be told)."""
     zh, en = contract.SHEET_NAMES[key]
     wanted = {contract.normalise_header(zh), contract.normalise_header(en)}
-    return [n for n in names if contract.normalise_header(n) in wanted]
+    exact = [n for n in names if contract.normalise_header(n) in wanted]
+    if key in contract.OWN_SHEETS:
+        return exact
+    return [n for n in names if n in exact or contract.normalise_header(contract.copied_from(n)) in wanted]
 
 
 def find_sheet(names: list[str], key: str) -> str | None:
@@ -147,6 +151,17 @@ def _period(source: str, param: Param | None, given: Period | str | None, proble
                 f"改正 PERIOD 或文件名，使两者一致；或用 --period {stated.label} 或 --period {named.label} 确认考核期。",
                 f"Correct PERIOD or the file name so they agree, or confirm the period with --period {stated.label} "
                 f"or --period {named.label}."))
+    if given is not None and stated is not None and not periods_agree(given, stated) \
+            and not (named is not None and periods_agree(given, named)):
+        problems.append(problem(  # (the workbook's undated figures are its PERIOD's: never another month's)
+            "period_mismatch", param.where,
+            f"所选考核期 {given.label} 与参数 PERIOD {stated.label} 不一致：工作簿中未注明日期的数据属于 {stated.label}，"
+            f"不能按 {given.label} 计分。",
+            f"The chosen period {given.label} disagrees with PERIOD {stated.label}: the workbook's undated figures "
+            f"belong to {stated.label}, so they cannot be scored as {given.label}.",
+            f"如果本工作簿确是 {given.label} 的，把 PERIOD 改为 {given.label}；否则去掉 --period 或改为 {stated.label}。",
+            f"If the workbook really is {given.label}'s, set PERIOD to {given.label}; otherwise drop --period or "
+            f"use {stated.label}."))
     if given is not None:
         return given
     if stated is None and named is not None and (param is None or param.value is None or not str(param.value).strip()):

@@ -58,8 +58,8 @@ def _percent_columns(rng, rows: list[list]) -> None:
                 rows[i][j] = Percent(float(rows[i][j]))
         budget -= min(budget, len(numbers))
 
-_SCORED_SHEETS = {name.strip().lower() for key, names in contract.SHEET_NAMES.items()
-                  if key not in ("guide", "report") for name in names}
+_SCORED_SHEETS = {contract.normalise_header(name) for key, names in contract.SHEET_NAMES.items()
+                  if key not in contract.OWN_SHEETS for name in names}
 
 
 def digest(values) -> bytes:
@@ -97,7 +97,7 @@ class XlwingsBook:
         The digest is over a pickle, which keeps types apart (1 and TRUE, -1 and -2 differ)."""
         parts: list = [tuple(s.name for s in self.book.sheets)]
         for s in self.book.sheets:
-            if s.name.strip().lower() not in _SCORED_SHEETS:
+            if contract.normalise_header(contract.copied_from(s.name)) not in _SCORED_SHEETS:
                 continue
             rng = s.used_range
             parts.append((s.name, rng.address, digest(rng.options(ndim=2, err_to_str=True).value)))
