@@ -68,14 +68,16 @@ def test_score_table_and_json():
     assert [ln["amount"] for ln in kf005["money"]["lines"]] == [320.0, 256.0]
 
 
-def test_score_period_override_ignores_other_months():
+def test_score_period_override_against_period_is_refused():
+    # Before, November was scored from October's workbook: none of October's events counted, and
+    # LEAVE_DAYS and the parameters (no period column) were read as November's (KF002 got 106). The
+    # undated figures are the workbook's PERIOD's, so a --period that disagrees is an error at the
+    # PERIOD cell and nobody is scored.
     code, out, err = cli("score", DEMO, "--period", "2026-11", "--json", "--no-explain")
     data = json.loads(out)
-    # In November none of October's events count (R-G-7). LEAVE_DAYS and the parameter rows carry no
-    # period column, so they are read as the scored period's figures (R-G-19). KF002 has 1 leave day
-    # (no 全勤), no LRN event with 3 activities held (+3, R-WK-9) and a clean department (+3, R-WK-11).
-    assert code == 0 and all(d["period"] == "2026-11" for d in data)
-    assert next(d for d in data if d["employee_id"] == "KF002")["score"] == 106
+    assert code == 1 and {d["status"] for d in data} == {"error"}
+    assert {(p["code"], p["where"]) for d in data for p in d["errors"]} == {("period_mismatch", "参数!C3 / Parameters!C3")}
+    assert cli("score", DEMO, "--period", "2026-10", "--json", "--no-explain")[0] == 0
 
 
 def test_explain_one_employee():
