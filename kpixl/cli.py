@@ -204,7 +204,7 @@ def cmd_report(args) -> int:
 
     t0 = time.perf_counter()
     out = Path(args.output)
-    check_output(out, [args.book], force=args.force)
+    check_output(out, [args.book], force=args.force, suffix=".xlsx")
     result = _score(args)
     write_report(result, out, args.book)
     for line in summary_lines(result):
@@ -225,7 +225,7 @@ def cmd_detail(args) -> int:
     from kpixl.workbook.xlsx_out import write_xlsx
 
     if args.output is not None:
-        check_output(Path(args.output), [args.companion], force=args.force)
+        check_output(Path(args.output), [args.companion], force=args.force, suffix=".xlsx")
     lines = read_lines(args.companion, args.employee)
     if lines.empty:
         print(f"{args.companion} 中没有员工 {args.employee} 的明细行：检查工号。 / "

@@ -150,3 +150,10 @@ def test_terminated_while_writing_leaves_no_temporary_file(tmp_path):
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 2 and "interrupted" in err and "Traceback" not in err
     assert leftovers(out) == [] and not (out / "r.xlsx").exists()
+
+
+def test_a_report_named_other_than_xlsx_is_refused(tmp_path):
+    """`report -o r.csv` wrote an Excel workbook named .csv, which Excel then cannot open."""
+    target = tmp_path / "r.csv"
+    code, _, err = cli("report", DEMO, "-o", target)
+    assert code == 2 and "must end in .xlsx" in err and not target.exists()

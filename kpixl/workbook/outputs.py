@@ -45,8 +45,10 @@ def is_input_workbook(path: str | os.PathLike) -> bool:
         book.close()
 
 
-def check_output(out: str | os.PathLike, inputs: list[str | os.PathLike], force: bool = False) -> None:
-    """Raise WorkbookError if writing ``out`` would replace an input or (unless ``force``) a kpixl workbook."""
+def check_output(out: str | os.PathLike, inputs: list[str | os.PathLike], force: bool = False,
+                 suffix: str | None = None) -> None:
+    """Raise WorkbookError if writing ``out`` would replace an input or (unless ``force``) a kpixl
+    workbook, or (``suffix``) if its name does not end as the file written does (an .xlsx named .csv)."""
     out = Path(out)
     for item in inputs:
         if same_file(out, item):
@@ -58,6 +60,11 @@ def check_output(out: str | os.PathLike, inputs: list[str | os.PathLike], force:
         raise WorkbookError([problem(
             "output_is_folder", str(out), f"{out} 是一个文件夹。", f"{out} is a folder.",
             "用 -o 指定文件名，如 报表.xlsx。", "Give a file name with -o, e.g. report.xlsx.")])
+    if suffix is not None and out.suffix.lower() != suffix:
+        raise WorkbookError([problem(
+            "output_suffix", str(out), f"输出文件 {out.name} 应以 {suffix} 结尾（写出的是 Excel 工作簿）。",
+            f"The output {out.name} must end in {suffix} (an Excel workbook is written).",
+            f"用 -o 指定 {suffix} 文件名，如 报表{suffix}。", f"Give a {suffix} file name with -o, e.g. report{suffix}.")])
     if not force and is_input_workbook(out):
         raise WorkbookError([problem(
             "overwrite_workbook", str(out), f"{out} 是一个 kpixl 输入工作簿（参数表有 SCHEME），未覆盖。",
