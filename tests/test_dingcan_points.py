@@ -298,12 +298,14 @@ def test_weekly_gate_from_daily_rates(rate2, passes):
     assert values(result, "week_points") == ({"A": 5, "B": 4} if passes else {"A": 0, "B": 5})
 
 
-def test_missing_department_bookings_leave_only_the_cash_empty():
-    # R-DC-10 needs this month's and last month's department bookings for the cash value only: without
-    # them the points, the exchange and the level stand, the cash is empty and a warning says why.
+def test_missing_department_bookings_withhold_the_result():
+    # R-DC-10 needs this month's and last month's department bookings for the cash value, and R-G-9
+    # makes a missing input an error (never 0): A has points to exchange, so A's result is withheld
+    # (a month closed without its payout looked complete before), and the fix names the Metrics row
+    # with a period that the scheme accepts (the History row it suggested was refused).
     metrics = day("A", "2026-10-06", 30, 0, rate=60) + month_rates(A=60) + dept()[:1]
     result = score(metrics, ["A"])
     a = result.employee("A")
-    assert a.status == "ok" and a.values["month_net"] == D(18) and a.values["exchanged"] == D(14)
-    assert a.values["cash"] is None
-    assert any(p.code == "cash_not_computed" and p.severity == "warning" for p in result.problems)
+    assert a.status == "error"
+    (p,) = [p for p in a.problems if p.code == "missing_prior"]
+    assert "period 2026-09" in p.fix_en

@@ -50,13 +50,14 @@ def test_a_month_cycle_through_the_cli(tmp_path):
     assert (rec["values"]["carry_in"], rec["values"]["exchange_rate"], rec["values"]["cash"]) == (4, 1.1, 18.7)
     code, out, _ = cli("explain", oct_, "A")
     assert code == 0 and "账本 2026-09 v1 / ledger 2026-09 v1" in out
-    # without a ledger (another folder, no KPIXL_LEDGER) the same workbook behaves as today: no carry-in, and
-    # last month's department bookings are missing (a warning, the cash is withheld)
+    # without a ledger (another folder, no KPIXL_LEDGER) the same workbook has no carry-in, and last
+    # month's department bookings are missing: an error (R-G-9), the result withheld
     other = tmp_path / "other"
     other.mkdir()
     lone = s7_book(other, "2026-10", "2026-10-06", 1100)
     code, out, _ = cli("score", lone, "--json", "--compact")
-    assert json.loads(out)[0]["values"]["cash"] is None
+    rec = json.loads(out)[0]
+    assert code == 1 and rec["status"] == "error" and [e["code"] for e in rec["errors"]] == ["missing_prior"]
 
 
 def test_closed_month_is_locked_and_a_reason_makes_a_new_version(tmp_path):
@@ -226,6 +227,6 @@ def test_nightly_and_udfs_read_the_same_ledger(tmp_path):
     assert service.value(str(oct_), "A", "carry_in") == 4
     outcome = process_workbook(str(oct_), str(tmp_path / "oct.report.xlsx"))
     assert outcome.status == "ok" and outcome.warnings == 0, outcome
-    # without the ledger, last month's department bookings are missing: the nightly run warns
+    # without the ledger, last month's department bookings are missing: the nightly run reports the error
     (tmp_path / "kpixl.db").rename(tmp_path / "moved.db")
-    assert process_workbook(str(oct_), str(tmp_path / "oct2.report.xlsx")).warnings > 0
+    assert process_workbook(str(oct_), str(tmp_path / "oct2.report.xlsx")).status == "failed"

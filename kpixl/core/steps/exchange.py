@@ -9,16 +9,22 @@ bookings / last month's, 1 when last month had none); an optional parameter may 
 never lower it (R-DC-14). The rate's inputs are needed only when something is exchanged.
 
 The carry-in is the latest earlier History item named by ``carry_in`` (the S7 ledger state
-``CARRY_OUT``); without one the account starts at 0, and the explanation says so. Missing rate
-inputs leave the cash value empty with a warning: the points and the exchange stand.
+``CARRY_OUT``); without one the account starts at 0, and the explanation says so. A missing rate
+input (this month's or last month's department bookings) is a located error that withholds the
+employee (R-G-9): the exchanged points leave the account, so the month is not complete without
+their cash value. Last month's figure is a Metrics row with that month in its period column
+(a month that truly had none is entered as 0, which R-DC-10 turns into the rate 1).
 
 Publishes ``carry_in``, ``balance``, ``exchanged``, ``carry_out``, ``exchange_rate``, ``cash``.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..errors import MissingInput, problem
 from ..numbers import ZERO, floor_int, money, plain, to_decimal
+from ..periods import add_months
 from .base import Step
 
 OUTPUTS = ("carry_in", "balance", "exchanged", "carry_out", "exchange_rate", "cash")
@@ -60,11 +66,7 @@ class ExchangeStep(Step):
                 self._one(ctx, emp, env, rule, cash_rule, ov)
             except MissingInput as exc:
                 pr = exc.problem
-                if pr.employee is None:
-                    from dataclasses import replace
-
-                    pr = replace(pr, employee=emp)
-                ctx.block(emp, pr)
+                ctx.block(emp, pr if pr.employee else replace(pr, employee=emp))
 
     def _one(self, ctx, emp, env, rule, cash_rule, ov) -> None:
         net = to_decimal(env.get(self.net))
@@ -91,17 +93,13 @@ class ExchangeStep(Step):
         if exchanged <= 0:
             return
         try:
-            floor_rate = to_decimal(self.rate.evaluate(env))
-        except MissingInput as exc:  # the points stand; only the cash value cannot be computed
+            floor_rate = to_decimal(self.rate.evaluate(_RateEnv(ctx, emp, env)))
+        except MissingInput as exc:  # exchanged points without their cash value: the month is not complete
             pr = exc.problem
-            ctx.add_problem(problem(
-                "cash_not_computed", pr.where, f"{pr.zh} 因此无法计算兑换金额（积分结果不受影响）。",
-                f"{pr.en} So the cash value cannot be computed (the points are not affected).",
-                pr.fix_zh, pr.fix_en, employee=emp, severity="warning"))
-            ctx.note(emp, self.kind, cash_rule.code, None, f"{cash_rule.code}：缺少兑换标准的输入，兑换金额未计算。",
-                     f"{cash_rule.code}: the rate's inputs are missing, so no cash value is computed.")
-            ctx.values[emp].update(cash=None)
-            return
+            raise MissingInput(replace(
+                pr, zh=f"{pr.zh} 本月兑换 {plain(exchanged)} 分，兑换金额（{cash_rule.code}）无法计算，结果暂不发布（R-G-9）。",
+                en=f"{pr.en} {plain(exchanged)} points are exchanged this month, so their cash value ({cash_rule.code}) "
+                   f"cannot be computed and the result is withheld (R-G-9).", employee=emp)) from None
         rate, how_zh, how_en = floor_rate, f"兑换标准 {plain(floor_rate)} 元/分", f"rate {plain(floor_rate)} yuan per point"
         if ov is not None and ov.value is not None:
             over = to_decimal(ov.value)
@@ -123,6 +121,33 @@ class ExchangeStep(Step):
                       where=", ".join(sources) or "公式 / formula", row=-1, date=None, qty=float(exchanged),
                       value=None, text_zh=f"{cash_rule.code} {cash_rule.zh}：{plain(exchanged)} 分 × {how_zh} = {cash} 元",
                       text_en=f"{cash_rule.code} {cash_rule.en}: {plain(exchanged)} points x {how_en} = {cash} yuan")
+
+
+class _RateEnv:
+    """The rate's names (the employee's own), except that a missing earlier month names the fix the
+    scheme accepts: a Metrics row with that month in its period column (not a History row)."""
+
+    def __init__(self, ctx, emp, env):
+        self.ctx, self.emp, self.env = ctx, emp, env
+
+    def __getattr__(self, name):
+        return getattr(self.env, name)
+
+    def prior(self, code, months, *default):
+        try:
+            return self.env.prior(code, months, *default)
+        except MissingInput as exc:
+            period = self.ctx.period
+            label = add_months(type(period)(period.year, period.month), -int(months)).label
+            group = self.ctx.group_keys(self.emp, code)[0] or "（空 / blank）"
+            mdef = self.ctx.scheme.metrics.get(code)
+            zh, en = (mdef.zh, mdef.en) if mdef else (code, code)
+            raise MissingInput(replace(
+                exc.problem,
+                fix_zh=f"在指标表加一行：小组/部门 {group}，指标代码 {code}，所属月份 {label}，数值填 {label} 的{zh}"
+                       f"（该月确实为 0 时填 0，兑换标准按 1 计，R-DC-10）。",
+                fix_en=f"Add a Metrics row: team {group}, metric {code}, period {label}, value = the {en} of {label} "
+                       f"(if it truly was 0, enter 0: the rate is then 1, R-DC-10).")) from None
 
 
 def signed_term(v) -> str:

@@ -5,10 +5,13 @@ One step ranks the participants of every bucket of the period on one or more val
 
 - competition ranking, ties share the rank and its points, displaced ranks are vacant (R-G-2);
 - participants: the employees on duty that day (R-G-3), with at least one on-duty day in the
-  week or month (R-CY-7), or everyone (``"participants": "all"``); ranked within a ``pool``
-  (an employee attribute such as ``team``; default: the whole workbook);
+  week or month (R-CY-7, R-DC-6; for a month, a week's row of a week inside it counts too, but
+  the month's own figure never does: it is then not ranked, with a warning at its cell), or
+  everyone (``"participants": "all"``); ranked within a ``pool`` (an employee attribute such as
+  ``team``; default: the whole workbook);
 - an eligibility ``gate`` (a rate with a minimum, R-DC-3) applied *before* ranking: people
-  below it are not ranked and earn no positive points of this step;
+  below it are not ranked and earn no positive points of this step; a day's or week's
+  ``ratio`` pair above the rate's maximum (more successes than attempts) is a located error;
 - ``positive_only``: a value of 0 (or less) is never placed (R-DC-12, R-CY-1);
 - ``last_zero``: whoever is tied for last place among the ranked gets 0 (R-CY-3);
 - points from a table (``[3, 2]``) or a formula over ``rank`` and ``level`` (R-GB-2);
@@ -35,7 +38,7 @@ import pandas as pd
 
 from ..errors import MissingInput, problem
 from ..expr import Expression
-from ..numbers import NotANumber, round_half_up, to_decimal
+from ..numbers import NotANumber, plain, round_half_up, to_decimal
 from ..ranking import combine_max_plus_one, competition_ranks, last_place, points_for_ranks
 from ..series import (
     BUCKETS,
@@ -49,7 +52,7 @@ from ..series import (
     implied_denominators,
 )
 from .base import Step
-from .rank_explain import _BUCKET_ZH, _labels, book, gate_notes, rank_notes
+from .rank_explain import _BUCKET_ZH, _labels, _text, book, gate_notes, rank_notes
 
 
 class _Names:
@@ -166,6 +169,7 @@ class RankStep(Step):
         codes = Codes(ctx)
         pool_of = self._pools(ctx)
         frame = self._participants(ctx, codes, pool_of)
+        self._check_ratios(ctx)
         missing: dict[tuple[int, str], list[str]] = {}
         for i, r in enumerate(self.rankings):
             self._values(ctx, frame, r["value"], f"v{i}", missing, codes)
@@ -261,6 +265,45 @@ class RankStep(Step):
 
     # ------------------------------------------------------------------ participants and values
 
+    def _span(self, period) -> tuple:
+        """The first and last day whose daily rows the step reads (a week may reach into the next month)."""
+        start, end = day_span(period, self.bucket)
+        if self.bucket != "day":
+            start, end = min(start, period.start), max(end, period.end)
+        return start, end
+
+    def _check_ratios(self, ctx) -> None:
+        """A day's or week's numerator and denominator whose ratio is above the rate's maximum (9 successes
+        of 3 attempts: 300 %) is impossible: an error at the numerator's cell that withholds the employee."""
+        start, end = self._span(ctx.period)
+        mondays = credited_mondays(ctx.period) if self.bucket == "week" else []
+        names, ref = Codes(ctx).names, ctx.inputs.metrics.ref
+        specs = [r["value"] for r in self.rankings] + ([self.gate["value"]] if self.gate else [])
+        for v in specs:
+            top = ctx.scheme.metrics[v["metric"]].max if "ratio" in v else None
+            if top is None:
+                continue
+            num, den = v["ratio"]
+            a, b = Rows(ctx, num), Rows(ctx, den)
+            pairs = pd.concat([a.days(start, end).merge(b.days(start, end), on=["eid", "date"], suffixes=("", "_d")),
+                               a.weeks(mondays).merge(b.weeks(mondays), on=["eid", "week"], suffixes=("", "_d"))])
+            bad = pairs[pairs["units"] * 100 > pairs["units_d"] * float(top)]
+            cols = ["eid", "date", "week", "units", "row", "units_d", "row_d"]
+            for eid, day, week, n, row, d, row_d in bad[cols].itertuples(index=False):
+                emp = names[eid]
+                if emp not in ctx.position:
+                    continue
+                on_zh, on_en = (f"{day.date()}", f"on {day.date()}") if pd.notna(day) else (
+                    f"{week.date()} 起的一周", f"in the week of {week.date()}")
+                ctx.block(emp, problem(
+                    "ratio_above_max", ref("value", int(row)),
+                    f"员工 {emp} {on_zh}：{num}（{_text(n)}）÷ {den}（{_text(d)}，{ref('value', int(row_d))}）超过 {plain(top)}%，"
+                    f"而 {v['metric']} 最高为 {plain(top)}%。",
+                    f"Employee {emp} {on_en}: {num} ({_text(n)}) / {den} ({_text(d)}, {ref('value', int(row_d))}) is above "
+                    f"{plain(top)}%, but {v['metric']} is at most {plain(top)}%.",
+                    f"核对并改正这两个数（{num} 不能多于 {den}）。", f"Check and correct both figures ({num} cannot exceed {den}).",
+                    employee=emp))
+
     def _participants(self, ctx, codes, pool_of) -> pd.DataFrame:
         """One row per (employee code, bucket) taking part: eid, bucket, pool (an integer code)."""
         period = ctx.period
@@ -269,9 +312,7 @@ class RankStep(Step):
             key = pd.Timestamp(period.quarter.start if self.bucket == "quarter" else period.start)
             frame = pd.DataFrame({"eid": active, "bucket": key})
         else:
-            start, end = day_span(period, self.bucket)
-            if self.bucket != "day":
-                start, end = min(start, period.start), max(end, period.end)
+            start, end = self._span(period)
             parts = [Rows(ctx, c).days(start, end)[["eid", "date"]] for c in self.duty_rows]
             days = pd.concat(parts, ignore_index=True).drop_duplicates()
             if self.duty_metric:
@@ -294,12 +335,15 @@ class RankStep(Step):
                     frame = frame[frame["bucket"].isin(pd.to_datetime(mondays))]
                     extra = [pd.DataFrame({"eid": g["eid"], "bucket": g["week"]})
                              for g in (Rows(ctx, c).weeks(mondays) for c in self._metric_codes()) if not g.empty]
-                else:
+                else:  # a week's row shows activity in the month only for a week inside it; the month's
+                    # own figures (no date) show none, so they never make a participant (R-DC-6, R-CY-7)
                     key = pd.Timestamp(period.quarter.start if self.bucket == "quarter" else period.start)
-                    extra = [pd.DataFrame({"eid": Rows(ctx, c).plain(period.label)["eid"], "bucket": key})
-                             for c in self._metric_codes()]
+                    inside = [m for m in credited_mondays(period) if m >= start]
+                    extra = [pd.DataFrame({"eid": Rows(ctx, c).weeks(inside)["eid"], "bucket": key}) for c in self.duty_rows]
                 extra = [x[np.isin(x["eid"].to_numpy(), active)] for x in extra]
                 frame = pd.concat([frame, *extra], ignore_index=True).drop_duplicates()
+                if self.bucket != "week":
+                    self._not_on_duty(ctx, frame, active)
         frame = frame.sort_values(["bucket", "eid"], kind="stable").reset_index(drop=True)
         frame["bucket"] = pd.to_datetime(frame["bucket"])
         pool_codes = {p: i for i, p in enumerate(sorted({p for p in pool_of.values() if p is not None}))}
@@ -309,6 +353,29 @@ class RankStep(Step):
                 lookup[codes.index[e]] = pool_codes[p]
         frame["pool"] = lookup[frame["eid"].to_numpy()] if len(frame) else np.array([], dtype="int64")
         return frame
+
+    def _not_on_duty(self, ctx, frame, active) -> None:
+        """A figure of the month for someone with no on-duty day in it is not ranked: a warning at its cell."""
+        specs = [r["value"] for r in self.rankings] + ([self.gate["value"]] if self.gate else [])
+        metric_codes = dict.fromkeys(v["metric"] for v in specs if "metric" in v and v.get("from") != "days")
+        taking_part, active = set(frame["eid"].tolist()), set(active.tolist())
+        names = Codes(ctx).names
+        what = _BUCKET_ZH[self.bucket]
+        for code in metric_codes:
+            rows = Rows(ctx, code).plain(ctx.period.label)
+            for eid, row in zip(rows["eid"].tolist(), rows["row"].tolist(), strict=True):
+                if eid in taking_part or eid not in active:
+                    continue
+                emp = names[eid]
+                ctx.add_problem(problem(
+                    "not_on_duty", ctx.inputs.metrics.ref("value", int(row)),
+                    f"员工 {emp} 有本{what}的 {code}，但本{what}没有上班的日子（没有本{what}日期的数据，或都是 ON_DUTY = 否），"
+                    f"不参加本{what}排名，没有名次分（R-DC-6）。",
+                    f"Employee {emp} has a {code} for the {self.bucket} but no on-duty day in it (no row dated in it, "
+                    f"or ON_DUTY = no on each), so {emp} is not ranked and gets no placement points (R-DC-6).",
+                    f"若 {emp} 本{what}上班，补上各天的数据（或 ON_DUTY = 是）；否则删除这一行。",
+                    f"If {emp} worked in the {self.bucket}, add the daily rows (or ON_DUTY = yes); otherwise delete this row.",
+                    employee=emp, severity="warning"))
 
     def _values(self, ctx, frame, spec, col, missing, codes) -> np.ndarray:
         """Fill ``frame[col]`` (units) and ``col_row``/``col_n``; return the rows whose ratio had a 0 denominator."""
