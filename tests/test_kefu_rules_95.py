@@ -107,6 +107,14 @@ def test_overtime_item():
     assert {p.code for p in r.employee("K").problems} == {"missing_metric"}
 
 
+def test_a_yes_no_figure_typed_as_1_or_0():
+    # 1 and 0 are yes and no in a yes/no column (an event's 加倍); a yes/no metric's any-typed value
+    # cell read them as numbers and refused them ("must be yes/no")
+    assert values(OVERTIME_PER_RULES=1)["V_OVERTIME"] == Decimal(5)
+    assert values(OVERTIME_PER_RULES="0")["V_OVERTIME"] == Decimal(0)
+    assert {p.code for p in score(OVERTIME_PER_RULES=2).employee("K").problems} == {"not_boolean"}
+
+
 def test_category_subtotals():
     # 工作质量 40 = 10 + (10 - 5) + 10 + 10; 工作量 30 = (15 - 5) + 10 + 5; 态度 = 5 + 0 + 5; 团队 = 5 + 0
     v = values(events=[ev("ACCURACY_ERROR"), ev("TASK_LATE")], A_INITIATIVE=0, T_SHARE=0)

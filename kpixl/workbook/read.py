@@ -175,6 +175,24 @@ def _period(source: str, param: Param | None, given: Period | str | None, proble
     return stated
 
 
+def _one_or_zero(value) -> bool:
+    return isinstance(value, Decimal) and value in (0, 1)
+
+
+def _yes_no(table: Table | None, defs: dict, code: str) -> None:
+    """A 1 or 0 given for a yes/no figure is yes or no, as in a yes/no column (``cells.parse_bool``):
+    the any-typed value cell reads it as a number, not knowing the figure's type."""
+    codes = {c for c, d in defs.items() if d.type == "boolean"}
+    if table is None or not codes or table.frame.empty:
+        return
+    f = table.frame
+    hit = (f[code].isin(codes) & f["value"].map(_one_or_zero)).to_numpy(dtype=bool)
+    if hit.any():
+        values = f["value"].to_numpy(dtype=object).copy()
+        values[hit] = [bool(v) for v in values[hit]]
+        f["value"] = values
+
+
 def read_book(book: BookReader, scheme: Scheme | str | None = None, period: Period | str | None = None
               ) -> tuple[Scheme, Inputs]:
     """Parse every contract sheet of ``book``; raise WorkbookError only when no scheme can be known."""
@@ -208,6 +226,11 @@ def read_book(book: BookReader, scheme: Scheme | str | None = None, period: Peri
         problems += more
         if spec.key == "events":
             problems += missing_needed_columns(scheme, table, spec)
+    _yes_no(tables.get("metrics"), scheme.metrics, "metric")
+    _yes_no(tables.get("history"), scheme.history, "item")
+    for code, p in params.items():
+        if code in scheme.parameters and scheme.parameters[code].type == "boolean" and _one_or_zero(p.value):
+            params[code] = replace(p, value=bool(p.value))
     for key, maker in (("events", lambda: contract.events_sheet(scheme)),
                        ("metrics", lambda: contract.metrics_sheet(scheme)), ("ratings", contract.ratings_sheet),
                        ("history", contract.history_sheet)):
