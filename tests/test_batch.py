@@ -132,3 +132,14 @@ def test_symlink_loops_do_not_hang_the_search(tmp_path):
     (books / ".hidden").mkdir()
     shutil.copy(DEMO, books / ".hidden" / "h.xlsx")
     assert [p.name for p in find_workbooks([books])] == ["a.xlsx"]
+
+
+def test_an_xls_or_password_protected_workbook_says_so(tmp_path):
+    """An old .xls renamed .xlsx and a workbook encrypted with an open password are both OLE compound
+    files: they were reported as "damaged (BadZipFile)", which sends the clerk looking for damage."""
+    book = tmp_path / "加密.xlsx"
+    book.write_bytes(bytes.fromhex("d0cf11e0a1b11ae1") + bytes(4088))
+    for engine in ("fastexcel", "openpyxl"):
+        code, out, err = cli("score", book, "--engine", engine)
+        assert code == 2 and "Traceback" not in out + err
+        assert "old .xls workbook, or one protected by a password" in err and "BadZipFile" not in err

@@ -83,6 +83,17 @@ def reading_early(path: str | os.PathLike, engine: str | None = None) -> Iterato
             left.close()
 
 
+_COMPOUND = bytes.fromhex("d0cf11e0a1b11ae1")  # an OLE compound file: .xls, or an encrypted .xlsx
+
+
+def _is_compound_file(path: Path) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(8) == _COMPOUND
+    except OSError:
+        return False
+
+
 def open_book(path: str | os.PathLike, engine: str | None = None, background: bool = True) -> BookReader:
     """Open a workbook file for reading with ``engine`` (default: the fastest installed).
 
@@ -103,6 +114,13 @@ def open_book(path: str | os.PathLike, engine: str | None = None, background: bo
     if p.suffix.lower() not in (".xlsx", ".xlsm"):
         raise WorkbookError([problem("not_xlsx", str(p), f"{p.name} 不是 .xlsx 工作簿。", f"{p.name} is not an .xlsx workbook.",
                                      "另存为 Excel 工作簿 (.xlsx) 后重试。", "Save it as an Excel workbook (.xlsx) and try again.")])
+    if _is_compound_file(p):
+        raise WorkbookError([problem(
+            "xls_or_encrypted", p.name, f"{p.name} 不是 .xlsx 格式：它是旧版 .xls 工作簿，或设置了打开密码的工作簿。",
+            f"{p.name} is not in .xlsx format: it is an old .xls workbook, or one protected by a password to open.",
+            "在 Excel 中打开；如有打开密码，先去掉（文件 → 信息 → 保护工作簿 → 用密码进行加密，清空密码），再另存为 Excel 工作簿 (.xlsx)。",
+            "Open it in Excel; if it asks for a password, remove it (File > Info > Protect Workbook > Encrypt with "
+            "Password, clear it), then save it as an Excel Workbook (.xlsx).")])
     engine = engine or default_engine()
     try:
         if engine == "fastexcel":
