@@ -148,6 +148,29 @@ def test_period_must_match_the_assessment_period(period, setting):
     assert "assessment_period_mismatch" in {p.code for p in r.employee("M1").problems}
 
 
+@pytest.mark.parametrize("setting", ["Quarter", " QUARTER ", "季度", "按季度", "ｑｕａｒｔｅｒ"])
+def test_quarterly_assessment_in_a_clerks_spelling(setting):
+    # R-MK-9(b): the clerk's spelling of "quarter" is the quarterly assessment, not an unknown value
+    r = score("2026-Q4", params={"ASSESSMENT_PERIOD": setting}, K_CSAT=81)
+    emp = r.employee("M1")
+    assert emp.status == "ok", [p.en for p in emp.problems]
+    assert emp.values["K_CSAT.score"] == Decimal(9)
+
+
+@pytest.mark.parametrize("setting", ["Month", "月", "月度"])
+def test_monthly_spelling_is_checked_against_a_quarter_period(setting):
+    r = score("2026-Q4", params={"ASSESSMENT_PERIOD": setting})
+    assert "assessment_period_mismatch" in {p.code for p in r.employee("M1").problems}
+
+
+def test_an_unknown_assessment_period_is_an_error_at_its_cell():
+    r = score(params={"ASSESSMENT_PERIOD": "半年"})
+    emp = r.employee("M1")
+    assert emp.status == "error" and "score" not in emp.values
+    pr = next(p for p in r.problems if p.code == "not_a_choice")
+    assert pr.where.startswith("参数!C") and "month" in pr.fix_en and "quarter" in pr.fix_en
+
+
 def test_explanation_names_target_actual_and_cells():
     r = score(K_COST_BUDGET=104)
     lines = [x for x in r.explanation("M1") if x["rule"] == "K_COST_BUDGET.score"]

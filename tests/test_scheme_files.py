@@ -77,6 +77,15 @@ def test_semantic_checks():
     assert err.problems[0].code == "rule_duplicate"
 
 
+def test_choices_belong_to_a_text_and_each_spelling_to_one_choice():
+    metric = {"code": "M_X", "zh": "某指标", "en": "Some metric", "type": "number", "choices": {"a": []}}
+    err = broken(lambda d: d.setdefault("metrics", []).append(metric))
+    assert err.problems[0].code == "choices_not_text" and err.problems[0].where.endswith(".choices")
+    text = {**metric, "type": "text", "choices": {"month": ["月"], "quarter": [" 月 "]}}
+    err = broken(lambda d: d.setdefault("metrics", []).append(text))
+    assert err.problems[0].code == "choices_ambiguous" and "month" in err.problems[0].en
+
+
 def test_bad_expression_is_located():
     err = broken(lambda d: d["steps"][1].__setitem__("when", "count('ATT_*') == 0 and import os"))
     p = err.problems[0]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import unicodedata
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import lru_cache
@@ -160,6 +161,21 @@ class InputDef:
     required: bool = False  # a metric required every month, read or not (S7 R-DC-4)
     small: bool = False  # a percent whose normal values lie below 1 % (no fraction warning)
     decimals: int | None = None  # at most this many decimals (a figure the scheme rounds so)
+    choices: tuple[tuple[str, tuple[str, ...]], ...] = ()  # a text's values, each with its other spellings
+
+    def choice(self, value) -> str | None:
+        """The choice ``value`` spells (case, width and spaces ignored: ``Month``, ``月度``), else None."""
+        if not isinstance(value, str):
+            return None
+        key = _spelling(value)
+        for canonical, aliases in self.choices:
+            if key == _spelling(canonical) or key in map(_spelling, aliases):
+                return canonical
+        return None
+
+
+def _spelling(text: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", text).split()).casefold()
 
 
 @dataclass(frozen=True)
@@ -410,6 +426,7 @@ def _input_def(doc: dict) -> InputDef:
         scope=doc.get("scope", "employee"), hint_zh=doc.get("hint_zh", ""), hint_en=doc.get("hint_en", ""),
         ruling=doc.get("ruling", ""), required=bool(doc.get("required", False)),
         small=bool(doc.get("small", False)), decimals=doc.get("decimals"),
+        choices=tuple((c, tuple(a)) for c, a in doc.get("choices", {}).items()),
     )
 
 
@@ -419,6 +436,25 @@ def _field_def(doc: dict) -> FieldDef:
         required_for_roles=tuple(doc.get("required_for_roles", ())), choices=tuple(doc.get("choices", ())),
         hint_zh=doc.get("hint_zh", ""), hint_en=doc.get("hint_en", ""),
     )
+
+
+def _check_choices(doc: dict, where: str) -> list[Problem]:
+    """A text input's choices: each spelling names one choice."""
+    if "choices" not in doc:
+        return []
+    if doc["type"] != "text":
+        return [problem("choices_not_text", where, f"{doc['code']} 不是文本，不能列可选值。",
+                        f"{doc['code']} is not a text; only a text lists choices.", "删除 choices，或把类型改为 text。",
+                        "Remove choices, or make its type text.")]
+    owner: dict[str, str] = {}
+    for canonical, aliases in doc["choices"].items():
+        for spelling in (canonical, *aliases):
+            key = _spelling(spelling)
+            if owner.setdefault(key, canonical) != canonical:
+                return [problem("choices_ambiguous", where, f"“{spelling}” 同时指 {owner[key]} 和 {canonical}。",
+                                f"'{spelling}' spells both {owner[key]} and {canonical}.", "每种写法只对应一个可选值。",
+                                "Give each spelling to one choice.")]
+    return []
 
 
 def build_scheme(doc: dict, source: str) -> Scheme:
@@ -455,6 +491,9 @@ def build_scheme(doc: dict, source: str) -> Scheme:
         outputs=tuple(Output(o["value"], o["zh"], o["en"], o.get("format", "points"), o.get("main", False)) for o in doc["outputs"]),
         examples=tuple(doc.get("examples", ())), path=source, document=doc,
     )
+    for key in ("metrics", "parameters", "history"):
+        for i, d in enumerate(doc.get(key, [])):
+            problems += _check_choices(d, f"{source} $.{key}[{i}].choices")
     produced: set[str] = set(ENGINE_VALUES)
     for i, spec in enumerate(doc["steps"]):
         where = f"{source} $.steps[{i}]"

@@ -630,6 +630,11 @@ def check_value(mdef, value, where: str, owner: str | None, percent: bool = Fals
             return problem("out_of_range", where, f"{mdef.zh} 的值 {value} 超出范围 {lo}–{hi}。",
                            f"{mdef.en} value {value} is outside {lo}..{hi}.", f"填写 {lo}–{hi} 之间的数。",
                            f"Enter a number within {lo}..{hi}.", employee=owner)
+    elif mdef.choices and mdef.choice(value) != value:
+        shown = "、".join(c for c, _ in mdef.choices)
+        return problem("not_a_choice", where, f"{mdef.zh} 的值 “{value}” 不是可选值（{shown}）。",
+                       f"{mdef.en} value '{value}' is not one of {', '.join(c for c, _ in mdef.choices)}.",
+                       f"填写其中之一：{shown}。", f"Enter one of: {', '.join(c for c, _ in mdef.choices)}.", employee=owner)
     elif mdef.type == "boolean":
         if not isinstance(value, bool):
             return problem("not_boolean", where, f"{mdef.zh} 应为 是/否。", f"{mdef.en} must be yes/no.", "填 是 或 否。",

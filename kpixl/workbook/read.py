@@ -229,8 +229,11 @@ def read_book(book: BookReader, scheme: Scheme | str | None = None, period: Peri
     _yes_no(tables.get("metrics"), scheme.metrics, "metric")
     _yes_no(tables.get("history"), scheme.history, "item")
     for code, p in params.items():
-        if code in scheme.parameters and scheme.parameters[code].type == "boolean" and _one_or_zero(p.value):
+        pdef = scheme.parameters.get(code)
+        if pdef is not None and pdef.type == "boolean" and _one_or_zero(p.value):
             params[code] = replace(p, value=bool(p.value))
+        elif pdef is not None and pdef.choices and pdef.choice(p.value):
+            params[code] = replace(p, value=pdef.choice(p.value))
     for key, maker in (("events", lambda: contract.events_sheet(scheme)),
                        ("metrics", lambda: contract.metrics_sheet(scheme)), ("ratings", contract.ratings_sheet),
                        ("history", contract.history_sheet)):
