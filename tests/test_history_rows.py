@@ -148,3 +148,22 @@ def test_a_start_state_under_the_scored_month_is_read_without_a_warning():
             metrics=[{"employee": "W", "metric": "M_SALES", "value": 500000}, {"employee": "W", "metric": "M_CONVERSION", "value": 20}])
     assert not [p for p in r.problems if p.code == "history_not_earlier"]
     assert r.employee("W").values["level"] == "LV_MID"
+
+
+def test_a_history_row_typed_twice_names_its_month_and_the_first_row():
+    # February's count typed twice with different values: which one counts would be a silent choice
+    hist = history("L") + [{"employee": "L", "period": "2024-02", "item": "FINE_PRIVATE_CALL", "value": 2}]
+    r = score(hist)
+    (pr,) = [p for p in r.problems if p.code == "duplicate_history"]
+    assert pr.where == "历史!D4 / History!D4" and "2024-02" in pr.en and "历史!E3 / History!E3" in pr.en
+    assert r.employee("L").status == "error" and r.employee("L").values.get("money.deductions") is None
+
+
+@pytest.mark.parametrize("when,shown", [({"period": "2024-02"}, "of 2024-02"), ({"date": "2024-03-04"}, "of 2024-03-04"),
+                                        ({}, "SALES for L is")])
+def test_a_metric_typed_twice_names_its_day_or_month_and_the_first_row(when, shown):
+    rows = [{"employee": "L", "metric": "SALES", "value": 1000, **when}, {"employee": "L", "metric": "SALES", "value": 1200, **when}]
+    r = run(SCHEME, "2024-03", employees=[L], events=MARCH, metrics=rows)
+    (pr,) = [p for p in r.problems if p.code == "duplicate_metric"]
+    assert pr.where == "指标!B3 / Metrics!B3" and shown in pr.en and "指标!C2 / Metrics!C2" in pr.en
+    assert r.employee("L").status == "error"

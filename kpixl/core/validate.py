@@ -411,6 +411,16 @@ def _empty_events() -> pd.DataFrame:
     })
 
 
+def _metric_when(frame: pd.DataFrame, i: int, lang: str) -> str:
+    """Which day, week or month a Metrics row is of, as a duplicate's message names it ('' for the period's own)."""
+    for col, zh, en in (("date", "日期", "of"), ("week_start", "周一日期", "of the week of"), ("period", "所属月份", "of")):
+        v = frame[col].iat[i] if col in frame else None
+        if v is not None and not (isinstance(v, float) or v is pd.NaT) and str(v).strip():
+            shown = pd.Timestamp(v).date() if col != "period" else getattr(v, "label", v)
+            return f"（{zh} {shown}）" if lang == "zh" else f" {en} {shown}"
+    return ""
+
+
 def check_metrics(scheme: Scheme, inputs: Inputs, employees: pd.DataFrame) -> list[Problem]:
     """Metric rows: known codes and employees, no duplicates, sane dates, typed values in range.
 
@@ -481,10 +491,15 @@ def check_metrics(scheme: Scheme, inputs: Inputs, employees: pd.DataFrame) -> li
         f"清空工号，在“小组/部门”列填写小组/部门名称（员工表中的：{shown_groups}）。",
         f"Clear the employee ID and put the team/department in the Team column (on the Employees sheet: {shown_groups_en})."))
     ok &= ~unread
+    if dup.any():
+        first = frame.groupby(key_cols, dropna=False, sort=False)["xl_row"].transform("first").to_numpy()
     emit(ok & dup, lambda i, row, o: problem(
-        "duplicate_metric", table.ref("metric", row), f"{emp_col.iat[i] or team_col.iat[i]} 的 {frame['metric'].iat[i]} 重复录入。",
-        f"{frame['metric'].iat[i]} is entered twice for {emp_col.iat[i] or team_col.iat[i]}.", "只保留一行。", "Keep one row.",
-        employee=o))
+        "duplicate_metric", table.ref("metric", row),
+        f"{emp_col.iat[i] or team_col.iat[i]} 的 {frame['metric'].iat[i]}{_metric_when(frame, i, 'zh')}已在第 {first[i]} 行录入"
+        f"（{table.ref('value', int(first[i]))}），这里又录入一次。",
+        f"{frame['metric'].iat[i]}{_metric_when(frame, i, 'en')} for {emp_col.iat[i] or team_col.iat[i]} is already on row "
+        f"{first[i]} ({table.ref('value', int(first[i]))}) and is entered again here.",
+        "只保留正确的一行，删除另一行。", "Keep the right row and delete the other.", employee=o))
     ok &= ~dup
     emit(ok & both, lambda i, row, o: problem(
         "metric_date_and_week", table.ref("week_start", row), "日期和周一日期只能填一个。",
@@ -781,12 +796,17 @@ def check_history(scheme: Scheme, inputs: Inputs, period: Period | None = None) 
                 "data: delete the row.", employee=emp if emp in known_ids else None, severity="warning"))
     # the same item twice for one owner and month: which one counts would be a silent choice
     frame = table.frame[~table.frame["xl_bad"]]
-    dup = frame.duplicated(subset=["employee", "team", "period", "item"], keep="first")
-    for _, r in frame[dup].iterrows():
+    keys = ["employee", "team", "period", "item"]
+    dup = frame.duplicated(subset=keys, keep="first")
+    if dup.any():
+        first = frame.groupby(keys, dropna=False, sort=False)["xl_row"].transform("first")
+    for i, r in frame[dup].iterrows():
+        was = table.ref("value", int(first[i]))
         problems.append(_p("duplicate_history", table.ref("item", int(r["xl_row"])),
-                           f"{r['employee'] or r['team']} 在 {r['period']} 的 {r['item']} 重复录入。",
-                           f"{r['item']} of {r['period']} is entered twice for {r['employee'] or r['team']}.",
-                           "只保留一行。", "Keep one row."))
+                           f"{r['employee'] or r['team']} 在 {r['period']} 的 {r['item']} 已在 {was} 录入，这里又录入一次。",
+                           f"{r['item']} of {r['period']} for {r['employee'] or r['team']} is already at {was} and is "
+                           "entered again here.",
+                           "只保留正确的一行，删除另一行。", "Keep the right row and delete the other."))
     for emp, (slot, rows) in unknown.items():
         problems[slot] = _unknown_history_employee(table, emp, rows)
     return [p for p in problems if p is not None]
