@@ -155,13 +155,83 @@ def _stray_problem(raw: RawSheet, spec: SheetSpec) -> Problem:
         "删除这些单元格（选中后按 Delete）并保存。", "Delete those cells (select them, press Delete) and save.")
 
 
+TITLE_ROWS = 5  # a header row this far below row 1 is found (a title typed above it)
+
+
+def _known(values, spec: SheetSpec) -> set[str]:
+    """The contract columns a row of header texts names."""
+    by_alias = {a: c.key for c in spec.columns for a in header_aliases(c)}
+    return {by_alias[h] for h in map(normalise_header, values) if h in by_alias}
+
+
+def _below_title(raw: RawSheet, spec: SheetSpec, problems: list[Problem]) -> RawSheet:
+    """The sheet read from its real header row when a title (``2026年10月考核登记``) is typed above it:
+    row 1 names fewer columns than a row just below it, which names at least two and every required one."""
+    required = {c.key for c in spec.columns if c.required}
+    now = _known(raw.header, spec)
+    if not raw.columns or (len(now) >= 2 and required <= now):
+        return raw
+    n = len(raw.columns[0])
+    for k in range(min(TITLE_ROWS, n)):
+        row = [c.iat[k] for c in raw.columns]
+        known = _known((v if isinstance(v, str) else None for v in row), spec)
+        if len(known) >= 2 and required <= known and len(known) > len(now):
+            header_row = raw.first_row + k
+            above = "、".join(shown(v) for v in [*raw.header, *(c.iat[j] for j in range(k) for c in raw.columns)]
+                             if v is not None and str(v).strip()) or "-"
+            problems.append(problem(
+                "header_below_title", _where(raw.name, spec.en, raw.letters[0], header_row),
+                f"表头在第 {header_row} 行，上面的内容（{above}）当作标题，不读取。",
+                f"The headers are on row {header_row}; what is above them ({above}) is taken for a title and not read.",
+                "无需处理；如果上面有数据，请移到表头下面。", "Nothing to do; if data is above, move it below the headers.",
+                severity="warning"))
+            return RawSheet(raw.name, row, [c.iloc[k + 1:].reset_index(drop=True) for c in raw.columns], raw.letters,
+                            header_row + 1, raw.stray, raw.extent)
+    return raw
+
+
+# A totals row a clerk adds below the data (合计 with a SUM formula): never an employee's row
+TOTAL_WORDS = ("合计", "合 计", "总计", "总 计", "小计", "汇总", "总和", "合計", "總計", "Total", "TOTAL", "total",
+               "Totals", "Sum", "SUM", "Grand total", "Grand Total", "Subtotal", "合计：", "合计:", "总计：", "总计:")
+
+
+def _totals_rows(raw: RawSheet, spec: SheetSpec, found: dict[str, int], problems: list[Problem]) -> np.ndarray:
+    """Rows labelled 合计/总计/Total whose owner cells (employee ID or code, and team) are empty or the
+    label itself: one warning each at the label, and the row is not read."""
+    n = len(raw.columns[0]) if raw.columns else 0
+    hit = np.zeros(n, dtype=bool)
+    label_at = np.full(n, -1)
+    for i, s in enumerate(raw.columns):
+        if s.dtype == object or isinstance(s.dtype, pd.StringDtype):
+            m = s.isin(TOTAL_WORDS).to_numpy(dtype=bool)
+            label_at[m & ~hit] = i
+            hit |= m
+    if not hit.any():
+        return hit
+    owners = [k for k in ("employee", "id", "code") if k in found][:1] + (["team"] if "team" in found else [])
+    for key in owners:
+        owner = raw.columns[found[key]]
+        hit &= (empty_mask(owner) | owner.isin(TOTAL_WORDS).to_numpy(dtype=bool))
+    for j in np.flatnonzero(hit):
+        row = raw.first_row + int(j)
+        word = raw.columns[label_at[j]].iat[j]
+        problems.append(problem(
+            "totals_row", _where(raw.name, spec.en, raw.letters[label_at[j]], row),
+            f"第 {row} 行是“{shown(word)}”行，不读取（kpixl 自己求和）。",
+            f"Row {row} is a '{shown(word)}' row and is not read (kpixl does its own sums).",
+            "无需处理；也可以删除这一行。", "Nothing to do; you may also delete the row.", severity="warning"))
+    return hit
+
+
 def parse_sheet(raw: RawSheet, spec: SheetSpec) -> tuple[Table, list[Problem]]:
     """Type the columns a contract sheet defines; collect a problem for every bad cell."""
     problems: list[Problem] = []
     if raw.stray:  # the engine refused the sheet: a stray cell far away makes it billions of cells
         table = empty_table(spec)
         return Table(table.frame, raw.name, spec.en, table.letters), [_stray_problem(raw, spec)]
+    raw = _below_title(raw, spec, problems)
     found = _columns(raw, spec, problems)
+    totals = _totals_rows(raw, spec, found, problems)
     n = len(raw.columns[0]) if raw.columns else 0
     label = raw.name if raw.name == spec.en else f"{raw.name} / {spec.en}"
     for col in spec.columns:
@@ -184,6 +254,7 @@ def parse_sheet(raw: RawSheet, spec: SheetSpec) -> tuple[Table, list[Problem]]:
         s = raw.columns[i].reset_index(drop=True)
         any_filled |= ~empty_mask(s)
         data[col.key] = s
+    any_filled &= ~totals
     keep = None if any_filled.all() else any_filled  # None: every row has something (no copy)
     frame_cols: dict[str, pd.Series] = {}
     row_bad = np.zeros(n if keep is None else int(keep.sum()), dtype=bool)

@@ -1,0 +1,100 @@
+"""Sheets shaped the way clerks shape them, on both engines: a title typed above the header row, and a
+合计/Total row under the data. Neither changes a number: the title is skipped with a warning naming the
+header row, a totals row without an owner is skipped with a warning at its label; a row that has an
+employee ID is always read, whatever its note says.
+
+E1 (weikang_100, R-WK-*): 100 - 5 (ATT_LATE) - 4 (BIZ_SOP_ERROR, value 4) + 3 (LRN on time, 2
+activities held, R-WK-9) = 94.
+"""
+
+from __future__ import annotations
+
+import pytest
+from openpyxl import load_workbook
+from reader_fixtures import EVENTS, book
+
+from kpixl.core.engine import score
+from kpixl.workbook.read import read_workbook
+
+ENGINES = ["fastexcel", "openpyxl"]
+
+
+def titled(path, sheet: str, title: str, blank_rows: int = 0) -> None:
+    wb = load_workbook(path)
+    ws = wb[sheet]
+    ws.insert_rows(1, 1 + blank_rows)
+    ws["A1"] = title
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=4)
+    wb.save(path)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("blank_rows", [0, 1])
+def test_a_title_above_the_events_headers_is_skipped_with_a_warning(tmp_book, engine, blank_rows):
+    path = book(tmp_book)
+    titled(path, "事件", "2026年10月 客服部考核事件登记表", blank_rows)
+    scheme, inputs = read_workbook(path, engine=engine)
+    (w,) = [p for p in inputs.problems if p.code == "header_below_title"]
+    header_row = 2 + blank_rows
+    assert w.severity == "warning" and w.where == f"事件!A{header_row} / Events!A{header_row}"
+    assert "2026年10月 客服部考核事件登记表" in w.en
+    assert not [p for p in inputs.problems if p.is_error]
+    r = score(scheme, inputs)
+    assert r.employee("E1").values["score"] == 94
+    late = next(x for x in r.explanation("E1") if x["rule"] == "ATT_LATE")
+    assert late["source"].startswith(f"事件!C{header_row + 1}")  # the cell the clerk sees
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_titles_above_the_employees_and_metrics_headers(tmp_book, engine):
+    path = book(tmp_book)
+    titled(path, "员工", "客服部员工名单")
+    titled(path, "指标", "十月指标")
+    scheme, inputs = read_workbook(path, engine=engine)
+    assert sorted(p.where for p in inputs.problems if p.code == "header_below_title") == [
+        "员工!A2 / Employees!A2", "指标!A2 / Metrics!A2"]
+    r = score(scheme, inputs)
+    assert [e.id for e in r.employees] == ["E1", "1002"]
+    assert r.employee("E1").values["score"] == 94
+    # 1002 (客服顾问): LEAVE_DAYS 0 from the titled Metrics sheet gives full attendance (+5, R-WK-10)
+    assert any(x["rule"] == "BON_FULL_ATT" and x.get("points") == 5 for x in r.explanation("1002"))
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("label", ["合计", "总计", "Total", "合计："])
+def test_a_totals_row_under_the_events_is_skipped_with_a_warning(tmp_book, engine, label):
+    path = book(tmp_book)
+    wb = load_workbook(path)
+    ws = wb["事件"]
+    n = ws.max_row + 1
+    ws.cell(n, 1, label)
+    ws.cell(n, 4, f"=SUM(D2:D{n - 1})")  # saved without a value: would be a formula error if read
+    wb.save(path)
+    scheme, inputs = read_workbook(path, engine=engine)
+    (w,) = [p for p in inputs.problems if p.code == "totals_row"]
+    assert w.severity == "warning" and w.where == f"事件!A{n} / Events!A{n}"
+    assert not [p for p in inputs.problems if p.is_error]
+    assert score(scheme, inputs).employee("E1").values["score"] == 94
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_row_with_an_employee_id_is_read_whatever_its_note(tmp_book, engine):
+    # 'Total' in the note of a real event: E1 late a second time, 94 - 5 = 89
+    path = book(tmp_book, events=EVENTS + [{"date": "2026-10-20", "employee": "E1", "rule": "ATT_LATE", "note": "Total"}])
+    scheme, inputs = read_workbook(path, engine=engine)
+    assert not [p for p in inputs.problems if p.code == "totals_row"]
+    assert score(scheme, inputs).employee("E1").values["score"] == 89
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_totals_row_on_the_employees_sheet_is_nobody(tmp_book, engine):
+    path = book(tmp_book)
+    wb = load_workbook(path)
+    ws = wb["员工"]
+    n = ws.max_row + 1
+    ws.cell(n, 2, "合计")
+    ws.cell(n, 7, "=SUM(G2:G3)")
+    wb.save(path)
+    scheme, inputs = read_workbook(path, engine=engine)
+    assert [p.code for p in inputs.problems] == ["totals_row"]
+    assert [e.id for e in score(scheme, inputs).employees] == ["E1", "1002"]
