@@ -309,3 +309,19 @@ def test_missing_department_bookings_withhold_the_result():
     assert a.status == "error"
     (p,) = [p for p in a.problems if p.code == "missing_prior"]
     assert "period 2026-09" in p.fix_en
+
+
+@pytest.mark.parametrize("month,gap", [("2026-08", True), ("2026-09", False)])
+def test_a_carry_in_from_before_last_month_is_a_warning(month, gap):
+    # R-DC-9: the carry-in is the latest earlier carry-out. With only August's (3), October's account
+    # still starts from it (balance 3 + 10 = 13, exchanged floor(0.8 x 13) = 10, carried 3), but if
+    # September was scored its points are missing, so the agent is warned at the History cell.
+    hist = [{"employee": "A", "period": month, "item": "CARRY_OUT", "value": 3}]
+    ctx = _ledger({"A": 10}, hist)
+    assert (ctx.values["A"]["balance"], ctx.values["A"]["exchanged"], ctx.values["A"]["carry_out"]) == (D(13), D(10), D(3))
+    found = [p for p in ctx.problems if p.code == "carry_gap"]
+    assert bool(found) == gap
+    if gap:
+        (w,) = found
+        assert w.severity == "warning" and w.employee == "A" and w.where == "历史!E2 / History!E2"
+        assert "2026-08" in w.en and "2026-09" in w.en

@@ -77,6 +77,16 @@ class ExchangeStep(Step):
                      f"No {self.carry_item} on the History sheet: the account starts at 0.")
         else:
             carry_in, src = to_decimal(prior[0]), [prior[1]]
+            last = add_months(ctx.period.month_periods()[0], -1).label
+            if prior[2] < last:  # a month between: its points would be lost silently if it was scored
+                ctx.add_problem(problem(
+                    "carry_gap", prior[1],
+                    f"上月末积分（{self.carry_item}）取自 {prior[2]}，没有 {last} 的记录。如果 {last} 计过积分，结转会少算那个月。",
+                    f"The carry-in ({self.carry_item}) is taken from {prior[2]}; there is no row of {last}. If {last} was "
+                    "scored, the carry-over misses that month.",
+                    f"如果 {last} 计过积分，关账（kpixl close）或在历史表填写 {last} 的 {self.carry_item}；员工该月不在岗则无需处理。",
+                    f"If {last} was scored, close it (kpixl close) or type its {self.carry_item} on the History sheet; "
+                    "if the agent was away that month, nothing to do.", employee=emp, severity="warning"))
         balance = carry_in + net
         exchanged = floor_int(self.fraction * balance) if balance > 0 else ZERO
         carry_out = balance - exchanged
