@@ -98,3 +98,20 @@ def test_a_totals_row_on_the_employees_sheet_is_nobody(tmp_book, engine):
     scheme, inputs = read_workbook(path, engine=engine)
     assert [p.code for p in inputs.problems] == ["totals_row"]
     assert [e.id for e in score(scheme, inputs).employees] == ["E1", "1002"]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("footer", [("合  计", "2人"), (None, "共计"), (None, "人数", None, None, None, 2), (None, "总人数"),
+                                    (None, "平均"), ("ＴＯＴＡＬ：",)])
+def test_footer_rows_in_other_words_are_nobody(tmp_book, engine, footer):
+    # before: '合  计', 共计, 人数 ... on 员工 became an employee scored 100 (a phantom in the report)
+    path = book(tmp_book)
+    wb = load_workbook(path)
+    ws = wb["员工"]
+    n = ws.max_row + 1
+    for i, v in enumerate(footer, start=1):
+        ws.cell(n, i, v)
+    wb.save(path)
+    scheme, inputs = read_workbook(path, engine=engine)
+    assert [p.code for p in inputs.problems] == ["totals_row"]
+    assert [e.id for e in score(scheme, inputs).employees] == ["E1", "1002"]

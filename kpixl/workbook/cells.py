@@ -300,6 +300,9 @@ def to_dates(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
     return out, bad
 
 
+_TENTH = re.compile(r"\s*\d{4}\.1\s*")
+
+
 def _period_label(v) -> str | None:
     from kpixl.core.periods import parse_period
 
@@ -307,8 +310,10 @@ def _period_label(v) -> str | None:
         return None
     if isinstance(v, (pd.Timestamp, dt.datetime)):
         v = v.date()
-    if isinstance(v, float) and v.is_integer():
-        v = str(int(v))
+    if isinstance(v, float):
+        v = str(int(v)) if v.is_integer() else str(v)
+    if isinstance(v, str) and _TENTH.fullmatch(v):  # 2026.10 in a General cell is 2026.1: October or January?
+        return None
     try:
         return parse_period(v).label
     except (ValueError, TypeError):

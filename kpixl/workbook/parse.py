@@ -8,6 +8,7 @@ the same thing for the same cell. Pure: pandas only.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -64,7 +65,9 @@ def _where(name: str, en: str, letter: str, row: int) -> str:
 
 
 _KIND = {  # what a bad cell is not, and how to fix it, by column type
-    "period": ("不是年月", "is not a month", "写成 2026-09 这样的年月。", "Write it as YYYY-MM, e.g. 2026-09."),
+    "period": ("不是年月", "is not a month", "写成 2026-09 这样的年月（2026.1 不清楚：常规格式会把 2026.10 变成 2026.1，"
+               "请写 2026-01 或 2026-10）。", "Write it as YYYY-MM, e.g. 2026-09 (2026.1 is unclear: a General cell turns "
+               "2026.10 into 2026.1; write 2026-01 or 2026-10)."),
     "date": ("不是有效日期", "is not a valid date", "写成 2026-10-05 这样的日期，或把单元格设为日期格式。",
              "Type a date like 2026-10-05 or format the cell as a date."),
     "number": ("不是数字", "is not a number", "只填数字（不带单位）。", "Enter a plain number (no unit)."),
@@ -190,33 +193,46 @@ def _below_title(raw: RawSheet, spec: SheetSpec, problems: list[Problem]) -> Raw
     return raw
 
 
-# A totals row a clerk adds below the data (合计 with a SUM formula): never an employee's row
-TOTAL_WORDS = ("合计", "合 计", "总计", "总 计", "小计", "汇总", "总和", "合計", "總計", "Total", "TOTAL", "total",
-               "Totals", "Sum", "SUM", "Grand total", "Grand Total", "Subtotal", "合计：", "合计:", "总计：", "总计:")
+# A totals or summary row a clerk adds below the data (合计 with a SUM formula, 人数, 平均): never a
+# person's or a figure's row. Compared with spaces, width, case and a trailing colon ignored.
+TOTAL_WORDS = frozenset({
+    "合计", "总计", "小计", "汇总", "总和", "共计", "累计", "人数", "总人数", "合计人数", "平均", "平均值", "平均分",
+    "合計", "總計", "小計", "匯總", "共計", "平均數", "total", "totals", "grandtotal", "subtotal", "sum", "average",
+    "avg", "mean", "count"})
+_CANDIDATES_MAX = 10_000  # rows without an owner looked at cell by cell (beyond: exact words only)
+
+
+def _total_word(v) -> bool:
+    if not isinstance(v, str) or len(v) > 20:
+        return False
+    return unicodedata.normalize("NFKC", "".join(v.split())).rstrip(":").casefold() in TOTAL_WORDS
 
 
 def _totals_rows(raw: RawSheet, spec: SheetSpec, found: dict[str, int], problems: list[Problem]) -> np.ndarray:
-    """Rows labelled 合计/总计/Total whose owner cells (employee ID or code, and team) are empty or the
-    label itself: one warning each at the label, and the row is not read."""
+    """Rows labelled 合计/总计/人数/Total whose owner cells (employee ID or code, and team) are empty or
+    the label itself: one warning each at the label, and the row is not read."""
     n = len(raw.columns[0]) if raw.columns else 0
-    hit = np.zeros(n, dtype=bool)
-    label_at = np.full(n, -1)
-    for i, s in enumerate(raw.columns):
-        if s.dtype == object or isinstance(s.dtype, pd.StringDtype):
-            m = s.isin(TOTAL_WORDS).to_numpy(dtype=bool)
-            label_at[m & ~hit] = i
-            hit |= m
-    if not hit.any():
-        return hit
     owners = [k for k in ("employee", "id", "code") if k in found][:1] + (["team"] if "team" in found else [])
+    if not n or not owners:
+        return np.zeros(n, dtype=bool)
+    ownerless = np.ones(n, dtype=bool)
     for key in owners:
         owner = raw.columns[found[key]]
-        hit &= (empty_mask(owner) | owner.isin(TOTAL_WORDS).to_numpy(dtype=bool))
-    for j in np.flatnonzero(hit):
+        words = {u for u in pd.unique(owner.dropna()) if _total_word(u)}
+        ownerless &= empty_mask(owner) | (owner.isin(words).to_numpy(dtype=bool) if words else False)
+    rows = np.flatnonzero(ownerless)
+    if len(rows) > _CANDIDATES_MAX:
+        rows = rows[-_CANDIDATES_MAX:]  # the totals of a sheet are at its bottom
+    hit = np.zeros(n, dtype=bool)
+    for j in rows:
+        at = next((i for i, s in enumerate(raw.columns) if _total_word(s.iat[j])), None)
+        if at is None:
+            continue
+        hit[j] = True
         row = raw.first_row + int(j)
-        word = raw.columns[label_at[j]].iat[j]
+        word = raw.columns[at].iat[j]
         problems.append(problem(
-            "totals_row", _where(raw.name, spec.en, raw.letters[label_at[j]], row),
+            "totals_row", _where(raw.name, spec.en, raw.letters[at], row),
             f"第 {row} 行是“{shown(word)}”行，不读取（kpixl 自己求和）。",
             f"Row {row} is a '{shown(word)}' row and is not read (kpixl does its own sums).",
             "无需处理；也可以删除这一行。", "Nothing to do; you may also delete the row.", severity="warning"))
