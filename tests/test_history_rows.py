@@ -167,3 +167,20 @@ def test_a_metric_typed_twice_names_its_day_or_month_and_the_first_row(when, sho
     (pr,) = [p for p in r.problems if p.code == "duplicate_metric"]
     assert pr.where == "指标!B3 / Metrics!B3" and shown in pr.en and "指标!C2 / Metrics!C2" in pr.en
     assert r.employee("L").status == "error"
+
+
+@pytest.mark.parametrize("history_value,error", [(1200, True), (1000, False)])
+def test_one_months_figure_on_metrics_and_on_history(history_value, error):
+    # February's sales typed as a Metrics row with a period (1000) and on History (1200): which one the
+    # cumulative sum (R-KF-8/11) uses would be a silent choice; the same figure twice is harmless
+    metrics = [{"employee": "L", "metric": "SALES", "value": 1000, "period": "2024-02"}]
+    hist = [{"employee": "L", "period": "2024-02", "item": "SALES", "value": history_value}]
+    r = run(SCHEME, "2024-03", employees=[L], events=MARCH, metrics=metrics, history=hist)
+    found = [p for p in r.problems if p.code == "typed_twice"]
+    assert bool(found) == error
+    if error:
+        (pr,) = found
+        assert pr.where == "历史!E2 / History!E2" and "指标!C2 / Metrics!C2" in pr.en and "2024-02" in pr.en
+        assert r.employee("L").status == "error"
+    else:
+        assert r.employee("L").ok

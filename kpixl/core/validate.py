@@ -75,8 +75,53 @@ def employees_frame(inputs: Inputs, scheme: Scheme) -> tuple[pd.DataFrame, list[
                 "missing_attribute", table.ref(f.code, int(r["xl_row"])), f"员工 {emp} 缺少 “{f.zh}”{who}。",
                 f"Employee {emp} has no {f.en}" + (f" (required for {', '.join(f.required_for_roles)})." if f.required_for_roles else "."),
                 f"填写{f.zh}。", f"Fill in the {f.en}.", employee=emp))
+    problems += _group_cells(scheme, table, emps)
     # A row that failed parsing but has no id is reported by the parser already (missing id).
     return emps, problems
+
+
+_GROUP_WIDE = {"department": "dept_count(", "team": "team_count("}
+
+
+def _group_cells(scheme: Scheme, table: Table, emps: pd.DataFrame) -> list[Problem]:
+    """部门/小组 cells a group-wide rule (S1's department-clean bonus) or the ledger's chain would read
+    wrongly: one group spelled two ways (``CS Dept`` / ``CS dept``, full-width, spaces) splits it, and a
+    blank cell beside filled ones makes a group of one. Each is an error on its employee."""
+    import json
+    import unicodedata
+
+    out: list[Problem] = []
+    text = None
+    for attr, zh, en in (("department", "部门", "department"), ("team", "小组", "team")):
+        if attr not in emps or emps.empty:
+            continue
+        col = emps[attr].astype(object).where(emps[attr].notna(), "").map(lambda v: str(v).strip())
+        spelled: dict[str, str] = {}
+        for emp, v, row in zip(emps.index, col, emps["xl_row"], strict=True):
+            if not v:
+                continue
+            key = unicodedata.normalize("NFKC", "".join(v.split())).casefold()
+            first = spelled.setdefault(key, v)
+            if first != v:
+                out.append(problem(
+                    f"{attr}_spelling", table.ref(attr, int(row)),
+                    f"员工 {emp} 的{zh} “{v}” 与 “{first}” 只差大小写、全角或空格，会被当成两个{zh}。",
+                    f"Employee {emp}'s {en} '{v}' differs from '{first}' only in case, width or spaces, and would be "
+                    f"taken for another {en}.", f"统一写成 “{first}”。", f"Spell it '{first}' like the others.", employee=emp))
+        blank = (col == "").to_numpy()
+        if blank.any() and not blank.all():
+            if text is None:
+                text = json.dumps(scheme.document, ensure_ascii=False)
+            if _GROUP_WIDE[attr] not in text:
+                continue
+            for emp, row in zip(emps.index[blank], emps["xl_row"][blank], strict=True):
+                out.append(problem(
+                    f"{attr}_missing", table.ref(attr, int(row)),
+                    f"员工 {emp} 的{zh}为空，而本方案有按{zh}判断的条件（如整个{zh}没有差错的加分）。",
+                    f"Employee {emp} has no {en}, and this scheme has {en}-wide conditions (such as a bonus when the "
+                    f"whole {en} had no error).", f"填写{zh}（与同{zh}的员工写法一致）。",
+                    f"Fill in the {en} (spelled like the others in it).", employee=emp))
+    return out
 
 
 def rules_frame(scheme: Scheme) -> pd.DataFrame:
@@ -807,9 +852,40 @@ def check_history(scheme: Scheme, inputs: Inputs, period: Period | None = None) 
                            f"{r['item']} of {r['period']} for {r['employee'] or r['team']} is already at {was} and is "
                            "entered again here.",
                            "只保留正确的一行，删除另一行。", "Keep the right row and delete the other."))
+    problems += _typed_on_both_sheets(inputs, frame[~frame["xl_row"].isin(list(from_ledger))], known_ids)
     for emp, (slot, rows) in unknown.items():
         problems[slot] = _unknown_history_employee(table, emp, rows)
     return [p for p in problems if p is not None]
+
+
+def _typed_on_both_sheets(inputs: Inputs, history: pd.DataFrame, known_ids) -> list[Problem]:
+    """One month's figure typed both as a Metrics row with a period and on History: which one counts
+    would be a silent choice (two different exam scores of September), so it is an error at both cells."""
+    metrics = inputs.metrics.frame
+    if history.empty or metrics.empty or "period" not in metrics:
+        return []
+    dated = metrics[(metrics["period"] != "") & ~metrics["xl_bad"] & ~metrics["xl_row"].isin(list(_ledger_rows(inputs.metrics)))]
+    if dated.empty:
+        return []
+    keys = ["employee", "team", "code", "period"]
+    left = dated.rename(columns={"metric": "code"}).reindex(columns=keys + ["xl_row", "value"], fill_value="")
+    right = history.rename(columns={"item": "code"}).reindex(columns=keys + ["xl_row", "value"], fill_value="")
+    both = left.merge(right, on=keys, suffixes=("_m", "_h"))
+    out = []
+    for r in both.itertuples(index=False):
+        if r.value_m == r.value_h:  # the same figure twice: nothing to choose
+            continue
+        at_m = inputs.metrics.ref("value", int(r.xl_row_m))
+        at_h = inputs.history.ref("value", int(r.xl_row_h))
+        who = r.employee or r.team
+        out.append(problem(
+            "typed_twice", at_h,
+            f"{who} 在 {r.period} 的 {r.code} 既在指标表（{at_m}）又在历史表（{at_h}）录入，无法确定用哪一个。",
+            f"{r.code} of {r.period} for {who} is on the Metrics sheet ({at_m}) and on the History sheet ({at_h}); "
+            "which one counts cannot be told.",
+            "只保留正确的一行，删除另一行。", "Keep the right row and delete the other.",
+            employee=r.employee if r.employee in known_ids else None))
+    return out
 
 
 def _not_earlier(month: Period, scored: list[Period], start_state: bool) -> bool:
