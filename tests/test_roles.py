@@ -143,6 +143,19 @@ def test_s1_money_rules_for_an_unmapped_title_are_withheld():
     assert pr.code == "role_restricted" and "R-WK-15" in pr.zh and "客服顾问" in pr.fix_zh
 
 
+def test_s1_a_consultant_title_mapped_to_group_leader_is_a_group_leader():
+    # 方案岗位 decides the scheme role: titled 客服顾问 but mapped to 组长, the person takes BIZ_COORD
+    # and not the consultants' money rules (R-WK-15); before, both were taken (300.00 yuan deducted).
+    r = s1([consultant(title="客服顾问", scheme_role="组长")], [REPORT_LATE])
+    (pr,) = r.employee("C1").problems
+    assert pr.code == "role_restricted" and "CONS_REPORT_LATE" in pr.en
+    coord = {**COORD, "employee": "C1"}
+    assert r.employee("C1").status == "error"
+    r = s1([consultant(title="客服顾问", scheme_role="组长")], [coord])
+    assert r.employee("C1").ok  # 100 - 4 (BIZ_COORD value 4) + 3 (dept clean) = 99
+    assert r.employee("C1").values["score"] == Decimal(99)
+
+
 def test_s1_a_mapped_consultant_needs_a_base_salary():
     # S1 Inputs: base_salary "required for 客服顾问", read through the mapping.
     r = s1([consultant(salary=None)], [])

@@ -43,12 +43,14 @@ def scheme_roles(emps: pd.DataFrame, scheme: Scheme, table: Table) -> tuple[pd.D
     return emps, problems
 
 
-def roles_held(employees: pd.DataFrame) -> dict[str, set[str]]:
-    """Per employee, the names a rule's role list may match: the scheme role and the job title."""
+def roles_held(employees: pd.DataFrame, roles: tuple[str, ...] = ()) -> dict[str, set[str]]:
+    """Per employee, the names a rule's role list may match: the scheme role, and the job title as a
+    title written into a rule's 适用岗位. A filled 方案岗位 decides the scheme role: a title that is
+    itself another of the scheme's ``roles`` (客服顾问 mapped to 组长) is not held besides it."""
     title = employees["role"] if "role" in employees else pd.Series("", index=employees.index, dtype=object)
     mapped = employees["scheme_role"] if "scheme_role" in employees else title
-    return {emp: {x for x in (t, m) if x} for emp, t, m in zip(employees.index, title.tolist(), mapped.tolist(),
-                                                               strict=True)}
+    return {emp: {x for x in (t, m) if x and not (x == t and t != m and t in roles)}
+            for emp, t, m in zip(employees.index, title.tolist(), mapped.tolist(), strict=True)}
 
 
 def restricted_texts(scheme: Scheme, employees: pd.DataFrame):

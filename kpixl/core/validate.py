@@ -294,7 +294,7 @@ def prepare_events(scheme: Scheme, inputs: Inputs, period: Period, employees: pd
                                    + rule_coded.codes[idx], return_inverse=True)
         who = emp_coded.uniques[pairs // len(rule_coded.uniques)]
         what = rule_coded.uniques[pairs % len(rule_coded.uniques)]
-        held = roles_held(employees.loc[pd.Index(pd.unique(who), dtype=object).intersection(employees.index)])
+        held = roles_held(employees.loc[pd.Index(pd.unique(who), dtype=object).intersection(employees.index)], scheme.roles)
         bad = np.array([not held.get(e, set()) & restricted[r] for e, r in zip(who.tolist(), what.tolist(), strict=True)],
                        dtype=bool)
         role_bad[idx] = bad[pair_of.ravel()]
