@@ -121,6 +121,23 @@ def test_missing_sheet_and_column(tmp_book):
     assert "Column '规则代码 / Rule code' is missing." in out
 
 
+def test_a_sheet_the_scheme_never_reads_may_be_missing(tmp_path):
+    # S10 records no events (every rule is derived from metrics): a clerk's workbook without an Events
+    # sheet was blocked for everyone. Without it, everyone is scored as with the empty sheet.
+    path = tmp_path / "s10.xlsx"
+    assert cli("new", "service_quality_grade", "--demo", "-o", str(path))[0] == 0
+    wb = load_workbook(path)
+    assert not any(wb["事件"].iter_rows(min_row=2, values_only=True))  # the demo has no event rows
+    with_sheet = score(*read_workbook(path))
+    del wb["事件"]
+    wb.save(path)
+    scheme, inputs = read_workbook(path)
+    assert not [p for p in inputs.problems if p.code == "missing_sheet"]
+    without = score(scheme, inputs)
+    assert [(e.id, e.status, e.values) for e in without.employees] == [(e.id, e.status, e.values) for e in with_sheet.employees]
+    assert any(e.ok for e in without.employees)
+
+
 def test_formula_like_text_stays_text(tmp_book, tmp_path):
     events = EVENTS + [{"date": "2026-10-11", "employee": "E1", "rule": "ATT_EARLY", "note": "=HYPERLINK(\"x\")"}]
     path = book(tmp_book, events=events)

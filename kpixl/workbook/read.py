@@ -215,7 +215,9 @@ def read_book(book: BookReader, scheme: Scheme | str | None = None, period: Peri
         sheet = find_sheet(names, spec.key)
         if sheet is None:
             tables[spec.key] = empty_table(spec)
-            if spec.key in ("employees", "events", "metrics", "ratings", "history"):
+            needed = {"employees": True, "events": any(r.kind != "derived" for r in scheme.rules.values()),
+                      "metrics": bool(scheme.metrics), "ratings": True}
+            if needed.get(spec.key, False):  # History holds earlier months: a workbook may have none
                 problems.append(problem(
                     "missing_sheet", book.source, f"缺少工作表 “{spec.zh}”（{spec.en}）。", f"Sheet '{spec.zh}' ({spec.en}) is missing.",
                     f"添加名为 “{spec.zh}” 的工作表（kpixl new {scheme.id} 可生成模板）。",
