@@ -15,12 +15,15 @@ from kpixl.core.numbers import NotANumber, to_decimal
     ("12,345", Decimal("12345")), ("12,345.67", Decimal("12345.67")), ("1,234,567", Decimal("1234567")),
     ("-1,234", Decimal("-1234")), ("1，234", Decimal("1234")), (" 3 ", Decimal("3")), ("１２", Decimal("12")),
     ("1.5", Decimal("1.5")), ("96.5%", Decimal("96.5")),
+    # full-width as a Chinese keyboard types it, and the typographic minus (a copied "−3")
+    ("８０．５", Decimal("80.5")), ("８０．５％", Decimal("80.5")), ("－３", Decimal("-3")), ("−3", Decimal("-3")),
+    ("１２，３４５．５", Decimal("12345.5")),
 ])
 def test_numbers_as_text(text, value):
     assert to_decimal(text) == value
 
 
-@pytest.mark.parametrize("text", ["1,5", "1，5", "1_5", "1,23", "1,2345", "12,34,567", "1,234，567", ",5", "5,", "1,5%"])
+@pytest.mark.parametrize("text", ["１，５", "1,5", "1，5", "1_5", "1,23", "1,2345", "12,34,567", ",5", "5,", "1,5%"])
 def test_text_that_is_no_number(text):
     with pytest.raises(NotANumber):
         to_decimal(text)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 
@@ -64,6 +65,8 @@ def to_decimal(value: object) -> Decimal:
         return d.quantize(ONE) if d == d.to_integral_value() else d.normalize()
     if isinstance(value, str):
         text = value.strip()
+        if not text.isascii():  # full-width ８０．５ / －３ and the typographic minus −3, as typed in Chinese
+            text = unicodedata.normalize("NFKC", text).replace("\u2212", "-")
         if text.endswith(("%", "％")):  # (a rate in percent units, as a Chinese keyboard types it too)
             text = text[:-1].strip()
         if "_" in text:  # Decimal reads "1_5" as 15
