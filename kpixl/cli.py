@@ -159,6 +159,11 @@ def cmd_score(args) -> int:
         records = [result.employee_record(e, explain=not args.no_explain) for e in emps]
         json.dump(records, sys.stdout, ensure_ascii=False, indent=None if args.compact else 2)
         sys.stdout.write("\n")
+        wide = [p for p in result.problems if p.employee is None]  # in no employee's record: said here
+        for p in wide[:MAX_PRINTED_PROBLEMS]:
+            print(problem_text(p, args.lang), file=sys.stderr)
+        if len(wide) > MAX_PRINTED_PROBLEMS:
+            print(f"… {len(wide) - MAX_PRINTED_PROBLEMS} more: kpixl validate", file=sys.stderr)
         if result.errors:
             print(f"{len(result.errors)} 个错误 errors (see each employee's \"errors\")", file=sys.stderr)
         return EXIT_PROBLEMS if result.errors else EXIT_OK

@@ -106,3 +106,12 @@ def test_kpi_status_says_not_assessed(tmp_book):
 
     path = str(s13_book(tmp_book))
     assert udfs.KPI_STATUS("E3", path) == "ok" and udfs.KPI_STATUS("E0", path) == "not_assessed"
+
+
+def test_a_workbook_wide_warning_is_said_beside_the_json(tmp_book):
+    # NF_OPPORTUNITIES_PER_CALL missing: its default stands in for everyone, a warning naming no
+    # employee. It was printed nowhere under --json (in no record, and not on stderr).
+    path = tmp_book(S13, employees=EMPS, metrics=METRICS)
+    code, out, err = cli("score", path, "--json", "--lang", "en")
+    assert code == 0 and json.loads(out)
+    assert "NF_OPPORTUNITIES_PER_CALL" in err and "[warning]" in err
