@@ -115,3 +115,17 @@ def test_footer_rows_in_other_words_are_nobody(tmp_book, engine, footer):
     scheme, inputs = read_workbook(path, engine=engine)
     assert [p.code for p in inputs.problems] == ["totals_row"]
     assert [e.id for e in score(scheme, inputs).employees] == ["E1", "1002"]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_hidden_rows_count_and_are_reported_once(tmp_book, engine):
+    # E1's second late row is hidden (a clerk "removing" it): it still counts, 94 - 5 = 89, and the
+    # sheet gets one warning naming the hidden row
+    path = book(tmp_book, events=EVENTS + [{"date": "2026-10-20", "employee": "E1", "rule": "ATT_LATE"}])
+    wb = load_workbook(path)
+    wb["事件"].row_dimensions[5].hidden = True
+    wb.save(path)
+    scheme, inputs = read_workbook(path, engine=engine)
+    (w,) = [p for p in inputs.problems if p.code == "hidden_rows"]
+    assert w.severity == "warning" and w.where == "事件!A5 / Events!A5" and "rows 5" in w.en
+    assert score(scheme, inputs).employee("E1").values["score"] == 89

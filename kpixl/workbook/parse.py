@@ -44,6 +44,7 @@ class RawSheet:
     # cells far outside the data that make the used range absurd (the engine refused the sheet)
     stray: list[tuple[int, int]] = field(default_factory=list)  # (row, 0-based column)
     extent: tuple[int, int] = (0, 0)  # (rows, columns) the used range would span
+    hidden: list[int] = field(default_factory=list)  # Excel rows hidden by hand or by a filter (still read)
 
 
 def column_letter(index: int) -> str:
@@ -189,7 +190,7 @@ def _below_title(raw: RawSheet, spec: SheetSpec, problems: list[Problem]) -> Raw
                 "无需处理；如果上面有数据，请移到表头下面。", "Nothing to do; if data is above, move it below the headers.",
                 severity="warning"))
             return RawSheet(raw.name, row, [c.iloc[k + 1:].reset_index(drop=True) for c in raw.columns], raw.letters,
-                            header_row + 1, raw.stray, raw.extent)
+                            header_row + 1, raw.stray, raw.extent, raw.hidden)
     return raw
 
 
@@ -237,6 +238,20 @@ def _totals_rows(raw: RawSheet, spec: SheetSpec, found: dict[str, int], problems
             f"Row {row} is a '{shown(word)}' row and is not read (kpixl does its own sums).",
             "无需处理；也可以删除这一行。", "Nothing to do; you may also delete the row.", severity="warning"))
     return hit
+
+
+def _hidden_problem(raw: RawSheet, spec: SheetSpec, data_rows: np.ndarray) -> list[Problem]:
+    """Hidden data rows are read like the others; a clerk who hid rows to leave them out is told so."""
+    hidden = np.intersect1d(np.asarray(raw.hidden, dtype="int64"), data_rows)
+    if not len(hidden):
+        return []
+    listed = "、".join(str(x) for x in hidden[:10]) + ("…" if len(hidden) > 10 else "")
+    return [problem(
+        "hidden_rows", _where(raw.name, spec.en, raw.letters[0] if raw.letters else "A", int(hidden[0])),
+        f"工作表 “{raw.name}” 有 {len(hidden)} 行被隐藏或筛选掉（第 {listed} 行），这些行照常计入。",
+        f"Sheet '{raw.name}' has {len(hidden)} hidden or filtered-out rows (rows {listed.replace('、', ', ')}); they count like the others.",
+        "如果这些行不应计入，请删除它们（隐藏不等于删除）；否则无需处理。",
+        "If they should not count, delete them (hiding is not deleting); otherwise nothing to do.", severity="warning")]
 
 
 def parse_sheet(raw: RawSheet, spec: SheetSpec) -> tuple[Table, list[Problem]]:
@@ -311,6 +326,8 @@ def parse_sheet(raw: RawSheet, spec: SheetSpec) -> tuple[Table, list[Problem]]:
         row_bad |= bad
         if col.required:
             row_bad |= empty
+    if raw.hidden:
+        problems += _hidden_problem(raw, spec, r.to_numpy())
     frame = pd.DataFrame(frame_cols)
     frame["xl_row"] = r.to_numpy()
     frame["xl_bad"] = row_bad

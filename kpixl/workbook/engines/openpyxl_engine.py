@@ -78,7 +78,9 @@ class OpenpyxlBook:
                 row = list(rows[r - 1]) + [None] * max(0, c + 1 - len(rows[r - 1]))
                 row[c] = value
                 rows[r - 1] = tuple(row)
-        return raw_from_rows(name, rows, 1, 0)
+        raw = raw_from_rows(name, rows, 1, 0)
+        raw.hidden = look.hidden
+        return raw
 
     def close(self) -> None:
         self._wb.close()

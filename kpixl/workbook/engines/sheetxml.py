@@ -64,6 +64,7 @@ _CELL_R = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
 _VALUE = re.compile(rb"<v>([^<]*)</v>")
 _FORMULA = re.compile(rb"<f\b[^>]*>([^<]*)</f>")
 _BUILTIN_PERCENT = {9, 10}
+_HIDDEN_ROW = re.compile(rb'<(?:\w+:)?row\b[^>]*?\bhidden="(?:1|true)"[^>]*>')
 
 
 class PackageError(Exception):
@@ -93,6 +94,7 @@ class SheetLook:
     stray: list[tuple[int, int]] = field(default_factory=list)  # (row, col) of cells far outside the data
     extent: tuple[int, int] = (0, 0)  # (rows, columns) the used range would span
     special: dict[tuple[int, int], object] = field(default_factory=dict)  # (row 1-based, col 0-based) -> cell
+    hidden: list[int] = field(default_factory=list)  # the rows hidden (by hand or by a filter), 1-based
 
 
 class Package:
@@ -213,17 +215,31 @@ def look_xml(data: bytes, percent: set[int], on_safe: Callable[[], None] | None 
         look = _exact(data, percent)  # the used range may be absurd: every cell, by position
         if look.stray:
             look.special = {}
-        elif on_safe is not None:
-            on_safe()
+        else:
+            look.hidden = hidden_rows(data)
+            if on_safe is not None:
+                on_safe()
         return look
     if on_safe is not None:
         on_safe()
-    look = SheetLook()
+    look = SheetLook(hidden=hidden_rows(data))
     hits = _special_hits(data, percent)
     if hits:
         special = _located_specials(data, hits, percent)
         look.special = special if special is not None else _exact(data, percent).special
     return look
+
+
+def hidden_rows(data: bytes) -> list[int]:
+    """The row numbers of ``<row hidden="1">`` (a search only when a hidden attribute is there at all)."""
+    if b'hidden="' not in data:
+        return []
+    out = []
+    for m in _HIDDEN_ROW.finditer(data):
+        r = _ROW_R.search(m.group(0))
+        if r is not None:
+            out.append(int(r.group(1)))
+    return out
 
 
 def _area(rc: np.ndarray) -> tuple[int, int]:
