@@ -129,3 +129,20 @@ def test_hidden_rows_count_and_are_reported_once(tmp_book, engine):
     (w,) = [p for p in inputs.problems if p.code == "hidden_rows"]
     assert w.severity == "warning" and w.where == "事件!A5 / Events!A5" and "rows 5" in w.en
     assert score(scheme, inputs).employee("E1").values["score"] == 89
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_units_row_under_the_headers_is_skipped_with_a_warning(tmp_book, engine):
+    # before: (年-月-日) (次) (分) under the headers gave seven errors and blocked everyone
+    path = book(tmp_book)
+    wb = load_workbook(path)
+    ws = wb["事件"]
+    ws.insert_rows(2)
+    ws["A2"], ws["D2"], ws["E2"] = "(年-月-日)", "(次)", "（分）"
+    wb.save(path)
+    scheme, inputs = read_workbook(path, engine=engine)
+    assert [(p.code, p.where) for p in inputs.problems] == [("units_row", "事件!A2 / Events!A2")]
+    r = score(scheme, inputs)
+    assert r.employee("E1").values["score"] == 94
+    late = next(x for x in r.explanation("E1") if x["rule"] == "ATT_LATE")
+    assert late["source"].startswith("事件!C3")

@@ -8,6 +8,7 @@ the same thing for the same cell. Pure: pandas only.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -194,6 +195,27 @@ def _below_title(raw: RawSheet, spec: SheetSpec, problems: list[Problem]) -> Raw
     return raw
 
 
+_UNIT = re.compile(r"[(（][^()（）]{1,12}[)）]")  # (次) （分） (年-月-日) (是/否): a units row under the headers
+
+
+def _below_units(raw: RawSheet, spec: SheetSpec, problems: list[Problem]) -> RawSheet:
+    """The sheet without a row of units in brackets typed right under the headers (``(次)  (分)``)."""
+    if not raw.columns or not len(raw.columns[0]):
+        return raw
+    row = [c.iat[0] for c in raw.columns]
+    filled = [v for v in row if not (v is None or (isinstance(v, float) and v != v) or (isinstance(v, str) and not v.strip()))]
+    if len(filled) < 2 or not all(isinstance(v, str) and _UNIT.fullmatch(v.strip()) for v in filled):
+        return raw
+    at = raw.first_row
+    problems.append(problem(
+        "units_row", _where(raw.name, spec.en, raw.letters[0], at),
+        f"第 {at} 行是单位说明（{'、'.join(v.strip() for v in filled)}），不读取。",
+        f"Row {at} holds units ({', '.join(v.strip() for v in filled)}) and is not read.",
+        "无需处理；也可以删除这一行。", "Nothing to do; you may also delete the row.", severity="warning"))
+    return RawSheet(raw.name, raw.header, [c.iloc[1:].reset_index(drop=True) for c in raw.columns], raw.letters,
+                    at + 1, raw.stray, raw.extent, raw.hidden)
+
+
 # A totals or summary row a clerk adds below the data (合计 with a SUM formula, 人数, 平均): never a
 # person's or a figure's row. Compared with spaces, width, case and a trailing colon ignored.
 TOTAL_WORDS = frozenset({
@@ -260,7 +282,7 @@ def parse_sheet(raw: RawSheet, spec: SheetSpec) -> tuple[Table, list[Problem]]:
     if raw.stray:  # the engine refused the sheet: a stray cell far away makes it billions of cells
         table = empty_table(spec)
         return Table(table.frame, raw.name, spec.en, table.letters), [_stray_problem(raw, spec)]
-    raw = _below_title(raw, spec, problems)
+    raw = _below_units(_below_title(raw, spec, problems), spec, problems)
     found = _columns(raw, spec, problems)
     totals = _totals_rows(raw, spec, found, problems)
     n = len(raw.columns[0]) if raw.columns else 0
