@@ -146,3 +146,12 @@ def test_a_units_row_under_the_headers_is_skipped_with_a_warning(tmp_book, engin
     assert r.employee("E1").values["score"] == 94
     late = next(x for x in r.explanation("E1") if x["rule"] == "ATT_LATE")
     assert late["source"].startswith("事件!C3")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_row_of_nothing_but_a_note_is_no_record(tmp_book, engine):
+    # a remark typed under the events (备注 only): before, three "must not be empty" errors blocked everyone
+    path = book(tmp_book, events=EVENTS + [{"note": "注：10月8日系统故障，迟到不扣分已与主管确认"}])
+    scheme, inputs = read_workbook(path, engine=engine)
+    assert [(p.code, p.where) for p in inputs.problems] == [("note_only_rows", "事件!F5 / Events!F5")]
+    assert score(scheme, inputs).employee("E1").values["score"] == 94

@@ -262,6 +262,19 @@ def _totals_rows(raw: RawSheet, spec: SheetSpec, found: dict[str, int], problems
     return hit
 
 
+def _note_rows(raw: RawSheet, spec: SheetSpec, letter: str, rows: np.ndarray) -> list[Problem]:
+    if not len(rows):
+        return []
+    numbers = [raw.first_row + int(j) for j in rows]
+    listed = "、".join(map(str, numbers[:10])) + ("…" if len(numbers) > 10 else "")
+    return [problem(
+        "note_only_rows", _where(raw.name, spec.en, letter, numbers[0]),
+        f"第 {listed} 行只有备注/说明，没有其他内容，不读取。",
+        f"Row(s) {listed.replace('、', ', ')} hold only a note and nothing else, so they are not read.",
+        "无需处理；如果它们是要计入的记录，请补全这些行。", "Nothing to do; if they are records, complete them.",
+        severity="warning")]
+
+
 def _hidden_problem(raw: RawSheet, spec: SheetSpec, data_rows: np.ndarray) -> list[Problem]:
     """Hidden data rows are read like the others; a clerk who hid rows to leave them out is told so."""
     hidden = np.intersect1d(np.asarray(raw.hidden, dtype="int64"), data_rows)
@@ -305,8 +318,11 @@ def parse_sheet(raw: RawSheet, spec: SheetSpec) -> tuple[Table, list[Problem]]:
         i = found[col.key]
         letters[col.key] = raw.letters[i]
         s = raw.columns[i].reset_index(drop=True)
-        any_filled |= ~empty_mask(s)
+        if col.key != "note":
+            any_filled |= ~empty_mask(s)
         data[col.key] = s
+    if "note" in data:  # a row of nothing but a note (a remark typed under the table) is no record
+        problems += _note_rows(raw, spec, letters["note"], np.flatnonzero(~any_filled & ~empty_mask(data["note"])))
     any_filled &= ~totals
     keep = None if any_filled.all() else any_filled  # None: every row has something (no copy)
     frame_cols: dict[str, pd.Series] = {}
