@@ -59,11 +59,11 @@ def s11_book(tmp_book, month_cell, sheet):
     if sheet == "metrics":
         rows = [{**test, "metric": "KNOWLEDGE_TEST", "period": "2026-10"}, {**older, "metric": "KNOWLEDGE_TEST", "period": "2026-09"}]
         path = tmp_book("kefu_rules_95", "2026-11", employees=S11_EMP, metrics=S11_METRICS + rows)
-        sheet_name, column, row = "指标", "period", len(S11_METRICS) + 2
+        sheet_name, row = "指标", len(S11_METRICS) + 2
     else:
         rows = [{**test, "item": "KNOWLEDGE_TEST", "period": "2026-10"}, {**older, "item": "KNOWLEDGE_TEST", "period": "2026-09"}]
         path = tmp_book("kefu_rules_95", "2026-11", employees=S11_EMP, metrics=S11_METRICS, history=rows)
-        sheet_name, column, row = "历史", "period", 2
+        sheet_name, row = "历史", 2
     wb = openpyxl.load_workbook(path)
     ws = next(wb[n] for n in wb.sheetnames if n.startswith(sheet_name))
     letter = next(c.column_letter for c in ws[1] if c.value and ("所属月份" in c.value or "月份" in c.value))
