@@ -16,8 +16,10 @@ error located by its JSON path. See docs/expressions.md.
 from __future__ import annotations
 
 import ast
+import contextvars
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -129,6 +131,35 @@ _CMPOPS = {
 }
 
 
+# An expression nested deeper than this (``1+1+...`` with thousands of terms, hundreds of
+# brackets) is refused when the scheme is loaded: evaluating it would exhaust Python's stack.
+MAX_DEPTH = 100
+
+_COLLECTING: contextvars.ContextVar[list | None] = contextvars.ContextVar("kpixl_expressions", default=None)
+
+
+@contextmanager
+def collecting() -> Iterator[list]:
+    """Every Expression compiled inside the block is appended to the list yielded (the scheme's
+    load-time checks of names and count() patterns, kpixl.core.scheme.build_scheme)."""
+    found: list = []
+    token = _COLLECTING.set(found)
+    try:
+        yield found
+    finally:
+        _COLLECTING.reset(token)
+
+
+def _depth(tree: ast.AST) -> int:
+    """The nesting depth of an AST, walked without recursion."""
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        node, d = stack.pop()
+        deepest = max(deepest, d)
+        stack.extend((child, d + 1) for child in ast.iter_child_nodes(node))
+    return deepest
+
+
 def _dotted(node: ast.AST) -> str | None:
     if isinstance(node, ast.Name):
         return node.id
@@ -146,11 +177,25 @@ class Expression:
         self.where = where
         self.names: set[str] = set()
         self.functions: set[str] = set()
+        self.patterns: set[str] = set()  # rule codes and patterns of count(), qty(), dept_count(), team_count()
+        self.presence: set[str] = set()  # the names has() asks about
         try:
             tree = ast.parse(text.strip(), mode="eval")
         except SyntaxError as exc:
             raise self._error(f"语法错误：{exc.msg}", f"syntax error: {exc.msg}") from None
+        except (RecursionError, MemoryError):
+            tree = None
+        if tree is None or _depth(tree) > MAX_DEPTH:
+            raise SchemeError([problem(
+                "expression_too_deep", self.where,
+                f"表达式嵌套超过 {MAX_DEPTH} 层（长度 {len(text):,} 个字符），无法安全计算。",
+                f"The expression nests more than {MAX_DEPTH} levels deep ({len(text):,} characters); it cannot be evaluated safely.",
+                "拆成几个步骤的值（formula 步骤），或用 sum()、count('PREFIX_*') 代替长串的 + 和括号。",
+                "Split it into values of earlier steps (a formula step), or use sum() / count('PREFIX_*') instead of long chains of + and brackets.")])
         self._fn = self._compile(tree.body)
+        found = _COLLECTING.get()
+        if found is not None:
+            found.append(self)
 
     def _error(self, zh: str, en: str) -> SchemeError:
         return SchemeError([problem(
@@ -239,6 +284,7 @@ class Expression:
                         raise self._error(f"{fname}() 只接受规则代码字符串", f"{fname}() takes rule-code strings")
                     pats.append(a.value)
                 patterns = tuple(pats)
+                self.patterns.update(patterns)
                 return lambda env: env.count(patterns, scope, measure)
             if fname in PRIOR_FUNCTIONS:
                 if not node.args or not (isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
@@ -256,6 +302,7 @@ class Expression:
                 targets = [_dotted(a) for a in node.args]
                 if not targets or None in targets:
                     raise self._error("has() 需要名称", "has() takes one or more names")
+                self.presence.update(targets)
                 return lambda env: all(env.has(t) for t in targets)
             if fname == "latest":
                 if len(node.args) != 1 or _dotted(node.args[0]) is None:

@@ -1,9 +1,12 @@
 """The workbook's editable rule table (规则 / Rules sheet).
 
-A clerk may change a rule's names, category, points, range, unit and role restriction, and
-add simple rules; the edited table is what scores the workbook. An invalid edit is a located
-error, never ignored. A rule's kind cannot be changed in the workbook (that changes how the
-scheme works; edit the scheme file instead).
+A clerk may change a rule's names, points, range, unit and role restriction, and add simple
+rules; the edited table is what scores the workbook. An invalid edit is a located error, never
+ignored. A rule's kind and category cannot be changed in the workbook (that changes how the
+scheme works; edit the scheme file instead). An edit that would not take effect is an error too:
+points a step does not read from the table (``Step.priced_rules``: a rank's own points lists, a
+ladder's fines, an info rule), a new rule no step prices (``Step.prices_new_rule``), a blank or
+wrongly signed derived rule's points, a percent typed as a fraction (0.05 for 5 %).
 """
 
 from __future__ import annotations
@@ -84,7 +87,7 @@ def apply_rules_sheet(scheme: Scheme, table: Table, found: Sequence[Problem] = (
         fields = {
             "zh": r.zh or (base.zh if base else code),
             "en": r.en or (base.en if base else code),
-            "category": r.category or None,
+            "category": (r.category or None) if "category" in table.letters else (base.category if base else None),
             "points": _dec(r.points),
             "min": _dec(r.min),
             "max": _dec(r.max),
@@ -98,6 +101,8 @@ def apply_rules_sheet(scheme: Scheme, table: Table, found: Sequence[Problem] = (
             rule = Rule(code=code, kind=kind, **fields)
         mine = [replace(p, where=table.ref(_column(p, rule), row)) for p in check_rule(rule, scheme.categories, "")]
         mine += _range_decimals(rule, table, row)
+        if not mine:  # (a value check_rule refuses is not also an edit that does not take effect)
+            mine += _edit_problems(scheme, base, rule, str(r.kind).strip(), table, row, warnings)
         problems += mine
         range_ok = not any(p.where in (table.ref("min", row), table.ref("max", row)) for p in mine)
         rule = _with_bands(rule, rubric, table, row, str(getattr(r, "bands", "") or "").strip(), range_ok, problems,
@@ -136,9 +141,122 @@ def _column(pr: Problem, rule: Rule) -> str:
         return "min" if rule.min is None or (rule.max is not None and rule.min < 0) else "max"
     if pr.code == "rule_range_kind":
         return "min" if rule.min is not None else "max"
-    if pr.code == "rule_number_too_large":  # (its text names the number: "Rule X: max 20000 is beyond ...")
+    if pr.code in ("rule_number_too_large", "rule_decimals"):  # (its text names the number: "Rule X: max 20000 is beyond ...")
         return next((key for key in ("min", "max") if f": {key} " in pr.en), "points")
     return "points"
+
+
+def _edit_problems(scheme: Scheme, base: Rule | None, rule: Rule, kind_text: str, table: Table, row: int,
+                   warnings: list[Problem]) -> list[Problem]:
+    """An edit that would not take effect, or would give a wrong number, is an error at its cell.
+
+    Which rules' points a step reads from the rule table, and which new rules it prices, each step
+    says (``Step.priced_rules``, ``Step.prices_new_rule``); a rule no step reads is priced by the
+    scheme itself (a ladder, a rank's points list) or informational.
+    """
+    if base is None:
+        return _new_rule_problems(scheme, rule, kind_text, table, row)
+    out: list[Problem] = []
+    if rule.category != base.category:  # its points would leave the totals its category reaches
+        was = base.category or "（空）"
+        was_en = base.category or "(blank)"
+        out.append(problem(
+            "rule_category_changed", table.ref("category", row),
+            f"{rule.code} 的类别不能在工作簿中从 {was} 改为 {rule.category or '空白'}：方案按类别合计分数（封顶、分项列），"
+            "改动后它的分数不会按原样计入总分。",
+            f"The category of {rule.code} cannot be changed in the workbook ({was_en} -> {rule.category or 'blank'}): "
+            "the scheme totals points by category (caps, subtotal columns), so its points would not reach the score as before.",
+            f"改回 {was}；如需调整类别，请修改方案文件。", f"Set it back to {was_en}; to move the rule, edit the scheme file."))
+    priced = set().union(*(step.priced_rules() for step in scheme.steps)) if scheme.steps else set()
+    changed = (rule.points, rule.min, rule.max) != (base.points, base.min, base.max)
+    if changed and rule.code not in priced:
+        key = "points" if rule.points != base.points else ("min" if rule.min != base.min else "max")
+        who = [step.kind for step in scheme.steps if rule.code in step.rule_codes() or rule.code in _codes_in(step.spec)]
+        if who:
+            why_zh = f"它的分值/金额由方案的 {'、'.join(dict.fromkeys(who))} 步骤设定，不读取规则表"
+            why_en = f"its points or amount are set by the scheme's {', '.join(dict.fromkeys(who))} step, not read from the rule table"
+        else:
+            why_zh, why_en = "它是仅记录的规则，不计分", "it is informational and scores nothing"
+        shown = plain(base.points) if base.points is not None else "空白"
+        shown_en = plain(base.points) if base.points is not None else "blank"
+        fix_zh = f"恢复原值（分值 {shown}）" if not base.is_range else f"恢复原值（{plain(base.min)}–{plain(base.max)}）"
+        fix_en = f"Restore it (points {shown_en})" if not base.is_range else f"Restore it ({plain(base.min)}..{plain(base.max)})"
+        out.append(problem(
+            "rule_points_fixed", table.ref(key, row),
+            f"{rule.code} 的{'分值' if key == 'points' else '范围'}修改不会生效：{why_zh}。",
+            f"The edit of {rule.code}'s {'points' if key == 'points' else 'range'} would not take effect: {why_en}.",
+            f"{fix_zh}；如需修改，请修改方案文件。", f"{fix_en}; to change it, edit the scheme file."))
+        return out
+    if rule.kind == "derived" and base.points is not None and rule.points is None:
+        out.append(problem(
+            "rule_points_missing", table.ref("points", row), f"规则 {rule.code} 的分值不能为空（方案为 {plain(base.points)}）。",
+            f"Rule {rule.code} needs its points (the scheme's are {plain(base.points)}).",
+            f"填写分值，如 {plain(base.points)}。", f"Give its points, e.g. {plain(base.points)}."))
+    elif rule.kind == "derived" and base.points is not None and rule.points != base.points and (
+            (base.points > 0 and rule.points < 0) or (base.points < 0 and rule.points > 0)):
+        sign_zh, sign_en = ("≥ 0（奖励）", ">= 0 (an award)") if base.points > 0 else ("≤ 0（扣分）", "<= 0 (a deduction)")
+        out.append(problem(
+            "rule_sign", table.ref("points", row), f"规则 {rule.code} 的分值应 {sign_zh}（现为 {plain(rule.points)}）。",
+            f"Rule {rule.code} must have points {sign_en} (is {plain(rule.points)}).",
+            f"改为 {plain(-rule.points)}。", f"Write {plain(-rule.points)}."))
+    if base.percent_of and rule.points is not None and rule.points != base.points and 0 < rule.points < 1:
+        exact = plain(rule.points * 100)
+        fraction = problem(
+            "rule_percent_fraction", table.ref("points", row),
+            f"{rule.code} 的比例按百分数填写（单位 {rule.unit or '%'}）：{plain(rule.points)} 表示 {plain(rule.points)} %，"
+            f"不是 {exact} %。",
+            f"{rule.code} is a percent (unit {rule.unit or '%'}): {plain(rule.points)} is taken as {plain(rule.points)} %, "
+            f"not {exact} %.",
+            f"如指 {exact} %，填写 {exact}。", f"For {exact} %, type {exact}.",
+            severity="error" if base.points is not None and base.points >= 1 else "warning")
+        (out if fraction.is_error else warnings).append(fraction)
+    return out
+
+
+def _new_rule_problems(scheme: Scheme, rule: Rule, kind_text: str, table: Table, row: int) -> list[Problem]:
+    """A rule added on the Rules sheet is refused unless a step of the scheme prices it."""
+    if rule.kind == "money" and kind_text in ("奖金",):
+        return [problem("rule_new_money_award", table.ref("kind", row),
+                        f"新规则 {rule.code} 是扣款：在规则表中新增的 money 规则从工资中扣除，不是奖金。",
+                        f"New rule {rule.code} would be a deduction: a money rule added on the Rules sheet is deducted, "
+                        "never paid as an award.",
+                        "类型写 扣款（money）；奖金规则请在方案文件中定义。",
+                        "Write money (扣款) for a fine; define an award in the scheme file.")]
+    if rule.kind == "money" and "%" in rule.unit.replace("％", "%"):
+        return [problem("rule_new_percent", table.ref("unit", row),
+                        f"新规则 {rule.code} 的金额按元计算：规则表不能新增按工资百分比扣款的规则。",
+                        f"New rule {rule.code} is priced in yuan: the Rules sheet cannot add a percent-of-wage rule.",
+                        "填写每次的金额（元）并把单位改为 元/次；按百分比的规则请在方案文件中定义。",
+                        "Give the yuan amount per occurrence (unit 元/次); define a percent rule in the scheme file.")]
+    if rule.kind in ("flag", "info") and rule.points is not None:
+        return [problem("rule_points_fixed", table.ref("points", row),
+                        f"新规则 {rule.code} 是{KIND_NAMES[rule.kind][0]}规则，不计分：分值 {plain(rule.points)} 不会生效。",
+                        f"New rule {rule.code} is a {KIND_NAMES[rule.kind][1]} rule and scores nothing: its points "
+                        f"{plain(rule.points)} would not take effect.",
+                        "清空分值，或把类型改为 deduct / bonus。", "Clear the points, or make it deduct or bonus.")]
+    steps = scheme.steps
+    if any(step.prices_new_rule(rule) for step in steps):
+        return []
+    fits = [c for c in scheme.categories if any(step.prices_new_rule(replace(rule, category=c)) for step in steps)]
+    what_zh, what_en = KIND_NAMES.get(rule.kind, (rule.kind, rule.kind))
+    if fits:
+        shown = "、".join(fits)
+        return [problem("rule_new_category", table.ref("category", row),
+                        f"新规则 {rule.code}（{what_zh}）的类别 {rule.category or '空白'} 不计入总分：方案只把{what_zh}类别 {shown} "
+                        "的分数计入总分。",
+                        f"New rule {rule.code} ({what_en}) in category {rule.category or 'blank'} would not reach the score: "
+                        f"the scheme adds {what_en} points of categories {', '.join(fits)} only.",
+                        f"类别填写 {shown} 之一。", f"Use one of the categories {', '.join(fits)}.")]
+    return [problem("rule_new_unpriced", table.ref("code", row),
+                    f"新规则 {rule.code}（{what_zh}）不会被计算：方案 {scheme.id} 没有步骤为新增的{what_zh}规则计分或计价。",
+                    f"New rule {rule.code} ({what_en}) would be ignored: no step of scheme {scheme.id} prices a new "
+                    f"{what_en} rule.",
+                    "删除该行，或在方案文件中定义该规则及其计算步骤。",
+                    "Delete the row, or define the rule and the step that prices it in the scheme file.")]
+
+
+KIND_NAMES = {"deduct": ("扣分", "deduction"), "bonus": ("加分", "bonus"), "money": ("扣款", "money"),
+              "flag": ("标记", "flag"), "info": ("记录", "info")}
 
 
 _ENDS = {"min": ("下限", "min", ROUND_CEILING), "max": ("上限", "max", ROUND_FLOOR)}

@@ -8,6 +8,7 @@ fix it; raw jsonschema text is never shown.
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
 import re
@@ -26,6 +27,25 @@ SCHEMA_PATH = PACKAGE_DIR / "schema" / "scheme.schema.json"
 
 # Values every run publishes besides the steps' outputs (see engine.score).
 ENGINE_VALUES = ("money.deductions", "money.awards")
+
+# Names an expression may read besides the scheme's own codes and the steps' values
+# (docs/expressions.md): the Employees sheet's fixed columns and the period names.
+EMPLOYEE_NAMES = ("id", "name", "role", "department", "team", "scheme_role")
+PERIOD_NAMES = ("PERIOD_START", "PERIOD_END", "PERIOD_KIND", "PERIOD_WEEKS")
+# Names a step binds for its own expressions: (step kind, JSON path suffix) -> names, and
+# whether they are the only names that expression can read.
+STEP_NAMES = {
+    "escalation": (None, ("n", "qty", "value", "date"), False),  # one occurrence of a ladder
+    "rank": (re.compile(r"\.rankings\[\d+\]\.points$"), ("rank", "level"), True),  # a points formula
+    "item_points": (re.compile(r"\.points$"), ("rank", "level"), True),  # a group's points per item
+    "consecutive": (None, ("value",), True),  # this month's value of the counted item
+}
+# Step kinds a pipeline may hold once: a second ``events`` step would count every row twice.
+ONCE_STEPS = ("events", "categories")
+# Steps that may change a value an earlier step published (R-GB-7 forces; a grade window keeps it).
+REPUBLISHING_STEPS = ("override", "grade_window")
+# Nesting a scheme file may have (the shipped ones nest less than 12 levels).
+MAX_NESTING = 40
 
 KIND_LABELS = {
     "deduct": ("扣分", "deduct"),
@@ -369,6 +389,27 @@ def _rule_bounds(rule: Rule, where: str) -> list[Problem]:
     return out
 
 
+def _rule_decimals(rule: Rule, where: str) -> list[Problem]:
+    """Points, amounts and range ends are exact to SCALE_DIGITS (4) decimals (the scaled-integer
+    ledgers); a finer number is a located error, never a crash or a silently rounded value."""
+    from .numbers import SCALE_DIGITS, plain
+
+    out: list[Problem] = []
+    for name, v in (("points", rule.points), ("min", rule.min), ("max", rule.max)):
+        if v is None or not v.is_finite() or v.adjusted() >= 20:  # (too large: _rule_bounds says so)
+            continue
+        if -v.normalize().as_tuple().exponent <= SCALE_DIGITS:
+            continue
+        name_zh = {"points": "分值/金额", "min": "下限", "max": "上限"}[name]
+        out.append(problem("rule_decimals", where,
+                           f"规则 {rule.code} 的{name_zh} {plain(v)} 超过 {SCALE_DIGITS} 位小数。",
+                           f"Rule {rule.code}: {name} {plain(v)} has more than {SCALE_DIGITS} decimals.",
+                           f"最多写 {SCALE_DIGITS} 位小数（如 {plain(v.quantize(Decimal(1).scaleb(-SCALE_DIGITS)))}）。",
+                           f"Write at most {SCALE_DIGITS} decimals (e.g. "
+                           f"{plain(v.quantize(Decimal(1).scaleb(-SCALE_DIGITS)))})."))
+    return out
+
+
 def check_rule(rule: Rule, categories: dict[str, Category], where: str) -> list[Problem]:
     """Semantic checks of one rule; shared by scheme files and the workbook's Rules sheet."""
     out: list[Problem] = []
@@ -392,6 +433,13 @@ def check_rule(rule: Rule, categories: dict[str, Category], where: str) -> list[
         bad("rule_sign", f"加分规则 {rule.code} 的分值应 ≥ 0（现为 {rule.points}）。",
             f"Bonus rule {rule.code} must have points >= 0 (is {rule.points}).",
             f"改为 {-rule.points}。", f"Write {-rule.points}.")
+    if rule.points is not None and rule.points < 0 and (rule.kind == "money" or (rule.kind == "derived" and rule.percent_of)):
+        what_zh, what_en = ("比例", "percent") if rule.percent_of else ("金额", "amount")
+        bad("rule_sign", f"规则 {rule.code} 的{what_zh}应 ≥ 0（现为 {rule.points}）：扣款或奖金的方向由规则决定，不由符号决定。",
+            f"Rule {rule.code} must have a {what_en} >= 0 (is {rule.points}): the rule, not the sign, says whether "
+            "it is a deduction or an award.",
+            f"改为 {-rule.points}。", f"Write {-rule.points}.")
+    out += _rule_decimals(rule, where)
     if rule.is_range:
         if rule.min is None or rule.max is None:
             bad("rule_range", f"规则 {rule.code} 的下限和上限必须同时填写。",
@@ -457,12 +505,105 @@ def _check_choices(doc: dict, where: str) -> list[Problem]:
     return []
 
 
+def _categories(doc: dict, source: str, problems: list[Problem]) -> dict[str, Category]:
+    """The categories; a code used twice or a cap that is not a sane positive magnitude with at most
+    4 decimals is a problem (a negative cap read as "uncapped", R-WK-2)."""
+    from .numbers import SCALE_DIGITS, VALUE_LIMIT
+
+    out: dict[str, Category] = {}
+    for i, c in enumerate(doc.get("categories", [])):
+        where = f"{source} $.categories[{i}]"
+        if c["code"] in out:
+            problems.append(problem("category_duplicate", f"{where}.code", f"类别代码 {c['code']} 重复。",
+                                    f"Category code {c['code']} is used twice.",
+                                    "每个类别只定义一次（上限写在这一处）。", "Define every category once, with its one cap."))
+            continue
+        cap = _dec(c.get("cap"))
+        if cap is not None and not (cap.is_finite() and 0 <= cap <= VALUE_LIMIT and cap == round(cap, SCALE_DIGITS)):
+            problems.append(problem(
+                "category_cap", f"{where}.cap", f"类别 {c['code']} 的上限 {c.get('cap')} 无效。",
+                f"Category {c['code']}: cap {c.get('cap')} is not a valid cap.",
+                f"上限是该类别最多扣的分数：0 到 {VALUE_LIMIT:,} 之间、最多 {SCALE_DIGITS} 位小数的正数；不设上限则删除 cap。",
+                f"A cap is the most the category's deductions take: a positive number up to {VALUE_LIMIT:,} with at most "
+                f"{SCALE_DIGITS} decimals; remove cap for no cap."))
+            cap = None
+        out[c["code"]] = Category(c["code"], c["zh"], c["en"], cap)
+    return out
+
+
+def _check_step_place(step, earlier: list, produced: set[str], where: str) -> list[Problem]:
+    """A step kind that may run once runs once; a value is published by one step (except the
+    steps that force or keep values, REPUBLISHING_STEPS)."""
+    if step.kind in ONCE_STEPS and any(s.kind == step.kind for s in earlier):
+        return [problem("step_twice", f"{where}.step", f"步骤 {step.kind} 出现了两次（每条记录会被计两次）。",
+                        f"The {step.kind} step is listed twice (every row would count twice).",
+                        "删除重复的步骤。", "Remove the second one.")]
+    twice = sorted(set(step.outputs()) & (produced - set(ENGINE_VALUES))) if step.kind not in REPUBLISHING_STEPS else []
+    if twice or (step.kind not in REPUBLISHING_STEPS and set(step.outputs()) & set(ENGINE_VALUES)):
+        names = ", ".join(twice or sorted(set(step.outputs()) & set(ENGINE_VALUES)))
+        return [problem("value_twice", where, f"值 {names} 已由前面的步骤计算，此步骤会覆盖它。",
+                        f"Value {names} is already computed by an earlier step; this step would overwrite it.",
+                        "给此步骤的输出另起一个名称。", "Give this step's output a name of its own.")]
+    return []
+
+
+def _check_expressions(scheme: Scheme, compiled: list, produced: set[str]) -> list[Problem]:
+    """Every name an expression reads exists (an unknown name was found only at run time, after
+    ``and``/``or`` had scored some employees without it), and every count() pattern matches a rule."""
+    known = (set(produced) | set(scheme.metrics) | set(scheme.parameters) | set(scheme.history)
+             | {f.code for f in scheme.attributes} | set(scheme.rules) | set(scheme.categories)
+             | set(EMPLOYEE_NAMES) | set(PERIOD_NAMES))
+    out: list[Problem] = []
+    for kind, exprs in compiled:
+        suffix, local, only = STEP_NAMES.get(kind, (None, (), False))
+        for e in exprs:
+            mine = suffix is None or suffix.search(e.where) is not None
+            allowed = set(local) if (mine and only) else known | (set(local) if mine else set())
+            unknown = sorted((e.names | e.presence) - allowed)
+            if unknown:
+                shown = ", ".join(unknown)
+                hint = ", ".join(sorted(allowed)) if len(allowed) <= 12 else "metrics, parameters, history, attributes, values of steps"
+                out.append(problem(
+                    "expression_unknown_name", e.where, f"表达式 “{e.text}” 使用了未定义的名称 {shown}。",
+                    f"Expression '{e.text}' reads {shown}, which is not defined.",
+                    f"改正拼写，或在方案中定义它（可用：{hint}）。", f"Correct the spelling or define it in the scheme (known: {hint})."))
+            lost = sorted(p for p in e.patterns if not any(fnmatch.fnmatchcase(c, p) for c in scheme.rules))
+            if lost:
+                shown = ", ".join(f"'{p}'" for p in lost)
+                out.append(problem(
+                    "expression_no_rule", e.where, f"表达式 “{e.text}” 中的 {shown} 不对应任何规则（计数永远为 0）。",
+                    f"Expression '{e.text}': {shown} matches no rule of the scheme (it would always count 0).",
+                    "改正规则代码或前缀（如 'ATT_*'）。", "Correct the rule code or prefix (e.g. 'ATT_*')."))
+    return out
+
+
+def _check_outputs(scheme: Scheme, source: str) -> list[Problem]:
+    """Each value is shown once and at most one output is the headline (``main``)."""
+    out: list[Problem] = []
+    seen: dict[str, int] = {}
+    for i, o in enumerate(scheme.outputs):
+        if o.value in seen:
+            out.append(problem("output_duplicate", f"{source} $.outputs[{i}].value",
+                               f"输出 “{o.value}” 重复（已在 $.outputs[{seen[o.value]}]）。",
+                               f"Output '{o.value}' is listed twice (also $.outputs[{seen[o.value]}]).",
+                               "删除重复的输出。", "Remove the duplicate output."))
+        seen.setdefault(o.value, i)
+    mains = [i for i, o in enumerate(scheme.outputs) if o.main]
+    for i in mains[1:]:
+        out.append(problem("output_main_twice", f"{source} $.outputs[{i}].main",
+                           f"已有主输出 $.outputs[{mains[0]}]；只能有一个 main: true。",
+                           f"$.outputs[{mains[0]}] is already the main output; only one output may have main: true.",
+                           "只保留一个 main: true。", "Keep main: true on one output only."))
+    return out
+
+
 def build_scheme(doc: dict, source: str) -> Scheme:
     """Build a Scheme from a document that passed the JSON Schema; raise SchemeError on semantic problems."""
+    from .expr import Expression, collecting
     from .steps import make_step
 
     problems: list[Problem] = []
-    categories = {c["code"]: Category(c["code"], c["zh"], c["en"], _dec(c.get("cap"))) for c in doc.get("categories", [])}
+    categories = _categories(doc, source, problems)
     rules: dict[str, Rule] = {}
     for i, r in enumerate(doc["rules"]):
         where = f"{source} $.rules[{i}]"
@@ -495,15 +636,21 @@ def build_scheme(doc: dict, source: str) -> Scheme:
         for i, d in enumerate(doc.get(key, [])):
             problems += _check_choices(d, f"{source} $.{key}[{i}].choices")
     produced: set[str] = set(ENGINE_VALUES)
+    compiled: list[tuple[str, list[Expression]]] = []  # (step kind, its expressions)
     for i, spec in enumerate(doc["steps"]):
         where = f"{source} $.steps[{i}]"
         try:
-            step = make_step(spec, scheme, where)
+            with collecting() as exprs:
+                step = make_step(spec, scheme, where)
         except SchemeError as exc:
             problems += exc.problems
             continue
+        problems += _check_step_place(step, scheme.steps, produced, where)
         scheme.steps.append(step)
         produced |= set(step.outputs())
+        compiled.append((step.kind, exprs))
+    problems += _check_expressions(scheme, compiled, produced)
+    problems += _check_outputs(scheme, source)
     for i, out in enumerate(scheme.outputs):
         if out.value not in produced and out.value not in scheme.metrics:
             problems.append(problem(
@@ -545,21 +692,107 @@ def _load_cached(path: str, _mtime: int) -> Scheme:
     p = Path(path)
     source = _display_path(p)
     data = p.read_bytes()
-    text = data.decode("utf-8")
+    doc = _read_json(data, source)
+    key = schemecache.content_key(data, SCHEMA_PATH)
+    if not schemecache.known_valid(key):  # these exact bytes passed the JSON Schema before
+        problems = check_document(doc, source)
+        if problems:
+            raise SchemeError(problems)
+        schemecache.remember_valid(key)
+    id_problem = _check_file_name(doc, p, source)
+    try:
+        scheme = build_scheme(doc, source)
+    except SchemeError as exc:
+        raise SchemeError(id_problem + exc.problems) from None
+    if id_problem:
+        raise SchemeError(id_problem)
+    return scheme
+
+
+class _Constant:
+    """``NaN``, ``Infinity`` or ``-Infinity`` in a scheme file (JSON has no such numbers)."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+
+class _Repeated(dict):
+    """A JSON object that names a key twice (``json`` would keep the last value silently)."""
+
+    repeated: list[str]
+
+
+def _object(pairs: list[tuple[str, object]]) -> dict:
+    obj = dict(pairs)
+    if len(obj) == len(pairs):
+        return obj
+    seen: set[str] = set()
+    out = _Repeated(obj)
+    out.repeated = list(dict.fromkeys(k for k, _ in pairs if k in seen or seen.add(k)))
+    return out
+
+
+def _read_json(data: bytes, source: str) -> object:
+    """The document of a scheme file's bytes; bytes that are not UTF-8, JSON syntax errors, nesting
+    deeper than MAX_NESTING, NaN/Infinity and a key named twice in one object are located problems."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise SchemeError([problem(
+            "scheme_encoding", f"{source} line {line} column {col}",
+            f"文件不是 UTF-8 编码（第 {line} 行第 {col} 个字节无法读取）。",
+            f"The file is not UTF-8 text (byte {col} of line {line} cannot be read).",
+            "用 UTF-8 编码重新保存该文件（记事本：另存为 → 编码 UTF-8）。",
+            "Save the file again as UTF-8 (e.g. Save As -> Encoding UTF-8).")]) from None
     if "\r" in text:  # as open(..., encoding="utf-8") reads it (universal newlines)
         text = text.replace("\r\n", "\n").replace("\r", "\n")
+    too_deep = [problem(
+        "scheme_nesting", source, f"方案文件嵌套超过 {MAX_NESTING} 层。", f"The scheme file nests more than {MAX_NESTING} levels deep.",
+        "检查多余的 [ 或 {（方案文件通常不超过 12 层）。", "Look for stray [ or { (a scheme nests fewer than 12 levels).")]
     try:
-        doc = json.loads(text)
+        doc = json.loads(text, parse_constant=_Constant, object_pairs_hook=_object)
     except json.JSONDecodeError as exc:
         raise SchemeError([problem(
             "scheme_json", f"{source} line {exc.lineno} column {exc.colno}",
             f"JSON 语法错误：{exc.msg}。", f"JSON syntax error: {exc.msg}.",
             "修正该处的逗号、引号或括号。", "Fix the comma, quote or bracket there.")]) from None
-    key = schemecache.content_key(data, SCHEMA_PATH)
-    if schemecache.known_valid(key):  # these exact bytes passed the JSON Schema before
-        return build_scheme(doc, source)
-    problems = check_document(doc, source)
+    except RecursionError:
+        raise SchemeError(too_deep) from None
+    problems: list[Problem] = []
+    stack: list[tuple[object, tuple, int]] = [(doc, (), 1)]
+    while stack:
+        node, parts, depth = stack.pop()
+        where = f"{source} {_json_path(parts)}"
+        if isinstance(node, _Constant):
+            problems.append(problem(
+                "scheme_not_a_number", where, f"{node.text} 不是数字。", f"{node.text} is not a number.",
+                "写一个有限的数字（如 -5 或 \"0.5\"）。", 'Write a finite number (e.g. -5 or "0.5").'))
+        elif isinstance(node, (dict, list)) and depth > MAX_NESTING:
+            problems[:0] = [replace(too_deep[0], where=where)]
+        elif isinstance(node, dict):
+            for k in getattr(node, "repeated", ()):
+                problems.append(problem(
+                    "scheme_key_twice", f"{where}.{k}", f"“{k}” 在同一处写了两次（只会用最后一个）。",
+                    f"'{k}' is given twice in the same object (only the last one would count).",
+                    "删除其中一个。", "Remove one of them."))
+            stack.extend((v, (*parts, k), depth + 1) for k, v in reversed(node.items()))
+        elif isinstance(node, list):
+            stack.extend((v, (*parts, i), depth + 1) for i, v in reversed(list(enumerate(node))))
     if problems:
         raise SchemeError(problems)
-    schemecache.remember_valid(key)
-    return build_scheme(doc, source)
+    return doc
+
+
+def _check_file_name(doc: dict, path: Path, source: str) -> list[Problem]:
+    """A scheme in a schemes folder is found by its id, so its file is ``<id>.json``
+    (docs/schemes.md); the operator's ``--scheme path.json`` may have any name."""
+    folders = {d.resolve() for d in scheme_dirs()}
+    if path.parent.resolve() not in folders or doc.get("id") == path.stem:
+        return []
+    return [problem(
+        "scheme_id_file", f"{source} $.id", f"方案 id “{doc.get('id')}” 与文件名 {path.name} 不一致。",
+        f"The scheme id '{doc.get('id')}' differs from the file name {path.name}.",
+        f"把 id 改为 “{path.stem}”，或把文件改名为 {doc.get('id')}.json。",
+        f"Set id to '{path.stem}', or rename the file to {doc.get('id')}.json.")]

@@ -7,6 +7,10 @@ optional ``output`` is the sum of the item scores. ``actual`` and ``target`` are
 expressions (usually a metric code and a ``TARGET_<code>`` parameter); a missing target is
 a located error (R-G-9) and a target <= 0 is an error naming its cell (R-MK-2). ``full_when``
 gives a = 1 when nothing was there to measure (S2 R-MK-4: no customer opinions received).
+
+Item codes are unique (an item listed twice would count twice) and weights are not negative;
+with an ``output`` the weights add up to 100, the full marks of the sum (S2: 20/15/15/15/10/5...),
+so a typo can never score 105 of 100.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from decimal import Decimal
 
 from ..errors import problem
 from ..expr import Expression
-from ..numbers import ONE, ZERO, plain, round2, to_decimal
+from ..numbers import HUNDRED, ONE, ZERO, plain, round2, to_decimal
 from .base import Step
 
 
@@ -40,6 +44,13 @@ class AttainmentStep(Step):
         self.items = []
         for i, it in enumerate(spec["items"]):
             at = f"{where}.items[{i}]"
+            if any(it["code"] == seen["code"] for seen in self.items):
+                raise self.error(f"项目 {it['code']} 出现了两次（会被计两次分）。", f"Item {it['code']} is listed twice (it would count twice).",
+                                 "删除重复的项目。", "Remove the duplicate item.", f".items[{i}].code")
+            if to_decimal(it["weight"]) < 0:
+                raise self.error(f"项目 {it['code']} 的权重 {plain(to_decimal(it['weight']))} 为负数。",
+                                 f"Item {it['code']} has a negative weight {plain(to_decimal(it['weight']))}.",
+                                 "权重用 0 以上的数（如 20、15）。", "Use a weight of 0 or more (e.g. 20, 15).", f".items[{i}].weight")
             self.items.append({
                 "code": it["code"], "weight": to_decimal(it["weight"]), "direction": it["direction"],
                 "actual": Expression(str(it["actual"]), f"{at}.actual"),
@@ -49,6 +60,11 @@ class AttainmentStep(Step):
                 "en": it.get("en") or (scheme.metrics[it["code"]].en if it["code"] in scheme.metrics else it["code"]),
             })
         self.output = spec.get("output")
+        total = sum((it["weight"] for it in self.items), ZERO)
+        if self.output and total != HUNDRED:
+            raise self.error(f"各项权重之和为 {plain(total)}，应为 100（{self.output} 是各项得分之和）。",
+                             f"The item weights add up to {plain(total)}, not 100 ({self.output} is the sum of the item scores).",
+                             "改正权重，使其合计 100。", "Correct the weights so that they add up to 100.", ".items")
 
     def outputs(self) -> list[str]:
         return [f"{it['code']}.score" for it in self.items] + ([self.output] if self.output else [])

@@ -45,6 +45,10 @@ class AwardStep(Step):
     def outputs(self) -> list[str]:
         return [f"{self.rule_def.code}.amount"] if self._pays(self.rule_def) else []
 
+    def priced_rules(self) -> set[str]:
+        """The rule's percent is read from the rule table unless the step gives its own amount."""
+        return {self.rule_def.code} if self.amount is None and self.rule_def.percent_of else set()
+
     def _pays(self, rule) -> bool:
         return self.amount is not None or (rule.points is not None and bool(rule.percent_of))
 

@@ -10,6 +10,13 @@ Bands are written as the seed states them. Where two bands claim a value (an ove
 as "95%以下" / "95%~80%") or none does (a gap such as "高于90%" / "低于90%"), the value
 belongs to the band more favourable to the employee, i.e. with more points (R-G-1): for a
 gap, the more favourable of the nearest band below and the nearest band above.
+
+A value below the lowest band or above the highest one is not in a gap *between* two bands,
+so R-G-1 does not give it a band: the table must reach the ends of what it judges. A table
+whose value is a metric (``CSAT_RATE`` or ``latest(CSAT_RATE)``) must cover the metric's
+declared ``min``..``max`` (open ends where it has none), else the scheme is refused when it is
+loaded; any other value outside the table is a located error for that employee, never the
+nearest band's points.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from ..errors import problem
 from ..numbers import plain, round_half_up, to_decimal
 from .base import Step, approx_text
 
@@ -77,6 +85,25 @@ def pick(bands: list[Band], v: Decimal) -> tuple[Band, str]:
     return max(near, key=lambda b: (b.points, -b.index)), "gap"
 
 
+def outside(bands: list[Band], v: Decimal) -> bool:
+    """v lies below the lowest band or above the highest one (not in a gap between two bands)."""
+    return not any(b.contains(v) for b in bands) and (
+        all(b.above(v) for b in bands) or all(b.below(v) for b in bands))
+
+
+def _span_misses(bands: list[Band], low: Decimal | None, high: Decimal | None) -> list[str]:
+    """The ends of low..high (None: unbounded) that the table does not reach: "low", "high"."""
+    miss = []
+    if not any(b.lo is None or (low is not None and (b.lo < low or (b.lo == low and b.lo_incl))) for b in bands):
+        miss.append("low")
+    if not any(b.hi is None or (high is not None and (b.hi > high or (b.hi == high and b.hi_incl))) for b in bands):
+        miss.append("high")
+    return miss
+
+
+_METRIC_VALUE = re.compile(r"^\s*(?:latest\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)|([A-Za-z_][A-Za-z0-9_]*))\s*$")
+
+
 class BandsStep(Step):
     kind = "bands"
 
@@ -99,6 +126,26 @@ class BandsStep(Step):
                 raise self.error(f"区间 “{b['range']}” 是空的。", f"Band range '{b['range']}' is empty.",
                                  "下限应小于上限。", "The lower edge must be below the upper edge.", f".bands[{i}].range")
             self.bands.append(Band(lo, lo_incl, hi, hi_incl, to_decimal(b["points"]), b.get("label", b["range"]), i))
+        self._check_span(scheme)
+
+    def _check_span(self, scheme) -> None:
+        """A table judging a metric covers the metric's declared min..max (R-G-1: no band above or
+        below the whole table)."""
+        m = _METRIC_VALUE.match(self.value.text)
+        mdef = scheme.metrics.get(m.group(1) or m.group(2)) if m else None
+        if mdef is None or not self.bands:
+            return
+        miss = _span_misses(self.bands, mdef.min, mdef.max)
+        if miss:
+            span = f"{'(' if mdef.min is None else '[' + plain(mdef.min)}, {')' if mdef.max is None else plain(mdef.max) + ']'}"
+            ends_zh = "、".join({"low": "最低值", "high": "最高值"}[e] for e in miss)
+            ends_en = " and ".join({"low": "lowest", "high": "highest"}[e] for e in miss)
+            raise self.error(
+                f"区间表没有覆盖 {mdef.code} 的取值范围 {span}：{ends_zh}不在任何区间内（R-G-1 的有利区间只用于两个区间之间的空档）。",
+                f"The band table does not cover the range {span} of {mdef.code}: its {ends_en} values are in no band "
+                "(R-G-1's favourable band is for a gap between two bands, not for values beyond the table).",
+                "补上最高（或最低）的区间，例如 \"[90, )\"，或在 metrics 中给该指标合适的 min/max。",
+                'Add the top (or bottom) band, e.g. "[90, )", or give the metric a matching min/max under metrics.', ".bands")
 
     def outputs(self) -> list[str]:
         return [self.output, f"{self.output}.value", f"{self.output}.band"]
@@ -121,6 +168,15 @@ class BandsStep(Step):
                 continue
             v = to_decimal(raw)
             judged = round_half_up(v, int(self.round)) if self.round is not None else v
+            if outside(self.bands, judged):
+                ctx.block(emp, problem(
+                    "band_outside", ", ".join(env.read) or f"{self.where}.bands",
+                    f"员工 {emp}：{zh} 的值 {plain(judged)}{unit}（{self.value.text}）不在区间表的任何区间内，也不在两个区间之间。",
+                    f"Employee {emp}: {en} value {plain(judged)}{unit} ({self.value.text}) is beyond every band of the table.",
+                    "检查这些单元格的数值；若数值正确，请在方案的区间表中补上相应区间。",
+                    "Check the values in these cells; if they are right, the scheme's band table needs a band for them.",
+                    employee=emp))
+                continue
             band, how = pick(self.bands, judged)
             score = self.base + band.points
             ctx.set(emp, self.output, score, env.read)

@@ -89,6 +89,19 @@ class Step:
         """Rule codes this step needs (a workbook's Rules sheet may not delete them)."""
         return [self.spec["rule"]] if isinstance(self.spec.get("rule"), str) else []
 
+    def priced_rules(self) -> set[str]:
+        """Codes of rules whose 分值/金额 (points, amount or percent) and range this step reads from the
+        rule table in force, so that a Rules sheet edit of them takes effect. None by default: a step
+        that prices a rule from its own JSON (a ladder, a rank's points list) does not list it, and the
+        Rules sheet refuses an edit of that rule's points (kpixl.core.rulesheet)."""
+        return set()
+
+    def prices_new_rule(self, rule) -> bool:
+        """Whether this step prices ``rule``, a rule added on the Rules sheet (not in the scheme file),
+        so its points or amount reach the step's values with the direction of its kind. No by default;
+        a new rule no step prices is refused at its cell."""
+        return False
+
     def reads_earlier_events(self) -> tuple[str, ...]:
         """Rule codes whose Events rows of earlier months in the year this step reads (none by default)."""
         return ()

@@ -44,6 +44,9 @@ class ConditionStep(Step):
                              "给该规则加 flag {zh, en}，或删除 params。", "Give the rule a flag {zh, en} or remove params.",
                              ".params")
 
+    def priced_rules(self) -> set[str]:
+        return {self.rule_def.code}  # its points are read from the rule table in force
+
     def run(self, ctx) -> None:
         rule = self.scheme.rules[self.rule_def.code]  # the (possibly edited) rule of this run
         points = rule.points

@@ -30,6 +30,21 @@ from .base import Step
 class EventsStep(Step):
     kind = "events"
 
+    def priced_rules(self) -> set[str]:
+        """Every deduct, bonus and money rule: its points, range or amount are read per row."""
+        return {c for c, r in self.scheme.rules.items() if r.kind in ("deduct", "bonus", "money")}
+
+    def prices_new_rule(self, rule) -> bool:
+        """A new money rule is a deduction in yuan; a new flag or info rule is recorded. A new deduct or
+        bonus rule books its points under its category, so it is priced only in a category where the
+        scheme already has a rule of the same kind: there its points reach the score as those do (a
+        bonus is never put in a category that only caps and prints deductions, S1 ATT)."""
+        if rule.kind in ("money", "flag", "info"):
+            return True
+        return rule.kind in ("deduct", "bonus") and bool(rule.category) and any(
+            r.kind == rule.kind and r.category == rule.category and r.code != rule.code
+            for r in self.scheme.rules.values())
+
     def run(self, ctx) -> None:
         ev = ctx.events
         if ev.empty:

@@ -149,6 +149,11 @@ class RankStep(Step):
                     codes.append(c)
         return codes
 
+    def priced_rules(self) -> set[str]:
+        """The ``others`` rule's points are read from the rule table (S8 C_DAY_OTHER); the places' points
+        are the step's own ``points`` lists, whatever the Rules sheet says of its ``rule``."""
+        return {self.others["rule"]} if self.others else set()
+
     def outputs(self) -> list[str]:
         out = [self.output] if self.output else []
         if self.bucket in ("month", "quarter"):

@@ -65,6 +65,13 @@ class RubricStep(Step):
     def rule_codes(self) -> list[str]:
         return [c for c, r in self.scheme.rules.items() if r.category == self.category]
 
+    def priced_rules(self) -> set[str]:
+        return set(self.rule_codes())  # each criterion's range (its full marks) is read from the table
+
+    def prices_new_rule(self, rule) -> bool:
+        """A rule added in the criteria's category is a new criterion (HR adds one on the Rules sheet)."""
+        return rule.category == self.category and rule.kind == "bonus"
+
     def guide_rows(self) -> list[tuple[str, str]]:
         out = [(self.category, f"{self.spec.get('zh', '评分项目')} / {self.spec.get('en', 'criteria')}"
                                "：每通电话每项一行（事件表：规则代码、取值=得分、通话编号）/ one Events row per criterion per call")]
