@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from .chain import normal
+
 ENV = "KPIXL_LEDGER"
 DEFAULT_NAME = "kpixl.db"
 
@@ -30,7 +32,7 @@ def ledger_url(book: str | os.PathLike | None, explicit: str | None = None, crea
 def book_key(scheme, inputs) -> str:
     """Which department's chain of months a workbook belongs to: ``scheme/department(s)``."""
     frame = inputs.employees.frame
-    deps = sorted({str(d).strip() for d in frame["department"]} - {""}) if "department" in frame else []
+    deps = sorted({normal(d) for d in frame["department"]} - {""}) if "department" in frame else []
     return f"{scheme.id}/{'+'.join(deps) if deps else '-'}"
 
 
@@ -40,19 +42,35 @@ def open_ledger(url: str, create: bool = True):
     return open_store(url, create=create)
 
 
-def load(store, scheme, key: str, period):
+def load(store, scheme, key: str, period, inputs=None, explicit: bool = False):
     """The carried rows a run of ``period`` reads: the newest version of every earlier closed month;
-    ``latest`` items from the newest close only (a close keeps the latest state of every owner)."""
-    from .carry import carries, needed, source_label, window_start
+    ``latest`` items from the newest close only (a close keeps the latest state of every owner).
+    With ``inputs`` (the workbook's own), the chain is checked too (chain.py): a changed key (unless
+    ``explicit``), an ID typed differently, employees left out of a month read, months read that were
+    closed from a superseded version; each becomes a problem on ``Loaded.problems``."""
+    from kpixl.core.periods import add_months
+
+    from . import chain
+    from .carry import carries, needed, row_source, window_start
 
     end = period.month_periods()[-1].label
-    closes = store.execute("SELECT id, period, version FROM kpixl_close WHERE book_key = ? ORDER BY period, version", (key,))
+    keys = chain.stored_keys(store, key) or [key]
+    closes = store.execute(f"SELECT id, period, version, left_out FROM kpixl_close WHERE book_key IN "
+                           f"({', '.join('?' * len(keys))}) ORDER BY period, version", keys)
     newest: dict[str, tuple[int, int]] = {}
-    for cid, per, ver in closes:
+    left_text: dict[str, str] = {}
+    for cid, per, ver, lo in closes:
         if (per < period.label or (period.kind == "quarter" and per <= end)) and len(per) == 7:
             newest[per] = (int(cid), int(ver))
+            left_text[per] = lo
     if not newest:
-        return needed(scheme, period, {}, [])
+        loaded = needed(scheme, period, {}, [])
+        if inputs is not None and not explicit:
+            upto = add_months(period.month_periods()[-1], 1).label
+            found = chain.other_chains(store, scheme.id, keys, upto, [i for i in inputs.employees.frame["id"] if i])
+            if found:
+                loaded.problems.append(chain.wrong_chain(key, found, inputs.employees.label))
+        return loaded
     by_id = {cid: (per, ver) for per, (cid, ver) in newest.items()}
     windowed = [c for c in carries(scheme) if c.window != "latest"]
     starts = [window_start(c.window, period) for c in windowed]
@@ -71,8 +89,25 @@ def load(store, scheme, key: str, period):
     for sql, params in parts:
         for cid, target, owner, team, item, per, value, source in store.execute(sql, params):
             cper, cver = by_id[int(cid)]
-            rows.append((target, owner, team, item, per, value, source or source_label(cper, cver), cper))
-    return needed(scheme, period, newest, rows)
+            rows.append((target, owner, team, item, per, value, row_source(source, cper, cver), cper))
+    loaded = needed(scheme, period, newest, rows)
+    if inputs is not None:
+        loaded.problems += chain.stale_reads(store, loaded.read_ids)
+        owners = _owners(store, [cid for cid, _v in newest.values()])
+        loaded.problems += chain.id_variants(inputs, owners)
+        read = [per for per in newest if (per == last and len(windowed) < len(carries(scheme)))
+                or any(s is None or per >= s for s in starts)]
+        loaded.left_out = chain.left_out([(newest[p][0], p, newest[p][1], left_text[p]) for p in read])
+    return loaded
+
+
+def _owners(store, close_ids: list[int]) -> set[str]:
+    out: set[str] = set()
+    for i in range(0, len(close_ids), 400):
+        chunk = close_ids[i:i + 400]
+        out |= {r[0] for r in store.execute(
+            f"SELECT DISTINCT employee FROM kpixl_result WHERE close_id IN ({', '.join('?' * len(chunk))})", chunk)}
+    return out
 
 
 def with_history(scheme, inputs, book=None, explicit: str | None = None, key: str | None = None):
@@ -90,32 +125,35 @@ def with_history(scheme, inputs, book=None, explicit: str | None = None, key: st
     with guard(url):
         store = open_ledger(url)
         try:
-            loaded = load(store, scheme, key or book_key(scheme, inputs), inputs.period)
+            loaded = load(store, scheme, key or book_key(scheme, inputs), inputs.period, inputs, explicit=bool(key))
         finally:
             store.close()
     return merge(scheme, inputs, loaded), loaded.read_ids
 
 
-def score_month(store, scheme, raw, key: str | None = None):
-    """``(result, merged inputs, loaded)``: score ``raw`` inputs with the ledger's history merged in."""
+def score_month(store, scheme, raw, key: str | None = None, explicit: bool = False):
+    """``(result, merged inputs, loaded)``: score ``raw`` inputs with the ledger's history merged in
+    (``explicit``: the key was given with ``--key``, so a chain with no earlier month is not questioned)."""
     from kpixl.core.engine import score
 
     from .carry import merge
 
-    loaded = load(store, scheme, key or book_key(scheme, raw), raw.period)
+    loaded = load(store, scheme, key or book_key(scheme, raw), raw.period, raw, explicit=explicit)
     inputs = merge(scheme, raw, loaded)
     return score(scheme, inputs), inputs, loaded
 
 
-def close_book(store, scheme, raw, by: str, key: str | None = None, scored=None, **request):
+def close_book(store, scheme, raw, by: str, key: str | None = None, scored=None, explicit: bool = False, **request):
     """Score ``raw`` (the workbook's own inputs) with the ledger's history and record it: ``(Closed, Result)``.
-    ``scored``: the ``score_month`` triple when the caller has already scored (not scored twice)."""
+    ``scored``: the ``score_month`` triple when the caller has already scored (not scored twice). The month
+    is recorded under the chain's stored key when one is the same once normalised (chain.resolve_key)."""
     from kpixl.core.engine import effective_scheme
 
+    from .chain import resolve_key
     from .close import CloseRequest, close_month
 
-    key = key or book_key(scheme, raw)
-    result, inputs, loaded = scored or score_month(store, scheme, raw, key)
+    key = resolve_key(store, key or book_key(scheme, raw))
+    result, inputs, loaded = scored or score_month(store, scheme, raw, key, explicit)
     effective, _ = effective_scheme(scheme, inputs)
     req = CloseRequest(book_key=key, by=by, read_ids=loaded.read_ids, previous=loaded.rows, **request)
     return close_month(store, effective, raw, result, req), result

@@ -16,7 +16,7 @@ typed in the workbook for the same owner, item and month wins, with a warning sh
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 import pandas as pd
@@ -95,7 +95,36 @@ def carry_rows(scheme: Scheme, inputs: Inputs, result: Result, previous: list[tu
     for target, owner, team, item, per, value, source, _cper in previous:
         if (target, item) in latest and (target, owner, team, item) not in have:
             rows.append((target, owner, team, item, per, value, source))
+    if period.kind == "month":
+        rows += _typed_carry(scheme, inputs, period.label, ok_ids)
     return rows
+
+
+def _typed_carry(scheme: Scheme, inputs: Inputs, label: str, ok_ids: set[str]) -> list[tuple]:
+    """Earlier months the workbook typed for the windowed carry items (History rows, Metrics rows with a
+    period), filed under their own months with their cell as ``source``: a ledger that starts in March
+    with January and February typed on March's History sheet hands them on to April too."""
+    out: dict[tuple, tuple] = {}
+    for c in carries(scheme):
+        if c.window == "latest":
+            continue
+        sources = [(inputs.history, "item", c.item)] if c.target == "history" else []
+        metric = c.item if c.target == "metrics" else (c.name if c.kind == "metric" else None)
+        if metric:
+            sources.append((inputs.metrics, "metric", metric))
+        for table, code_col, code in sources:
+            if table is None or table.frame.empty or "period" not in table.frame:
+                continue
+            f = table.frame
+            per = f["period"].fillna("").astype(str)
+            sub = f[~f["xl_bad"] & (f[code_col] == code) & (per != "") & (per < label) & (f["xl_row"] < FIRST_LEDGER_ROW)]
+            team = sub["team"] if "team" in sub else pd.Series("", index=sub.index)
+            for emp, tm, p, value, row in zip(sub["employee"], team, sub["period"], sub["value"], sub["xl_row"], strict=True):
+                if (emp and emp not in ok_ids) or value is None or (isinstance(value, float) and pd.isna(value)):
+                    continue
+                key = (c.target, emp or "", tm or "", c.item, str(p))
+                out.setdefault(key, (*key, codec.dumps(value), table.ref("value", int(row))))
+    return list(out.values())
 
 
 def _metric_carry(inputs: Inputs, c: Carry, label: str, ok_ids: set[str]) -> list[tuple]:
@@ -149,6 +178,17 @@ def source_label(period: str, version: int) -> str:
     return f"账本 {period} v{version} / ledger {period} v{version}"
 
 
+def row_source(source: str, period: str, version: int) -> str:
+    """A carried row's source as shown: the close it was read from, and the cell a typed row came from
+    (``账本 2027-03 v1 历史!E5 / ledger 2027-03 v1 History!E5``); a label kept from an earlier close as is."""
+    if source.startswith("账本"):
+        return source
+    if not source:
+        return source_label(period, version)
+    zh, _, en = source.partition(" / ")
+    return f"账本 {period} v{version} {zh} / ledger {period} v{version} {en or zh}"
+
+
 @dataclass
 class Loaded:
     """What the ledger holds for one month's run: rows to merge, the closes read, months missing."""
@@ -156,6 +196,8 @@ class Loaded:
     rows: list[tuple]  # (target, owner, team, item, period, value, source label, period of the close read)
     read_ids: list[int]
     missing: list[str]
+    problems: list[Problem] = field(default_factory=list)  # the chain's problems (chain.py)
+    left_out: list[tuple] = field(default_factory=list)  # (period, version, record) left out of a month read
 
 
 def window_start(window: str, period: Period) -> str | None:
@@ -176,7 +218,7 @@ def needed(scheme: Scheme, period: Period, closed: dict[str, tuple[int, int]], r
     end_label = period.month_periods()[-1].label
     kept: list[tuple] = []
     latest: dict[tuple, tuple] = {}
-    for r in rows:
+    for r in _own_first(rows, windows):
         target, owner, team, item, per = r[:5]
         window = windows.get((target, item))
         if window is None or per > end_label:
@@ -204,9 +246,25 @@ def needed(scheme: Scheme, period: Period, closed: dict[str, tuple[int, int]], r
     return Loaded(kept, read_ids, missing)
 
 
+def _own_first(rows: list[tuple], windows: dict) -> list[tuple]:
+    """One row per owner, item and month of a windowed item: the closed month's own figure, else the one
+    typed in the newest close that recorded it (a typed row is filed under an earlier month than its close)."""
+    best: dict[tuple, tuple] = {}
+    out = []
+    for r in rows:
+        if windows.get((r[0], r[3])) in (None, "latest"):
+            out.append(r)
+            continue
+        rank = (r[4] >= r[7], r[7])
+        if r[:5] not in best or rank > best[r[:5]][0]:
+            best[r[:5]] = (rank, r)
+    return out + [r for _rank, r in best.values()]
+
+
 def merge(scheme: Scheme, inputs: Inputs, loaded: Loaded) -> Inputs:
     """``inputs`` with the ledger's rows added to History and Metrics (typed rows win, with a warning)."""
-    warnings: list[Problem] = list(loaded_warnings(loaded, inputs))
+    warnings: list[Problem] = list(loaded_warnings(loaded, inputs)) + list(loaded.problems)
+    warnings += _left_out_problems(scheme, inputs, loaded)
     history, metrics = inputs.history, inputs.metrics
     by_target: dict[str, list[tuple]] = {"history": [], "metrics": []}
     for r in loaded.rows:
@@ -274,10 +332,46 @@ def _typed(value, numeric: bool):
     return value
 
 
+def _left_out_problems(scheme: Scheme, inputs: Inputs, loaded: Loaded) -> list[Problem]:
+    """An employee of this workbook left out of a month read is withheld, unless the workbook types a
+    History row (or a Metrics row with a period) of theirs for that month."""
+    if not loaded.left_out:
+        return []
+    from .chain import left_out_problem
+
+    here = set(inputs.employees.frame["id"])
+    typed: set[tuple[str, str]] = set()
+    for table in (inputs.history, inputs.metrics):
+        f = table.frame if table is not None else None
+        if f is not None and not f.empty and "period" in f:
+            good = f[~f["xl_bad"] & (f["xl_row"] < FIRST_LEDGER_ROW)]
+            typed |= set(zip(good["employee"], good["period"].fillna("").astype(str), strict=True))
+    shifts = {c.shift for c in carries(scheme)}
+    out = []
+    for per, ver, rec in loaded.left_out:
+        emp = rec["employee"]
+        months = {add_months(parse_period(per), s).label for s in shifts}
+        if emp in here and not any((emp, m) in typed for m in months):
+            out.append(left_out_problem(per, ver, rec))
+    return out
+
+
 def loaded_warnings(loaded: Loaded, inputs: Inputs) -> list[Problem]:
     if not loaded.missing:
         return []
     months = ", ".join(loaded.missing)
+    period = inputs.period
+    if period is not None and period.kind == "quarter":
+        own = [m.label for m in period.month_periods() if m.label in loaded.missing]
+        if own:  # the quarter's own months: every employee's result says it is incomplete
+            quarter = ", ".join(own)
+            return [problem(
+                "ledger_month_missing", "账本 / ledger",
+                f"账本中没有 {quarter} 的关账记录；员工 {emp} 的 {period.label} 季度结果不含这些月份。",
+                f"The ledger has no close of {quarter}; {emp}'s {period.label} result lacks those months.",
+                "先关账该月（kpixl close 该月的工作簿），再计算季度。",
+                "Close that month first (kpixl close on its workbook), then score the quarter.",
+                employee=emp, severity="warning") for emp in inputs.employees.frame["id"] if emp]
     return [problem(
         "ledger_month_missing", "账本 / ledger", f"账本中没有 {months} 的关账记录；需要这些月份数据的规则会报告缺失。",
         f"The ledger has no close of {months}; rules that need those months report them as missing.",

@@ -95,16 +95,7 @@ def close_month(store: Store, scheme: Scheme, inputs: Inputs, result: Result, re
         with store.transaction():
             if store.dialect == "postgresql":
                 store.execute("SELECT pg_advisory_xact_lock(hashtext(?))", (f"{req.book_key}|{period}",))
-            prior = store.execute("SELECT id, version, closed_by, closed_at FROM kpixl_close WHERE book_key = ? AND period = ? "
-                                  "ORDER BY version", (req.book_key, period))
-            if prior and not req.reason.strip():
-                last = prior[-1]
-                raise LedgerConflict([problem(
-                    "month_locked", f"账本 {period} v{last[1]} / ledger {period} v{last[1]}",
-                    f"{period} 已于 {last[3]} 由 {last[2]} 关账（v{last[1]}），已锁定。",
-                    f"{period} was closed by {last[2]} at {last[3]} (v{last[1]}) and is locked.",
-                    "更正需要说明原因：kpixl close BOOK --reason \"...\"（会记录新版本，旧版本保留）。",
-                    "A correction needs a reason: kpixl close BOOK --reason \"...\" (a new version is recorded; the old one is kept).")])
+            prior = locked(store, req.book_key, period, req.reason)
             version = (prior[-1][1] + 1) if prior else 1
             close_id = store.execute(
                 "INSERT INTO kpixl_close (book_key, period, version, scheme_id, scheme_version, scheme_fingerprint, workbook, "
@@ -137,6 +128,21 @@ def close_month(store: Store, scheme: Scheme, inputs: Inputs, result: Result, re
         raise
     old = [p[0] for p in prior]
     return Closed(close_id, period, version, len(results), left_out, due, affected(store, old))
+
+
+def locked(store: Store, key: str, period: str, reason: str) -> list[tuple]:
+    """The month's earlier versions (id, version, by, at); LedgerConflict when it is closed and no reason is given."""
+    prior = store.execute("SELECT id, version, closed_by, closed_at FROM kpixl_close WHERE book_key = ? AND period = ? "
+                          "ORDER BY version", (key, period))
+    if prior and not reason.strip():
+        last = prior[-1]
+        raise LedgerConflict([problem(
+            "month_locked", f"账本 {period} v{last[1]} / ledger {period} v{last[1]}",
+            f"{period} 已于 {last[3]} 由 {last[2]} 关账（v{last[1]}），已锁定。",
+            f"{period} was closed by {last[2]} at {last[3]} (v{last[1]}) and is locked.",
+            "更正需要说明原因：kpixl close BOOK --reason \"...\"（会记录新版本，旧版本保留）。",
+            "A correction needs a reason: kpixl close BOOK --reason \"...\" (a new version is recorded; the old one is kept).")])
+    return prior
 
 
 def closable(result: Result, partial: bool, source: str) -> list[dict]:

@@ -30,7 +30,9 @@ def cmd_close(args) -> int:
     from kpixl.core.engine import score
     from kpixl.workbook.read import read_workbook
 
-    from .close import closable  # pandas: imported when a close runs, not when the parser is built
+    # pandas: imported when a close runs, not when the parser is built
+    from .chain import resolve_key
+    from .close import closable, locked
 
     scheme, raw = read_workbook(args.book, scheme=args.scheme, period=args.period, engine=args.engine)
     if raw.period is None:
@@ -54,8 +56,10 @@ def cmd_close(args) -> int:
     with guard(url):
         store = open_ledger(url)
         try:
+            key = resolve_key(store, key)
             if scored is None:
-                scored = score_month(store, scheme, raw, key)
+                locked(store, key, raw.period.label, args.reason or args.appeal or "")  # "locked" before "blocked"
+                scored = score_month(store, scheme, raw, key, explicit=bool(args.key))
                 closable(scored[0], args.partial, raw.source)
             closed, _ = close_book(store, scheme, raw, _by(args), key, scored, workbook=str(args.book), partial=args.partial,
                                    reason=args.reason or "", appeal=args.appeal or "", appeal_filed=filed)

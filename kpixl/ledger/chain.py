@@ -1,0 +1,153 @@
+"""Whether a run reads the right chain of months, and whether what it reads can be trusted.
+
+A workbook's months are chained by ``scheme/department`` (``book_key``). Department names are
+compared after NFKC (full-width letters, digits and brackets become ASCII) with spaces removed,
+so ``ＣＳ招生部`` and ``CS招生部 `` are one chain; a ledger written before that normalisation is
+still read (its stored keys are compared the same way). Problems found here withhold results:
+
+- the chain has no month before this one but the same scheme has months under another key that
+  hold this workbook's employees (a new hire from another department, a renamed department):
+  nobody is scored until ``--key`` names the chain or the 部门 column is corrected;
+- an employee absent from the chain whose ID matches a chain employee but for case or full-width
+  characters (``rpx`` for ``RPX``): that employee is withheld;
+- an employee left out of a month that is read (``close --partial``): that employee is withheld
+  until the month is re-closed or their figures of that month are typed on the History sheet;
+- a closed month that is read was itself closed from a version since superseded: nobody is scored
+  until that month is re-closed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+
+from kpixl.core.errors import Problem, problem
+
+
+def normal(text) -> str:
+    """A department name or key as chains compare it: NFKC, no spaces."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text)))
+
+
+def normal_id(text) -> str:
+    return normal(text).casefold()
+
+
+def stored_keys(store, key: str) -> list[str]:
+    """The keys in the ledger that are ``key`` once normalised (the exact one first)."""
+    found = {r[0] for r in store.execute("SELECT DISTINCT book_key FROM kpixl_close")}
+    same = sorted(k for k in found if k != key and normal(k) == normal(key))
+    return ([key] if key in found else []) + same
+
+
+def resolve_key(store, key: str) -> str:
+    """The key a close of ``key`` is recorded under: an existing chain that is the same once normalised."""
+    keys = stored_keys(store, key)
+    return keys[0] if keys else key
+
+
+def _chunks(values: list, size: int = 400):
+    for i in range(0, len(values), size):
+        yield values[i:i + size]
+
+
+def other_chains(store, scheme_id: str, keys: list[str], period: str, ids: list[str]) -> list[str]:
+    """Other keys of the scheme with months before ``period`` that hold any of ``ids`` (normalised)."""
+    rows = store.execute("SELECT id, book_key FROM kpixl_close WHERE scheme_id = ? AND period < ?", (scheme_id, period))
+    others: dict[int, str] = {int(cid): k for cid, k in rows if k not in keys}
+    if not others or not ids:
+        return []
+    mine = {normal_id(i) for i in ids}
+    found: set[str] = set()
+    close_ids = sorted(others)
+    for chunk in _chunks(close_ids):
+        sql = f"SELECT DISTINCT close_id, employee FROM kpixl_result WHERE close_id IN ({', '.join('?' * len(chunk))})"
+        for cid, emp in store.execute(sql, chunk):
+            if normal_id(emp) in mine:
+                found.add(others[int(cid)])
+    return sorted(found)
+
+
+def wrong_chain(key: str, found: list[str], where: str) -> Problem:
+    keys = "、".join(found)
+    keys_en = ", ".join(found)
+    return problem(
+        "ledger_key_changed", where,
+        f"账本中没有链 {key} 在本月之前的关账记录，但本工作簿的员工在 {keys} 下有关账记录；"
+        f"以前月份的数据不会被读取，所有结果暂不计算。",
+        f"The ledger has no month before this one under {key}, but this workbook's employees have closed months "
+        f"under {keys_en}; earlier months would not be read, so no result is given.",
+        f"如果是同一个部门：改正员工表的部门列，或加 --key {found[0]}。如果确实是新的一条链：加 --key {key}。",
+        f"If it is the same department: correct the 部门 column of the Employees sheet, or pass --key {found[0]}. "
+        f"If it really is a new chain: pass --key {key}.")
+
+
+def id_variants(inputs, owners: set[str]) -> list[Problem]:
+    """Employees not in the chain whose ID is a chain owner's but for case or full-width characters."""
+    if not owners:
+        return []
+    by_normal: dict[str, str] = {}
+    for o in sorted(owners):
+        by_normal.setdefault(normal_id(o), o)
+    table = inputs.employees
+    out = []
+    for emp, row in zip(table.frame["id"], table.frame["xl_row"], strict=True):
+        if not emp or emp in owners:
+            continue
+        theirs = by_normal.get(normal_id(emp))
+        if theirs is not None:
+            out.append(problem(
+                "ledger_id_variant", table.ref("id", int(row)),
+                f"工号 {emp} 不在账本中，但账本有工号 {theirs}（只差大小写或全角/半角）；该员工以前月份的数据不会被读取。",
+                f"Employee ID {emp} is not in the ledger, but the ledger has {theirs} (differing only in case or "
+                f"full-width characters); this employee's earlier months would not be read.",
+                f"如果是同一人，把工号改为 {theirs}（其他表中的工号也一并改正）。",
+                f"If it is the same person, change the ID to {theirs} (and on the other sheets too).", employee=emp))
+    return out
+
+
+def left_out(closes: list[tuple]) -> list[tuple[str, int, dict]]:
+    """(period, version, record) of every employee left out of the given closes (id, period, version, left_out)."""
+    out = []
+    for _cid, per, ver, text in closes:
+        for rec in json.loads(text or "[]"):
+            out.append((per, int(ver), rec))
+    return out
+
+
+def left_out_problem(per: str, ver: int, rec: dict) -> Problem:
+    emp = rec["employee"]
+    why_zh = f"（原因：{rec.get('where', '')} {rec.get('reason_zh', '')}）" if rec.get("reason_zh") else ""
+    why_en = f" (why: {rec.get('where', '')} {rec.get('reason_en', '')})" if rec.get("reason_en") else ""
+    return problem(
+        "ledger_left_out", f"账本 {per} v{ver} / ledger {per} v{ver}",
+        f"员工 {emp} 在 {per} 关账时被排除（--partial）{why_zh}，账本中没有该员工 {per} 的数据；其结果暂不计算。",
+        f"Employee {emp} was left out of the close of {per} (--partial){why_en}; the ledger has no figures of "
+        f"{per} for them, so their result is withheld.",
+        f"更正该员工 {per} 的行后重新关账 {per}：kpixl close {per} 的工作簿 --reason \"...\"；或在历史表填写该员工 {per} 的数据。",
+        f"Correct the employee's row and close {per} again: kpixl close <the {per} workbook> --reason \"...\"; "
+        f"or type the employee's figures of {per} on the History sheet.", employee=emp)
+
+
+def stale_reads(store, read_ids: list[int]) -> list[Problem]:
+    """Closes this run reads that were closed from a version superseded since (listed, never recomputed)."""
+    out = []
+    for chunk in _chunks(sorted(set(read_ids))):
+        marks = ", ".join("?" * len(chunk))
+        rows = store.execute(
+            "SELECT DISTINCT c.period, c.version, s.period, s.version FROM kpixl_read r "
+            "JOIN kpixl_close c ON c.id = r.close_id JOIN kpixl_close s ON s.id = r.read_close_id "
+            f"WHERE r.close_id IN ({marks}) AND EXISTS (SELECT 1 FROM kpixl_close n WHERE n.book_key = s.book_key "
+            "AND n.period = s.period AND n.version > s.version) ORDER BY c.period, s.period", chunk)
+        for per, ver, sper, sver in rows:
+            out.append(problem(
+                "ledger_stale_month", f"账本 {per} v{ver} / ledger {per} v{ver}",
+                f"{per} v{ver} 关账时读取了 {sper} v{sver}，而 {sper} 已重新关账（新版本）；{per} 的结果可能已过时，"
+                f"本月的结果暂不计算。",
+                f"{per} v{ver} was closed from {sper} v{sver}, which has been superseded by a re-close; {per}'s "
+                f"figures may be stale, so no result of this month is given.",
+                f"先重新关账 {per}：kpixl close {per} 的工作簿 --reason \"{sper} 已更正\"，再计算本月。",
+                f"Close {per} again first: kpixl close <the {per} workbook> --reason \"{sper} corrected\"; "
+                f"then score this month."))
+    return out

@@ -1,0 +1,249 @@
+"""The chain of closed months over several months: what a later month reads, and when it must not.
+
+Each test is a multi-month story found by QA (findings F1-F5, M3). Expected values are computed by
+hand from SCHEMES.md (S4 R-KF-1/8/11, S14 R-GB-8/12 with R-G-10); the arithmetic is in the comments.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import cli, make_book
+
+S4 = "kefu_fines"
+S14 = "gubang_group_rank"
+
+
+def s4_emp(eid: str, dept: str = "招生部") -> dict:
+    return {"id": eid, "name": eid, "role": "客服", "department": dept, "hire_date": "2025-01-01"}
+
+
+def ev(day: str, emp: str, rule: str, **kw) -> dict:
+    return {"date": day, "employee": emp, "rule": rule, **kw}
+
+
+def s4_book(folder: Path, period: str, emps, events=(), history=(), metrics=(), name: str | None = None) -> Path:
+    return make_book(folder / (name or f"{period}.xlsx"), S4, period, employees=list(emps), events=list(events),
+                     history=list(history), metrics=list(metrics))
+
+
+def scored(book: Path, *extra: str) -> tuple[int, dict]:
+    code, out, err = cli("score", book, "--json", "--compact", *extra)
+    return code, {r["employee_id"]: r for r in json.loads(out)}
+
+
+def close(book: Path, *extra: str) -> str:
+    code, out, err = cli("close", book, "--by", "qa", *extra)
+    assert code == 0, err
+    return out
+
+
+def errors(rec: dict) -> list[str]:
+    return [e["code"] for e in rec["errors"]]
+
+
+# ------------------------------------------------------------------------------- F1 S14 window
+
+
+def s14_book(folder: Path, period: str, work: int, history=()) -> Path:
+    emps = [{"id": "GB901", "name": "廖云", "role": "组员", "department": "售后服务部", "team": "甲组"},
+            {"id": "GB902", "name": "邹平", "role": "组员", "department": "售后服务部", "team": "乙组"}]
+    metrics = [{"team": team, "metric": f"GB_ITEM_{i}", "value": rank}
+               for team, rank in (("甲组", 1), ("乙组", 2)) for i in range(1, 8)]
+    metrics += [{"employee": "GB901", "metric": "WORK_POINTS", "value": work},
+                {"employee": "GB901", "metric": "GB_MEMBER_GRADE", "value": "A"},
+                {"employee": "GB902", "metric": "WORK_POINTS", "value": 100},
+                {"employee": "GB902", "metric": "GB_MEMBER_GRADE", "value": "B"}]
+    return make_book(folder / f"{period}.xlsx", S14, period, employees=emps, metrics=metrics,
+                     parameters={"ITEMS": "1;1;1;2;2;3;4"}, history=list(history))
+
+
+def probation(rec: dict) -> list[str]:
+    return [f["params"]["from"] for f in rec["flags"] if f["code"] == "FLAG_PROBATION"]
+
+
+def test_s14_probation_read_from_the_ledger_equals_typed_history(tmp_path):
+    # 绩效分 of GB901, Jan..Aug 2026: 0 0 0 0 50 0 0 0 (work points only, no penalty).
+    # R-GB-8 / R-G-10: Jan+Feb zero -> probation Mar..May. R-GB-12: Mar, Apr zero inside it start no pair.
+    # May 50. Jun+Jul zero -> probation Aug..Oct (flag in Jul, from 2026-08). Aug zero is inside it: no flag.
+    # The old 6-month window lost January, so Feb+Mar looked like the pair and Aug+... was flagged again.
+    work = {"2026-01": 0, "2026-02": 0, "2026-03": 0, "2026-04": 0, "2026-05": 50, "2026-06": 0, "2026-07": 0}
+    for per, points in work.items():
+        book = s14_book(tmp_path, per, points)
+        if per == "2026-07":
+            assert probation(scored(book)[1]["GB901"]) == ["2026-08"]
+        close(book)
+    code, recs = scored(s14_book(tmp_path, "2026-08", 0))
+    assert code == 0 and recs["GB901"]["score"] == 0 and probation(recs["GB901"]) == []
+
+
+# ------------------------------------------------------------------------------- F3 typed History carried on
+
+
+def test_s4_history_typed_before_the_ledger_is_carried_by_close(tmp_path):
+    # The ledger starts in March 2027; March's workbook types the earlier months on History.
+    emps = [s4_emp("KF501") | {"hire_date": "2026-10-01"}, s4_emp("KF504")]
+    sales = [("2026-10", 20000), ("2026-11", 20000), ("2026-12", 10000), ("2027-01", 3000), ("2027-02", 2000)]
+    hist = [{"employee": "KF501", "period": p, "item": "SALES", "value": v} for p, v in sales]
+    hist.append({"employee": "KF504", "period": "2027-02", "item": "FINE_DAILY_REPORT", "value": 1})
+    mar = s4_book(tmp_path, "2027-03", emps, [ev("2027-03-04", "KF504", "FINE_DAILY_REPORT")], hist,
+                  [{"employee": "KF501", "metric": "SALES", "value": 2000}])
+    close(mar)
+    apr = s4_book(tmp_path, "2027-04", emps, [ev("2027-04-06", "KF504", "FINE_DAILY_REPORT")],
+                  metrics=[{"employee": "KF501", "metric": "SALES", "value": 4000}])
+    code, recs = scored(apr)
+    assert code == 0
+    # R-KF-1: Feb 1 (typed in March) + Mar 1 (closed) + Apr = occurrence 3 -> 500 元 (警告 / 100 / 500)
+    assert recs["KF504"]["money"]["deductions"] == 500
+    # R-KF-8/11: 20,000 + 20,000 + 10,000 + 3,000 + 2,000 (typed) + 2,000 (Mar) = 57,000 < 60,000;
+    # + 4,000 in April = 61,000 >= 60,000: STATUS_REGULARIZE first reached in April
+    assert [f["code"] for f in recs["KF501"]["flags"]] == ["STATUS_REGULARIZE"]
+    code, out, _ = cli("explain", apr, "KF504")
+    assert code == 0 and "账本 2027-03 v1 历史!E7 / ledger 2027-03 v1 History!E7" in out  # the typed cell
+
+
+def test_s14_history_typed_before_the_ledger_keeps_the_probation(tmp_path):
+    # March types February's 0: Feb+Mar zero -> FLAG_PROBATION from 2026-04, probation Apr..Jun (R-GB-8).
+    # April 0 lies inside it: no new flag (R-GB-12). Reading only March, April looked like a new pair.
+    mar = s14_book(tmp_path, "2026-03", 0, history=[
+        {"employee": "GB901", "period": "2026-02", "item": "PERFORMANCE_SCORE", "value": 0},
+        {"employee": "GB902", "period": "2026-02", "item": "PERFORMANCE_SCORE", "value": 100}])
+    assert probation(scored(mar)[1]["GB901"]) == ["2026-04"]
+    close(mar)
+    code, recs = scored(s14_book(tmp_path, "2026-04", 0))
+    assert code == 0 and probation(recs["GB901"]) == []
+
+
+def test_a_closed_months_own_figure_wins_over_a_row_typed_later_for_it():
+    from kpixl.core.periods import parse_period
+    from kpixl.core.scheme import load_scheme
+    from kpixl.ledger.carry import needed
+
+    closed = {"2027-02": (1, 1), "2027-03": (2, 1)}
+    own = ("history", "K", "", "FINE_DAILY_REPORT", "2027-02", "1", "账本 2027-02 v1 / ledger 2027-02 v1", "2027-02")
+    typed = ("history", "K", "", "FINE_DAILY_REPORT", "2027-02", "2", "账本 2027-03 v1 历史!E2 / ledger ...", "2027-03")
+    early = ("history", "K", "", "FINE_DAILY_REPORT", "2027-01", "4", "账本 2027-03 v1 历史!E3 / ledger ...", "2027-03")
+    loaded = needed(load_scheme(S4), parse_period("2027-04"), closed, [typed, own, early])
+    assert sorted(r[5] for r in loaded.rows) == ["1", "4"]  # February's own 1 wins; January only typed: kept
+
+
+# ------------------------------------------------------------------------------- F4 left out by --partial
+
+
+def test_an_employee_left_out_of_a_month_is_withheld_until_it_is_typed(tmp_path):
+    emps = [s4_emp("KF601"), s4_emp("KF602")]
+    close(s4_book(tmp_path, "2027-01", emps, [ev("2027-01-05", "KF602", "FINE_DAILY_REPORT")]))
+    feb = s4_book(tmp_path, "2027-02", emps, [ev("2027-02-05", "KF602", "FINE_DAILY_REPORT", qty="两次"),
+                                              ev("2027-02-06", "KF601", "FINE_IDLE_PERSONAL")])
+    assert "left out KF602" in close(feb, "--partial")
+    march = [ev("2027-03-05", "KF602", "FINE_DAILY_REPORT")]
+    code, recs = scored(s4_book(tmp_path, "2027-03", emps, march))
+    assert code == 1 and recs["KF601"]["status"] == "ok"
+    err = recs["KF602"]["errors"][0]
+    assert recs["KF602"]["status"] == "error" and errors(recs["KF602"]) == ["ledger_left_out"]
+    assert err["where"] == "账本 2027-02 v1 / ledger 2027-02 v1" and "--reason" in err["fix_en"] and "History" in err["fix_en"]
+    # the clerk types KF602's February count: Jan 1 (ledger) + Feb 1 (typed) + Mar = occurrence 3 -> 500 元
+    typed = [{"employee": "KF602", "period": "2027-02", "item": "FINE_DAILY_REPORT", "value": 1}]
+    code, recs = scored(s4_book(tmp_path, "2027-03", emps, march, typed, name="2027-03b.xlsx"))
+    assert code == 0 and recs["KF602"]["money"]["deductions"] == 500
+
+
+# ------------------------------------------------------------------------------- F5 built on a superseded version
+
+
+def test_a_month_closed_from_a_superseded_version_withholds_the_next(tmp_path):
+    emps = [s4_emp("KF701")]
+    close(s4_book(tmp_path, "2027-01", emps, [ev("2027-01-05", "KF701", "FINE_PLAN_ERROR")]))
+    feb = s4_book(tmp_path, "2027-02", emps, [ev("2027-02-05", "KF701", "FINE_PLAN_ERROR")])
+    close(feb)
+    jan2 = s4_book(tmp_path, "2027-01", emps, [ev("2027-01-05", "KF701", "FINE_PLAN_ERROR")], name="2027-01b.xlsx")
+    assert "2027-02 v1" in close(jan2, "--reason", "更正 corrected")  # listed as affected
+    mar = s4_book(tmp_path, "2027-03", emps, [ev("2027-03-05", "KF701", "FINE_PLAN_ERROR")])
+    code, recs = scored(mar)
+    err = recs["KF701"]["errors"][0]
+    assert code == 1 and err["code"] == "ledger_stale_month" and err["employee"] is None
+    assert err["where"] == "账本 2027-02 v1 / ledger 2027-02 v1" and "2027-01 v1" in err["message_en"]
+    close(feb, "--reason", "1月已更正 January corrected")  # Feb v2 reads Jan v2
+    code, recs = scored(mar)
+    # R-KF-1: Jan 1 + Feb 1 + Mar = occurrence 3 of FINE_PLAN_ERROR -> 200 元 (100 / 200 / 200)
+    assert code == 0 and recs["KF701"]["money"]["deductions"] == 200
+
+
+# ------------------------------------------------------------------------------- F2 the chain key
+
+
+def jan_feb(folder: Path, jan_emps, feb_emps, feb_ids=("KF401", "KF402")) -> Path:
+    # Jan: KF401 FINE_DAILY_REPORT (警告), KF402 FINE_PLAN_ERROR (100 元); Feb the same again.
+    close(s4_book(folder, "2027-01", jan_emps, [ev("2027-01-05", "KF401", "FINE_DAILY_REPORT"),
+                                                 ev("2027-01-06", "KF402", "FINE_PLAN_ERROR")]))
+    return s4_book(folder, "2027-02", feb_emps, [ev("2027-02-05", feb_ids[0], "FINE_DAILY_REPORT"),
+                                                  ev("2027-02-06", feb_ids[1], "FINE_PLAN_ERROR")])
+
+
+def test_a_new_hire_from_another_department_does_not_cut_the_chain_silently(tmp_path):
+    jan = [s4_emp("KF401"), s4_emp("KF402")]
+    feb = jan_feb(tmp_path, jan, jan + [s4_emp("KF403", "质检部")])
+    code, recs = scored(feb)
+    assert code == 1 and all(errors(r) == ["ledger_key_changed"] for r in recs.values())
+    err = recs["KF401"]["errors"][0]
+    assert err["employee"] is None and "kefu_fines/招生部" in err["message_en"] and "kefu_fines/招生部+质检部" in err["message_en"]
+    assert "--key kefu_fines/招生部" in err["fix_en"]
+    code, recs = scored(feb, "--key", "kefu_fines/招生部")
+    # occurrence 2 each (R-KF-1): FINE_DAILY_REPORT 100 元, FINE_PLAN_ERROR 200 元
+    assert code == 0 and (recs["KF401"]["money"]["deductions"], recs["KF402"]["money"]["deductions"]) == (100, 200)
+
+
+def test_a_renamed_department_is_an_error_naming_the_old_key(tmp_path):
+    feb = jan_feb(tmp_path, [s4_emp("KF401"), s4_emp("KF402")], [s4_emp("KF401", "招生客服部"), s4_emp("KF402", "招生客服部")])
+    code, recs = scored(feb)
+    assert code == 1 and errors(recs["KF402"]) == ["ledger_key_changed"]
+    assert "kefu_fines/招生部" in recs["KF402"]["errors"][0]["fix_en"]
+
+
+def test_another_department_in_a_shared_ledger_starts_its_own_chain(tmp_path):
+    jan_feb(tmp_path, [s4_emp("KF401"), s4_emp("KF402")], [s4_emp("KF401"), s4_emp("KF402")])
+    other = s4_book(tmp_path, "2027-02", [s4_emp("QC1", "质检部")], [ev("2027-02-05", "QC1", "FINE_PLAN_ERROR")],
+                    name="qc.xlsx")
+    code, recs = scored(other)
+    assert code == 0 and recs["QC1"]["money"]["deductions"] == 100  # its first occurrence (R-KF-1): 100 元
+
+
+def test_full_width_and_spaced_department_names_are_one_chain(tmp_path):
+    # (mixed spellings inside one workbook are the core's department_spelling error; here February is
+    # typed consistently, but in full width and with a space)
+    feb = jan_feb(tmp_path, [s4_emp("KF401", "CS招生部(一)"), s4_emp("KF402", "CS招生部(一)")],
+                  [s4_emp("KF401", "ＣＳ 招生部（一）"), s4_emp("KF402", "ＣＳ 招生部（一）")])
+    code, recs = scored(feb)
+    # occurrence 2 each (R-KF-1): 100 元 and 200 元
+    assert code == 0 and (recs["KF401"]["money"]["deductions"], recs["KF402"]["money"]["deductions"]) == (100, 200)
+
+
+def test_a_chain_stored_before_normalising_is_still_read(tmp_path):
+    jan = [s4_emp("KF401", "ＣＳ部"), s4_emp("KF402", "ＣＳ部")]
+    close(s4_book(tmp_path, "2027-01", jan, [ev("2027-01-06", "KF402", "FINE_PLAN_ERROR")]), "--key", "kefu_fines/ＣＳ部")
+    feb = s4_book(tmp_path, "2027-02", [s4_emp("KF401", "CS部"), s4_emp("KF402", "CS部")],
+                  [ev("2027-02-06", "KF402", "FINE_PLAN_ERROR")])
+    code, recs = scored(feb)
+    assert code == 0 and recs["KF402"]["money"]["deductions"] == 200  # occurrence 2 (R-KF-1)
+    assert "closed 2027-02 v1 · kefu_fines/ＣＳ部" in close(feb)  # recorded on the same chain
+
+
+def test_an_id_typed_in_another_case_is_withheld_naming_the_ledgers_id(tmp_path):
+    feb = jan_feb(tmp_path, [s4_emp("KF401"), s4_emp("KF402")], [s4_emp("kf401"), s4_emp("KF402")], ("kf401", "KF402"))
+    code, recs = scored(feb)
+    err = recs["kf401"]["errors"][0]
+    assert code == 1 and err["code"] == "ledger_id_variant" and err["employee"] == "kf401"
+    assert err["where"] == "员工!A2 / Employees!A2" and "KF401" in err["fix_en"]
+    assert recs["KF402"]["status"] == "ok" and recs["KF402"]["money"]["deductions"] == 200  # occurrence 2
+
+
+# ------------------------------------------------------------------------------- M3
+
+
+def test_a_closed_month_closed_again_without_a_reason_is_locked_even_when_blocked(tmp_path):
+    emps = [s4_emp("KF601"), s4_emp("KF602")]
+    feb = s4_book(tmp_path, "2027-02", emps, [ev("2027-02-05", "KF602", "FINE_DAILY_REPORT", qty="两次")])
+    close(feb, "--partial")
+    code, _, err = cli("close", feb, "--by", "qa")
+    assert code == 1 and "locked" in err and "--reason" in err and "not closed" not in err
