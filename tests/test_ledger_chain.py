@@ -247,3 +247,19 @@ def test_a_closed_month_closed_again_without_a_reason_is_locked_even_when_blocke
     close(feb, "--partial")
     code, _, err = cli("close", feb, "--by", "qa")
     assert code == 1 and "locked" in err and "--reason" in err and "not closed" not in err
+
+
+def test_a_month_missing_from_the_ledger_but_typed_on_history_is_not_reported_missing(tmp_path):
+    # January closed, February never closed, March scored. With February's count typed on History
+    # (one private call) the month is there: no "no close of 2027-02" warning. March's call is then
+    # occurrence 3 of the year (Jan 1 + Feb 1 + Mar 1): R-KF-1 ladder 通告批评 / 50 / 100 -> 100.00.
+    close(s4_book(tmp_path, "2027-01", [s4_emp("KF701")], [ev("2027-01-12", "KF701", "FINE_PRIVATE_CALL")]))
+    march = [ev("2027-03-09", "KF701", "FINE_PRIVATE_CALL")]
+    code, out, err = cli("validate", s4_book(tmp_path, "2027-03", [s4_emp("KF701")], march))
+    assert "2027-02" in out + err  # not typed: the gap is reported
+    hist = [{"employee": "KF701", "period": "2027-02", "item": "FINE_PRIVATE_CALL", "value": 1}]
+    book = s4_book(tmp_path, "2027-03", [s4_emp("KF701")], march, history=hist, name="march2.xlsx")
+    code, out, err = cli("validate", book)
+    assert "ledger_month_missing" not in out + err and "2027-02 的关账记录" not in out + err
+    code, recs = scored(book)
+    assert recs["KF701"]["money"]["deductions"] == 100

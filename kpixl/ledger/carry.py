@@ -356,13 +356,24 @@ def _left_out_problems(scheme: Scheme, inputs: Inputs, loaded: Loaded) -> list[P
     return out
 
 
+def _typed_months(inputs: Inputs) -> set[str]:
+    """The months the workbook itself types rows of (History, Metrics with a period)."""
+    out: set[str] = set()
+    for table in (inputs.history, inputs.metrics):
+        f = table.frame if table is not None else None
+        if f is not None and not f.empty and "period" in f:
+            out |= set(f.loc[~f["xl_bad"] & (f["xl_row"] < FIRST_LEDGER_ROW), "period"].fillna("").astype(str)) - {""}
+    return out
+
+
 def loaded_warnings(loaded: Loaded, inputs: Inputs) -> list[Problem]:
-    if not loaded.missing:
+    missing = [m for m in loaded.missing if m not in _typed_months(inputs)]  # a month typed on History is there
+    if not missing:
         return []
-    months = ", ".join(loaded.missing)
+    months = ", ".join(missing)
     period = inputs.period
     if period is not None and period.kind == "quarter":
-        own = [m.label for m in period.month_periods() if m.label in loaded.missing]
+        own = [m.label for m in period.month_periods() if m.label in missing]
         if own:  # the quarter's own months: every employee's result says it is incomplete
             quarter = ", ".join(own)
             return [problem(
