@@ -281,3 +281,12 @@ def test_a_new_info_rule_without_points_is_accepted(demos, tmp_path):
     rc, by_id = results(path)
     assert rc == 0
     assert Decimal(str(by_id["KF002"]["score"])) == Decimal("88.8")
+
+
+@pytest.mark.parametrize("percent", [123456789.1234, 100.5])
+def test_a_percent_of_salary_above_100_is_an_error(demos, tmp_path, percent):
+    # S1 CONS_REPORT_LATE is a percent of base salary: 123,456,789.1234 % fined KF005 7.9 billion yuan
+    path, refs = book(demos, tmp_path, "weikang_100", {("CONS_REPORT_LATE", "F"): percent})
+    rc, out, _ = cli("validate", path, "--json")
+    assert rc == 1
+    assert ("rule_percent_too_large", cell(refs[("CONS_REPORT_LATE", "F")])) in [(p["code"], p["where"]) for p in json.loads(out)]

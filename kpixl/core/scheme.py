@@ -382,6 +382,11 @@ def _rule_bounds(rule: Rule, where: str) -> list[Problem]:
                                f"Rule {rule.code}: {name} {v} is beyond the sane bound (|x| <= {limit:,}).",
                                "改正该数值（是否多打了几位或粘贴了别的数字？）。",
                                "Correct the number (extra digits or a pasted number?)."))
+    if rule.percent_of and rule.points is not None and rule.points.is_finite() and abs(rule.points) > 100:
+        out.append(problem("rule_percent_too_large", where,
+                           f"规则 {rule.code} 的比例 {rule.points}% 超过 100%（超过 {rule.percent_of} 本身）。",
+                           f"Rule {rule.code}: {rule.points}% is more than 100% (more than the {rule.percent_of} itself).",
+                           "按百分数填写 0–100（5 表示 5%）。", "Enter a percent of 0-100 (5 means 5%)."))
     if rule.qty_max is not None and not (0 < rule.qty_max <= QTY_LIMIT):
         out.append(problem("rule_qty_max", where, f"规则 {rule.code} 的 qty_max {rule.qty_max} 必须在 0 到 {QTY_LIMIT:,} 之间。",
                            f"Rule {rule.code}: qty_max {rule.qty_max} must be above 0 and at most {QTY_LIMIT:,}.",
