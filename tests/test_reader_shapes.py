@@ -155,3 +155,26 @@ def test_a_row_of_nothing_but_a_note_is_no_record(tmp_book, engine):
     scheme, inputs = read_workbook(path, engine=engine)
     assert [(p.code, p.where) for p in inputs.problems] == [("note_only_rows", "事件!F5 / Events!F5")]
     assert score(scheme, inputs).employee("E1").values["score"] == 94
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_an_employee_id_merged_down_over_its_events_is_read_in_each_row(tmp_book, engine):
+    # E1's three events with 工号 merged over B2:B4 (only B2 holds E1): before, rows 3 and 4 had no
+    # employee and everyone was blocked. Each row is E1's: 100 - 5 - 4 - 5 + 3 = 89.
+    rows = [{"date": "2026-10-08", "employee": "E1", "rule": "ATT_LATE"},
+            {"date": "2026-10-09", "employee": "E1", "rule": "BIZ_SOP_ERROR", "value": 4},
+            {"date": "2026-10-12", "employee": "E1", "rule": "ATT_LATE"},
+            {"date": "2026-10-10", "employee": "1002", "rule": "CONS_REPORT_LATE"}]
+    path = book(tmp_book, events=rows)
+    wb = load_workbook(path)
+    ws = wb["事件"]
+    ws["B3"], ws["B4"] = None, None
+    ws.merge_cells("B2:B4")
+    wb.save(path)
+    scheme, inputs = read_workbook(path, engine=engine)
+    (w,) = [p for p in inputs.problems if p.code == "merged_cells"]
+    assert w.severity == "warning" and "B2:B4" in w.en and w.where == "事件!B2 / Events!B2"
+    assert not [p for p in inputs.problems if p.is_error]
+    r = score(scheme, inputs)
+    assert r.employee("E1").values["score"] == 89
+    assert r.money_total("1002", "deduction") == 150  # 5 % x 3000, R-WK-15

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -46,6 +46,7 @@ class RawSheet:
     stray: list[tuple[int, int]] = field(default_factory=list)  # (row, 0-based column)
     extent: tuple[int, int] = (0, 0)  # (rows, columns) the used range would span
     hidden: list[int] = field(default_factory=list)  # Excel rows hidden by hand or by a filter (still read)
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # (row1, col1, row2, col2), 0-based cols
 
 
 def column_letter(index: int) -> str:
@@ -56,6 +57,19 @@ def column_letter(index: int) -> str:
         index, rem = divmod(index - 1, 26)
         letters = chr(65 + rem) + letters
     return letters
+
+
+def _col_index(letters: str) -> int:
+    """A -> 0, AA -> 26 (the inverse of column_letter)."""
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+def _split_ref(ref: str) -> tuple[str, int]:
+    letters = ref.rstrip("0123456789")
+    return letters, int(ref[len(letters):])
 
 
 # ----------------------------------------------------------------------------- sheets
@@ -190,8 +204,8 @@ def _below_title(raw: RawSheet, spec: SheetSpec, problems: list[Problem]) -> Raw
                 f"The headers are on row {header_row}; what is above them ({above}) is taken for a title and not read.",
                 "无需处理；如果上面有数据，请移到表头下面。", "Nothing to do; if data is above, move it below the headers.",
                 severity="warning"))
-            return RawSheet(raw.name, row, [c.iloc[k + 1:].reset_index(drop=True) for c in raw.columns], raw.letters,
-                            header_row + 1, raw.stray, raw.extent, raw.hidden)
+            return replace(raw, header=row, columns=[c.iloc[k + 1:].reset_index(drop=True) for c in raw.columns],
+                           first_row=header_row + 1)
     return raw
 
 
@@ -212,8 +226,7 @@ def _below_units(raw: RawSheet, spec: SheetSpec, problems: list[Problem]) -> Raw
         f"第 {at} 行是单位说明（{'、'.join(v.strip() for v in filled)}），不读取。",
         f"Row {at} holds units ({', '.join(v.strip() for v in filled)}) and is not read.",
         "无需处理；也可以删除这一行。", "Nothing to do; you may also delete the row.", severity="warning"))
-    return RawSheet(raw.name, raw.header, [c.iloc[1:].reset_index(drop=True) for c in raw.columns], raw.letters,
-                    at + 1, raw.stray, raw.extent, raw.hidden)
+    return replace(raw, columns=[c.iloc[1:].reset_index(drop=True) for c in raw.columns], first_row=at + 1)
 
 
 # A totals or summary row a clerk adds below the data (合计 with a SUM formula, 人数, 平均): never a
@@ -262,6 +275,37 @@ def _totals_rows(raw: RawSheet, spec: SheetSpec, found: dict[str, int], problems
     return hit
 
 
+def _merged_filled(raw: RawSheet, spec: SheetSpec, problems: list[Problem]) -> RawSheet:
+    """A cell merged down over data rows (one 工号 for a person's several events) is that value in
+    each row it covers, as Excel shows it; one warning names the ranges."""
+    position = {_col_index(letter): i for i, letter in enumerate(raw.letters)}
+    n = len(raw.columns[0]) if raw.columns else 0
+    columns, ranges = list(raw.columns), []
+    for r1, c1, r2, _c2 in raw.merged:
+        i, top = position.get(c1), r1 - raw.first_row
+        if i is None or r2 <= r1 or top < 0 or top >= n:
+            continue  # a header or title merge, or one across columns only
+        s = columns[i]
+        value = s.iat[top]
+        if value is None or (isinstance(value, float) and value != value):
+            continue
+        end = min(r2 - raw.first_row, n - 1)
+        if s is raw.columns[i]:
+            s = s.astype(object) if s.dtype != object else s.copy()
+        s.iloc[top + 1:end + 1] = [value] * (end - top)
+        columns[i] = s
+        ranges.append(f"{raw.letters[i]}{r1}:{raw.letters[i]}{r2}")
+    if ranges:
+        listed = "、".join(ranges[:10]) + ("…" if len(ranges) > 10 else "")
+        problems.append(problem(
+            "merged_cells", _where(raw.name, spec.en, *_split_ref(ranges[0].split(":")[0])),
+            f"合并单元格 {listed} 按其中每一行都填了合并单元格的值读取。",
+            f"Merged cells {listed.replace('、', ', ')} are read as their value in every row they cover.",
+            "无需处理；如果某行不是这个值，请取消合并并逐行填写。",
+            "Nothing to do; if a row has another value, unmerge the cells and fill in each row.", severity="warning"))
+    return replace(raw, columns=columns)
+
+
 def _note_rows(raw: RawSheet, spec: SheetSpec, letter: str, rows: np.ndarray) -> list[Problem]:
     if not len(rows):
         return []
@@ -296,6 +340,8 @@ def parse_sheet(raw: RawSheet, spec: SheetSpec) -> tuple[Table, list[Problem]]:
         table = empty_table(spec)
         return Table(table.frame, raw.name, spec.en, table.letters), [_stray_problem(raw, spec)]
     raw = _below_units(_below_title(raw, spec, problems), spec, problems)
+    if raw.merged:
+        raw = _merged_filled(raw, spec, problems)
     found = _columns(raw, spec, problems)
     totals = _totals_rows(raw, spec, found, problems)
     n = len(raw.columns[0]) if raw.columns else 0

@@ -186,7 +186,7 @@ class FastexcelBook:
             row, col = e.offset_position
             _put(columns, position.get(col, col), row, _cell(e.detail))
         _overlay(columns, [c.absolute_index for c in infos], [c.dtype for c in infos], look, header_row + 1)
-        return RawSheet(name, header, columns, letters, header_row + 1, hidden=look.hidden)
+        return RawSheet(name, header, columns, letters, header_row + 1, hidden=look.hidden, merged=look.merged)
 
     def _first_value_row(self, name: str) -> int:
         """Absolute row (1-based) of the first cell with a value, as calamine counts rows."""

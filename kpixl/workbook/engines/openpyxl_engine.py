@@ -79,7 +79,7 @@ class OpenpyxlBook:
                 row[c] = value
                 rows[r - 1] = tuple(row)
         raw = raw_from_rows(name, rows, 1, 0)
-        raw.hidden = look.hidden
+        raw.hidden, raw.merged = look.hidden, look.merged
         return raw
 
     def close(self) -> None:

@@ -64,6 +64,7 @@ _CELL_R = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
 _VALUE = re.compile(rb"<v>([^<]*)</v>")
 _FORMULA = re.compile(rb"<f\b[^>]*>([^<]*)</f>")
 _BUILTIN_PERCENT = {9, 10}
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]{1,3})(\d+):([A-Z]{1,3})(\d+)"')
 _HIDDEN_ROW = re.compile(rb'<(?:\w+:)?row\b[^>]*?\bhidden="(?:1|true)"[^>]*>')
 
 
@@ -95,6 +96,7 @@ class SheetLook:
     extent: tuple[int, int] = (0, 0)  # (rows, columns) the used range would span
     special: dict[tuple[int, int], object] = field(default_factory=dict)  # (row 1-based, col 0-based) -> cell
     hidden: list[int] = field(default_factory=list)  # the rows hidden (by hand or by a filter), 1-based
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # (row1, col1, row2, col2): 1-based rows
 
 
 class Package:
@@ -216,18 +218,27 @@ def look_xml(data: bytes, percent: set[int], on_safe: Callable[[], None] | None 
         if look.stray:
             look.special = {}
         else:
-            look.hidden = hidden_rows(data)
+            look.hidden, look.merged = hidden_rows(data), merged_ranges(data)
             if on_safe is not None:
                 on_safe()
         return look
     if on_safe is not None:
         on_safe()
-    look = SheetLook(hidden=hidden_rows(data))
+    look = SheetLook(hidden=hidden_rows(data), merged=merged_ranges(data))
     hits = _special_hits(data, percent)
     if hits:
         special = _located_specials(data, hits, percent)
         look.special = special if special is not None else _exact(data, percent).special
     return look
+
+
+def merged_ranges(data: bytes) -> list[tuple[int, int, int, int]]:
+    """The merged cell ranges (``<mergeCell ref="B3:B6"/>``, after the cells): (row1, col1, row2, col2)."""
+    at = data.find(b"mergeCells")
+    if at < 0:
+        return []
+    return [(int(r1), col_index(c1.decode()), int(r2), col_index(c2.decode()))
+            for c1, r1, c2, r2 in _MERGE.findall(data, at)]
 
 
 def hidden_rows(data: bytes) -> list[int]:
