@@ -178,3 +178,15 @@ def test_an_employee_id_merged_down_over_its_events_is_read_in_each_row(tmp_book
     r = score(scheme, inputs)
     assert r.employee("E1").values["score"] == 89
     assert r.money_total("1002", "deduction") == 150  # 5 % x 3000, R-WK-15
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("note", ["累计", "合计", "Total"])
+def test_an_event_without_an_id_whose_note_is_a_totals_word_is_still_an_error(tmp_book, engine, note):
+    # a real event (date, rule, qty 2) with a blank 工号 and the note 累计 was skipped as a totals
+    # row and everyone was scored; it is the missing-ID error that withholds everyone
+    path = book(tmp_book, events=EVENTS + [{"date": "2026-10-20", "rule": "ATT_LATE", "qty": 2, "note": note}])
+    scheme, inputs = read_workbook(path, engine=engine)
+    assert not [p for p in inputs.problems if p.code == "totals_row"]
+    assert any(p.is_error and p.where.startswith("事件!B5") for p in inputs.problems)
+    assert not any(e.ok for e in score(scheme, inputs).employees)

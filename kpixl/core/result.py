@@ -94,7 +94,16 @@ class Result:
         money = pd.DataFrame(ctx.money_lines) if ctx.money_lines else pd.DataFrame(
             columns=["employee", "rule", "amount", "direction", "where", "row", "date", "qty", "value", "text_zh", "text_en"])
         ledger = ctx.take_ledger()  # date, then row order
-        result = cls(ctx.scheme, ctx.period, ctx.inputs.source, emps, ctx.problems, ledger, money, ctx.flags,
+        flags = ctx.flags
+        withheld = [e.id for e in emps if e.status == "error"]
+        if withheld:  # a withheld employee has no lines, cash or flags anywhere (report, counts, close)
+            if not ledger.empty:
+                ledger = ledger[~ledger["employee"].isin(withheld)].reset_index(drop=True)
+            if not money.empty:
+                money = money[~money["employee"].isin(withheld)].reset_index(drop=True)
+            gone = set(withheld)
+            flags = [f for f in flags if f["employee"] not in gone]
+        result = cls(ctx.scheme, ctx.period, ctx.inputs.source, emps, ctx.problems, ledger, money, flags,
                      NotesView(ctx.notes))
         result._by_id = {e.id: e for e in emps}
         result.groups = {team: dict(values) for team, values in getattr(ctx, "groups", {}).items()}

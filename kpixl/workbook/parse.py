@@ -246,7 +246,10 @@ def _total_word(v) -> bool:
 
 def _totals_rows(raw: RawSheet, spec: SheetSpec, found: dict[str, int], problems: list[Problem]) -> np.ndarray:
     """Rows labelled 合计/总计/人数/Total whose owner cells (employee ID or code, and team) are empty or
-    the label itself: one warning each at the label, and the row is not read."""
+    the label itself, and whose record code (rule, metric, item) is empty: one warning each at the
+    label, and the row is not read. The label is looked for where a clerk writes it (the first
+    column, the owner's or the name's), never in a note or a value: an event whose note says 累计 is
+    an event."""
     n = len(raw.columns[0]) if raw.columns else 0
     owners = [k for k in ("employee", "id", "code") if k in found][:1] + (["team"] if "team" in found else [])
     if not n or not owners:
@@ -256,12 +259,16 @@ def _totals_rows(raw: RawSheet, spec: SheetSpec, found: dict[str, int], problems
         owner = raw.columns[found[key]]
         words = {u for u in pd.unique(owner.dropna()) if _total_word(u)}
         ownerless &= empty_mask(owner) | (owner.isin(words).to_numpy(dtype=bool) if words else False)
+    for key in ("rule", "metric", "item"):
+        if key in found and key not in owners:
+            ownerless &= empty_mask(raw.columns[found[key]])
+    labels = sorted({0} | {found[k] for k in (*owners, "name") if k in found})
     rows = np.flatnonzero(ownerless)
     if len(rows) > _CANDIDATES_MAX:
         rows = rows[-_CANDIDATES_MAX:]  # the totals of a sheet are at its bottom
     hit = np.zeros(n, dtype=bool)
     for j in rows:
-        at = next((i for i, s in enumerate(raw.columns) if _total_word(s.iat[j])), None)
+        at = next((i for i in labels if _total_word(raw.columns[i].iat[j])), None)
         if at is None:
             continue
         hit[j] = True
