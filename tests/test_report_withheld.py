@@ -48,3 +48,15 @@ def test_no_detail_line_of_a_withheld_employee(tmp_path):
     report = tmp_path / "r.xlsx"
     assert cli("report", path, "-o", report)[0] == 1
     assert rows_of(report, "明细", "KF002") == []
+
+
+def test_issue_rows_are_as_high_as_their_wrapped_text(tmp_path):
+    # a streamed row is not fitted to its text by Excel or LibreOffice: long fixes overdrew the next row
+    path = withheld_book(tmp_path, "weikang_100", "D2")
+    report = tmp_path / "r.xlsx"
+    cli("report", path, "-o", report)
+    ws = load_workbook(report)["问题"]
+    for row in range(2, ws.max_row + 1):
+        longest = max(len(str(ws.cell(row, c).value or "")) for c in range(4, 8))
+        if longest > 60:  # English text over 60 characters wraps in a 40-50 wide column
+            assert (ws.row_dimensions[row].height or 15) >= 13.5 * 2, row

@@ -35,6 +35,7 @@ from .report_data import (
     flag_labels,
     ranked_employees,
     teams_in_order,
+    text_lines,
     value_label,
 )
 from .report_detail import (
@@ -108,6 +109,8 @@ def report_sheet(result: Result, rows: list | None = None) -> OutSheet:
     problems = ["; ".join(p.short() for p in e.problems[:3]) + (" …" if len(e.problems) > 3 else "") if e.problems
                 else "" for e in emps]
     sheet.add("问题 / Problems", problems, "wrap", 40 if any(problems) else 14)
+    if any(problems):
+        sheet.heights = wrapped_heights(sheet)
     return sheet
 
 
@@ -180,7 +183,19 @@ def issues_sheet(problems: list[Problem]) -> OutSheet:
     sheet.add("Problem", [p.en for p in problems], "wrap", width=50)
     sheet.add("修正", [p.fix_zh for p in problems], "wrap", width=40)
     sheet.add("Fix", [p.fix_en for p in problems], "wrap", width=40)
+    sheet.heights = wrapped_heights(sheet)
     return sheet
+
+
+def wrapped_heights(sheet: OutSheet) -> list[float | None]:
+    """Each row as high as its longest wrapped cell (a reader's row is never cut or overdrawn: Excel
+    and LibreOffice do not fit a streamed row to its text); None where one line fits."""
+    wraps = [c for c in sheet.columns if c.kind == "wrap"]
+    out: list[float | None] = []
+    for i in range(sheet.n_rows):
+        lines = max((text_lines(c.values[i], c.width) for c in wraps if i < len(c.values) and c.values[i]), default=1)
+        out.append(min(409.0, 13.5 * lines + 3) if lines > 1 else None)
+    return out
 
 
 def about_sheet(result: Result | None, source: str, extra: dict | None = None) -> OutSheet:
