@@ -154,6 +154,13 @@ def cmd_score(args) -> int:
     result = _score(args)
     emps = result.employees
     if args.employee:
+        known = {e.id for e in emps}
+        missing = [i for i in args.employee if i not in known]
+        if missing:
+            shown = "、".join(missing)
+            print(f"员工 {shown} 不在员工表中。 / Employee {', '.join(missing)} is not on the Employees sheet.",
+                  file=sys.stderr)
+            return EXIT_USAGE
         emps = [e for e in emps if e.id in set(args.employee)]
     if args.json:
         records = [result.employee_record(e, explain=not args.no_explain) for e in emps]
@@ -287,6 +294,9 @@ def cmd_demo(args) -> int:
         return EXIT_USAGE
     t0 = time.perf_counter()
     out = Path(args.output)
+    from kpixl.workbook.outputs import check_output
+
+    check_output(out, [book], force=args.force, suffix=".xlsx")  # like report -o: never a clerk's workbook
     progress = Progress()
     try:
         progress.show(f"读取 reading {book.name} …")
@@ -446,6 +456,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("demo", help="演示：为方案的演示月份生成报表 / run the report on a scheme's bundled demo month")
     sp.add_argument("scheme_id", nargs="?", default="weikang_100", help="方案 scheme id (default weikang_100; see kpixl schemes)")
     sp.add_argument("-o", "--output", default="kpixl-demo-report.xlsx")
+    sp.add_argument("--force", action="store_true", help="可以替换另一个 kpixl 输入工作簿 / may replace another kpixl input workbook")
     sp.set_defaults(func=cmd_demo)
     _add_ledger_parsers(sub, book_args)
     return p

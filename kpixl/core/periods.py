@@ -10,7 +10,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-_MONTH = re.compile(r"^\s*(\d{4})[-/.年](\d{1,2})月?\s*$")
+_MONTH = re.compile(r"^\s*(\d{4})(?:[-/._年](\d{1,2})|(0[1-9]|1[0-2]))月?\s*$")  # 2026-10, 2026_10, 202610
+YEARS = range(1900, 2200)  # a period outside these years is a typo (0000-10, 9999-12), never a date error later
 _QUARTER = re.compile(r"^\s*(\d{4})-?[Qq]([1-4])\s*$")
 
 
@@ -72,19 +73,24 @@ def add_months(period: Period, n: int) -> Period:
 
 def parse_period(text: object) -> Period:
     """Parse ``2026-10``, ``2026/10``, ``2026年10月``, a date (its month) or ``2026-Q4``."""
-    if isinstance(text, dt.datetime):
-        return Period(text.year, text.month)
-    if isinstance(text, dt.date):
+    period = _parsed(text)
+    if period is None or period.year not in YEARS:
+        raise ValueError(f"not a period: {text!r} (expected YYYY-MM or YYYY-Qn, a year {YEARS.start}-{YEARS.stop - 1})")
+    return period
+
+
+def _parsed(text: object) -> Period | None:
+    if isinstance(text, (dt.datetime, dt.date)):
         return Period(text.year, text.month)
     s = str(text)
     m = _MONTH.match(s)
-    if m and 1 <= int(m.group(2)) <= 12:
-        return Period(int(m.group(1)), int(m.group(2)))
+    if m and 1 <= int(m.group(2) or m.group(3)) <= 12:
+        return Period(int(m.group(1)), int(m.group(2) or m.group(3)))
     m = _QUARTER.match(s)
     if m:
         q = int(m.group(2))
         return Period(int(m.group(1)), (q - 1) * 3 + 1, 3)
-    raise ValueError(f"not a period: {text!r} (expected YYYY-MM or YYYY-Qn)")
+    return None
 
 
 # A period inside a file name: a year 2000-2099 followed by a month or quarter, never part of a

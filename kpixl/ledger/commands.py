@@ -121,10 +121,20 @@ def cmd_show(args) -> int:
 
 
 def cmd_diff(args) -> int:
+    from kpixl.core.periods import parse_period
+
     from .views import diff
 
-    print("\n".join(_read(args, diff, args.period_label, args.v1, args.v2, args.key)))
-    return 0
+    try:
+        parse_period(args.period_label)
+    except ValueError:
+        print(f"考核期 “{args.period_label[:40]}” 无效，应写成 2026-10 / invalid period '{args.period_label[:40]}': "
+              "write a month (2026-10)", file=sys.stderr)
+        return 2
+    lines = _read(args, diff, args.period_label, args.v1, args.v2, args.key)
+    print("\n".join(lines))
+    missing = any(line.startswith("账本中没有") or "没有版本 no version" in line for line in lines)
+    return 1 if missing else 0
 
 
 def cmd_export(args) -> int:
@@ -134,6 +144,16 @@ def cmd_export(args) -> int:
         _read(args, export, sys.stdout)
         return 0
     from kpixl.workbook.atomic import atomic_target
+    from kpixl.workbook.outputs import check_output
+
+    url = _url(args)
+    ledger_file = [] if url.startswith(("postgresql://", "postgres://")) else [sqlite_path(url)]
+    check_output(args.output, ledger_file, force=args.force)  # never onto the ledger or a clerk's workbook
+    if os.path.splitext(args.output)[1].lower() in (".xlsx", ".xlsm", ".xls", ".db", ".csv"):
+        raise LedgerError([problem(
+            "output_suffix", args.output, f"导出的是 JSON 行，文件名 {args.output} 的扩展名不对。",
+            f"The export is JSON lines; the name {args.output} says otherwise.",
+            "用 .jsonl 文件名，如 ledger.jsonl。", "Give a .jsonl name, e.g. ledger.jsonl.")])
 
     def to_file(store) -> int:
         with atomic_target(args.output) as tmp, open(tmp, "w", encoding="utf-8") as fh:
@@ -178,6 +198,7 @@ def add_parsers(sub, book_args) -> None:
     p = lsub.add_parser("export", help="导出为 JSON 行（备份）/ export as JSON lines (backup)")
     common(p)
     p.add_argument("-o", "--output", help="文件 file (default: standard output)")
+    p.add_argument("--force", action="store_true", help="可以替换另一个 kpixl 输入工作簿 / may replace another kpixl input workbook")
     p.set_defaults(func=cmd_export)
 
 
