@@ -177,3 +177,14 @@ def test_explanation_names_target_actual_and_cells():
     assert len(lines) == 1
     assert "100/104" in lines[0]["text_en"] and "14.42" in lines[0]["text_en"]
     assert "指标!C" in lines[0]["source"] and "参数!C" in lines[0]["source"]
+
+
+def test_a_months_figure_typed_with_a_date_is_named_at_its_date_cell():
+    # K_CSAT typed with a 日期: a daily figure, not the month's; the missing-metric error names that row
+    values = {k: v for k, v in AT_TARGET.items() if k != "K_CSAT"}
+    metrics = [{"employee": "M1", "metric": k, "value": v} for k, v in values.items()]
+    metrics.append({"employee": "M1", "metric": "K_CSAT", "value": 90, "date": "2026-10-05"})
+    r = run(SCHEME, "2026-10", employees=MANAGER, metrics=metrics, parameters=TARGETS)
+    (pr,) = [p for p in r.employee("M1").problems if p.code == "missing_metric"]
+    assert pr.where == f"指标!D{len(metrics) + 1} / Metrics!D{len(metrics) + 1}" and "dated rows" in pr.en
+    assert "clear its date" in pr.fix_en

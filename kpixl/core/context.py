@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections import defaultdict
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -103,6 +104,7 @@ class Context(EventCounts):
         self._metrics: dict[tuple[str, str], tuple[Any, str]] = {}
         self._metrics_other: dict[tuple[str, str, str], tuple[Any, str]] = {}
         self._withheld: dict[tuple[str, str], str] = {}  # (who, code) -> the cell of a value validation refused
+        self._dated: dict[tuple[str, str], str] = {}  # (who, code) -> the date cell of its first daily/weekly row
         self._history: dict[tuple[str, str, str], tuple[Any, str]] = {}
         self._earlier: dict[tuple[str, str], list] | None = None
         self._counts: dict[tuple, list] = {}  # (patterns, measure) -> [by employee, over ids]
@@ -122,8 +124,6 @@ class Context(EventCounts):
         """After the result is made, keep only what explanation lines built later read (values,
         metric indexes, the event rows' cells): a 1M-row department's input frames, events and
         ledger parts are freed before the report is written (issue 8: memory)."""
-        from dataclasses import replace
-
         self.ledger_parts = []
         self.money_lines = []
         if not self.events.empty:
@@ -205,6 +205,8 @@ class Context(EventCounts):
                     self._metrics[(w, code)] = (value, where)
                 elif pl:
                     self._metrics_other[(w, code, per)] = (value, where)
+                else:
+                    self._dated.setdefault((w, code), self.inputs.metrics.ref("date", int(row)))
         hist = self.inputs.history
         if hist is not None and not hist.frame.empty:
             h = hist.frame[~hist.frame["xl_bad"]]
@@ -329,6 +331,15 @@ class Context(EventCounts):
                 f"Metric {code} ({mdef.en}) is missing for {group}, the team/department of employee {employee}.",
                 f"在指标表加一行：小组/部门 {group}，指标代码 {code}，数值。",
                 f"Add a row to the Metrics sheet: team {group}, metric {code}, value.", employee=employee))
+        dated = next((d for key in self.group_keys(employee, code) if (d := self._dated.get((key, code)))), None)
+        if dated is not None:  # only daily or weekly rows: a month's figure typed with a date is no month's figure
+            pr = missing_metric(dated, employee, code, mdef)
+            raise MissingInput(replace(
+                pr, zh=pr.zh + f"指标表中 {code} 只有带日期的行（如 {dated}），那是每日/每周的数据，不是本月的数值。",
+                en=pr.en + f" The Metrics sheet has only dated rows of {code} (e.g. {dated}): daily or weekly figures, "
+                           "not the month's.",
+                fix_zh=f"如果这一行就是本月的数值，清空它的日期；否则加一行不带日期的本月 {code}。",
+                fix_en=f"If that row is the month's figure, clear its date; otherwise add an undated row of {code} for the month."))
         raise MissingInput(missing_metric(self.inputs.metrics.label, employee, code, mdef))
 
     def _refused(self, employee: str, where: str) -> Problem:
