@@ -16,7 +16,9 @@ import datetime as dt
 import hashlib
 import json
 import os
+import shutil
 import sys
+import tempfile
 import time
 import traceback
 from dataclasses import asdict, dataclass, field
@@ -27,7 +29,14 @@ from kpixl.core.gcpause import one_job
 from kpixl.workers import Failure, run_jobs
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+OLD_SUFFIXES = (".xls", ".xlsb")  # workbooks kpixl cannot read: listed as skipped, never silently ignored
 REPORT_SUFFIX = ".report.xlsx"
+SKIP_REPORT_NAME = ("名称像 kpixl 报表（*.report.xlsx）但它是输入工作簿，未处理：请改名",
+                    "named like a kpixl report (*.report.xlsx) but it is an input workbook; not processed: rename it")
+SKIP_OLD = ("不是 .xlsx 工作簿，未处理：在 Excel 中另存为 .xlsx",
+            "not an .xlsx workbook; not processed: save it as .xlsx in Excel")
+MEMORY_SIGNS = ("memoryerror", "cannot allocate memory", "out of memory", "failed to map segment", "bad_alloc",
+                "memory allocation of")
 MESSAGE_CHARS = 200
 
 
@@ -50,10 +59,12 @@ class NightlySummary:
     outcomes: list[BookOutcome] = field(default_factory=list)
     log_failures: int = 0
     usage_error: bool = False  # no input found at all
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, bilingual reason): not processed
 
     @property
     def all_ok(self) -> bool:
-        return bool(self.outcomes) and all(o.status == "ok" for o in self.outcomes) and not self.log_failures
+        return (bool(self.outcomes) and all(o.status == "ok" for o in self.outcomes) and not self.log_failures
+                and not self.skipped)
 
     @property
     def exit_code(self) -> int:
@@ -66,6 +77,16 @@ def one_line(text: str, limit: int = MESSAGE_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def shown(text) -> str:
+    """A path or text safe to print and log: a file name that is not valid UTF-8 (GBK bytes from a
+    Samba share, kept by Python as surrogates) shows its bytes as backslash escapes (\\xbf\\xcd)."""
+    text = os.fspath(text) if isinstance(text, os.PathLike) else str(text)
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def is_workbook_name(path: Path) -> bool:
     """An input workbook's name: .xlsx / .xlsm, not an Excel lock file (``~$``), not hidden or a
     temporary file (``.``), not a kpixl report (``*.report.xlsx``)."""
@@ -74,9 +95,11 @@ def is_workbook_name(path: Path) -> bool:
             and not name.lower().endswith((REPORT_SUFFIX, ".report.xlsm")))
 
 
-def find_workbooks(inputs: list[str | os.PathLike], out_dir: str | os.PathLike | None = None) -> list[Path]:
+def find_workbooks(inputs: list[str | os.PathLike], out_dir: str | os.PathLike | None = None,
+                   skipped: list[Path] | None = None) -> list[Path]:
     """The workbooks of ``inputs`` (files as given; folders searched recursively), skipping the
-    output folder when it lies inside an input folder."""
+    output folder when it lies inside an input folder. ``skipped`` receives the files of the folders
+    that are not read but may be meant as inputs: named like a report, or an old .xls / .xlsb."""
     out = Path(out_dir).resolve() if out_dir is not None else None
     books: list[Path] = []
     for item in inputs:
@@ -91,6 +114,10 @@ def find_workbooks(inputs: list[str | os.PathLike], out_dir: str | os.PathLike |
                     continue
                 dirs[:] = [d for d in dirs if not d.startswith(".")]
                 found += [here / f for f in files if is_workbook_name(here / f) and (here / f).is_file()]
+                if skipped is not None:
+                    skipped += sorted(here / f for f in files if not f.startswith(("~$", "."))
+                                      and (f.lower().endswith(OLD_SUFFIXES + (REPORT_SUFFIX, ".report.xlsm")))
+                                      and (here / f).is_file())
             books += sorted(found)
         else:
             books.append(p)
@@ -117,16 +144,32 @@ def _internal_problem(book: str, what_zh: str, what_en: str):
                    "请把此工作簿和日志发给 kpixl 维护者。", "Send this workbook and the log to the kpixl maintainers.")
 
 
+def refused_output(book: str, out: str) -> str | None:
+    """Why ``out`` must not be written for ``book`` (it is an input, or an existing kpixl input
+    workbook, as ``report -o`` refuses: workbook/outputs.py), as one bilingual line; None: it may."""
+    from kpixl.workbook.outputs import check_output
+
+    try:
+        check_output(out, [book])
+    except KpixlError as exc:
+        p = exc.problems[0] if exc.problems else None
+        return one_line(f"{p.zh} / {p.en}" if p else str(exc), 600)
+    return None
+
+
 def _error_report(book: str, out: str, problems, message: str) -> tuple[str, str]:
     """Write the Issues+About report; returns (report path or "", message)."""
     from kpixl.workbook.atomic import remove_stale_temps
     from kpixl.workbook.report import write_error_report
     from kpixl.workbook.report_detail import companion_path
 
+    refused = refused_output(book, out) if os.path.lexists(out) else None
+    if refused:
+        return "", one_line(f"{message} · 报表未写入 report not written: {refused}", 800)
     remove_stale_temps(out)
     remove_stale_temps(companion_path(out))  # a worker stopped while writing the detail beside the report
     try:
-        write_error_report(out, book, problems)
+        write_error_report(out, shown(book), problems)
         return out, message
     except Exception as exc:  # disk full, folder gone ...
         return "", f"{message} · 报表未写入 report not written: {type(exc).__name__}: {exc}"
@@ -141,8 +184,23 @@ def process_workbook(book: str, out: str, scheme: str | None = None, period: str
 
     t0 = time.perf_counter()
     result = None
+    refused = refused_output(book, out)
+    if refused:  # never replace an input or another kpixl input workbook; nothing is written
+        return BookOutcome(book, "", "failed", errors=1, seconds=time.perf_counter() - t0,
+                           message=one_line(f"报表未写入 report not written: {refused}", 800))
+    alias = None
     try:
-        s, inputs = read_workbook(book, scheme=scheme, period=period)
+        book.encode("utf-8")
+    except UnicodeEncodeError:  # a name that is not UTF-8: read it through a link with a printable name
+        try:
+            alias = Path(tempfile.mkdtemp(prefix="kpixl-name-")) / shown(Path(book).name).replace(os.sep, "_")
+            alias.symlink_to(Path(book).resolve())
+        except OSError:  # no temporary folder or no links here: read it by its own name
+            if alias is not None:
+                shutil.rmtree(alias.parent, ignore_errors=True)
+            alias = None
+    try:
+        s, inputs = read_workbook(str(alias or book), scheme=scheme, period=period)
         inputs, _reads = with_history(s, inputs, book)  # closed months from the ledger, if one is in use
         result = score(s, inputs)
         write_report(result, out, book)
@@ -160,8 +218,15 @@ def process_workbook(book: str, out: str, scheme: str | None = None, period: str
         problems = [os_error_problem(exc)] + (result.problems if result is not None else [])
         message = one_line(f"报表未写入 report not written: {problems[0].short()}")
     except Exception as exc:  # a bug or a corrupt file must not stop the night's run
-        problems = [_internal_problem(book, f"{type(exc).__name__}: {one_line(exc)}", f"{type(exc).__name__}: {one_line(exc)}")]
-        message = one_line(problems[0].en + " | " + traceback.format_exc(limit=3), 400)
+        what = shown(f"{type(exc).__name__}: {one_line(exc)}")
+        problems = [_internal_problem(shown(book), what, what)]
+        message = one_line(f"{problems[0].zh} / {problems[0].en}")
+        if os.environ.get("KPIXL_DEBUG"):  # the traceback only when asked for
+            message = one_line(f"{message} | {shown(traceback.format_exc(limit=3))}", 400)
+    finally:
+        if alias is not None:
+            alias.unlink(missing_ok=True)
+            alias.parent.rmdir()
     report, message = _error_report(book, out, problems, message)
     return BookOutcome(book, report, "failed", errors=len(problems), seconds=time.perf_counter() - t0, message=message)
 
@@ -186,23 +251,52 @@ def failed_outcome(book: str, report: str, failure: Failure, timeout: float, max
         zh = f"处理进程被信号 {failure.detail} 终止（可能超出内存上限 {memory}）"
         en = f"the process was ended by signal {failure.detail} (probably out of memory; limit {memory})"
         fix = ("检查工作簿是否异常巨大，或用 --max-memory 放宽上限。", "Check the workbook for an absurd size, or raise --max-memory.")
+    elif failure.kind == "exit" and any(sign in failure.stderr.lower() for sign in MEMORY_SIGNS):
+        memory = f"{max_gb:g} GB" if max_gb else "—"
+        zh = f"处理进程内存不足（上限 {memory}），已退出"
+        en = f"the process ran out of memory (limit {memory}) and exited"
+        fix = ("检查工作簿是否异常巨大，或用 --max-memory 放宽上限。", "Check the workbook for an absurd size, or raise --max-memory.")
     else:
-        last = one_line(failure.stderr.strip().splitlines()[-1] if failure.stderr.strip() else "", 150)
+        last = one_line(shown(failure.stderr.strip().splitlines()[-1]) if failure.stderr.strip() else "", 150)
         what = f"code {failure.detail}" if failure.kind == "exit" else failure.detail
         zh = f"处理进程异常退出（{what}）{('：' + last) if last else ''}"
         en = f"the process exited abnormally ({what}){(': ' + last) if last else ''}"
         fix = ("请把此工作簿和日志发给 kpixl 维护者。", "Send this workbook and the log to the kpixl maintainers.")
-    pr = problem("book_timeout" if failure.kind == "timeout" else "book_crashed", book, f"{zh}。", f"{en}.", *fix)
-    report, message = _error_report(book, report, [pr], one_line(f"{pr.en} / {pr.zh}"))
+    pr = problem("book_timeout" if failure.kind == "timeout" else "book_crashed", shown(book), f"{zh}。", f"{en}.", *fix)
+    report, message = _error_report(book, report, [pr], one_line(f"{pr.zh} / {pr.en}"))
     return BookOutcome(book, report, "failed", errors=1, seconds=failure.seconds, message=message)
 
 
 # ----------------------------------------------------------------------------- the run
 
 
+def _is_input_workbook(path: Path) -> bool:
+    from kpixl.workbook.outputs import is_input_workbook
+
+    return is_input_workbook(path)
+
+
+def _log_refused(log: Path, inputs: list) -> str | None:
+    """Why ``--log`` must not be appended to (one bilingual line), or None: never one of the run's
+    inputs, a folder or a kpixl input workbook (the checks of ``report -o``, workbook/outputs.py),
+    nor any Excel workbook (JSON lines appended to it would break it)."""
+    from kpixl.workbook.outputs import check_output
+
+    fix_zh, fix_en = "用 --log 指定另一个文件，如 nightly.log。", "Give another file with --log, e.g. nightly.log."
+    try:
+        check_output(log, inputs)
+    except KpixlError as exc:
+        zh, en = (exc.problems[0].zh, exc.problems[0].en) if exc.problems else (str(exc), str(exc))
+        return shown(f"{zh} {fix_zh} / {en} {fix_en}")
+    if log.suffix.lower() in WORKBOOK_SUFFIXES + OLD_SUFFIXES:
+        return shown(f"日志 {log.name} 是 Excel 工作簿的文件名，日志（JSON 行）不能写入工作簿。{fix_zh} / The log {log.name} "
+                     f"is named as an Excel workbook; the log (JSON lines) must not be written into one. {fix_en}")
+    return None
+
+
 def _append_line(path: Path, line: str) -> str | None:
     """Append one complete line with one write (O_APPEND); on failure nothing partial stays. Returns an error text."""
-    data = (line.rstrip("\n") + "\n").encode("utf-8")
+    data = (line.rstrip("\n") + "\n").encode("utf-8", "backslashreplace")
     try:
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
     except OSError as exc:
@@ -251,38 +345,66 @@ def run_nightly(inputs: list[str], out_dir: str | os.PathLike, jobs: int = 1, sc
             o.report, o.message = "", one_line(f"{o.message} · report missing", 400)
         summary.outcomes.append(o)
         mark = {"ok": "OK  ", "problems": "WARN", "failed": "FAIL"}[o.status]
-        line = (f"{mark} {o.source} -> {o.report or '(无报表 no report)'} · {o.scored}/{o.employees} scored · "
+        line = (f"{mark} {shown(o.source)} -> {shown(o.report) or '(无报表 no report)'} · {o.scored}/{o.employees} scored · "
                 f"{o.errors} errors · {o.warnings} warnings ({o.out_of_period} out of period) · {o.seconds:.2f}s")
         if o.message:
-            line += f" · {o.message}"
+            line += f" · {shown(o.message)}"
         say(line)
-        failure = _append_line(log_path, json.dumps({"run": started, **asdict(o)}, ensure_ascii=False))
+        log_line({**asdict(o), "source": shown(o.source), "report": shown(o.report), "message": shown(o.message)})
+
+    def log_line(entry: dict) -> None:
+        failure = _append_line(log_path, json.dumps({"run": started, **entry}, ensure_ascii=False))
         if failure:
             summary.log_failures += 1
-            say(f"LOG  日志写入失败 could not write the log {log_path}: {failure}")
+            say(f"LOG  日志写入失败 could not write the log {shown(log_path)}: {failure}")
+
+    def usage(text: str) -> NightlySummary:
+        say(text)
+        summary.usage_error = True
+        return summary
 
     try:
         missing = [str(p) for p in inputs if not Path(p).exists()]
         for m in missing:
-            say(f"FAIL {m}: 找不到文件或文件夹 / no such file or folder — 检查路径 / check the path")
+            say(f"FAIL {shown(m)}: 找不到文件或文件夹 / no such file or folder — 检查路径 / check the path")
         if len(missing) == len(inputs):
             summary.usage_error = True
             return summary
+        found_skipped: list[Path] = []
+        books = find_workbooks([p for p in inputs if Path(p).exists()], out, found_skipped)
+        refused = _log_refused(log_path, [*inputs, *books]) if log else None
+        if refused:
+            return usage(f"FAIL --log {shown(log_path)}: {refused}")
         try:
             out.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            say(f"FAIL 无法创建报表文件夹 cannot create the output folder {out}: {exc.strerror or exc}")
-            summary.usage_error = True
-            return summary
+            return usage(f"FAIL 无法创建报表文件夹 cannot create the output folder {shown(out)}: {exc.strerror or exc}")
+        try:  # a folder that exists but cannot be written (read-only share, permissions) is a usage error too
+            fd, probe = tempfile.mkstemp(prefix=".kpixl-probe-", dir=out)
+            os.close(fd)
+            os.unlink(probe)
+        except OSError as exc:
+            return usage(f"FAIL 报表文件夹无法写入 the output folder {shown(out)} cannot be written: {exc.strerror or exc}"
+                         " — 检查权限或换一个 --out / check its permissions or choose another --out")
         for m in missing:
-            record(BookOutcome(m, "", "failed", message="file not found / 找不到文件"))
-        books = find_workbooks([p for p in inputs if Path(p).exists()], out)
-        if not books and not missing:
-            say(f"FAIL 没有找到工作簿 (.xlsx/.xlsm) / no workbook (.xlsx/.xlsm) found in {', '.join(map(str, inputs))}")
-            return summary
+            record(BookOutcome(m, "", "failed", message="找不到文件 / file not found"))
         taken: set[str] = set()
         job_list = [{"book": str(b), "report": str(out / report_name(b, taken)), "scheme": scheme, "period": period}
                     for b in books]
+        targets = {Path(j["report"]).resolve() for j in job_list}  # checked by their own job (process_workbook)
+        for f in found_skipped:
+            if f.suffix.lower() in OLD_SUFFIXES:
+                why = SKIP_OLD
+            elif f.resolve() not in targets and _is_input_workbook(f):
+                why = SKIP_REPORT_NAME
+            else:  # a kpixl report: not an input
+                continue
+            summary.skipped.append((str(f), f"{why[0]} / {why[1]}"))
+            say(f"SKIP {shown(f)} · {why[0]} / {why[1]}")
+            log_line({"source": shown(f), "report": "", "status": "skipped", "message": f"{why[0]} / {why[1]}"})
+        if not books and not missing and not summary.skipped:
+            say(f"FAIL 没有找到工作簿 (.xlsx/.xlsm) / no workbook (.xlsx/.xlsm) found in {', '.join(map(shown, inputs))}")
+            return summary
         pending.extend(job_list)
         if progress and job_list:
             step(0)
@@ -305,7 +427,8 @@ def run_nightly(inputs: list[str], out_dir: str | os.PathLike, jobs: int = 1, sc
         counts = {s: sum(o.status == s for o in summary.outcomes) for s in ("ok", "problems", "failed")}
         no_report = sum(not o.report for o in summary.outcomes)
         tail = f" · {no_report} 无报表 without report" if no_report else ""
+        tail += f" · {len(summary.skipped)} 跳过 skipped (SKIP)" if summary.skipped else ""
         tail += f" · {summary.log_failures} 日志写入失败 log lines not written" if summary.log_failures else ""
         say(f"{n} 个工作簿 workbooks: {counts['ok']} ok, {counts['problems']} 有问题 with problems, "
-            f"{counts['failed']} 失败 failed{tail} · 报表 reports in {out} · 日志 log {log_path}")
+            f"{counts['failed']} 失败 failed{tail} · 报表 reports in {shown(out)} · 日志 log {shown(log_path)}")
     return summary

@@ -62,7 +62,7 @@ def worker_main() -> None:
     module, _, name = handler_name.rpartition(".")
     handler = getattr(importlib.import_module(module), name)
     for line in sys.stdin:
-        answers.write(json.dumps(handler(json.loads(line)), ensure_ascii=False) + "\n")
+        answers.write(json.dumps(handler(json.loads(line))) + "\n")  # ASCII: a non-UTF-8 file name survives
         answers.flush()
 
 
@@ -125,7 +125,7 @@ def run_jobs(jobs: Iterable[dict], handler: str, done: Callable[[dict, dict | Fa
                             _stop(w)
                         w = pool[i] = _start(handler, max_bytes)
                     w.job, w.started, w.err_at = job, time.monotonic(), os.fstat(w.err.fileno()).st_size
-                    w.proc.stdin.write((json.dumps(job, ensure_ascii=False) + "\n").encode("utf-8"))
+                    w.proc.stdin.write((json.dumps(job) + "\n").encode("ascii"))  # \u escapes keep a non-UTF-8 name
                     w.proc.stdin.flush()
                 except OSError as exc:  # cannot start a process, or it died before taking the job
                     if w is not None:
