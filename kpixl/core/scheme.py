@@ -187,14 +187,15 @@ class InputDef:
         """The choice ``value`` spells (case, width and spaces ignored: ``Month``, ``月度``), else None."""
         if not isinstance(value, str):
             return None
-        key = _spelling(value)
+        key = spelling(value)
         for canonical, aliases in self.choices:
-            if key == _spelling(canonical) or key in map(_spelling, aliases):
+            if key == spelling(canonical) or key in map(spelling, aliases):
                 return canonical
         return None
 
 
-def _spelling(text: str) -> str:
+def spelling(text: str) -> str:
+    """A text as kpixl compares a clerk's spellings of it: full-width, spaces and case ignored."""
     return "".join(unicodedata.normalize("NFKC", text).split()).casefold()
 
 
@@ -241,6 +242,7 @@ class Scheme:
     examples: tuple[dict, ...] = ()
     path: str = ""
     document: dict = field(default_factory=dict, repr=False)
+    functions: frozenset[str] = frozenset()  # the functions its expressions call (dept_count, prior ...)
 
     @property
     def main_output(self) -> Output:
@@ -501,11 +503,11 @@ def _check_choices(doc: dict, where: str) -> list[Problem]:
                         "Remove choices, or make its type text.")]
     owner: dict[str, str] = {}
     for canonical, aliases in doc["choices"].items():
-        for spelling in (canonical, *aliases):
-            key = _spelling(spelling)
+        for text in (canonical, *aliases):
+            key = spelling(text)
             if owner.setdefault(key, canonical) != canonical:
-                return [problem("choices_ambiguous", where, f"“{spelling}” 同时指 {owner[key]} 和 {canonical}。",
-                                f"'{spelling}' spells both {owner[key]} and {canonical}.", "每种写法只对应一个可选值。",
+                return [problem("choices_ambiguous", where, f"“{text}” 同时指 {owner[key]} 和 {canonical}。",
+                                f"'{text}' spells both {owner[key]} and {canonical}.", "每种写法只对应一个可选值。",
                                 "Give each spelling to one choice.")]
     return []
 
@@ -655,6 +657,7 @@ def build_scheme(doc: dict, source: str) -> Scheme:
         produced |= set(step.outputs())
         compiled.append((step.kind, exprs))
     problems += _check_expressions(scheme, compiled, produced)
+    scheme.functions = frozenset(f for _kind, exprs in compiled for e in exprs for f in e.functions)
     problems += _check_outputs(scheme, source)
     for i, out in enumerate(scheme.outputs):
         if out.value not in produced and out.value not in scheme.metrics:

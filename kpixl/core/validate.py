@@ -80,18 +80,16 @@ def employees_frame(inputs: Inputs, scheme: Scheme) -> tuple[pd.DataFrame, list[
     return emps, problems
 
 
-_GROUP_WIDE = {"department": "dept_count(", "team": "team_count("}
+_GROUP_WIDE = {"department": "dept_count", "team": "team_count"}
 
 
 def _group_cells(scheme: Scheme, table: Table, emps: pd.DataFrame) -> list[Problem]:
     """部门/小组 cells a group-wide rule (S1's department-clean bonus) or the ledger's chain would read
     wrongly: one group spelled two ways (``CS Dept`` / ``CS dept``, full-width, spaces) splits it, and a
     blank cell beside filled ones makes a group of one. Each is an error on its employee."""
-    import json
-    import unicodedata
+    from .scheme import spelling
 
     out: list[Problem] = []
-    text = None
     for attr, zh, en in (("department", "部门", "department"), ("team", "小组", "team")):
         if attr not in emps or emps.empty:
             continue
@@ -100,7 +98,7 @@ def _group_cells(scheme: Scheme, table: Table, emps: pd.DataFrame) -> list[Probl
         for emp, v, row in zip(emps.index, col, emps["xl_row"], strict=True):
             if not v:
                 continue
-            key = unicodedata.normalize("NFKC", "".join(v.split())).casefold()
+            key = spelling(v)
             first = spelled.setdefault(key, v)
             if first != v:
                 out.append(problem(
@@ -110,9 +108,7 @@ def _group_cells(scheme: Scheme, table: Table, emps: pd.DataFrame) -> list[Probl
                     f"taken for another {en}.", f"统一写成 “{first}”。", f"Spell it '{first}' like the others.", employee=emp))
         blank = (col == "").to_numpy()
         if blank.any() and not blank.all():
-            if text is None:
-                text = json.dumps(scheme.document, ensure_ascii=False)
-            if _GROUP_WIDE[attr] not in text:
+            if _GROUP_WIDE[attr] not in scheme.functions:
                 continue
             for emp, row in zip(emps.index[blank], emps["xl_row"][blank], strict=True):
                 out.append(problem(

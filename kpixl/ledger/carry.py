@@ -340,12 +340,7 @@ def _left_out_problems(scheme: Scheme, inputs: Inputs, loaded: Loaded) -> list[P
     from .chain import left_out_problem
 
     here = set(inputs.employees.frame["id"])
-    typed: set[tuple[str, str]] = set()
-    for table in (inputs.history, inputs.metrics):
-        f = table.frame if table is not None else None
-        if f is not None and not f.empty and "period" in f:
-            good = f[~f["xl_bad"] & (f["xl_row"] < FIRST_LEDGER_ROW)]
-            typed |= set(zip(good["employee"], good["period"].fillna("").astype(str), strict=True))
+    typed = _typed_rows(inputs)
     shifts = {c.shift for c in carries(scheme)}
     out = []
     for per, ver, rec in loaded.left_out:
@@ -356,18 +351,21 @@ def _left_out_problems(scheme: Scheme, inputs: Inputs, loaded: Loaded) -> list[P
     return out
 
 
-def _typed_months(inputs: Inputs) -> set[str]:
-    """The months the workbook itself types rows of (History, Metrics with a period)."""
-    out: set[str] = set()
+def _typed_rows(inputs: Inputs) -> set[tuple[str, str]]:
+    """(employee, month) of the rows the workbook itself types for a month (History, Metrics with a
+    period); not the ledger's own rows."""
+    out: set[tuple[str, str]] = set()
     for table in (inputs.history, inputs.metrics):
         f = table.frame if table is not None else None
         if f is not None and not f.empty and "period" in f:
-            out |= set(f.loc[~f["xl_bad"] & (f["xl_row"] < FIRST_LEDGER_ROW), "period"].fillna("").astype(str)) - {""}
+            good = f[~f["xl_bad"] & (f["xl_row"] < FIRST_LEDGER_ROW)]
+            out |= set(zip(good["employee"], good["period"].fillna("").astype(str), strict=True))
     return out
 
 
 def loaded_warnings(loaded: Loaded, inputs: Inputs) -> list[Problem]:
-    missing = [m for m in loaded.missing if m not in _typed_months(inputs)]  # a month typed on History is there
+    typed = {m for _emp, m in _typed_rows(inputs)}
+    missing = [m for m in loaded.missing if m not in typed]  # a month typed on History is there
     if not missing:
         return []
     months = ", ".join(missing)

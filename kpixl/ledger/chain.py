@@ -23,6 +23,7 @@ import re
 import unicodedata
 
 from kpixl.core.errors import Problem, problem
+from kpixl.core.scheme import spelling
 
 
 def normal(text) -> str:
@@ -31,7 +32,7 @@ def normal(text) -> str:
 
 
 def normal_id(text) -> str:
-    return normal(text).casefold()
+    return spelling(str(text))
 
 
 def stored_keys(store, key: str) -> list[str]:

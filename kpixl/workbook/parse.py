@@ -9,7 +9,6 @@ the same thing for the same cell. Pure: pandas only.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -17,6 +16,7 @@ import pandas as pd
 
 from kpixl.core.errors import Problem, problem
 from kpixl.core.inputs import Table
+from kpixl.core.scheme import spelling
 
 from .cells import (
     CellError,
@@ -33,6 +33,7 @@ from .cells import (
     unreadable_mask,
 )
 from .contract import Column, SheetSpec, header_aliases, normalise_header
+from .engines.sheetxml import col_index
 
 
 @dataclass
@@ -57,14 +58,6 @@ def column_letter(index: int) -> str:
         index, rem = divmod(index - 1, 26)
         letters = chr(65 + rem) + letters
     return letters
-
-
-def _col_index(letters: str) -> int:
-    """A -> 0, AA -> 26 (the inverse of column_letter)."""
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n - 1
 
 
 def _split_ref(ref: str) -> tuple[str, int]:
@@ -241,7 +234,7 @@ _CANDIDATES_MAX = 10_000  # rows without an owner looked at cell by cell (beyond
 def _total_word(v) -> bool:
     if not isinstance(v, str) or len(v) > 20:
         return False
-    return unicodedata.normalize("NFKC", "".join(v.split())).rstrip(":").casefold() in TOTAL_WORDS
+    return spelling(v).rstrip(":") in TOTAL_WORDS
 
 
 def _totals_rows(raw: RawSheet, spec: SheetSpec, found: dict[str, int], problems: list[Problem]) -> np.ndarray:
@@ -285,7 +278,7 @@ def _totals_rows(raw: RawSheet, spec: SheetSpec, found: dict[str, int], problems
 def _merged_filled(raw: RawSheet, spec: SheetSpec, problems: list[Problem]) -> RawSheet:
     """A cell merged down over data rows (one 工号 for a person's several events) is that value in
     each row it covers, as Excel shows it; one warning names the ranges."""
-    position = {_col_index(letter): i for i, letter in enumerate(raw.letters)}
+    position = {col_index(letter): i for i, letter in enumerate(raw.letters)}
     n = len(raw.columns[0]) if raw.columns else 0
     columns, ranges = list(raw.columns), []
     for r1, c1, r2, _c2 in raw.merged:
