@@ -103,6 +103,29 @@ def test_s4_history_typed_before_the_ledger_is_carried_by_close(tmp_path):
     assert code == 0 and "账本 2027-03 v1 历史!E7 / ledger 2027-03 v1 History!E7" in out  # the typed cell
 
 
+def test_s4_earlier_events_typed_on_the_first_closed_month_are_carried(tmp_path):
+    # The ledger starts in March 2027; March's Events sheet keeps February's rows (R-KF-1 counts them).
+    emps = [s4_emp("KF511"), s4_emp("KF512")]
+    mar = s4_book(tmp_path, "2027-03", emps, [
+        ev("2027-02-10", "KF511", "FINE_PRIVATE_CALL"),                 # Feb: occurrence 1 (通告批评)
+        ev("2027-02-17", "KF512", "FINE_AFTERSALES_MISS", qty=3),       # Feb: one audit, occurrence 1
+        ev("2027-03-03", "KF511", "FINE_PRIVATE_CALL"),                 # Mar: occurrence 2 -> 50
+        ev("2027-03-09", "KF512", "FINE_AFTERSALES_MISS", qty=2)])      # Mar: occurrence 2 -> 2 x 200
+    code, recs = scored(mar)
+    assert code == 0 and recs["KF511"]["money"]["deductions"] == 50 and recs["KF512"]["money"]["deductions"] == 400
+    close(mar)
+    apr = s4_book(tmp_path, "2027-04", emps, [ev("2027-04-02", "KF511", "FINE_PRIVATE_CALL"),
+                                              ev("2027-04-08", "KF512", "FINE_AFTERSALES_MISS", qty=2)])
+    code, recs = scored(apr)
+    assert code == 0
+    # Feb 1 + Mar 1 + Apr: occurrence 3 -> 100 元 (通告批评 / 50 / 100); reading March alone made it 2 -> 50
+    assert recs["KF511"]["money"]["deductions"] == 100
+    # R-KF-4: occurrence 3 costs 100 x 3 = 300 per customer, 2 customers -> 600 (was occurrence 2: 400)
+    assert recs["KF512"]["money"]["deductions"] == 600
+    code, out, _ = cli("explain", apr, "KF511")
+    assert code == 0 and "账本 2027-03 v1 事件!" in out  # February's count names its cell on March's sheet
+
+
 def test_s14_history_typed_before_the_ledger_keeps_the_probation(tmp_path):
     # March types February's 0: Feb+Mar zero -> FLAG_PROBATION from 2026-04, probation Apr..Jun (R-GB-8).
     # April 0 lies inside it: no new flag (R-GB-12). Reading only March, April looked like a new pair.

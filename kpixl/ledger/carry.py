@@ -96,18 +96,23 @@ def carry_rows(scheme: Scheme, inputs: Inputs, result: Result, previous: list[tu
         if (target, item) in latest and (target, owner, team, item) not in have:
             rows.append((target, owner, team, item, per, value, source))
     if period.kind == "month":
-        rows += _typed_carry(scheme, inputs, period.label, ok_ids)
+        rows += _typed_carry(scheme, inputs, period, ok_ids)
     return rows
 
 
-def _typed_carry(scheme: Scheme, inputs: Inputs, label: str, ok_ids: set[str]) -> list[tuple]:
+def _typed_carry(scheme: Scheme, inputs: Inputs, period: Period, ok_ids: set[str]) -> list[tuple]:
     """Earlier months the workbook typed for the windowed carry items (History rows, Metrics rows with a
-    period), filed under their own months with their cell as ``source``: a ledger that starts in March
-    with January and February typed on March's History sheet hands them on to April too."""
+    period, Events rows dated in an earlier month of the window), filed under their own months with their
+    cell as ``source``: a ledger that starts in March with January and February typed on March's sheets
+    hands them on to April too. Where a month has both, its Events rows win, as they do when scoring."""
+    label = period.label
     out: dict[tuple, tuple] = {}
     for c in carries(scheme):
         if c.window == "latest":
             continue
+        if c.kind == "events":
+            for row in _earlier_event_carry(scheme, inputs, c, period, ok_ids):
+                out.setdefault(row[:5], row)
         sources = [(inputs.history, "item", c.item)] if c.target == "history" else []
         metric = c.item if c.target == "metrics" else (c.name if c.kind == "metric" else None)
         if metric:
@@ -143,19 +148,41 @@ def _metric_carry(inputs: Inputs, c: Carry, label: str, ok_ids: set[str]) -> lis
     return out
 
 
-def _event_carry(scheme: Scheme, inputs: Inputs, c: Carry, period: Period, label: str, ok_ids: set[str]) -> list[tuple]:
+def _event_rows(scheme: Scheme, inputs: Inputs, c: Carry, start, end, ok_ids: set[str]) -> tuple[pd.DataFrame, pd.Series]:
+    """The good Events rows of ``c``'s rule dated in [start, end) of ok employees, and each row's count
+    of occurrences as R-KF-1 counts them (one per row for a ladder counted in units, else its qty)."""
     frame = inputs.events.frame
     if frame.empty:
-        return []
+        return frame, pd.Series(dtype="int64")
     units = any(getattr(st, "ladders", {}).get(c.name, {}).get("units") for st in scheme.steps)
-    start, end = pd.Timestamp(period.start), pd.Timestamp(period.end) + pd.Timedelta(days=1)
     sub = frame[(frame["rule"] == c.name) & ~frame["xl_bad"] & (frame["date"] >= start) & (frame["date"] < end)
                 & frame["employee"].isin(ok_ids)]
+    n = pd.Series(1, index=sub.index) if units else sub["qty"].fillna(1).astype("int64")
+    return sub, n
+
+
+def _event_carry(scheme: Scheme, inputs: Inputs, c: Carry, period: Period, label: str, ok_ids: set[str]) -> list[tuple]:
+    start, end = pd.Timestamp(period.start), pd.Timestamp(period.end) + pd.Timedelta(days=1)
+    sub, n = _event_rows(scheme, inputs, c, start, end, ok_ids)
     if sub.empty:
         return []
-    n = pd.Series(1, index=sub.index) if units else sub["qty"].fillna(1).astype("int64")
     counts = n.groupby(sub["employee"], sort=True).sum()
     return [(c.target, emp, "", c.item, label, codec.dumps(int(k)), "") for emp, k in counts.items()]
+
+
+def _earlier_event_carry(scheme: Scheme, inputs: Inputs, c: Carry, period: Period, ok_ids: set[str]) -> list[tuple]:
+    """Events rows dated in an earlier month of ``c``'s window (S4: earlier in the calendar year, which
+    the escalation counts), one row per employee and month, its source the month's first row's cell."""
+    first = window_start(c.window, period)
+    start = pd.Timestamp(parse_period(first).start) if first else pd.Timestamp.min
+    sub, n = _event_rows(scheme, inputs, c, start, pd.Timestamp(period.start), ok_ids)
+    if sub.empty:
+        return []
+    parts = pd.DataFrame({"employee": sub["employee"], "month": sub["date"].dt.strftime("%Y-%m"), "n": n,
+                          "row": sub["xl_row"]})
+    per = parts.groupby(["employee", "month"], sort=True).agg(n=("n", "sum"), row=("row", "min"))
+    return [(c.target, emp, "", c.item, month, codec.dumps(int(k)), inputs.events.ref("rule", int(row)))
+            for (emp, month), k, row in zip(per.index, per["n"], per["row"], strict=True)]
 
 
 # ------------------------------------------------------------------------------- reading
