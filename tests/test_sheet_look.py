@@ -139,3 +139,49 @@ def test_a_named_column_still_widens_the_bound_by_the_cells_counted_after_it():
     data = part(b'<row r="1"><c r="Z1"><v>1</v></c><c/><c/><c><v>2</v></c></row>')
     rows, cols = sheetxml._extent_bound(data)
     assert cols >= 29 and sheetxml._exact(data, set()).extent == (1, 4)
+
+
+# ------------------------------------------------------------------------------- reading a part
+
+
+def _package_with(tmp_path, compression):
+    import zipfile
+
+    path = tmp_path / "book.xlsx"
+    sheet = part(numbered(2000))
+    with zipfile.ZipFile(path, "w", compression) as z:
+        z.writestr("xl/worksheets/sheet1.xml", sheet)
+    return path, sheet
+
+
+@pytest.mark.parametrize("compression", ["deflated", "stored"])
+def test_a_part_is_read_as_zipfile_reads_it(tmp_path, compression):
+    import zipfile
+
+    path, sheet = _package_with(tmp_path, zipfile.ZIP_DEFLATED if compression == "deflated" else zipfile.ZIP_STORED)
+    package = sheetxml.Package(path)
+    try:
+        assert package._member(package.zip.getinfo("xl/worksheets/sheet1.xml")) == sheet
+    finally:
+        package.close()
+
+
+def test_a_damaged_part_is_refused_as_zipfile_refuses_it(tmp_path):
+    import zipfile
+
+    path, sheet = _package_with(tmp_path, zipfile.ZIP_DEFLATED)
+    package = sheetxml.Package(path)
+    info = package.zip.getinfo("xl/worksheets/sheet1.xml")
+    package.close()
+    data = bytearray(path.read_bytes())
+    start = info.header_offset + 30 + len(info.filename)
+    data[start + info.compress_size // 2] ^= 0xFF  # one flipped byte in the compressed data
+    path.write_bytes(bytes(data))
+    package = sheetxml.Package(path)
+    try:
+        with pytest.raises(Exception) as caught:  # noqa: B017 (the same error as zipfile, checked below)
+            package._member(package.zip.getinfo("xl/worksheets/sheet1.xml"))
+        with pytest.raises(type(caught.value)):
+            package.zip.read("xl/worksheets/sheet1.xml")
+    finally:
+        package.close()

@@ -20,9 +20,12 @@ numbers no rows falls back to the pass.
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
+import struct
 import zipfile
+import zlib
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -31,6 +34,11 @@ from xml.etree import ElementTree as ET
 import numpy as np
 
 from ..cellkinds import CellError, NoValue, Percent
+
+try:  # ISA-L's inflate: a 1M-row sheet part (208 MB of XML) in 0.18 s, against 1.5 s with zipfile
+    from isal import isal_zlib as _inflate
+except ImportError:  # (Pyodide, or not installed): the standard library's, the same bytes
+    _inflate = zlib
 
 NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
       "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
@@ -104,6 +112,7 @@ class Package:
 
     def __init__(self, path):
         self.zip = zipfile.ZipFile(path)
+        self._file = path if isinstance(path, (str, os.PathLike)) else None
         names = set(self.zip.namelist())
         for info in self.zip.infolist():
             if info.filename.endswith((".xml", ".rels")):
@@ -192,7 +201,29 @@ class Package:
         if self.zip.getinfo(path).file_size > MAX_PART_BYTES:
             raise PackageError(f"工作表 “{name}” 太大，无法读取（超过 {MAX_PART_BYTES >> 20} MB）。",
                                f"Sheet '{name}' is too large to read (over {MAX_PART_BYTES >> 20} MB of XML).")
-        return self.zip.read(path)
+        return self._member(self.zip.getinfo(path))
+
+    def _member(self, info: zipfile.ZipInfo) -> bytes:
+        """A part's bytes, inflated by ``_inflate`` from its own file handle (thread-safe); anything
+        unusual (not deflated, encrypted, a size or CRC that does not match) is left to zipfile,
+        which reads it or raises as it always does."""
+        if self._file is None or info.compress_type != zipfile.ZIP_DEFLATED or info.flag_bits & 0x1:
+            return self.zip.read(info)
+        try:
+            with open(self._file, "rb") as fh:
+                fh.seek(info.header_offset)
+                head = fh.read(30)
+                if len(head) != 30 or head[:4] != b"PK\x03\x04":
+                    return self.zip.read(info)
+                name_len, extra_len = struct.unpack("<HH", head[26:30])
+                fh.seek(info.header_offset + 30 + name_len + extra_len)
+                packed = fh.read(info.compress_size)
+            data = _inflate.decompressobj(-15).decompress(packed, MAX_PART_BYTES + 1)
+        except (OSError, zlib.error, ValueError, getattr(_inflate, "error", zlib.error)):
+            return self.zip.read(info)
+        if len(data) != info.file_size or zlib.crc32(data) != info.CRC:
+            return self.zip.read(info)
+        return data
 
     def look(self, name: str) -> SheetLook:
         """What the engines need to know about a sheet before reading it (see the module doc)."""
