@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from conftest import ROOT
 
-OPTIONAL = {"fastexcel", "pyarrow", "xlwings"}
+OPTIONAL = {"fastexcel", "pyarrow", "xlwings", "isal"}
 DEMO = ROOT / "workbook_templates" / "demo" / "weikang_100_demo.xlsx"
 
 BLOCKER = """
@@ -47,7 +47,7 @@ def test_optional_packages_are_extras_and_ci_still_installs_them():
     desktop = {_name(r): r.split(";")[1].strip() for r in project["dependencies"] if ";" in r}
     extras = {k: {_name(r) for r in v} for k, v in project["optional-dependencies"].items()}
     assert not core & OPTIONAL and {"pandas", "jsonschema", "openpyxl"} <= core
-    assert desktop == {"fastexcel": "sys_platform != 'emscripten'", "pyarrow": "sys_platform != 'emscripten'"}
+    assert desktop == {name: "sys_platform != 'emscripten'" for name in ("fastexcel", "pyarrow", "isal")}
     assert extras["excel"] == {"xlwings"} and "xlwings" in extras["test"]  # CI runs the UDF tests
 
 

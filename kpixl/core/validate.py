@@ -280,6 +280,13 @@ def prepare_events(scheme: Scheme, inputs: Inputs, period: Period, employees: pd
     add(fixed_money, "value_not_allowed", "value",
         lambda r: f"{r['rule']} 的金额固定，不应填写“取值”。", lambda r: f"{r['rule']} has a fixed amount; the Value cell must be empty.",
         lambda r: "清空“取值”单元格。", lambda r: "Clear the Value cell.")
+    # an amount HR enters (R-RP-6, R-KF-10) is a positive magnitude (R-G-16): a minus would turn a
+    # deduction into a payment, or an award into a charge
+    add(k & ~is_range & has_value & ~fixed_money & ((kind == "money") | entered) & (value < 0), "value_negative", "value",
+        lambda r: f"{r['rule']}（{r['rule_zh']}）的取值是金额的大小，不能为负数（现为 {_fmt(r['value'])}）。",
+        lambda r: f"The value of {r['rule']} ({r['rule_en']}) is the size of the amount and cannot be negative (is {_fmt(r['value'])}).",
+        lambda r: "填写正数（不带负号）；扣款或奖励由规则本身决定。",
+        lambda r: "Enter a positive number (no minus sign); the rule itself decides whether it is a deduction or an award.")
     # role restrictions (R-WK-17): only rows whose rule names roles are looked at
     role_bad = np.zeros(len(ev), dtype=bool)
     restricted = {r.code: set(r.roles) for r in scheme.rules.values() if r.roles}
@@ -550,6 +557,7 @@ def check_metrics(scheme: Scheme, inputs: Inputs, employees: pd.DataFrame) -> li
         f"周一日期 {pd.Timestamp(frame['week_start'].iat[i]).date()} 不是星期一。",
         f"Week start {pd.Timestamp(frame['week_start'].iat[i]).date()} is not a Monday.",
         "填写该周的星期一。", "Enter that week's Monday.", employee=o))
+    problems += _weekly_rows(scheme, inputs.period, table, owner, ok & ~both & ~not_monday)
     values = frame["value"].to_numpy(dtype=object)
     metric = frame["metric"].to_numpy(dtype=object)
     typed_percent = frame["xl_row"].isin(table.percent_rows).to_numpy() if table.percent_rows else np.zeros(len(frame), bool)
@@ -585,10 +593,71 @@ def check_metrics(scheme: Scheme, inputs: Inputs, employees: pd.DataFrame) -> li
             for i in idx[typed & ~wrong & ~percent & (nums > 0) & (nums <= 1)]:
                 problems.append(percent_fraction(mdef, values[i], table.ref("value", int(frame["xl_row"].iat[i])),
                                                  owner.iat[i]))
+        if mdef.type == "percent" and mdef.max is None:  # (a bound of its own decides above)
+            for i in idx[typed & ~wrong & (nums >= PERCENT_IMPLAUSIBLE)]:
+                problems.append(percent_implausible(mdef, values[i], table.ref("value", int(frame["xl_row"].iat[i])),
+                                                    owner.iat[i], bool(typed_percent[i])))
     return problems
 
 
+PERCENT_IMPLAUSIBLE = 1000  # a percent figure of 1000% or more (95 typed into a percent cell shows 9500%)
+
+
+def percent_implausible(mdef, value, where: str, owner: str | None, typed_percent: bool) -> Problem:
+    """A percent figure of ten times the whole or more: a figure typed into a cell formatted as a
+    percent after the typing (95 shows as 9500%), or a count typed for a rate."""
+    meant = _fmt(value / 100)
+    how_zh = f"单元格显示 {_fmt(value)}%（百分比格式的单元格里的 {meant} 就是 {_fmt(value)}%）" if typed_percent else f"{_fmt(value)} 表示 {_fmt(value)}%"
+    how_en = (f"the cell shows {_fmt(value)}% ({meant} in a percent-formatted cell is {_fmt(value)}%)" if typed_percent
+              else f"{_fmt(value)} means {_fmt(value)}%")
+    return problem(
+        "percent_implausible", where,
+        f"{mdef.zh} 的值大得不合理：{how_zh}。",
+        f"{mdef.en} is implausibly large: {how_en}.",
+        f"如果指的是 {meant}%，在单元格中输入 {meant}%（或在常规格式的单元格中填 {meant}）；确实如此请核对来源数据。",
+        f"If {meant}% is meant, type {meant}% in the cell (or {meant} in a General cell); if it really is, check the source.",
+        employee=owner)
+
+
 SHOWN_GROUPS = 10
+
+
+def _weekly_rows(scheme: Scheme, period: Period | None, table: Table, owner: pd.Series, ok: np.ndarray) -> list[Problem]:
+    """Rows of a metric the scheme reads week by week (S6 回访率, R-RP-3): one without a week start is
+    used for nothing, so it is an error at its cell (its owner is withheld); a week credited to another
+    month (the month of its Sunday, R-G-3) is not this period's, and says so."""
+    weekly = {st.each_week["metric"] for st in scheme.steps if getattr(st, "each_week", None)}
+    frame = table.frame
+    if not weekly or period is None:
+        return []
+    from .series import credited_mondays
+
+    mine = ok & frame["metric"].isin(weekly).to_numpy()
+    week = frame["week_start"]
+    out = []
+    for i in np.flatnonzero(mine & week.isna().to_numpy()):
+        row, code = int(frame["xl_row"].iat[i]), frame["metric"].iat[i]
+        mdef = scheme.metrics[code]
+        dated = pd.notna(frame["date"].iat[i])
+        out.append(problem(
+            "week_start_missing", table.ref("week_start", row),
+            f"{code}（{mdef.zh}）是每周的数字，本行没有周一日期" + ("（日期填在了“日期”列）" if dated else "") + "，不能使用。",
+            f"{code} ({mdef.en}) is a weekly figure and this row has no week start"
+            + (" (the date is in the Date column)" if dated else "") + ", so it cannot be used.",
+            "在“周一日期”列填写该周的星期一" + ("，并清空“日期”" if dated else "") + "（R-G-3）。",
+            "Enter that week's Monday in the Week start column" + (" and clear the Date" if dated else "") + " (R-G-3).",
+            employee=owner.iat[i]))
+    credited = pd.DatetimeIndex([pd.Timestamp(m) for m in credited_mondays(period)])
+    for i in np.flatnonzero(mine & week.notna().to_numpy() & ~week.isin(credited).to_numpy()):
+        row, monday = int(frame["xl_row"].iat[i]), pd.Timestamp(week.iat[i]).date()
+        sunday = monday + pd.Timedelta(days=6)
+        out.append(problem(
+            "week_of_another_month", table.ref("week_start", row),
+            f"{monday} 开始的一周在 {sunday:%Y-%m} 结束（周日 {sunday}），计入 {sunday:%Y-%m}，不计入 {period.label}（R-G-3）。",
+            f"The week starting {monday} ends on Sunday {sunday} and is credited to {sunday:%Y-%m}, not to {period.label} (R-G-3).",
+            "无需处理；该周在其所属月份的工作簿中填写。", "Nothing to do; enter that week in its own month's workbook.",
+            employee=owner.iat[i], severity="warning"))
+    return out
 
 
 def _row_groups(scheme: Scheme, frame: pd.DataFrame, team_col: pd.Series) -> set[str]:
@@ -683,6 +752,14 @@ def check_value(mdef, value, where: str, owner: str | None, percent: bool = Fals
         if (mdef.min is not None and value < mdef.min) or (mdef.max is not None and value > mdef.max):
             lo = "" if mdef.min is None else str(mdef.min)
             hi = "" if mdef.max is None else str(mdef.max)
+            if not hi:  # a lower bound only
+                return problem("out_of_range", where, f"{mdef.zh} 的值 {value} 小于下限 {lo}。",
+                               f"{mdef.en} value {value} is below its minimum {lo}.", f"填写不小于 {lo} 的数。",
+                               f"Enter a number of at least {lo}.", employee=owner)
+            if not lo:
+                return problem("out_of_range", where, f"{mdef.zh} 的值 {value} 大于上限 {hi}。",
+                               f"{mdef.en} value {value} is above its maximum {hi}.", f"填写不大于 {hi} 的数。",
+                               f"Enter a number of at most {hi}.", employee=owner)
             return problem("out_of_range", where, f"{mdef.zh} 的值 {value} 超出范围 {lo}–{hi}。",
                            f"{mdef.en} value {value} is outside {lo}..{hi}.", f"填写 {lo}–{hi} 之间的数。",
                            f"Enter a number within {lo}..{hi}.", employee=owner)
