@@ -163,3 +163,10 @@ def test_grade_rows_are_on_the_rules_sheet_and_cannot_be_deleted():
     rows = [{"code": r.code, "zh": r.zh, "kind": r.kind} for r in scheme.rules.values() if r.code != "G_GOOD"]
     r = run(SCHEME, "2026-10", employees=[{"id": "E", "name": "甲", "hire_date": "2025-01-01"}], rules=rows)
     assert any(p.code == "rule_removed" and "G_GOOD" in p.en for p in r.errors)
+
+
+def test_more_hours_than_a_month_has_is_refused_at_the_cell():
+    # a month has at most 31 x 24 = 744 hours: 800 (a typo for 180?) must not pass as 满 176 hours
+    emp = score(hours=800).employee("E")
+    assert emp.status == "error" and [p.code for p in emp.problems if p.severity == "error"] == ["out_of_range"]
+    assert values(hours=744)["payout"] == 300  # 744 >= 176: 优秀 300, no hours deduction (R-SQ-5)
