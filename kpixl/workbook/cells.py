@@ -257,7 +257,7 @@ def _texts(uniques: pd.Index) -> np.ndarray:
 # ----------------------------------------------------------------------------- dates
 
 _DATE_TEXT = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
-                        r"(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?\s*$")
+                        r"(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?Z?)?\s*$")  # (Z: an ISO t="d" cell)
 
 
 def parse_date_value(v) -> dt.date | None:
@@ -361,7 +361,7 @@ def to_floats(s: pd.Series, percent: bool = True) -> tuple[pd.Series, np.ndarray
     values = np.empty(len(s), dtype="float64")
     for i, v in enumerate(s.astype("object").tolist()):
         try:
-            values[i] = _float_or_nan(None if (isinstance(v, float) and math.isnan(v)) else v, percent)
+            values[i] = _float_or_nan(None if v is pd.NaT or (isinstance(v, float) and math.isnan(v)) else v, percent)
         except (NotANumber, ValueError, TypeError, ArithmeticError):
             values[i] = math.nan
             bad[i] = True

@@ -190,13 +190,13 @@ def _below_title(raw: RawSheet, spec: SheetSpec, problems: list[Problem]) -> Raw
         if len(known) >= 2 and required <= known and len(known) > len(now):
             header_row = raw.first_row + k
             above = "、".join(shown(v) for v in [*raw.header, *(c.iat[j] for j in range(k) for c in raw.columns)]
-                             if v is not None and str(v).strip()) or "-"
-            problems.append(problem(
+                             if v is not None and not (isinstance(v, float) and v != v) and str(v).strip())
+            problems += [] if not above else [problem(
                 "header_below_title", _where(raw.name, spec.en, raw.letters[0], header_row),
                 f"表头在第 {header_row} 行，上面的内容（{above}）当作标题，不读取。",
                 f"The headers are on row {header_row}; what is above them ({above}) is taken for a title and not read.",
                 "无需处理；如果上面有数据，请移到表头下面。", "Nothing to do; if data is above, move it below the headers.",
-                severity="warning"))
+                severity="warning")]  # (nothing above but empty texts: no title, nothing to say)
             return replace(raw, header=row, columns=[c.iloc[k + 1:].reset_index(drop=True) for c in raw.columns],
                            first_row=header_row + 1)
     return raw

@@ -8,6 +8,8 @@ generators write a stale one), so every row is read.
 
 from __future__ import annotations
 
+import re
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -36,11 +38,16 @@ def raw_from_rows(name: str, rows: list[tuple], first_row_number: int = 1, first
                     first_row_number + start + 1)
 
 
+_ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")  # OOXML's escape of a character in text: _x000D_ is a CR
+
+
 def _value(cell, percent: dict[str, bool]):
     v = cell.value
     if v is None:
         return None
     t = cell.data_type
+    if isinstance(v, str) and "_x" in v:  # openpyxl leaves them; Excel (and calamine) decode them, left to right
+        return _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), v)
     if t == "e":
         return CellError(str(v))
     if t == "n" and isinstance(v, (int, float)) and not isinstance(v, bool):
@@ -60,7 +67,14 @@ class OpenpyxlBook:
         self.path = path
         self.source = path.name
         self._package = Package(path)
-        self._wb = load_workbook(str(path), read_only=True, data_only=True)
+        try:
+            self._package.sheet_names()  # the package's own refusals (e.g. Strict Open XML) first
+            with warnings.catch_warnings():  # openpyxl's UserWarnings about parts it skips are not the clerk's concern
+                warnings.simplefilter("ignore", UserWarning)
+                self._wb = load_workbook(str(path), read_only=True, data_only=True)
+        except BaseException:
+            self._package.close()
+            raise
 
     def sheet_names(self) -> list[str]:
         return self._package.sheet_names()

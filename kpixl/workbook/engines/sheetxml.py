@@ -30,6 +30,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from xml.etree import ElementTree as ET
+from xml.sax.saxutils import unescape as xml_unescape
 
 import numpy as np
 
@@ -72,6 +73,7 @@ _CELL_R = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
 _VALUE = re.compile(rb"<v>([^<]*)</v>")
 _FORMULA = re.compile(rb"<f\b[^>]*>([^<]*)</f>")
 _BUILTIN_PERCENT = {9, 10}
+_SINGLE_QUOTED = re.compile(rb"(\s[\w:]+)='([^'\"<>]*)'")
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]{1,3})(\d+):([A-Z]{1,3})(\d+)"')
 _HIDDEN_ROW = re.compile(rb'<(?:\w+:)?row\b[^>]*?\bhidden="(?:1|true)"[^>]*>')
 
@@ -162,6 +164,11 @@ class Package:
         if self._paths is None:
             self._paths = {}
             wb = ET.fromstring(self.zip.read("xl/workbook.xml"))
+            if wb.tag.startswith("{http://purl.oclc.org/ooxml/"):  # ISO 29500 Strict: other namespaces throughout
+                self._paths = None
+                raise PackageError("工作簿是“Strict Open XML 电子表格”格式，kpixl 不能读取。请在 Excel 中另存为“Excel 工作簿 (*.xlsx)”。",
+                                   "The workbook is in the Strict Open XML Spreadsheet format, which kpixl cannot read. "
+                                   "Save it in Excel as an Excel Workbook (*.xlsx).")
             pr = wb.find("m:workbookPr", NS)
             self._date1904 = pr is not None and pr.get("date1904", "").strip().lower() in ("1", "true")
             rels = ET.fromstring(self.zip.read("xl/_rels/workbook.xml.rels"))
@@ -188,7 +195,7 @@ class Package:
                           for f in root.findall("m:numFmts/m:numFmt", NS)}
                 for i, xf in enumerate(root.findall("m:cellXfs/m:xf", NS)):
                     fid = int(xf.get("numFmtId", 0))
-                    if fid in _BUILTIN_PERCENT or (fid in custom and is_percent_format(custom[fid])):
+                    if is_percent_format(custom[fid]) if fid in custom else fid in _BUILTIN_PERCENT:  # (a file may redefine 9, 10)
                         self._percent.add(i)
         return self._percent
 
@@ -236,6 +243,8 @@ class Package:
             return SheetLook()
         if not _END.search(data[-256:]):  # calamine reads a cut-off part silently, up to the cut
             raise PackageError(f"工作表 “{name}” 的内容不完整（文件被截断）。", f"Sheet '{name}' is cut off (a truncated file).")
+        if b"='" in data:  # attributes in single quotes (legal XML, rare): the look's searches read them too
+            data = _SINGLE_QUOTED.sub(rb'\1="\2"', data)
         return look_xml(data, self.percent_styles(), (lambda: on_safe(name)) if on_safe else None)
 
 
@@ -315,7 +324,7 @@ def _special_hits(data: bytes, percent: set[int]) -> list[int]:
     hits = [m.start() for m in _ERROR_OR_BOOL.finditer(data)]
     hits += [m.start() for m in _FORMULA_AT.finditer(data) if _NO_VALUE.match(data, m.start())]
     if percent:
-        hits += [m.start() for m in re.finditer(rb' s="(?:%s)"' % b"|".join(b"%d" % i for i in sorted(percent)), data)]
+        hits += [m.start() for m in re.finditer(rb' s="0*(?:%s)"' % b"|".join(b"%d" % i for i in sorted(percent)), data)]
     return hits
 
 
@@ -475,9 +484,9 @@ def _special(attrs: dict, body: bytes, percent: set[int]):
     value = v.group(1).decode("utf-8", "replace") if v else ""
     if t == b"e" and value:
         return CellError(value)
-    if b"<f" in body and not value.strip() and t != b"inlineStr":
-        f = _FORMULA.search(body)
-        return NoValue(f.group(1).decode("utf-8", "replace") if f else "")
+    if b"<f" in body and not value.strip() and t != b"inlineStr" and not (t == b"str" and v is not None):
+        f = _FORMULA.search(body)  # (a text result saved as <v></v> is the empty text of =IF(x="","",x): empty)
+        return NoValue(xml_unescape(f.group(1).decode("utf-8", "replace"), {"&quot;": '"', "&apos;": "'"}) if f else "")
     if t == b"b" and value in ("0", "1"):
         return value == "1"
     if t == b"n" and value and percent and int(attrs.get(b"s", b"0") or 0) in percent:
