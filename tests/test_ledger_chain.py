@@ -286,3 +286,28 @@ def test_a_month_missing_from_the_ledger_but_typed_on_history_is_not_reported_mi
     assert "ledger_month_missing" not in out + err and "2027-02 的关账记录" not in out + err
     code, recs = scored(book)
     assert recs["KF701"]["money"]["deductions"] == 100
+
+
+# ------------------------------------------------------------------------------- stale through a chain
+
+
+def s15_book(folder: Path, period: str, conversion, name: str | None = None) -> Path:
+    emps = [{"id": "HP51", "name": "田甜", "role": "客服", "department": "网店客服部"}]
+    figures = {"M_SALES": 380000, "M_CONVERSION": conversion, "TASK_MET": True, "HR_APPROVAL": False, "M_NET_SALES": 1000}
+    history = [{"employee": "HP51", "period": "2027-01", "item": "LEVEL", "value": "LV_JUNIOR"}] if period == "2027-01" else []
+    return make_book(folder / (name or f"{period}.xlsx"), "houpin_ladder", period, employees=emps,
+                     metrics=[{"employee": "HP51", "metric": k, "value": v} for k, v in figures.items()],
+                     history=history, parameters={"COMMISSION_RATE": "0.015"})
+
+
+def test_a_corrected_month_withholds_every_later_month_built_on_it(tmp_path):
+    # S15 reads only the month before (R-G-10): May reads April, April read March, March read February.
+    for per in ("2027-01", "2027-02", "2027-03", "2027-04"):
+        close(s15_book(tmp_path, per, 16))
+    # February corrected: 14% < 15% breaks the streak (R-HP-3), so March, April and May change too
+    out = close(s15_book(tmp_path, "2027-02", 14, name="2027-02-v2.xlsx"), "--reason", "2月转化率更正为14%")
+    assert "2027-03 v1, 2027-04 v1" in out  # both later months are listed for review, not only March
+    code, recs = scored(s15_book(tmp_path, "2027-05", 16))
+    # May read April v1, built on March v1, built on the superseded February v1: not a result to pay from
+    assert code == 1 and errors(recs["HP51"]) == ["ledger_stale_month"]
+    assert "2027-03 v1" in recs["HP51"]["errors"][0]["message_en"]

@@ -131,10 +131,29 @@ def left_out_problem(per: str, ver: int, rec: dict) -> Problem:
         f"or type the employee's figures of {per} on the History sheet.", employee=emp)
 
 
+def _read_through(store, read_ids: list[int]) -> list[int]:
+    """``read_ids`` and the current closes they read, and those they read in turn: a close read through
+    a chain of closes was read too (a superseded close is not walked into; reading it is the problem)."""
+    seen = set(read_ids)
+    frontier = sorted(seen)
+    while frontier:
+        found: list[int] = []
+        for chunk in _chunks(frontier):
+            marks = ", ".join("?" * len(chunk))
+            found += [int(r[0]) for r in store.execute(
+                "SELECT DISTINCT r.read_close_id FROM kpixl_read r JOIN kpixl_close s ON s.id = r.read_close_id "
+                f"WHERE r.close_id IN ({marks}) AND NOT EXISTS (SELECT 1 FROM kpixl_close n WHERE n.book_key = s.book_key "
+                "AND n.period = s.period AND n.version > s.version)", chunk)]
+        frontier = sorted(set(found) - seen)
+        seen |= set(frontier)
+    return sorted(seen)
+
+
 def stale_reads(store, read_ids: list[int]) -> list[Problem]:
-    """Closes this run reads that were closed from a version superseded since (listed, never recomputed)."""
+    """Closes this run reads, directly or through the closes they read, that were closed from a version
+    superseded since (listed, never recomputed)."""
     out = []
-    for chunk in _chunks(sorted(set(read_ids))):
+    for chunk in _chunks(_read_through(store, read_ids)):
         marks = ", ".join("?" * len(chunk))
         rows = store.execute(
             "SELECT DISTINCT c.period, c.version, s.period, s.version FROM kpixl_read r "

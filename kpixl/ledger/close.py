@@ -163,13 +163,17 @@ def closable(result: Result, partial: bool, source: str) -> list[dict]:
 
 
 def affected(store: Store, superseded: list[int]) -> list[tuple[str, int]]:
-    """Later closes that read any of the ``superseded`` closes (listed, never recomputed)."""
-    if not superseded:
-        return []
-    marks = ", ".join("?" for _ in superseded)
-    rows = store.execute(f"SELECT DISTINCT c.period, c.version FROM kpixl_read r JOIN kpixl_close c ON c.id = r.close_id "
-                         f"WHERE r.read_close_id IN ({marks}) ORDER BY c.period, c.version", superseded)
-    return [(r[0], int(r[1])) for r in rows]
+    """Later closes that read any of the ``superseded`` closes, or read such a close in turn (May read
+    April, which read March, which read the corrected February): listed, never recomputed."""
+    seen: dict[int, tuple[str, int]] = {}
+    frontier = list(superseded)
+    while frontier:
+        marks = ", ".join("?" for _ in frontier)
+        rows = store.execute(f"SELECT DISTINCT c.id, c.period, c.version FROM kpixl_read r JOIN kpixl_close c "
+                             f"ON c.id = r.close_id WHERE r.read_close_id IN ({marks})", frontier)
+        frontier = [int(cid) for cid, _p, _v in rows if int(cid) not in seen]
+        seen.update({int(cid): (per, int(ver)) for cid, per, ver in rows})
+    return sorted(set(seen.values()))
 
 
 def appeal_due(inputs: Inputs, filed: dt.date) -> dt.date:
