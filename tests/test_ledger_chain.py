@@ -311,3 +311,37 @@ def test_a_corrected_month_withholds_every_later_month_built_on_it(tmp_path):
     # May read April v1, built on March v1, built on the superseded February v1: not a result to pay from
     assert code == 1 and errors(recs["HP51"]) == ["ledger_stale_month"]
     assert "2027-03 v1" in recs["HP51"]["errors"][0]["message_en"]
+
+
+# ------------------------------------------------------------------------------- the quarter's people
+
+
+S3_PERFECT = {"M_COMPLAINT_RESOLVED_RATE": 100, "M_CALLBACK_COUNT": 4000, "M_SCHEDULED_DAYS": 20,
+              "M_CALLBACK_UNTRUE": 0, "M_CSAT_RATE": 100}
+
+
+def s3_book(folder: Path, period: str, people: dict, name: str | None = None) -> Path:
+    """People: ID -> (self rating, group rating); every item perfect, so T = 100 and C = 0.15 S + 60 + 0.25 G."""
+    emps = [{"id": i, "name": i, "role": "客服", "department": "分部客服部"} for i in people]
+    metrics = [{"employee": i, "metric": k, "value": v} for i in people for k, v in S3_PERFECT.items()]
+    ratings = [r for i, (s, g) in people.items() for r in ({"employee": i, "rater": "RATER_SELF", "score": s},
+                                                          {"employee": i, "rater": "RATER_GROUP", "score": g})]
+    return make_book(folder / (name or f"{period}.xlsx"), "branch_cs_scorecard", period, employees=emps,
+                     metrics=metrics, ratings=ratings)
+
+
+def test_a_quarter_ranked_without_someone_the_ledger_has_for_all_three_months_is_withheld(tmp_path):
+    # R-BR-11: Q1 has a composite in all three months: C = 100 each month, sum 300, rank 1 (500 元).
+    # Without Q1 on the quarter's Employees sheet, Q2 (C = 0.15 x 90 + 60 + 0.25 x 90 = 96, sum 288) moved
+    # to rank 1 and Q3 (C = 60, sum 180) to rank 2: everyone's award changed with exit 0.
+    people = {"Q1": (100, 100), "Q2": (90, 90), "Q3": (0, 0)}
+    for per in ("2026-10", "2026-11", "2026-12"):
+        close(s3_book(tmp_path, per, people))
+    whole = s3_book(tmp_path, "2026-12", people, name="q4-all.xlsx")
+    code, recs = scored(whole, "--period", "2026-Q4")
+    assert code == 0 and [recs[i]["money"]["awards"] for i in ("Q1", "Q2", "Q3")] == [500, 300, 200]
+    part = s3_book(tmp_path, "2026-12", {k: people[k] for k in ("Q2", "Q3")}, name="q4-part.xlsx")
+    code, recs = scored(part, "--period", "2026-Q4")
+    assert code == 1 and {i: errors(r) for i, r in recs.items()} == {"Q2": ["ledger_quarter_absent"],
+                                                                  "Q3": ["ledger_quarter_absent"]}
+    assert "Q1" in recs["Q2"]["errors"][0]["message_en"]

@@ -95,6 +95,7 @@ def load(store, scheme, key: str, period, inputs=None, explicit: bool = False):
         loaded.problems += chain.stale_reads(store, loaded.read_ids)
         owners = _owners(store, [cid for cid, _v in newest.values()])
         loaded.problems += chain.id_variants(inputs, owners)
+        loaded.problems += chain.quarter_absentees(inputs, period, loaded.rows)
         read = [per for per in newest if (per == last and len(windowed) < len(carries(scheme)))
                 or any(s is None or per >= s for s in starts)]
         loaded.left_out = chain.left_out([(newest[p][0], p, newest[p][1], left_text[p]) for p in read])

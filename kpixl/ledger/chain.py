@@ -12,8 +12,10 @@ still read (its stored keys are compared the same way). Problems found here with
   characters (``rpx`` for ``RPX``): that employee is withheld;
 - an employee left out of a month that is read (``close --partial``): that employee is withheld
   until the month is re-closed or their figures of that month are typed on the History sheet;
-- a closed month that is read was itself closed from a version since superseded: nobody is scored
-  until that month is re-closed.
+- a closed month that is read, directly or through the months it read, was closed from a version
+  since superseded: nobody is scored until that month is re-closed;
+- a quarter run whose Employees sheet lacks someone the ledger has for all three months (the
+  quarter's ranking would leave them out): nobody is scored until they are listed.
 """
 
 from __future__ import annotations
@@ -171,3 +173,27 @@ def stale_reads(store, read_ids: list[int]) -> list[Problem]:
                 f"Close {per} again first: kpixl close <the {per} workbook> --reason \"{sper} corrected\"; "
                 f"then score this month."))
     return out
+
+
+def quarter_absentees(inputs, period, rows: list[tuple]) -> list[Problem]:
+    """A quarter run: an employee whose closed months cover the whole quarter (one item in every month,
+    as S3/S5 rank them, R-BR-11) but who is not on the Employees sheet would silently drop out of the
+    quarter's ranking and move everyone else's rank: nobody is scored until they are listed."""
+    if period is None or period.kind != "quarter":
+        return []
+    months = {m.label for m in period.month_periods()}
+    here = {i for i in inputs.employees.frame["id"] if i}
+    seen: dict[tuple[str, str], set[str]] = {}
+    for _target, owner, _team, item, per, *_rest in rows:
+        if owner and owner not in here and per in months:
+            seen.setdefault((owner, item), set()).add(per)
+    missing = sorted({owner for (owner, _item), pers in seen.items() if pers == months})
+    return [problem(
+        "ledger_quarter_absent", inputs.employees.label,
+        f"账本中员工 {emp} 在 {period.label} 的三个月都有关账记录，但不在员工表中；季度排名会漏掉此人、改变其他人的名次，"
+        "所以所有结果暂不计算。",
+        f"The ledger has closed months of employee {emp} for all of {period.label}, but {emp} is not on the Employees "
+        "sheet; the quarter's ranking would leave them out and move everyone else's rank, so no result is given.",
+        f"把 {emp} 加到员工表（季度内离职的也要列出）；如果工号写法不同，改成账本中的写法。",
+        f"Add {emp} to the Employees sheet (also if they left during the quarter); if the ID is spelled differently, "
+        "use the ledger's spelling.") for emp in missing]
