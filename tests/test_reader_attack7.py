@@ -144,3 +144,18 @@ def test_a_strict_open_xml_workbook_is_refused_as_such(demos, tmp_path, engine):
                                                               b"http://purl.oclc.org/ooxml/spreadsheetml/main"))
     code, out, err = cli("score", path, "--engine", engine)
     assert code == 2 and "Strict Open XML" in out + err and "Traceback" not in out + err
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_rows_and_cells_written_out_of_order_are_placed_by_their_numbers(demos, tmp_path, engine):
+    path, before = copy(demos, "weikang_100", tmp_path)
+
+    def change(data: bytes) -> bytes:
+        row2 = re.search(rb'<row r="2".*?</row>', data, re.S).group(0)
+        row3 = re.search(rb'<row r="3".*?</row>', data, re.S).group(0)
+        cells = re.findall(rb"<c .*?</c>", row3, re.S)  # row 3's cells written right to left
+        row3_reversed = row3[:row3.index(b">") + 1] + b"".join(reversed(cells)) + b"</row>"
+        return data.replace(row2 + row3, row3_reversed + row2)  # and row 3 written before row 2
+    rewrite_part(path, sheet_part(path, "事件"), change)
+    code, people = scored(path, engine)
+    assert code == 0 and scores(people) == before  # openpyxl's reader dropped row 2, then cut row 3 short

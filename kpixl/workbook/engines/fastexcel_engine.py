@@ -59,7 +59,7 @@ _CELL_ROW = re.compile(r"[A-Z]+(\d+)")
 _DUPLICATE = re.compile(r"^(.*)_(\d+)$")
 _ERROR_TEXT = {"Div0": "#DIV/0!", "NA": "#N/A", "Name": "#NAME?", "Null": "#NULL!", "Num": "#NUM!",
                "Ref": "#REF!", "Value": "#VALUE!", "GettingData": "#GETTING_DATA"}
-_DETAIL = re.compile(r"""got '(?:Error\((\w+)\)|(?:String|DateTimeIso|DurationIso)\("((?:[^"\\]|\\.)*)"\)"""
+_DETAIL = re.compile(r"""got '(?:Error\((\w+)\)|(?:String|DateTimeIso)\("((?:[^"\\]|\\.)*)"\)"""
                      r"""|DateTime\(ExcelDateTime \{ value: ([^,]+), datetime_type: (\w+), is_1904: (\w+) \}\))""")
 _RUST_ESCAPE = re.compile(r"\\(u\{([0-9a-fA-F]+)\}|.)", re.S)
 _RUST_CHARS = {"n": "\n", "r": "\r", "t": "\t", "0": "\0"}

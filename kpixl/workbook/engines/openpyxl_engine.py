@@ -60,6 +60,30 @@ def _value(cell, percent: dict[str, bool]):
     return v
 
 
+def _rows(ws) -> list[tuple]:
+    """The sheet's cell values placed by their own row and column numbers. openpyxl's ``iter_rows``
+    places them by order: a row written after a higher-numbered one was skipped, and a cell written
+    after one to its right was cut off (calamine places them by number). Its parser, as ``iter_rows``
+    drives it; the sheet's stated ``<dimension>`` plays no part (some generators write a stale one)."""
+    from openpyxl.cell.read_only import ReadOnlyCell
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    grid: dict[int, dict[int, object]] = {}
+    percent: dict[str, bool] = {}
+    wb = ws.parent
+    with ws._get_source() as src:
+        parser = WorkSheetParser(src, ws._shared_strings, data_only=True, epoch=wb.epoch,
+                                 date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats)
+        for idx, row in parser.parse():
+            cells = grid.setdefault(idx, {})
+            for cell in row:
+                cells[cell["column"]] = _value(ReadOnlyCell(ws, **cell), percent)
+    if not grid:
+        return []
+    width = max((max(c) for c in grid.values() if c), default=0)
+    return [tuple(grid.get(r, {}).get(c) for c in range(1, width + 1)) for r in range(1, max(grid) + 1)]
+
+
 class OpenpyxlBook:
     def __init__(self, path: Path):
         from openpyxl import load_workbook
@@ -83,10 +107,7 @@ class OpenpyxlBook:
         look = self._package.look(name)
         if look.stray:
             return RawSheet(name, [], [], [], 2, stray=look.stray, extent=look.extent)
-        ws = self._wb[name]
-        ws.reset_dimensions()  # a stale <dimension ref="A1:F3"/> must not drop rows
-        percent: dict[str, bool] = {}
-        rows = [tuple(_value(c, percent) for c in r) for r in ws.iter_rows()]
+        rows = _rows(self._wb[name])
         for (r, c), value in look.special.items():  # formulas without a value read as empty here
             if not isinstance(value, (bool, CellError, Percent)) and r <= len(rows):
                 row = list(rows[r - 1]) + [None] * max(0, c + 1 - len(rows[r - 1]))
