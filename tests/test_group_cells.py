@@ -45,3 +45,25 @@ def test_a_blank_or_other_spelling_is_an_error_on_its_employee(third, code):
 def test_no_department_at_all_is_one_department():
     r = score(["", "", ""])
     assert [r.employee(e).values["score"] for e in ("W1", "W2", "W3")] == [103, 108, 108]
+
+
+def test_a_blank_team_in_a_team_ranking_withholds_everyone():
+    # S8 ranks within each 小组 (R-CY-*): A with a blank team was ranked alone (day top +2, month top +5),
+    # which made B the top of 商务一组. Which team A belongs to decides B's and C's places: nobody is scored.
+    metrics = [{"date": "2026-10-06", "employee": e, "metric": "COLLECTIONS", "value": v}
+               for e, v in (("A", 300), ("B", 200), ("C", 100))]
+    r = run("canyin_center_points", "2026-10", metrics=metrics, employees=[
+        {"id": "A", "name": "A", "role": "客服", "team": ""},
+        {"id": "B", "name": "B", "role": "客服", "team": "商务一组"},
+        {"id": "C", "name": "C", "role": "客服", "team": "商务一组"}])
+    assert {e.id: e.status for e in r.employees} == {"A": "error", "B": "error", "C": "error"}
+    assert {p.code for e in r.employees for p in e.problems if p.severity == "error"} == {"team_missing"}
+
+
+def test_a_negative_base_salary_is_refused_at_its_cell():
+    # R-WK-15: CONS_REPORT_LATE deducts 5% of base salary; -3000 made it a credit of 150.00 yuan
+    r = run("weikang_100", "2026-10", employees=[
+        {"id": "K1", "name": "甲", "role": "客服顾问", "department": "客服部", "base_salary": -3000}],
+        events=[{"date": "2026-10-09", "employee": "K1", "rule": "CONS_REPORT_LATE"}])
+    emp = r.employee("K1")
+    assert emp.status == "error" and "out_of_range" in [p.code for p in emp.problems]

@@ -45,6 +45,14 @@ def check_attributes(scheme: Scheme, inputs: Inputs, employees: pd.DataFrame) ->
             emp = employees.index[i]
             problems.append(too_large(inputs.employees.ref(f.code, int(employees["xl_row"].iat[i])), f.zh, f.en,
                                       float(col[i]), emp))
-        if huge.any():  # reported and blocked: the steps see the cell as empty, never the number
-            employees[f.code] = employees[f.code].mask(huge)
+        negative = ~huge & (col < 0) if f.type == "money" else np.zeros(len(col), dtype=bool)
+        for i in np.flatnonzero(negative):  # a salary is never below 0: a 5% fine of it would pay the employee
+            emp = employees.index[i]
+            problems.append(problem(
+                "out_of_range", inputs.employees.ref(f.code, int(employees["xl_row"].iat[i])),
+                f"{f.zh} 的值 {fmt_number(float(col[i]))} 是负数，金额不能小于 0。",
+                f"{f.en} value {fmt_number(float(col[i]))} is negative; an amount cannot be below 0.",
+                "填写正数（不带负号）。", "Enter a positive number (no minus sign).", employee=emp))
+        if huge.any() or negative.any():  # reported and blocked: the steps see the cell as empty, never the number
+            employees[f.code] = employees[f.code].mask(huge | negative)
     return problems

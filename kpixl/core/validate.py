@@ -108,15 +108,21 @@ def _group_cells(scheme: Scheme, table: Table, emps: pd.DataFrame) -> list[Probl
                     f"taken for another {en}.", f"统一写成 “{first}”。", f"Spell it '{first}' like the others.", employee=emp))
         blank = (col == "").to_numpy()
         if blank.any() and not blank.all():
-            if _GROUP_WIDE[attr] not in scheme.functions:
+            ranked = any(getattr(st, "pool", None) == attr for st in scheme.steps)  # S8: rankings within a team
+            if _GROUP_WIDE[attr] not in scheme.functions and not ranked:
                 continue
+            # (ranked: which pool the person belongs to decides everyone's places there, so nobody is scored)
+            what_zh = (f"按{zh}排名（空白会自成一组，改变其所属{zh}每个人的名次），所以所有人暂不计分" if ranked
+                       else f"按{zh}判断的条件（如整个{zh}没有差错的加分）")
+            what_en = (f"rankings within each {en} (a blank one would be ranked alone and change the places of "
+                       f"everyone in their real {en}), so nobody is scored" if ranked else
+                       f"{en}-wide conditions (such as a bonus when the whole {en} had no error)")
             for emp, row in zip(emps.index[blank], emps["xl_row"][blank], strict=True):
                 out.append(problem(
                     f"{attr}_missing", table.ref(attr, int(row)),
-                    f"员工 {emp} 的{zh}为空，而本方案有按{zh}判断的条件（如整个{zh}没有差错的加分）。",
-                    f"Employee {emp} has no {en}, and this scheme has {en}-wide conditions (such as a bonus when the "
-                    f"whole {en} had no error).", f"填写{zh}（与同{zh}的员工写法一致）。",
-                    f"Fill in the {en} (spelled like the others in it).", employee=emp))
+                    f"员工 {emp} 的{zh}为空，而本方案有{what_zh}。",
+                    f"Employee {emp} has no {en}, and this scheme has {what_en}.", f"填写{zh}（与同{zh}的员工写法一致）。",
+                    f"Fill in the {en} (spelled like the others in it).", employee=None if ranked else emp))
     return out
 
 
