@@ -345,3 +345,22 @@ def test_a_quarter_ranked_without_someone_the_ledger_has_for_all_three_months_is
     assert code == 1 and {i: errors(r) for i, r in recs.items()} == {"Q2": ["ledger_quarter_absent"],
                                                                   "Q3": ["ledger_quarter_absent"]}
     assert "Q1" in recs["Q2"]["errors"][0]["message_en"]
+
+
+def test_an_employee_moved_from_another_department_is_withheld_until_typed(tmp_path):
+    # KF9 had FINE_PRIVATE_CALL in February and March in 招生部; April is on 售后部's sheet, whose chain
+    # has months of its own. R-KF-1: April's is occurrence 3 -> 100 元; reading 售后部's chain alone made it 1.
+    for per, day in (("2027-02", "2027-02-10"), ("2027-03", "2027-03-10")):
+        close(s4_book(tmp_path, per, [s4_emp("KF9"), s4_emp("KF1")], [ev(day, "KF9", "FINE_PRIVATE_CALL")],
+                      name=f"zs-{per}.xlsx"))
+        close(s4_book(tmp_path, per, [s4_emp("KF5", "售后部")], name=f"sh-{per}.xlsx"))
+    apr = s4_book(tmp_path, "2027-04", [s4_emp("KF5", "售后部"), s4_emp("KF9", "售后部")],
+                  [ev("2027-04-02", "KF9", "FINE_PRIVATE_CALL")], name="sh-2027-04.xlsx")
+    code, recs = scored(apr)
+    assert code == 1 and errors(recs["KF9"]) == ["ledger_moved_in"] and recs["KF5"]["status"] == "ok"
+    typed = s4_book(tmp_path, "2027-04", [s4_emp("KF5", "售后部"), s4_emp("KF9", "售后部")],
+                    [ev("2027-04-02", "KF9", "FINE_PRIVATE_CALL")], name="sh-2027-04-typed.xlsx",
+                    history=[{"employee": "KF9", "period": p, "item": "FINE_PRIVATE_CALL", "value": 1}
+                             for p in ("2027-02", "2027-03")])
+    code, recs = scored(typed)
+    assert code == 0 and recs["KF9"]["money"]["deductions"] == 100  # 通告批评 / 50 / 100

@@ -95,6 +95,11 @@ def load(store, scheme, key: str, period, inputs=None, explicit: bool = False):
         loaded.problems += chain.stale_reads(store, loaded.read_ids)
         owners = _owners(store, [cid for cid, _v in newest.values()])
         loaded.problems += chain.id_variants(inputs, owners)
+        if carries(scheme):
+            from .carry import typed_months
+
+            loaded.problems += chain.moved_in(store, scheme.id, keys, add_months(period.month_periods()[-1], 1).label,
+                                              inputs, owners, {emp for emp, _m in typed_months(inputs)})
         loaded.problems += chain.quarter_absentees(inputs, period, loaded.rows)
         read = [per for per in newest if (per == last and len(windowed) < len(carries(scheme)))
                 or any(s is None or per >= s for s in starts)]

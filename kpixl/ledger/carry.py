@@ -367,7 +367,7 @@ def _left_out_problems(scheme: Scheme, inputs: Inputs, loaded: Loaded) -> list[P
     from .chain import left_out_problem
 
     here = set(inputs.employees.frame["id"])
-    typed = _typed_rows(inputs)
+    typed = typed_months(inputs)
     shifts = {c.shift for c in carries(scheme)}
     out = []
     for per, ver, rec in loaded.left_out:
@@ -378,7 +378,7 @@ def _left_out_problems(scheme: Scheme, inputs: Inputs, loaded: Loaded) -> list[P
     return out
 
 
-def _typed_rows(inputs: Inputs) -> set[tuple[str, str]]:
+def typed_months(inputs: Inputs) -> set[tuple[str, str]]:
     """(employee, month) of the rows the workbook itself types for a month (History, Metrics with a
     period); not the ledger's own rows."""
     out: set[tuple[str, str]] = set()
@@ -391,7 +391,7 @@ def _typed_rows(inputs: Inputs) -> set[tuple[str, str]]:
 
 
 def loaded_warnings(loaded: Loaded, inputs: Inputs) -> list[Problem]:
-    typed = {m for _emp, m in _typed_rows(inputs)}
+    typed = {m for _emp, m in typed_months(inputs)}
     missing = [m for m in loaded.missing if m not in typed]  # a month typed on History is there
     if not missing:
         return []

@@ -72,6 +72,42 @@ def other_chains(store, scheme_id: str, keys: list[str], period: str, ids: list[
     return sorted(found)
 
 
+def moved_in(store, scheme_id: str, keys: list[str], period: str, inputs, owners: set[str], typed: set[str]) -> list[Problem]:
+    """Employees of this workbook absent from its chain who have closed months of the scheme under
+    another key (moved from another department): their history there (S4's occurrences of the year,
+    S7's carry-over, S15's level) would not be read, so each is withheld, unless the workbook types
+    History rows of theirs (``typed``)."""
+    table = inputs.employees
+    known = {normal_id(o) for o in owners}
+    newcomers = {normal_id(e): (e, int(row)) for e, row in zip(table.frame["id"], table.frame["xl_row"], strict=True)
+                 if e and e not in owners and e not in typed and normal_id(e) not in known}
+    if not newcomers:
+        return []
+    rows = store.execute("SELECT id, book_key FROM kpixl_close WHERE scheme_id = ? AND period < ?", (scheme_id, period))
+    others: dict[int, str] = {int(cid): k for cid, k in rows if k not in keys}
+    found: dict[str, set[str]] = {}
+    for chunk in _chunks(sorted(others)):
+        sql = f"SELECT DISTINCT close_id, employee FROM kpixl_result WHERE close_id IN ({', '.join('?' * len(chunk))})"
+        for cid, emp in store.execute(sql, chunk):
+            if normal_id(emp) in newcomers:
+                found.setdefault(normal_id(emp), set()).add(others[int(cid)])
+    out = []
+    for n, chains in sorted(found.items()):
+        emp, row = newcomers[n]
+        where = ", ".join(sorted(chains))
+        out.append(problem(
+            "ledger_moved_in", table.ref("id", row),
+            f"员工 {emp} 在本链（本部门）没有以前的关账记录，但在 {where} 下有；调动前的数据（如本年违规次数、结转积分、级别）"
+            "不会被读取，该员工的结果暂不计算。",
+            f"Employee {emp} has no closed month in this chain (department), but has some under {where}; the "
+            "history from before the move (occurrences of the year, carried points, level) would not be read, so "
+            "their result is withheld.",
+            "把该员工调动前各月的数据填在历史表（项目、月份、数值），kpixl 就从那里读取。",
+            "Type their figures of the months before the move on the History sheet (item, month, value); kpixl reads them there.",
+            employee=emp))
+    return out
+
+
 def wrong_chain(key: str, found: list[str], where: str) -> Problem:
     keys = "、".join(found)
     keys_en = ", ".join(found)

@@ -24,6 +24,7 @@ import os
 import posixpath
 import re
 import struct
+import threading
 import zipfile
 import zlib
 from collections.abc import Callable
@@ -124,6 +125,7 @@ class Package:
                     raise PackageError(f"{info.filename} 含有 DTD（可能是恶意文件）。",
                                        f"{info.filename} contains a DTD (a possibly hostile file).")
         self._paths: dict[str, str] | None = None
+        self._lock = threading.Lock()
         self._date1904 = False
         self._percent: set[int] | None = None
         self._names = names
@@ -187,17 +189,21 @@ class Package:
 
     def percent_styles(self) -> set[int]:
         """Indices of the cell formats (``s="n"``) whose number format shows a percent."""
-        if self._percent is None:
-            self._percent = set()
-            if "xl/styles.xml" in self._names:
-                root = ET.fromstring(self.zip.read("xl/styles.xml"))
-                custom = {int(f.get("numFmtId", -1)): f.get("formatCode", "")
-                          for f in root.findall("m:numFmts/m:numFmt", NS)}
-                for i, xf in enumerate(root.findall("m:cellXfs/m:xf", NS)):
-                    fid = int(xf.get("numFmtId", 0))
-                    if is_percent_format(custom[fid]) if fid in custom else fid in _BUILTIN_PERCENT:  # (a file may redefine 9, 10)
-                        self._percent.add(i)
+        with self._lock:  # (the looks run in two threads: neither may see a set still being filled)
+            if self._percent is None:
+                self._percent = self._percent_styles()
         return self._percent
+
+    def _percent_styles(self) -> set[int]:
+        found: set[int] = set()
+        if "xl/styles.xml" in self._names:
+            root = ET.fromstring(self.zip.read("xl/styles.xml"))
+            custom = {int(f.get("numFmtId", -1)): f.get("formatCode", "") for f in root.findall("m:numFmts/m:numFmt", NS)}
+            for i, xf in enumerate(root.findall("m:cellXfs/m:xf", NS)):
+                fid = int(xf.get("numFmtId", 0))
+                if is_percent_format(custom[fid]) if fid in custom else fid in _BUILTIN_PERCENT:  # (a file may redefine 9, 10)
+                    found.add(i)
+        return found
 
     def sheet_xml(self, name: str) -> bytes | None:
         path = self.sheet_path(name)
