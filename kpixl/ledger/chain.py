@@ -55,21 +55,25 @@ def _chunks(values: list, size: int = 400):
         yield values[i:i + size]
 
 
-def other_chains(store, scheme_id: str, keys: list[str], period: str, ids: list[str]) -> list[str]:
-    """Other keys of the scheme with months before ``period`` that hold any of ``ids`` (normalised)."""
+def _chains_of(store, scheme_id: str, keys: list[str], period: str, wanted: set[str]) -> dict[str, set[str]]:
+    """Normalised ID -> the other keys of the scheme with months before ``period`` that hold it."""
     rows = store.execute("SELECT id, book_key FROM kpixl_close WHERE scheme_id = ? AND period < ?", (scheme_id, period))
     others: dict[int, str] = {int(cid): k for cid, k in rows if k not in keys}
-    if not others or not ids:
-        return []
-    mine = {normal_id(i) for i in ids}
-    found: set[str] = set()
-    close_ids = sorted(others)
-    for chunk in _chunks(close_ids):
+    found: dict[str, set[str]] = {}
+    if not others or not wanted:
+        return found
+    for chunk in _chunks(sorted(others)):
         sql = f"SELECT DISTINCT close_id, employee FROM kpixl_result WHERE close_id IN ({', '.join('?' * len(chunk))})"
         for cid, emp in store.execute(sql, chunk):
-            if normal_id(emp) in mine:
-                found.add(others[int(cid)])
-    return sorted(found)
+            if normal_id(emp) in wanted:
+                found.setdefault(normal_id(emp), set()).add(others[int(cid)])
+    return found
+
+
+def other_chains(store, scheme_id: str, keys: list[str], period: str, ids: list[str]) -> list[str]:
+    """Other keys of the scheme with months before ``period`` that hold any of ``ids`` (normalised)."""
+    found = _chains_of(store, scheme_id, keys, period, {normal_id(i) for i in ids})
+    return sorted(set().union(*found.values())) if found else []
 
 
 def moved_in(store, scheme_id: str, keys: list[str], period: str, inputs, owners: set[str], typed: set[str]) -> list[Problem]:
@@ -83,14 +87,7 @@ def moved_in(store, scheme_id: str, keys: list[str], period: str, inputs, owners
                  if e and e not in owners and e not in typed and normal_id(e) not in known}
     if not newcomers:
         return []
-    rows = store.execute("SELECT id, book_key FROM kpixl_close WHERE scheme_id = ? AND period < ?", (scheme_id, period))
-    others: dict[int, str] = {int(cid): k for cid, k in rows if k not in keys}
-    found: dict[str, set[str]] = {}
-    for chunk in _chunks(sorted(others)):
-        sql = f"SELECT DISTINCT close_id, employee FROM kpixl_result WHERE close_id IN ({', '.join('?' * len(chunk))})"
-        for cid, emp in store.execute(sql, chunk):
-            if normal_id(emp) in newcomers:
-                found.setdefault(normal_id(emp), set()).add(others[int(cid)])
+    found = _chains_of(store, scheme_id, keys, period, set(newcomers))
     out = []
     for n, chains in sorted(found.items()):
         emp, row = newcomers[n]
