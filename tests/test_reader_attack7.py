@@ -52,20 +52,24 @@ def copy(demos, scheme, tmp_path):
     return path, demos[scheme][1]
 
 
+def qty_cell(demos, tmp_path, xml: str):
+    """The weikang demo with KF002's ATT_LATE qty (事件!D2, blank = 1 in the demo) written as ``xml``."""
+    path, before = copy(demos, "weikang_100", tmp_path)
+    edit(path, "事件", {"D2": 0})  # a placeholder cell for the patch to replace
+    patch(path, "事件", {"D2": xml})
+    return path, before
+
+
 @pytest.mark.parametrize("engine", ENGINES)
 def test_an_empty_text_formula_result_is_an_empty_cell(demos, tmp_path, engine):
-    path, before = copy(demos, "weikang_100", tmp_path)
-    edit(path, "事件", {"D2": 0})  # KF002's ATT_LATE row; its qty was blank (1)
-    patch(path, "事件", {"D2": '<c r="{r}" t="str"><f>IF(G2=&quot;&quot;,&quot;&quot;,G2)</f><v></v></c>'})
+    path, before = qty_cell(demos, tmp_path, '<c r="{r}" t="str"><f>IF(G2=&quot;&quot;,&quot;&quot;,G2)</f><v></v></c>')
     code, people = scored(path, engine)
     assert code == 0 and scores(people) == before
 
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_a_formula_without_any_saved_value_is_still_refused(demos, tmp_path, engine):
-    path, _ = copy(demos, "weikang_100", tmp_path)
-    edit(path, "事件", {"D2": 0})
-    patch(path, "事件", {"D2": '<c r="{r}"><f>IF(G2=&quot;&quot;,1,G2)</f></c>'})
+    path, _ = qty_cell(demos, tmp_path, '<c r="{r}"><f>IF(G2=&quot;&quot;,1,G2)</f></c>')
     code, people = scored(path, engine)
     assert code == 1 and people["KF002"]["status"] == "error"
     (err,) = people["KF002"]["errors"]
@@ -101,9 +105,7 @@ def test_a_percent_style_written_unusually_is_still_a_percent(demos, tmp_path, e
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_an_excel_boolean_in_single_quotes_is_not_a_number(demos, tmp_path, engine):
-    path, _ = copy(demos, "weikang_100", tmp_path)
-    edit(path, "事件", {"D2": 0})
-    patch(path, "事件", {"D2": "<c r='D2' t='b'><v>1</v></c>"})
+    path, _ = qty_cell(demos, tmp_path, "<c r='D2' t='b'><v>1</v></c>")
     code, people = scored(path, engine)
     assert code == 1 and [e["where"] for e in people["KF002"]["errors"]] == ["事件!D2 / Events!D2"]
 

@@ -51,7 +51,7 @@ def load(store, scheme, key: str, period, inputs=None, explicit: bool = False):
     from kpixl.core.periods import add_months
 
     from . import chain
-    from .carry import carries, needed, row_source, window_start
+    from .carry import carries, needed, row_source, typed_months, window_start
 
     end = period.month_periods()[-1].label
     keys = chain.stored_keys(store, key) or [key]
@@ -96,8 +96,6 @@ def load(store, scheme, key: str, period, inputs=None, explicit: bool = False):
         owners = _owners(store, [cid for cid, _v in newest.values()])
         loaded.problems += chain.id_variants(inputs, owners)
         if carries(scheme):
-            from .carry import typed_months
-
             loaded.problems += chain.moved_in(store, scheme.id, keys, add_months(period.month_periods()[-1], 1).label,
                                               inputs, owners, {emp for emp, _m in typed_months(inputs)})
         loaded.problems += chain.quarter_absentees(inputs, period, loaded.rows)
