@@ -363,14 +363,36 @@ def test_employee_missing_a_month_is_not_ranked():
     # two months; U's September row belongs to Q3 and does not count (R-G-3 calendar quarter).
     r = quarter({"P": ["90.85", "92.10", "87.05"], "T": ["99", "99", None], "U": [None, "98", "98"],
                  "R": ["36.00", "70.00", "75.00"]})
-    r_extra = quarter({"U": ["97", "98", "98"]}, months=("2026-09", "2026-11", "2026-12"))
-    assert all(e.ok for e in r.employees) and r_extra.employee("U").ok
+    assert all(e.ok for e in r.employees)
     assert (r.employee("T").values["Q_SUM"], r.employee("T").values["Q_TOP3_AWARD.rank"]) == (None, None)
-    assert r_extra.employee("U").values["Q_TOP3_AWARD.rank"] is None
     # P 270.00 rank 1 -> 500; R 181.00 rank 2 -> 300
     assert awards(r) == {"P": Decimal(500), "T": Decimal(0), "U": Decimal(0), "R": Decimal(300)}
     note = next(x for x in r.explanation("T") if x["rule"] == "Q_TOP3_AWARD.rank")
     assert "不参加排名" in note["text_zh"]
+
+
+def test_a_row_of_the_month_before_the_quarter_does_not_count():
+    # R-G-3 calendar quarter: U's September row belongs to Q3, so U lacks October and is not ranked;
+    # V has all three months of Q4 and is ranked 1st (500 元).
+    months = {"U": {"2026-09": "97", "2026-11": "98", "2026-12": "98"},
+              "V": {"2026-10": "80", "2026-11": "80", "2026-12": "80"}}
+    emps = [{"id": e, "name": e, "role": "客服"} for e in months]
+    history = [{"employee": e, "period": m, "item": "COMPOSITE", "value": v} for e, row in months.items()
+               for m, v in row.items()]
+    r = run(SCHEME, "2026-Q4", employees=emps, history=history)
+    assert r.employee("U").ok and r.employee("U").values["Q_TOP3_AWARD.rank"] is None
+    assert awards(r) == {"U": Decimal(0), "V": Decimal(500)}
+
+
+def test_a_quarter_month_nobody_has_withholds_everyone():
+    # Nobody has a November composite (the month was neither closed nor typed): under R-BR-11 nobody
+    # would be ranked and the quarter would pay 0 to everyone with exit 0. It is an error for everyone.
+    r = quarter({"P": ["90.85", None, "87.05"], "Q": ["88.70", None, "86.50"]})
+    assert not any(e.ok for e in r.employees)
+    codes = {p.code for e in r.employees for p in e.problems}
+    assert codes == {"quarter_month_absent"}
+    pr = r.employee("P").problems[0]
+    assert "2026-11" in pr.en and "COMPOSITE" in pr.en and "kpixl close" in pr.fix_en
 
 
 def test_quarter_award_money_line_names_the_history_cells():

@@ -364,3 +364,32 @@ def test_an_employee_moved_from_another_department_is_withheld_until_typed(tmp_p
                              for p in ("2027-02", "2027-03")])
     code, recs = scored(typed)
     assert code == 0 and recs["KF9"]["money"]["deductions"] == 100  # 通告批评 / 50 / 100
+
+
+# ------------------------------------------------------------------------------- months closed out of order
+
+
+def test_s4_a_month_closed_late_lists_the_later_month_whose_fine_it_changes(tmp_path):
+    # FINE_AFTERSALES_MISS 100 / 200 / 300 / 100 n per customer (R-KF-1, calendar year). March closed
+    # before February charged occurrence 2 (200 元); with February it is occurrence 3 (300 元).
+    emps = [s4_emp("KF801")]
+    miss = "FINE_AFTERSALES_MISS"
+    close(s4_book(tmp_path, "2027-01", emps, [ev("2027-01-05", "KF801", miss)]))
+    close(s4_book(tmp_path, "2027-03", emps, [ev("2027-03-05", "KF801", miss)]))
+    feb = s4_book(tmp_path, "2027-02", emps, [ev("2027-02-05", "KF801", miss)])
+    assert "2027-03 v1" in close(feb)
+    mar = s4_book(tmp_path, "2027-03", emps, [ev("2027-03-05", "KF801", miss)], name="2027-03b.xlsx")
+    code, recs = scored(mar)
+    assert code == 0 and recs["KF801"]["money"]["deductions"] == 300
+    code, recs = scored(s4_book(tmp_path, "2027-04", emps, [ev("2027-04-05", "KF801", miss)]))
+    assert code == 1 and errors(recs["KF801"]) == ["ledger_closed_out_of_order"]
+    close(mar, "--reason", "2月补关账")
+    code, recs = scored(s4_book(tmp_path, "2027-04", emps, [ev("2027-04-05", "KF801", miss)]))
+    assert code == 0 and recs["KF801"]["money"]["deductions"] == 400  # occurrence 4: 100 x 4
+
+
+def test_months_closed_in_order_are_not_reported_out_of_order(tmp_path):
+    for per in ("2027-01", "2027-02", "2027-03"):
+        assert "affected" not in close(s15_book(tmp_path, per, 16))
+    code, recs = scored(s15_book(tmp_path, "2027-04", 16))
+    assert code == 0 and recs["HP51"]["status"] == "ok"

@@ -230,3 +230,33 @@ def test_nightly_and_udfs_read_the_same_ledger(tmp_path):
     # without the ledger, last month's department bookings are missing: the nightly run reports the error
     (tmp_path / "kpixl.db").rename(tmp_path / "moved.db")
     assert process_workbook(str(oct_), str(tmp_path / "oct2.report.xlsx")).status == "failed"
+
+
+def test_s7_a_month_closed_before_the_month_it_carries_from_is_listed_and_withholds_the_next(tmp_path):
+    # One working day a month, month_net 18 (as in test_ledger_stores). In month order: Sep carry-out 4,
+    # cumulative 18; Oct carry-in 4, cumulative 36; Nov carry-in 5, cumulative 54; Dec carry-in 5,
+    # balance 23, 18 exchanged, carry-out 5, cumulative 72 >= 60: LEVEL_1 (R-DC-9, R-DC-11).
+    # November was closed before October: it lacked October's state, and so would December.
+    def book(per, day, this, last_per=None, name=None):
+        from conftest import make_book
+
+        metrics = s7_metrics(day, this)
+        if last_per:
+            metrics.append({"team": S7_DEPT, "metric": "M_PARTNER_BOOKINGS_DEPT", "value": 1000, "period": last_per})
+        return make_book(tmp_path / (name or f"{per}.xlsx"), "dingcan_points", per, employees=EMPS, metrics=metrics)
+
+    assert cli("close", s7_book(tmp_path, "2026-09", "2026-09-08", 1000, 1000))[0] == 0
+    nov = book("2026-11", "2026-11-10", 1000, "2026-10")
+    assert cli("close", nov, "--by", "qa")[0] == 0
+    code, out, err = cli("close", book("2026-10", "2026-10-06", 1000), "--by", "qa")
+    assert code == 0 and "受影响 affected: 2026-11 v1" in out, err
+    dec = book("2026-12", "2026-12-07", 1000)
+    code, out, _ = cli("score", dec, "--json", "--compact")
+    rec = json.loads(out)[0]
+    assert code == 1 and [e["code"] for e in rec["errors"]] == ["ledger_closed_out_of_order"]
+    assert rec["errors"][0]["where"] == "账本 2026-11 v1 / ledger 2026-11 v1" and "2026-10" in rec["errors"][0]["message_en"]
+    assert cli("close", book("2026-11", "2026-11-10", 1000, name="nov2.xlsx"), "--by", "qa", "--reason", "10月补关账")[0] == 0
+    code, out, _ = cli("score", dec, "--json", "--compact")
+    v = json.loads(out)[0]["values"]
+    assert code == 0 and (v["carry_in"], v["balance"], v["exchanged"], v["carry_out"]) == (5, 23, 18, 5)
+    assert (v["cumulative"], v["level"]) == (72, "LEVEL_1")

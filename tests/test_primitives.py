@@ -281,7 +281,9 @@ def test_period_values_sum_and_add_days():
                {"employee": "E1", "period": "2026-12", "item": "X", "value": 3}]
 
     def values(period, metrics=()):
-        _, inputs = inputs_from_records(scheme, period, employees=[{"id": "E1", "name": "甲"}], history=history,
+        # E2 has November (a month nobody has withholds everyone, engine.quarter_months_absent)
+        _, inputs = inputs_from_records(scheme, period, employees=[{"id": "E1", "name": "甲"}, {"id": "E2", "name": "乙"}],
+                                        history=history + [{"employee": "E2", "period": "2026-11", "item": "X", "value": 1}],
                                         metrics=list(metrics), parameters={"DUE_FROM": "2026-12-30"})
         return score(scheme, inputs).employee("E1").values
 

@@ -235,6 +235,12 @@ class Context(EventCounts):
         """(value, where) of a History row (employee or team, item, period), or None."""
         return self._history.get((who, item, period_label))
 
+    def months_on_record(self, code: str) -> set[str]:
+        """Labels of the months for which anyone has ``code`` on record (a Metrics row with that period
+        or a History row, typed or from the ledger)."""
+        return ({per for (_w, c, per) in self._metrics_other if c == code}
+                | {per for (_w, c, per) in self._history if c == code})
+
     def history_items(self, who: str, item: str) -> dict[str, tuple[Any, str]]:
         """Every period's (value, where) of one history item for one employee or team."""
         return dict(self._history_by.get((who, item), {}))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from decimal import Decimal
 
 from .bounds import check_attributes
@@ -85,6 +87,10 @@ def _score(scheme: Scheme, inputs: Inputs, period: Period | None = None) -> Resu
     ctx.events_uncertain = {p.employee for p in event_problems if p.is_error and p.employee}
     ctx.index_metrics()
     require_metrics(ctx)
+    absent = quarter_months_absent(ctx, scheme, period)
+    if absent:
+        _block_everyone(ctx, absent)
+        return Result.from_context(ctx)
     for step in scheme.steps:
         if step.runs_in(period.kind):
             _run_step(ctx, step)
@@ -97,6 +103,35 @@ def _score(scheme: Scheme, inputs: Inputs, period: Period | None = None) -> Resu
 
 
 EVERYONE_PER_EMPLOYEE = 50
+
+
+_PERIOD_VALUES = re.compile(r"period_values\(\s*['\"]([A-Za-z0-9_.]+)['\"]\s*\)")
+
+
+def quarter_months_absent(ctx: Context, scheme: Scheme, period: Period) -> list[Problem]:
+    """A quarter run whose steps read each month's figure (``period_values``, S3/S5 R-BR-11) while a
+    month of the quarter has that figure for nobody (not closed, not typed): everyone would be left
+    unranked and paid nothing, so nobody is scored."""
+    if period.kind != "quarter":
+        return []
+    codes = sorted({code for step in scheme.steps if step.runs_in("quarter")
+                    for code in _PERIOD_VALUES.findall(json.dumps(step.spec, ensure_ascii=False))})
+    out = []
+    for code in codes:
+        have = ctx.months_on_record(code)
+        lacking = [m.label for m in period.month_periods() if m.label not in have]
+        if lacking:
+            months = ", ".join(lacking)
+            out.append(problem(
+                "quarter_month_absent", ctx.inputs.history.label if ctx.inputs.history is not None else "历史 / History",
+                f"{period.label} 季度结果需要每个月的 {code}，但 {months} 没有任何员工的 {code}（该月未关账，历史表也没有）；"
+                "所有人都会不参加排名、奖励为 0，所以所有结果暂不计算。",
+                f"The {period.label} result needs {code} for every month, but nobody has {code} for {months} (the month is "
+                "not closed and not typed on History); everyone would be unranked and paid nothing, so no result is given.",
+                f"先关账 {months}（kpixl close 该月的工作簿），再计算季度；或在历史表为每位员工填写 {months} 的 {code}。",
+                f"Close {months} first (kpixl close on its workbook), then score the quarter; or type every employee's "
+                f"{code} of {months} on the History sheet."))
+    return out
 
 
 def _block_everyone(ctx: Context, everyone: list[Problem]) -> None:

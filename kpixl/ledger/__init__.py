@@ -93,6 +93,7 @@ def load(store, scheme, key: str, period, inputs=None, explicit: bool = False):
     loaded = needed(scheme, period, newest, rows)
     if inputs is not None:
         loaded.problems += chain.stale_reads(store, loaded.read_ids)
+        loaded.problems += chain.closed_early(store, scheme, loaded.read_ids)
         owners = _owners(store, [cid for cid, _v in newest.values()])
         loaded.problems += chain.id_variants(inputs, owners)
         if carries(scheme):

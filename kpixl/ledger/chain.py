@@ -14,6 +14,9 @@ still read (its stored keys are compared the same way). Problems found here with
   until the month is re-closed or their figures of that month are typed on the History sheet;
 - a closed month that is read, directly or through the months it read, was closed from a version
   since superseded: nobody is scored until that month is re-closed;
+- a closed month that is read, directly or through the months it read, was closed before an
+  earlier month it would have read was closed at all (months closed out of order): nobody is
+  scored until that month is re-closed;
 - a quarter run whose Employees sheet lacks someone the ledger has for all three months (the
   quarter's ranking would leave them out): nobody is scored until they are listed.
 """
@@ -206,6 +209,61 @@ def stale_reads(store, read_ids: list[int]) -> list[Problem]:
                 f"Close {per} again first: kpixl close <the {per} workbook> --reason \"{sper} corrected\"; "
                 f"then score this month."))
     return out
+
+
+def missed(store, scheme, cid: int, key: str, per: str) -> list[str]:
+    """Earlier months of chain ``key`` first closed after close ``cid`` (of month ``per``) was, that it
+    would have read: inside a carry's window, or (a ``latest`` carry) newer than every month closed
+    before it. Closed out of order, ``cid`` lacks them."""
+    from kpixl.core.periods import parse_period
+
+    from .carry import carries, window_start
+
+    cs = carries(scheme)
+    rows = [(p, int(first)) for p, first in store.execute(
+        "SELECT period, MIN(id) FROM kpixl_close WHERE book_key = ? AND period < ? GROUP BY period", (key, per))
+        if len(p) == 7]
+    late = [p for p, first in rows if first > cid]
+    if not late or not cs or len(per) != 7:
+        return []
+    starts = [window_start(c.window, parse_period(per)) for c in cs if c.window != "latest"]
+    newest_before = max((p for p, first in rows if first < cid), default="")
+    latest = any(c.window == "latest" for c in cs)
+    return [p for p in late if any(s is None or p >= s for s in starts) or (latest and p > newest_before)]
+
+
+def closed_early(store, scheme, read_ids: list[int]) -> list[Problem]:
+    """Closes this run reads, directly or through the closes they read, that were closed before an
+    earlier month they would have read was closed (listed, never recomputed)."""
+    out = []
+    for chunk in _chunks(_read_through(store, read_ids)):
+        marks = ", ".join("?" * len(chunk))
+        for cid, key, per, ver in store.execute(
+                f"SELECT id, book_key, period, version FROM kpixl_close WHERE id IN ({marks}) ORDER BY period", chunk):
+            late = missed(store, scheme, int(cid), key, per)
+            if late:
+                out.append(early_problem(per, int(ver), late))
+    return out
+
+
+def early_problem(per: str, ver: int, late: list[str]) -> Problem:
+    months = ", ".join(late)
+    return problem(
+        "ledger_closed_out_of_order", f"账本 {per} v{ver} / ledger {per} v{ver}",
+        f"{per} v{ver} 关账时 {months} 还没有关账（之后才补关账）；{per} 的结果不含 {months}，可能有误，本月的结果暂不计算。",
+        f"{per} v{ver} was closed before {months} was (months closed out of order); {per}'s figures lack {months} "
+        "and may be wrong, so no result of this month is given.",
+        f"按月份顺序重新关账 {per}：kpixl close {per} 的工作簿 --reason \"补关账 {months}\"，再计算本月。",
+        f"Close {per} again, in month order: kpixl close <the {per} workbook> --reason \"{months} closed late\"; "
+        "then score this month.")
+
+
+def closed_before(store, scheme, key: str, per: str) -> list[int]:
+    """Current closes of later months of chain ``key`` that ``per`` (just closed) came too late for."""
+    rows = store.execute("SELECT id, period FROM kpixl_close c WHERE book_key = ? AND period > ? AND NOT EXISTS "
+                         "(SELECT 1 FROM kpixl_close n WHERE n.book_key = c.book_key AND n.period = c.period "
+                         "AND n.version > c.version)", (key, per))
+    return [int(cid) for cid, p in rows if len(p) == 7 and per in missed(store, scheme, int(cid), key, p)]
 
 
 def quarter_absentees(inputs, period, rows: list[tuple]) -> list[Problem]:

@@ -26,6 +26,7 @@ from kpixl.core.scheme import Scheme
 
 from . import codec
 from .carry import carry_rows
+from .chain import closed_before
 from .frames import to_blob
 from .store import LedgerConflict, Store
 
@@ -53,7 +54,7 @@ class Closed:
     employees: int
     left_out: list[dict]
     appeal_due: str
-    affected: list[tuple[str, int]]  # later closes (period, version) that read a superseded version
+    affected: list[tuple[str, int]]  # later closes (period, version) that read a superseded version or came before this one
 
 
 def fingerprint(scheme: Scheme) -> str:
@@ -127,7 +128,10 @@ def close_month(store: Store, scheme: Scheme, inputs: Inputs, result: Result, re
                 "See it with kpixl ledger show; to correct it, close again with --reason.")]) from None
         raise
     old = [p[0] for p in prior]
-    return Closed(close_id, period, version, len(results), left_out, due, affected(store, old))
+    early = closed_before(store, scheme, req.book_key, period)
+    later = {(r[0], int(r[1])) for r in _period_versions(store, early)}
+    return Closed(close_id, period, version, len(results), left_out, due,
+                  sorted(set(affected(store, old + early)) | later))
 
 
 def locked(store: Store, key: str, period: str, reason: str) -> list[tuple]:
@@ -174,6 +178,12 @@ def affected(store: Store, superseded: list[int]) -> list[tuple[str, int]]:
         frontier = [int(cid) for cid, _p, _v in rows if int(cid) not in seen]
         seen.update({int(cid): (per, int(ver)) for cid, per, ver in rows})
     return sorted(set(seen.values()))
+
+
+def _period_versions(store: Store, ids: list[int]) -> list[tuple]:
+    if not ids:
+        return []
+    return store.execute(f"SELECT period, version FROM kpixl_close WHERE id IN ({', '.join('?' * len(ids))})", ids)
 
 
 def appeal_due(inputs: Inputs, filed: dt.date) -> dt.date:

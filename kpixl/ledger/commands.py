@@ -72,9 +72,9 @@ def cmd_close(args) -> int:
         print(f"  申诉 appeal {args.appeal}: 答复期限 reply due {closed.appeal_due} (R-GB-11)")
     if closed.affected:
         shown = ", ".join(f"{p} v{v}" for p, v in closed.affected)
-        print(f"  受影响 affected: {shown} 直接或经由其间的月份读取了被取代的版本，需按月份顺序重新关账（不会自动重算） / "
-              "read the superseded version, directly or through the months between; close them again in month order "
-              "(they are not recomputed)")
+        print(f"  受影响 affected: {shown} 直接或经由其间的月份读取了被取代的版本，或在本月之前就已关账，需按月份顺序重新关账"
+              "（不会自动重算） / read the superseded version, directly or through the months between, or were closed "
+              "before this month; close them again in month order (they are not recomputed)")
     return 0
 
 
