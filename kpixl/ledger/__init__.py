@@ -60,7 +60,7 @@ def load(store, scheme, key: str, period, inputs=None, explicit: bool = False):
     newest: dict[str, tuple[int, int]] = {}
     left_text: dict[str, str] = {}
     for cid, per, ver, lo in closes:
-        if (per < period.label or (period.kind == "quarter" and per <= end)) and len(per) == 7:
+        if (per < period.label or (period.kind == "quarter" and per <= end)) and chain.is_month(per):
             newest[per] = (int(cid), int(ver))
             left_text[per] = lo
     if not newest:

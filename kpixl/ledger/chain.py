@@ -30,6 +30,14 @@ import unicodedata
 from kpixl.core.errors import Problem, problem
 from kpixl.core.scheme import spelling
 
+_MONTH = re.compile(r"\d{4}-\d{2}")
+
+
+def is_month(label: str) -> bool:
+    """Whether a close's period is a month (``2026-10``), not a quarter (``2026-Q4``, a record of the
+    quarterly award that no later month reads)."""
+    return _MONTH.fullmatch(label) is not None
+
 
 def normal(text) -> str:
     """A department name or key as chains compare it: NFKC, no spaces."""
@@ -222,9 +230,9 @@ def missed(store, scheme, cid: int, key: str, per: str) -> list[str]:
     cs = carries(scheme)
     rows = [(p, int(first)) for p, first in store.execute(
         "SELECT period, MIN(id) FROM kpixl_close WHERE book_key = ? AND period < ? GROUP BY period", (key, per))
-        if len(p) == 7]
+        if is_month(p)]
     late = [p for p, first in rows if first > cid]
-    if not late or not cs or len(per) != 7:
+    if not late or not cs or not is_month(per):
         return []
     starts = [window_start(c.window, parse_period(per)) for c in cs if c.window != "latest"]
     newest_before = max((p for p, first in rows if first < cid), default="")
@@ -263,7 +271,7 @@ def closed_before(store, scheme, key: str, per: str) -> list[int]:
     rows = store.execute("SELECT id, period FROM kpixl_close c WHERE book_key = ? AND period > ? AND NOT EXISTS "
                          "(SELECT 1 FROM kpixl_close n WHERE n.book_key = c.book_key AND n.period = c.period "
                          "AND n.version > c.version)", (key, per))
-    return [int(cid) for cid, p in rows if len(p) == 7 and per in missed(store, scheme, int(cid), key, p)]
+    return [int(cid) for cid, p in rows if is_month(p) and per in missed(store, scheme, int(cid), key, p)]
 
 
 def quarter_absentees(inputs, period, rows: list[tuple]) -> list[Problem]:
