@@ -1,0 +1,108 @@
+"""Attack round 8: S7 ledger state, S4 hire date, S2 whole counts, S10 "not assessed" wording.
+
+Every expectation is computed by hand from SCHEMES.md (the clause is named on each test).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from conftest import D, run
+
+# --------------------------------------------------------------------------- S7: the points account (R-G-19)
+
+S7 = "dingcan_points"
+DEPT = "订餐部"
+
+
+def s7_emps(**hires):
+    return [{"id": i, "name": i, "role": "订餐师", "department": DEPT, "hire_date": h} for i, h in hires.items()]
+
+
+def s7_day(emp, orders, partner, attempts, date="2026-10-06"):
+    return [{"employee": emp, "metric": m, "value": v, "date": date}
+            for m, v in (("ORDERS_SUCCESS", orders), ("PARTNER_BOOKINGS", partner), ("ORDER_ATTEMPTS", attempts))]
+
+
+def s7_metrics():
+    """Tue 2026-10-06: A 10 orders / 3 bookings / 20 attempts, B 8 / 4 / 16 (both 50.00%, pass R-DC-3); month
+    rates A 55, B 52; 接通率 95 (R-DC-4, no unplaced day anyway); bookings 100 this month and last (rate 1).
+    Day: R_ORD A 3, B 2; R_PARTNER B 3, A 2; both placed twice: max + 1 = 4 each (R-DC-1).
+    Week Oct 5-11 (same sums): R_ORD A 5, B 4; R_PARTNER B 5, A 4: 6 each. Month R_SUCCESS: A 10, B 5.
+    month_net: A 4 + 6 + 10 = 20, B 4 + 6 + 5 = 15."""
+    return (s7_day("A", 10, 3, 20) + s7_day("B", 8, 4, 16)
+            + [{"employee": "A", "metric": "SUCCESS_RATE", "value": 55},
+               {"employee": "B", "metric": "SUCCESS_RATE", "value": 52},
+               {"team": DEPT, "metric": "M_ANSWER_RATE", "value": 95},
+               {"team": DEPT, "metric": "M_PARTNER_BOOKINGS_DEPT", "value": 100},
+               {"team": DEPT, "metric": "M_PARTNER_BOOKINGS_DEPT", "value": 100, "period": "2026-09"}])
+
+
+def a_account(carry=20, cumulative=70):
+    return [{"employee": "A", "period": "2026-09", "item": "CARRY_OUT", "value": carry},
+            {"employee": "A", "period": "2026-09", "item": "CUMULATIVE_POINTS", "value": cumulative}]
+
+
+def s7(history, **hires):
+    return run(S7, "2026-10", employees=s7_emps(**hires), metrics=s7_metrics(), history=history)
+
+
+def test_s7_agent_without_account_beside_others_is_withheld():
+    # R-DC-9 / R-DC-11 / R-G-9: A's September account is there, B's is not and B was hired in 2025, so B's
+    # carry-in and cumulative points are unknown (read as 0 before: balance 15, 12 exchanged, 12.00 元).
+    # B is withheld at the hire-date cell (Employees row 3, column F); A is scored: balance 20 + 20 = 40,
+    # floor(0.8 x 40) = 32 exchanged x rate 100/100 = 32.00 元, carried 8; cumulative 70 + 20 = 90 -> 二级 (>= 80).
+    result = s7(a_account(), A="2024-05-01", B="2025-03-01")
+    a, b = result.employee("A"), result.employee("B")
+    assert a.status == "ok" and b.status == "error"
+    assert (a.values["balance"], a.values["exchanged"], a.values["carry_out"], a.values["cash"]) == (
+        D(40), D(32), D(8), Decimal("32.00"))
+    assert (a.values["cumulative"], a.values["level"]) == (D(90), "LEVEL_2")
+    (pr,) = [p for p in b.problems if p.code == "ledger_state_missing"]
+    assert pr.where == "员工!F3 / Employees!F3" and pr.employee == "B"
+    assert "CARRY_OUT" in pr.zh and "CUMULATIVE_POINTS" in pr.en and "2025-03-01" in pr.en
+    assert "2026-09" in pr.fix_zh and "2026-09" in pr.fix_en and "kpixl close" in pr.fix_en
+
+
+def test_s7_agent_without_account_and_hire_date_beside_others_is_withheld():
+    # The same with B's hire date blank: nothing says B is new, so the account must exist (R-G-9).
+    result = s7(a_account(), A="2024-05-01", B="")
+    b = result.employee("B")
+    assert b.status == "error"
+    assert [p.where for p in b.problems if p.code == "ledger_state_missing"] == ["员工!F3 / Employees!F3"]
+
+
+def test_s7_agent_hired_this_month_starts_at_zero():
+    # R-DC-11 "since joining": B hired 2026-10-12 has no earlier account, so 0 is the rule, not a guess:
+    # balance 0 + 15 = 15, floor(0.8 x 15) = 12 exchanged, 12.00 元, carried 3; cumulative 15, no level.
+    result = s7(a_account(), A="2024-05-01", B="2026-10-12")
+    b = result.employee("B")
+    assert b.status == "ok"
+    assert (b.values["carry_in"], b.values["balance"], b.values["exchanged"], b.values["carry_out"],
+            b.values["cash"], b.values["cumulative"], b.values["level"]) == (
+        D(0), D(15), D(12), D(3), Decimal("12.00"), D(15), "")
+    assert not [p for p in result.problems if p.code.startswith("ledger_state")]
+
+
+def test_s7_first_month_of_a_new_ledger_is_a_warning_per_agent():
+    # No one has any earlier account (a new department's first month): the accounts start at 0 with a warning
+    # naming each agent at their hire-date cell. A: balance 20, 16 exchanged, 16.00 元; B: 15, 12, 12.00 元.
+    result = s7([], A="2025-01-01", B="")
+    assert {e.id: e.status for e in result.employees} == {"A": "ok", "B": "ok"}
+    assert (result.value("A", "exchanged"), result.value("A", "cash")) == (D(16), Decimal("16.00"))
+    assert (result.value("B", "exchanged"), result.value("B", "cash")) == (D(12), Decimal("12.00"))
+    warned = [(p.employee, p.where, p.severity) for p in result.problems if p.code == "ledger_state_assumed"]
+    assert warned == [("A", "员工!F2 / Employees!F2", "warning"), ("B", "员工!F3 / Employees!F3", "warning")]
+
+
+def test_s7_incomplete_account_is_withheld_at_its_history_cell():
+    # A's carry-out is typed but not the cumulative points: the level cannot be known (R-DC-11), so A is
+    # withheld at the History cell of the carry-out (row 2, value column E).
+    history = a_account()[:1] + [{"employee": "B", "period": "2026-09", "item": "CARRY_OUT", "value": 0},
+                                 {"employee": "B", "period": "2026-09", "item": "CUMULATIVE_POINTS", "value": 0}]
+    result = s7(history, A="2024-05-01", B="2024-05-01")
+    a = result.employee("A")
+    assert a.status == "error" and result.employee("B").status == "ok"
+    (pr,) = [p for p in a.problems if p.code == "ledger_state_incomplete"]
+    assert pr.where == "历史!E2 / History!E2" and "CUMULATIVE_POINTS" in pr.en
+
