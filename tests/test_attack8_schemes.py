@@ -106,3 +106,46 @@ def test_s7_incomplete_account_is_withheld_at_its_history_cell():
     (pr,) = [p for p in a.problems if p.code == "ledger_state_incomplete"]
     assert pr.where == "历史!E2 / History!E2" and "CUMULATIVE_POINTS" in pr.en
 
+
+# --------------------------------------------------------------------------- S2: counts are whole numbers (R-MK-9)
+
+S2_TARGETS = {
+    "TARGET_K_COST_BUDGET": 100, "TARGET_K_SURVEY_PLAN": 95, "TARGET_K_PROCESS_IMPROVE": 90, "TARGET_K_CSAT": 90,
+    "TARGET_K_CALL_VOLUME": 20000, "TARGET_K_FEEDBACK_TIMELY": 95, "TARGET_K_DEPT_COOP": 85, "TARGET_K_FCR": 80,
+    "TARGET_K_STAFF_MGMT": 85,
+}
+S2_ACTUALS = {"K_BIZ_PLAN": 100, "K_COST_BUDGET": 100, "K_SURVEY_PLAN": 95, "K_PROCESS_IMPROVE": 90, "K_CSAT": 90,
+              "K_CALL_VOLUME": 20000, "K_DEPT_COOP": 85, "K_FCR": 80, "K_STAFF_MGMT": 85}
+
+
+def s2(on_time, received):
+    metrics = [{"employee": "M1", "metric": k, "value": v} for k, v in S2_ACTUALS.items()]
+    metrics += [{"employee": "M1", "metric": "FEEDBACK_ON_TIME", "value": on_time},
+                {"employee": "M1", "metric": "FEEDBACK_RECEIVED", "value": received}]
+    return run("callcenter_manager_kpi", "2026-10", employees=[{"id": "M1", "name": "陈经理", "role": "呼叫中心经理"}],
+               metrics=metrics, parameters={**S2_TARGETS, "ASSESSMENT_PERIOD": "month"})
+
+
+def test_s2_fractional_opinion_count_is_one_error_at_its_cell():
+    # R-MK-9(a): the two counts are opinions (条), whole numbers. 2.5 on time (Metrics row 11, value column C)
+    # is one error at that cell; the feedback rate is not "missing" (both counts are entered), so no second
+    # problem says it is.
+    result = s2("2.5", 3)
+    m1 = result.employee("M1")
+    assert m1.status == "error"
+    assert [(p.code, p.where) for p in m1.problems] == [("not_whole", "指标!C11 / Metrics!C11")]
+    (pr,) = m1.problems
+    assert "2.5" in pr.zh and "2.5" in pr.en and "whole number" in pr.en and pr.fix_zh and pr.fix_en
+    assert not [p for p in result.problems if p.code == "feedback_missing"]
+
+
+def test_s2_fractional_received_count_is_one_error_at_its_cell():
+    result = s2(2, "3.5")
+    assert [(p.code, p.where) for p in result.employee("M1").problems] == [("not_whole", "指标!C12 / Metrics!C12")]
+
+
+def test_s2_whole_counts_still_score():
+    # R-MK-9(a): 2 of 4 opinions = 50% unrounded; a = 50 / 95 = 0.526315...; 5 x a = 2.6315... -> 2.63.
+    result = s2(2, 4)
+    assert result.employee("M1").values["K_FEEDBACK_TIMELY.score"] == Decimal("2.63")
+
