@@ -149,3 +149,37 @@ def test_s2_whole_counts_still_score():
     result = s2(2, 4)
     assert result.employee("M1").values["K_FEEDBACK_TIMELY.score"] == Decimal("2.63")
 
+
+# --------------------------------------------------------------------------- S10: what "not assessed" lacks (R-SQ-9)
+
+QC = ("I_FRAUD", "I_COMPLAINT", "I_BIZ_ERR", "I_FEE_ERR", "I_AVG", "M_FRAUD", "M_COMPLAINT", "M_BIZ_ERR", "M_FEE_ERR", "M_AVG")
+
+
+def s10(qc: dict, hire="2026-10-12"):
+    metrics = [{"employee": "E", "metric": k, "value": v} for k, v in qc.items()]
+    return run("service_quality_grade", "2026-10", metrics=metrics,
+               employees=[{"id": "E", "name": "甲", "role": "客服代表", "hire_date": hire}])
+
+
+def test_s10_late_hire_with_some_qc_figures_names_the_missing_ones():
+    # R-SQ-9: hired on the 12th (after the 10th, rule 4), nine of the ten QC figures entered and M_AVG not:
+    # the grade is not assessed and the payout 0. The warning says which figure is missing (M_AVG only), not
+    # "no QC figures", and names the hire date and the fix.
+    qc = {k: (96 if k.endswith("AVG") else 0) for k in QC if k != "M_AVG"}
+    result = s10(qc)
+    e = result.employee("E")
+    assert e.status == "not_assessed" and e.values["payout"] == Decimal(0)
+    (pr,) = [p for p in result.problems if p.code == "not_assessed"]
+    assert pr.severity == "warning" and pr.where.startswith("员工!F2 / Employees!F2")
+    assert "M_AVG" in pr.zh and "M_AVG" in pr.en and "M_AVG" in pr.fix_zh and "M_AVG" in pr.fix_en
+    assert "I_AVG" not in pr.en and "I_FRAUD" not in pr.en  # those are entered
+    assert "没有质检数据" not in pr.zh and "without QC figures" not in pr.en
+    assert "2026-10-12" in pr.zh and "2026-10-12" in pr.en
+
+
+def test_s10_late_hire_without_qc_figures_lists_all_ten():
+    result = s10({})
+    (pr,) = [p for p in result.problems if p.code == "not_assessed"]
+    assert pr.where == "员工!F2 / Employees!F2"
+    assert all(code in pr.en and code in pr.fix_en for code in QC)
+    assert ", ".join(QC) in pr.en and "、".join(QC) in pr.zh
