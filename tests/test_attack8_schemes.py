@@ -183,3 +183,63 @@ def test_s10_late_hire_without_qc_figures_lists_all_ten():
     assert pr.where == "员工!F2 / Employees!F2"
     assert all(code in pr.en and code in pr.fix_en for code in QC)
     assert ", ".join(QC) in pr.en and "、".join(QC) in pr.zh
+
+
+# --------------------------------------------------------------------------- S4: before hire, blank hire date (R-KF-8)
+
+S4 = "kefu_fines"
+
+
+def s4(hire, history=None, events=None, sales=10000):
+    return run(S4, "2024-03", employees=[{"id": "K1", "name": "小李", "role": "客服", "hire_date": hire}],
+               history=history, events=events, metrics=[{"employee": "K1", "metric": "SALES", "value": sales}])
+
+
+JAN_50K = [{"employee": "K1", "period": "2024-01", "item": "SALES", "value": 50000}]
+
+
+def test_s4_sales_of_a_month_before_hire_are_an_error_at_the_period_cell():
+    # R-KF-8: 转正 counts cumulative 业绩 *since hire*. Hired 2024-02-15, January's 50,000 cannot be K1's; with it,
+    # 50,000 + 10,000 = 60,000 raised STATUS_REGULARIZE (R-G-1). It is an error at History row 2's period cell
+    # (column C), and K1 is withheld: no flag is raised from it.
+    result = s4("2024-02-15", history=JAN_50K)
+    k1 = result.employee("K1")
+    assert k1.status == "error" and result.flags_of("K1") == []
+    (pr,) = [p for p in k1.problems if p.code == "before_hire"]
+    assert pr.where == "历史!C2 / History!C2"
+    assert "2024-01" in pr.en and "2024-02-15" in pr.en and "2024-01" in pr.zh and pr.fix_zh and pr.fix_en
+
+
+def test_s4_sales_of_the_hire_month_count():
+    # The hire month itself is after hire: hired 2024-01-20, January's 50,000 + March's 10,000 = 60,000 -> 转正.
+    result = s4("2024-01-20", history=JAN_50K)
+    assert result.employee("K1").status == "ok"
+    assert [f["code"] for f in result.flags_of("K1")] == ["STATUS_REGULARIZE"]
+
+
+def test_s4_an_event_dated_before_hire_is_an_error_at_its_date_cell():
+    # Hired 2024-03-05: a FINE_DAILY_REPORT on 2024-03-04 cannot be K1's (it made the 2024-03-20 one the 2nd
+    # occurrence, 100 元, instead of the 1st, a 警告, R-KF-1). Error at Events row 2's date cell (column A).
+    events = [{"date": "2024-03-04", "employee": "K1", "rule": "FINE_DAILY_REPORT"},
+              {"date": "2024-03-20", "employee": "K1", "rule": "FINE_DAILY_REPORT"}]
+    result = s4("2024-03-05", events=events)
+    k1 = result.employee("K1")
+    assert k1.status == "error"
+    assert [p.where for p in k1.problems if p.code == "before_hire"] == ["事件!A2 / Events!A2"]
+
+
+def test_s4_blank_hire_date_with_earlier_sales_is_a_warning_at_the_hire_cell():
+    # R-KF-8 needs the hire date to know which earlier months are "since hire"; blank, every month on record is
+    # counted (50,000 + 10,000 = 60,000 -> 转正), and a warning at Employees!F2 says so.
+    result = s4("", history=JAN_50K)
+    assert result.employee("K1").status == "ok"
+    assert [f["code"] for f in result.flags_of("K1")] == ["STATUS_REGULARIZE"]
+    (w,) = [p for p in result.problems if p.code == "hire_date_missing"]
+    assert w.severity == "warning" and w.employee == "K1" and w.where.startswith("员工!F2 / Employees!F2")
+    assert "STATUS_REGULARIZE" in w.en and w.fix_zh and w.fix_en
+
+
+def test_s4_blank_hire_date_without_earlier_sales_says_nothing():
+    # Without earlier months the cumulative is this month's alone: the hire date decides nothing.
+    result = s4("")
+    assert not [p for p in result.problems if p.code == "hire_date_missing"]
