@@ -161,9 +161,12 @@ def test_all_attempts_successful_is_fine():
 def test_missing_last_month_bookings_withhold_whoever_exchanges_points():
     # R-DC-10 needs last month's department bookings; R-G-9: a missing input is an error, never read as 0 (only a
     # typed 0 gives the rate 1). A (balance 20, 16 exchanged) and B (15, 12) are withheld; C, whose History
-    # carry-out -100 gives a balance of -94, exchanges nothing and needs no rate (R-DC-9): C stands.
+    # carry-out -100 gives a balance of -94, exchanges nothing and needs no rate (R-DC-9): C stands. (Everyone's
+    # September account is typed: an agent without one, beside others who have one, is withheld for that.)
     metrics = [r for r in base() if r.get("period") != "2026-09"]
-    history = [{"employee": "C", "period": "2026-09", "item": "CARRY_OUT", "value": -100}]
+    history = [{"employee": e, "period": "2026-09", "item": item, "value": v}
+               for e, carry in (("A", 0), ("B", 0), ("C", -100))
+               for item, v in (("CARRY_OUT", carry), ("CUMULATIVE_POINTS", carry))]
     result = score(metrics, history=history)
     assert {e.id: e.status for e in result.employees} == {"A": "error", "B": "error", "C": "ok"}
     c = result.employee("C").values

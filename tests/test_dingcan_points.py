@@ -273,8 +273,10 @@ def test_rate_below_one_and_override():
 
 
 def test_highest_level_is_kept():
-    # R-DC-11: cumulative falls from 85 to 75 (below 80), but 二级 was reached: it is kept.
+    # R-DC-11: cumulative falls from 85 to 75 (below 80), but 二级 was reached: it is kept. (The account's
+    # carry-out is there too: an account with only some of its items is withheld, ledger_state.py.)
     hist = [{"employee": "A", "period": "2026-09", "item": "CUMULATIVE_POINTS", "value": 85},
+            {"employee": "A", "period": "2026-09", "item": "CARRY_OUT", "value": 0},
             {"employee": "A", "period": "2026-09", "item": "LEVEL", "value": "二级订餐师"}]
     ctx = _ledger({"A": -10}, hist)
     assert ctx.values["A"]["cumulative"] == D(75) and ctx.values["A"]["level"] == "LEVEL_2"
@@ -315,8 +317,10 @@ def test_missing_department_bookings_withhold_the_result():
 def test_a_carry_in_from_before_last_month_is_a_warning(month, gap):
     # R-DC-9: the carry-in is the latest earlier carry-out. With only August's (3), October's account
     # still starts from it (balance 3 + 10 = 13, exchanged floor(0.8 x 13) = 10, carried 3), but if
-    # September was scored its points are missing, so the agent is warned at the History cell.
-    hist = [{"employee": "A", "period": month, "item": "CARRY_OUT", "value": 3}]
+    # September was scored its points are missing, so the agent is warned at the History cell. (The account
+    # has its cumulative points too: one with only some of its items is withheld, ledger_state.py.)
+    hist = [{"employee": "A", "period": month, "item": "CARRY_OUT", "value": 3},
+            {"employee": "A", "period": month, "item": "CUMULATIVE_POINTS", "value": 3}]
     ctx = _ledger({"A": 10}, hist)
     assert (ctx.values["A"]["balance"], ctx.values["A"]["exchanged"], ctx.values["A"]["carry_out"]) == (D(13), D(10), D(3))
     found = [p for p in ctx.problems if p.code == "carry_gap"]

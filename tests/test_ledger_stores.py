@@ -69,7 +69,7 @@ def s7_metrics(day, this, last=None):
 def test_s7_three_months_carry_over_and_levels(store):
     # A alone, one working day a month with 30 orders at 60%: daily 1st 3 + weekly 1st 5 + monthly 1st 10
     # = month_net 18 (R-DC-2/5/6, as in tests/test_dingcan_points.py). September starts from a typed
-    # cumulative 50; October and November read carry-out, cumulative, level and last month's department
+    # cumulative 50 and carry-out 0 (the whole account: ledger_state.py); October and November read carry-out, cumulative, level and last month's department
     # bookings from the ledger.
     emps = [{"id": "A", "name": "A", "role": "订餐师", "department": S7_DEPT}]
     want = [
@@ -81,7 +81,8 @@ def test_s7_three_months_carry_over_and_levels(store):
         ("2026-11", "2026-11-10", 990, None, (5, 23, 18, 5, "0.9", "16.20", 104, "LEVEL_3")),
     ]
     for period, day, this, last, expected in want:
-        hist = [{"employee": "A", "period": "2026-08", "item": "CUMULATIVE_POINTS", "value": 50}] if last else None
+        hist = [{"employee": "A", "period": "2026-08", "item": "CUMULATIVE_POINTS", "value": 50},
+                {"employee": "A", "period": "2026-08", "item": "CARRY_OUT", "value": 0}] if last else None
         r = month(store, "dingcan_points", period, employees=emps, metrics=s7_metrics(day, this, last), history=hist)
         v = r.employee("A").values
         got = tuple(v[k] for k in ("carry_in", "balance", "exchanged", "carry_out", "exchange_rate", "cash",

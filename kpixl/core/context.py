@@ -348,6 +348,12 @@ class Context(EventCounts):
                 fix_en=f"If that row is the month's figure, clear its date; otherwise add an undated row of {code} for the month."))
         raise MissingInput(missing_metric(self.inputs.metrics.label, employee, code, mdef))
 
+    def refused_cell(self, employee: str, code: str) -> str | None:
+        """The cell of ``employee``'s value of ``code`` this period that validation refused, or None."""
+        if code not in self.scheme.metrics:
+            return None
+        return next((w for key in self.group_keys(employee, code) if (w := self._withheld.get((key, code)))), None)
+
     def _refused(self, employee: str, where: str) -> Problem:
         """The problem validation reported at the refused cell (blocking with it again adds nothing),
         else one that names the cell."""
@@ -648,6 +654,18 @@ class EmployeeEnv(NameEnv):
         raise MissingInput(problem(
             "unknown_name", ctx.scheme.path, f"名称 {name} 未定义。", f"Name {name} is not defined.",
             "在方案中定义该指标或参数。", "Define it as a metric or parameter in the scheme.", employee=self.employee))
+
+    def has(self, name: str) -> bool:
+        """Whether ``name`` has a value; a value validation refused at its cell (2.5 opinions for a
+        count) is neither there nor absent, so it raises that cell's problem: a condition on it is not
+        decided, and no second, misleading problem ("neither ... nor ...") follows the first."""
+        try:
+            self.get(name)
+            return True
+        except MissingInput as exc:
+            if exc.problem.where and self.ctx.refused_cell(self.employee, name) == exc.problem.where:
+                raise
+            return False
 
     def latest(self, name: str) -> Any:
         """The metric of this period, else the latest earlier month's (R-OL-3, R-KR-5); never 0."""

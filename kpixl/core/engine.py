@@ -11,6 +11,7 @@ from .context import Context
 from .defaults import require_metrics
 from .errors import InputError, Problem, more_problems, problem
 from .gcpause import paused_gc
+from .hire_checks import before_hire_problems
 from .inputs import Inputs
 from .periods import Period
 from .result import Result
@@ -69,6 +70,7 @@ def _score(scheme: Scheme, inputs: Inputs, period: Period | None = None) -> Resu
     if not inputs.ratings.frame.empty:
         problems += check_ratings(inputs, employees)
     problems += check_history(scheme, inputs, period)
+    problems += before_hire_problems(scheme, inputs, employees)
 
     ctx = Context(scheme, inputs, period, employees)
     everyone: list[Problem] = []

@@ -747,8 +747,10 @@ def check_value(mdef, value, where: str, owner: str | None, percent: bool = Fals
         if percent and mdef.type != "percent":
             return percent_not_allowed(mdef, value, where, owner)
         if mdef.type == "integer" and value != value.to_integral_value():
-            return problem("not_whole", where, f"{mdef.zh} 必须是整数。", f"{mdef.en} must be a whole number.",
-                           "填写整数。", "Enter a whole number.", employee=owner)
+            return problem("not_whole", where, f"{mdef.zh} 必须是整数，这里填写的是 {_fmt(value)}。",
+                           f"{mdef.en} must be a whole number; {_fmt(value)} is entered here.",
+                           "填写整数（个数、名次、天数没有小数）。", "Enter a whole number (counts, ranks and days have no fractions).",
+                           employee=owner)
         if mdef.decimals is not None and value != round_half_up(value, mdef.decimals):
             shown = round_half_up(value, mdef.decimals)
             return problem("too_many_decimals", where, f"{mdef.zh} 的值 {_fmt(value)} 超过 {mdef.decimals} 位小数。",

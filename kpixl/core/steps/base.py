@@ -32,14 +32,29 @@ def value_text(value: Any) -> str:
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*(?:\.[a-z_]+)?)\}")
 
 
-def fill(text: str, env) -> str:
-    """Replace ``{NAME}`` in a message by the value of NAME as the report shows it."""
+_MISSING_LIST = re.compile(r"\{missing:([A-Za-z0-9_, ]+)\}")
+
+
+def fill(text: str, env, sep: str = "、") -> str:
+    """Replace ``{NAME}`` in a message by the value of NAME as the report shows it, and
+    ``{missing:A, B, C}`` by those of A, B, C that have no usable value, joined by ``sep`` ("—": none)."""
     def one(m):
         try:
             return value_text(env.get(m.group(1)))
         except MissingInput:
             return "—"
-    return _PLACEHOLDER.sub(one, text)
+
+    def absent(m):
+        names = [n.strip() for n in m.group(1).split(",") if n.strip()]
+        return sep.join(n for n in names if not _has(env, n)) or "—"
+    return _PLACEHOLDER.sub(one, _MISSING_LIST.sub(absent, text))
+
+
+def _has(env, name: str) -> bool:
+    try:
+        return env.has(name)
+    except MissingInput:  # a value refused at its cell is not usable either
+        return False
 
 
 def approx_text(value: Any, places: int = 4) -> str:

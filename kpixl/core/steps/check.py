@@ -9,8 +9,9 @@ Each check names a condition that is a *problem* when it holds, for example S2 "
 feedback rate is entered both as a rate and as counts" (R-MK-9), S3 "fewer spot checks
 than weeks credited to the month" (a warning, R-BR-13) or S13 "fewer than 15 monitored
 calls" (R-QA-4). An ``error`` blocks the employee's result; a ``warning`` is reported and
-the score is unchanged. The problem names the cells the condition read, and the texts may
-quote values as ``{NAME}``.
+the score is unchanged. The problem names the cells the condition read, and the texts (fixes
+too) may quote values as ``{NAME}`` and list absent inputs as ``{missing:A, B}``; ``at`` (an
+employee attribute) names that attribute's cell first, where a blank one is the thing to fix.
 """
 
 from __future__ import annotations
@@ -49,11 +50,15 @@ class CheckStep(Step):
                 ok, holds = self.evaluate(ctx, emp, when, env)
                 if not ok or not holds:
                     continue
-                where = ", ".join(env.read) or ctx.inputs.parameters_label
+                cells = env.read
+                if c.get("at") and c["at"] in ctx.employees and "xl_row" in ctx.employees:  # the cell to fill in, first
+                    at = ctx.inputs.employees.ref(c["at"], int(ctx.employees.at[emp, "xl_row"]))
+                    cells = [at] + [w for w in cells if w != at]
+                where = ", ".join(cells) or ctx.inputs.parameters_label
                 severity = c.get("severity", "error")
                 pr = problem(c["code"].lower(), where, f"员工 {emp}：{fill(c['zh'], env)}",
-                             f"Employee {emp}: {fill(c['en'], env)}", c.get("fix_zh", ""), c.get("fix_en", ""),
-                             employee=emp, severity=severity)
+                             f"Employee {emp}: {fill(c['en'], env, ', ')}", fill(c.get("fix_zh", ""), env),
+                             fill(c.get("fix_en", ""), env, ", "), employee=emp, severity=severity)
                 if severity == "error":
                     ctx.block(emp, pr)
                 else:

@@ -4,7 +4,8 @@ S7 (R-DC-11): cumulative net points since joining, before exchange, evaluated at
 cumulative = the latest earlier ``cumulative`` History item + this month's ``add`` value; the
 level is the highest threshold reached, and never below the level already held (the latest
 earlier ``keep`` History item, a level code or its Chinese name), because the seed has no
-demotion. Without History the employee starts at 0 with no level (noted).
+demotion. Without History the employee starts at 0 with no level (noted) where that is the rule
+(ledger_state.py; the exchange step checks the account when the scheme has one).
 
 Publishes ``cumulative_before``, ``cumulative``, ``level`` (a level rule code, or "" for none)
 and ``level_name`` (its Chinese name).
@@ -16,6 +17,7 @@ from ..errors import MissingInput, problem
 from ..numbers import ZERO, plain, to_decimal
 from .base import Step
 from .exchange import latest_history, signed_term
+from .ledger_state import missing_state, state_items
 
 
 class LevelStep(Step):
@@ -38,9 +40,17 @@ class LevelStep(Step):
         rules = self.scheme.rules
         order = {code: i for i, (code, _) in enumerate(self.levels)}
         names = {rules[c].zh: c for c, _ in self.levels}
+        checked = any(st.kind == "exchange" for st in self.scheme.steps)  # the account was checked there
+        items = state_items(self.scheme)
         for emp in ctx.ids:
             if ctx.is_blocked(emp):
                 continue
+            pr = None if checked else missing_state(ctx, emp, items)
+            if pr is not None and pr.is_error:
+                ctx.block(emp, pr)
+                continue
+            if pr is not None:
+                ctx.add_problem(pr)
             try:
                 add = to_decimal(ctx.env(emp).get(self.spec["add"]))
             except MissingInput as exc:

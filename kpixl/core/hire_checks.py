@@ -1,0 +1,84 @@
+"""Rows dated before the employee's hire date (schemes with a ``hire_date`` attribute: S4, S10).
+
+Nothing an employee did, sold or was fined for can predate their hire: such a row is most likely
+a typo in its date or its employee ID, and counting it changes a result (S4: sales of a month
+before hire counted toward 转正, R-KF-8 "cumulative 业绩 since hire"; a pre-hire fine moved the
+occurrence count, R-KF-1). Each is an error at the row's date or period cell, owned by the
+employee, so their result is withheld until the row or the hire date is corrected. Vectorised.
+
+- Events rows dated before the hire date (the hire day itself counts).
+- History rows, and Metrics rows with a period, of a month before the hire month.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .errors import Problem, problem
+from .inputs import Table
+from .scheme import Scheme
+
+
+def before_hire_problems(scheme: Scheme, inputs, employees: pd.DataFrame) -> list[Problem]:
+    if "hire_date" not in {f.code for f in scheme.attributes} or "hire_date" not in employees:
+        return []
+    hires = pd.to_datetime(employees["hire_date"], errors="coerce").dropna()
+    if hires.empty:
+        return []
+    def hired(emp: str) -> tuple[str, str]:
+        """(the hire date as shown, its cell on the Employees sheet)."""
+        row = int(employees.at[emp, "xl_row"]) if "xl_row" in employees else None
+        return hires[emp].strftime("%Y-%m-%d"), inputs.employees.ref("hire_date", row)
+
+    out: list[Problem] = []
+    ev = inputs.events
+    if ev is not None and not ev.frame.empty and "date" in ev.frame:
+        out += _dated_rows(ev, hires, hired)
+    for table, what_zh, what_en in ((inputs.history, "历史表", "History"), (inputs.metrics, "指标表", "Metrics")):
+        if table is not None and not table.frame.empty and "period" in table.frame and "employee" in table.frame:
+            out += _month_rows(table, hires, hired, what_zh, what_en)
+    return out
+
+
+def _dated_rows(table: Table, hires: pd.Series, hired) -> list[Problem]:
+    f = table.frame
+    hire = f["employee"].map(hires)
+    mask = (~f["xl_bad"].astype(bool) & hire.notna() & f["date"].notna() & (f["date"] < hire)).to_numpy()
+    out = []
+    for i in np.flatnonzero(mask):
+        emp, day, row = f["employee"].iat[i], f["date"].iat[i].strftime("%Y-%m-%d"), int(f["xl_row"].iat[i])
+        shown, cell = hired(emp)
+        out.append(problem(
+            "before_hire", table.ref("date", row),
+            f"本行日期 {day} 早于员工 {emp} 的入职日期 {shown}（{cell}）：入职前的记录不能计入，很可能日期或工号填错。",
+            f"This row's date {day} is before employee {emp}'s hire date {shown} ({cell}): a row from before hire "
+            "cannot count; most likely its date or employee ID is wrong.",
+            "改正本行的日期或工号；如入职日期有误，改正员工表的入职日期。",
+            "Correct this row's date or employee ID; if the hire date is wrong, correct it on the Employees sheet.",
+            employee=emp))
+    return out
+
+
+def _month_rows(table: Table, hires: pd.Series, hired, what_zh: str, what_en: str) -> list[Problem]:
+    f = table.frame
+    per = f["period"].fillna("").astype(str)
+    month = f["employee"].map(hires.dt.strftime("%Y-%m"))
+    monthly = per.str.fullmatch(r"\d{4}-\d{2}")
+    mask = (~f["xl_bad"].astype(bool) & month.notna() & monthly & (per < month.fillna(""))).to_numpy()
+    out = []
+    for i in np.flatnonzero(mask):
+        emp, p, row = f["employee"].iat[i], per.iat[i], int(f["xl_row"].iat[i])
+        shown, cell = hired(emp)
+        out.append(problem(
+            "before_hire", table.ref("period", row),
+            f"{what_zh}本行的月份 {p} 早于员工 {emp} 的入职月份（入职日期 {shown}，{cell}）：入职前的月份不能计入"
+            "（例如入职以来的累计业绩），很可能月份或工号填错。",
+            f"This {what_en} row's month {p} is before employee {emp}'s hire month (hired {shown}, {cell}): a month "
+            "before hire cannot count (e.g. toward cumulative sales since hire); most likely its month or employee ID "
+            "is wrong.",
+            "改正本行的月份或工号，或删除本行；如入职日期有误，改正员工表的入职日期。",
+            "Correct this row's month or employee ID, or delete the row; if the hire date is wrong, correct it on the "
+            "Employees sheet.", employee=emp))
+    return out
+
