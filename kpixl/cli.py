@@ -49,6 +49,12 @@ def _load(args, progress=None):
 
 def _score(args, progress=None):
     """Read and score ``args.book``; on a terminal, a progress line on stderr says which stage runs."""
+    return _score_standing(args, progress)[0]
+
+
+def _score_standing(args, progress=None):
+    """``(result, standing)``: the scored month and, when it is already closed, its standing in the
+    ledger (kpixl/ledger/standing.py); figures that differ from the closed version are a warning."""
     from kpixl.core.engine import score
     from kpixl.terminal import Progress
 
@@ -56,9 +62,15 @@ def _score(args, progress=None):
     try:
         scheme, inputs = _load(args, progress)
         progress.show(f"计分 scoring {len(inputs.employees)} 名员工 employees …")
-        return score(scheme, inputs)
+        result = score(scheme, inputs)
     finally:
         progress.clear()
+    from kpixl.ledger.standing import standing
+
+    found = standing(scheme, inputs, result, args.book, getattr(args, "ledger", None), getattr(args, "key", None))
+    if found is not None and found.problem() is not None:
+        result.problems.append(found.problem())
+    return result, found
 
 
 # ----------------------------------------------------------------------------- commands
@@ -193,7 +205,7 @@ def cmd_score(args) -> int:
 
 
 def cmd_explain(args) -> int:
-    result = _score(args)
+    result, found = _score_standing(args)
     try:
         e = result.employee(args.employee_id)
     except KeyError:
@@ -206,7 +218,26 @@ def cmd_explain(args) -> int:
     main = result.scheme.main_output
     print(f"{e.id} {e.name} · {main.zh} {_fmt(e.values.get(main.value), main.format)} · {result.period.label}")
     print(result.explain_text(e.id, args.lang))
+    if found is not None:
+        _print_standing(found, e.id)
     return EXIT_OK
+
+
+def _print_standing(found, employee: str | None = None) -> None:
+    """On stderr: the month is closed as vN, and whether these figures are the closed ones."""
+    if employee is not None:
+        same = employee not in found.differing
+    else:
+        same = found.same_figures
+    if same:
+        print(f"账本 ledger: {found.period} 已关账 closed v{found.version}；这些数字与账本一致 / these are the closed figures",
+              file=sys.stderr)
+    else:
+        p = found.problem()
+        print(one_line(p) if employee is None else
+              f"{p.where}: {found.period} 已关账 closed v{found.version}；员工 {employee} 的数字与账本不同 / employee "
+              f"{employee}'s figures differ from the closed ones (kpixl ledger show {employee} --period {found.period})",
+              file=sys.stderr)
 
 
 def cmd_report(args) -> int:
@@ -217,10 +248,12 @@ def cmd_report(args) -> int:
     t0 = time.perf_counter()
     out = Path(args.output)
     check_output(out, [args.book], force=args.force, suffix=".xlsx")
-    result = _score(args)
-    write_report(result, out, args.book)
+    result, found = _score_standing(args)
+    write_report(result, out, args.book, ledger_version=found.label() if found else None)
     for line in summary_lines(result):
         print(line)
+    if found is not None:
+        _print_standing(found)
     print(f"报表 report: {out} ({time.perf_counter() - t0:.2f}s)")
     if goes_apart(result):
         print(f"明细 detail: {companion_path(out)} ({detail_count(result):,} 行 lines; "
@@ -485,12 +518,12 @@ def main(argv: list[str] | None = None) -> int:
         with _reading_early(args):
             return args.func(args)
     except KpixlError as exc:
-        from kpixl.core.errors import SchemeError, WorkbookError
+        from kpixl.core.errors import SchemeError, UsageError, WorkbookError
 
         _print_problems(exc.problems, sys.stderr)
         from kpixl.ledger.store import LedgerError
 
-        return EXIT_USAGE if isinstance(exc, (WorkbookError, SchemeError, LedgerError)) else EXIT_PROBLEMS
+        return EXIT_USAGE if isinstance(exc, (WorkbookError, SchemeError, LedgerError, UsageError)) else EXIT_PROBLEMS
     except BrokenPipeError:  # pragma: no cover - e.g. `kpixl score | head`
         return EXIT_OK
     except OSError as exc:  # read-only folder, full disk, -o a folder ...

@@ -47,29 +47,31 @@ def s7(history, **hires):
     return run(S7, "2026-10", employees=s7_emps(**hires), metrics=s7_metrics(), history=history)
 
 
-def test_s7_agent_without_account_beside_others_is_withheld():
-    # R-DC-9 / R-DC-11 / R-G-9: A's September account is there, B's is not and B was hired in 2025, so B's
-    # carry-in and cumulative points are unknown (read as 0 before: balance 15, 12 exchanged, 12.00 元).
-    # B is withheld at the hire-date cell (Employees row 3, column F); A is scored: balance 20 + 20 = 40,
+def test_s7_agent_without_account_beside_others_is_warned_at_the_hire_date():
+    # R-DC-9 / R-DC-11: A's September account is there, B's is not and B was hired in 2025. The worked
+    # example reads an agent without a ledger row as carry-in 0, so 0 stands in, but never silently: a
+    # warning at B's hire-date cell (Employees row 3, column F) naming A's account. B: balance 0 + 15 = 15,
+    # floor(0.8 x 15) = 12 exchanged, 12.00 元, carried 3, cumulative 15. A: balance 20 + 20 = 40,
     # floor(0.8 x 40) = 32 exchanged x rate 100/100 = 32.00 元, carried 8; cumulative 70 + 20 = 90 -> 二级 (>= 80).
     result = s7(a_account(), A="2024-05-01", B="2025-03-01")
     a, b = result.employee("A"), result.employee("B")
-    assert a.status == "ok" and b.status == "error"
+    assert a.status == "ok" and b.status == "ok"
     assert (a.values["balance"], a.values["exchanged"], a.values["carry_out"], a.values["cash"]) == (
         D(40), D(32), D(8), Decimal("32.00"))
     assert (a.values["cumulative"], a.values["level"]) == (D(90), "LEVEL_2")
-    (pr,) = [p for p in b.problems if p.code == "ledger_state_missing"]
-    assert pr.where == "员工!F3 / Employees!F3" and pr.employee == "B"
-    assert "CARRY_OUT" in pr.zh and "CUMULATIVE_POINTS" in pr.en and "2025-03-01" in pr.en
+    assert (b.values["carry_in"], b.values["exchanged"], b.values["cash"], b.values["cumulative"]) == (
+        D(0), D(12), Decimal("12.00"), D(15))
+    (pr,) = [p for p in result.problems if p.code == "ledger_state_missing"]
+    assert pr.where == "员工!F3 / Employees!F3" and pr.employee == "B" and pr.severity == "warning"
+    assert "CARRY_OUT" in pr.zh and "CUMULATIVE_POINTS" in pr.en and "2025-03-01" in pr.en and "A has" in pr.en
     assert "2026-09" in pr.fix_zh and "2026-09" in pr.fix_en and "kpixl close" in pr.fix_en
 
 
-def test_s7_agent_without_account_and_hire_date_beside_others_is_withheld():
-    # The same with B's hire date blank: nothing says B is new, so the account must exist (R-G-9).
+def test_s7_agent_without_account_and_hire_date_beside_others_is_warned():
+    # The same with B's hire date blank: nothing says B is new, so the stand-in 0 is reported.
     result = s7(a_account(), A="2024-05-01", B="")
-    b = result.employee("B")
-    assert b.status == "error"
-    assert [p.where for p in b.problems if p.code == "ledger_state_missing"] == ["员工!F3 / Employees!F3"]
+    assert result.employee("B").status == "ok"
+    assert [p.where for p in result.problems if p.code == "ledger_state_missing"] == ["员工!F3 / Employees!F3"]
 
 
 def test_s7_agent_hired_this_month_starts_at_zero():
@@ -95,16 +97,18 @@ def test_s7_first_month_of_a_new_ledger_is_a_warning_per_agent():
     assert warned == [("A", "员工!F2 / Employees!F2", "warning"), ("B", "员工!F3 / Employees!F3", "warning")]
 
 
-def test_s7_incomplete_account_is_withheld_at_its_history_cell():
-    # A's carry-out is typed but not the cumulative points: the level cannot be known (R-DC-11), so A is
-    # withheld at the History cell of the carry-out (row 2, value column E).
+def test_s7_incomplete_account_is_warned_at_its_history_cell():
+    # A's carry-out (20) is typed but not the cumulative points: they are taken as 0, with a warning at the
+    # History cell of the carry-out (row 2, value column E). A: balance 20 + 20 = 40, 32 exchanged;
+    # cumulative 0 + 20 = 20, no level (R-DC-9, R-DC-11).
     history = a_account()[:1] + [{"employee": "B", "period": "2026-09", "item": "CARRY_OUT", "value": 0},
                                  {"employee": "B", "period": "2026-09", "item": "CUMULATIVE_POINTS", "value": 0}]
     result = s7(history, A="2024-05-01", B="2024-05-01")
     a = result.employee("A")
-    assert a.status == "error" and result.employee("B").status == "ok"
-    (pr,) = [p for p in a.problems if p.code == "ledger_state_incomplete"]
-    assert pr.where == "历史!E2 / History!E2" and "CUMULATIVE_POINTS" in pr.en
+    assert a.status == "ok" and result.employee("B").status == "ok"
+    assert (a.values["exchanged"], a.values["cumulative"], a.values["level"]) == (D(32), D(20), "")
+    (pr,) = [p for p in result.problems if p.code == "ledger_state_incomplete"]
+    assert pr.where == "历史!E2 / History!E2" and "CUMULATIVE_POINTS" in pr.en and pr.severity == "warning"
 
 
 # --------------------------------------------------------------------------- S2: counts are whole numbers (R-MK-9)

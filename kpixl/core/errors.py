@@ -76,6 +76,10 @@ class InputError(KpixlError):
     """The workbook's input rows have problems (validation failed)."""
 
 
+class UsageError(KpixlError):
+    """A command-line argument is malformed or implausible (the front end's exit code 2)."""
+
+
 class MissingInput(Exception):
     """Raised during evaluation when a required input is absent (R-G-9)."""
 

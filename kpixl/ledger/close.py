@@ -44,6 +44,7 @@ class CloseRequest:
     appeal_filed: dt.date | None = None
     read_ids: list[int] = field(default_factory=list)  # closes whose carries this run read
     previous: list[tuple] = field(default_factory=list)  # the carried rows this run read (carry.Loaded.rows)
+    drop: list[str] = field(default_factory=list)  # a re-close: who of the version replaced may be missing
 
 
 @dataclass
@@ -55,6 +56,7 @@ class Closed:
     left_out: list[dict]
     appeal_due: str
     affected: list[tuple[str, int]]  # later closes (period, version) that read a superseded version or came before this one
+    dropped: list[str] = field(default_factory=list)  # in the version replaced, not in this one (req.drop)
 
 
 def fingerprint(scheme: Scheme) -> str:
@@ -98,12 +100,14 @@ def close_month(store: Store, scheme: Scheme, inputs: Inputs, result: Result, re
                 store.execute("SELECT pg_advisory_xact_lock(hashtext(?))", (f"{req.book_key}|{period}",))
             prior = locked(store, req.book_key, period, req.reason)
             version = (prior[-1][1] + 1) if prior else 1
+            gone = dropped(store, prior[-1] if prior else None, period, results, req.drop)
+            reason = req.reason + (f" · 移除 dropped (v{version - 1}): {', '.join(gone)}" if gone else "")
             close_id = store.execute(
                 "INSERT INTO kpixl_close (book_key, period, version, scheme_id, scheme_version, scheme_fingerprint, workbook, "
                 "workbook_sha256, kpixl_version, closed_by, closed_at, reason, appeal, appeal_filed, appeal_due, partial, "
                 "left_out, employees) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (req.book_key, period, version, scheme.id, scheme.version, fp, Path(req.workbook).name if req.workbook else
-                 inputs.source, sha, __version__, req.by, now, req.reason, req.appeal,
+                 inputs.source, sha, __version__, req.by, now, reason, req.appeal,
                  req.appeal_filed.isoformat() if (req.appeal and req.appeal_filed) else "", due, int(bool(left_out)),
                  json.dumps(left_out, ensure_ascii=False), len(results)))[0][0]
             store.executemany("INSERT INTO kpixl_result (close_id, employee, name, team, department, status, vals, problems) "
@@ -131,7 +135,41 @@ def close_month(store: Store, scheme: Scheme, inputs: Inputs, result: Result, re
     early = closed_before(store, scheme, req.book_key, period)
     later = {(r[0], int(r[1])) for r in _period_versions(store, early)}
     return Closed(close_id, period, version, len(results), left_out, due,
-                  sorted(set(affected(store, old + early)) | later))
+                  sorted(set(affected(store, old + early)) | later), gone)
+
+
+def dropped(store: Store, last: tuple | None, period: str, results: list[tuple], drop: list[str]) -> list[str]:
+    """Who of the version replaced (``last``: id, version, ...) this close leaves out of the month.
+    Each must be named with --drop (``drop``), else LedgerConflict; naming anyone else is a usage error."""
+    from kpixl.core.errors import UsageError
+
+    before = [r[0] for r in store.execute("SELECT employee FROM kpixl_result WHERE close_id = ? ORDER BY employee",
+                                          (last[0],))] if last else []
+    now = {r[0] for r in results}
+    gone = [e for e in before if e not in now]
+    stray = [e for e in dict.fromkeys(drop) if e not in gone]
+    if stray:
+        where = f"--drop {', '.join(stray[:20])}"
+        raise UsageError([problem(
+            "drop_not_dropped", where,
+            f"--drop 只用于上一版本（{period} v{last[1]}）中有、本工作簿中没有的员工；{', '.join(stray[:20])} 不是。"
+            if last else f"{period} 还没有关账，--drop 不适用。",
+            f"--drop names employees of the version replaced ({period} v{last[1]}) who are not in this workbook; "
+            f"{', '.join(stray[:20])} are not." if last else f"{period} has not been closed; --drop does not apply.",
+            "去掉这些 --drop。", "Leave out these --drop options.")])
+    missing = [e for e in gone if e not in drop]
+    if missing:
+        shown = ", ".join(missing[:20]) + (f" … (+{len(missing) - 20})" if len(missing) > 20 else "")
+        raise LedgerConflict([problem(
+            "month_dropped", f"账本 {period} v{last[1]} / ledger {period} v{last[1]}",
+            f"重新关账会把 {len(missing)} 名员工从 {period} 中移除：{shown}。他们在 v{last[1]} 中，但不在本工作簿的员工表中；"
+            f"未关账。",
+            f"Closing again would remove {len(missing)} employee(s) from {period}: {shown}. They are in v{last[1]} but "
+            "not on this workbook's Employees sheet; nothing was closed.",
+            "如果漏了，把他们加回员工表；如果确实不属于本月，每人加一个 --drop 工号 后重新关账（会记录在原因中）。",
+            "If they were left off by mistake, put them back on the Employees sheet; if they really are not in the month, "
+            "close again with --drop ID for each (recorded with the reason).")])
+    return gone
 
 
 def locked(store: Store, key: str, period: str, reason: str) -> list[tuple]:

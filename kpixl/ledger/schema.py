@@ -65,12 +65,12 @@ def ensure(store) -> None:
     """Create the tables on first use, apply pending migrations, refuse unknown or newer ledgers."""
     import sqlite3
 
-    from .store import ledger_problem, not_a_ledger
+    from .store import is_busy, ledger_busy, ledger_problem, not_a_ledger
 
     try:
         found = current_version(store)
-    except sqlite3.DatabaseError as exc:  # e.g. "file is not a database"
-        raise not_a_ledger(store.url, str(exc)) from None
+    except sqlite3.DatabaseError as exc:  # e.g. "file is not a database"; "database is locked": busy, not junk
+        raise (ledger_busy(store.url) if is_busy(exc) else not_a_ledger(store.url, str(exc))) from None
     if found == -1:
         raise not_a_ledger(store.url, "它有别的表 / it holds other tables")
     if found is not None and found > VERSION:

@@ -118,6 +118,8 @@ def guard(url: str) -> Iterator[None]:
     try:
         yield
     except sqlite3.Error as exc:
+        if is_busy(exc):
+            raise ledger_busy(redact(url)) from None
         raise not_a_ledger(redact(url), str(exc)) if isinstance(exc, sqlite3.DatabaseError) and "not a database" in str(
             exc) else _db_error(url, exc) from None
     except Exception as exc:
@@ -165,11 +167,11 @@ def _open_sqlite(url: str, create: bool) -> Store:
                              "指定账本文件，例如 kpixl.db。", "Name the ledger file, e.g. kpixl.db.")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
+        conn = sqlite3.connect(str(path), timeout=busy_timeout(), isolation_level=None, check_same_thread=False)
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA journal_mode = WAL" if os.environ.get("KPIXL_LEDGER_WAL") else "PRAGMA journal_mode = DELETE")
     except (sqlite3.Error, OSError) as exc:
-        raise not_a_ledger(where, str(exc)) from None
+        raise (ledger_busy(where) if is_busy(exc) else not_a_ledger(where, str(exc))) from None
     conn.isolation_level = None
     store = Store(_SqliteConn(conn), url)
     return store
@@ -199,6 +201,34 @@ class _SqliteConn:
         self.raw.close()
 
 
+def busy_timeout(default: float = 30.0) -> float:
+    """Seconds to wait for the ledger (``KPIXL_LEDGER_TIMEOUT``): SQLite for another process's lock
+    (default 30), PostgreSQL for the connection (default 10)."""
+    try:
+        seconds = float(os.environ.get("KPIXL_LEDGER_TIMEOUT", default))
+    except ValueError:
+        return default
+    return seconds if 0 <= seconds < 1e6 else default
+
+
+def is_busy(exc: BaseException) -> bool:
+    """SQLite's "database is locked" / "database table is locked": another process holds the file."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    return isinstance(exc, sqlite3.OperationalError) and "is locked" in str(exc)
+
+
+def ledger_busy(where: str) -> LedgerError:
+    seconds = f"{busy_timeout():g}"
+    return ledger_problem("ledger_busy", where, f"账本 {where} 正被另一个进程占用（等待 {seconds} 秒后仍被锁定），未读取也未写入。",
+                          f"The ledger {where} is locked by another process (still locked after waiting {seconds} s); "
+                          "nothing was read or written.",
+                          "等另一个关账、备份或打开账本的程序结束后重试（设置 KPIXL_LEDGER_TIMEOUT=秒数 可等待更久）。",
+                          "Retry when the other close, backup or program holding the ledger has finished "
+                          "(KPIXL_LEDGER_TIMEOUT=SECONDS waits longer).")
+
+
 def not_a_ledger(where: str, detail: str) -> LedgerError:
     return ledger_problem("not_a_ledger", where, f"{where} 不是 kpixl 账本（{detail}）。",
                           f"{where} is not a kpixl ledger ({detail}).",
@@ -214,7 +244,7 @@ def _open_pg(url: str) -> Store:
         raise ledger_problem("no_psycopg", shown, "未安装 PostgreSQL 驱动 psycopg。", "The PostgreSQL driver psycopg is not installed.",
                              "运行 pip install \"psycopg[binary]\"。", "Run pip install \"psycopg[binary]\".") from None
     try:
-        conn = psycopg.connect(url, connect_timeout=int(os.environ.get("KPIXL_LEDGER_TIMEOUT", "10")))
+        conn = psycopg.connect(url, connect_timeout=max(1, round(busy_timeout(10.0))))
     except psycopg.Error as exc:
         detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ledger_problem("ledger_unreachable", shown, f"无法连接账本服务器 {shown}：{detail}",

@@ -13,6 +13,22 @@ CLOSE_COLUMNS = ("id", "book_key", "period", "version", "scheme_id", "scheme_ver
                  "appeal_due", "partial", "left_out", "employees")
 
 
+_TEXT_FIELDS = ("book_key", "closed_by", "reason", "appeal", "appeal_due")
+_BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+
+
+def escaped(text) -> str:
+    """A stored text on one line: control characters (a line break, an escape sequence, a
+    bidirectional override) shown as escapes (``\\n``), never acted on. kpixl close refuses them;
+    a row written otherwise (another tool, by hand) still prints as one line."""
+    import unicodedata
+
+    text = "" if text is None else str(text)
+    if all(c.isprintable() and c not in _BIDI for c in text):
+        return text
+    return "".join(repr(c)[1:-1] if (unicodedata.category(c) in ("Cc", "Zl", "Zp") or c in _BIDI) else c for c in text)
+
+
 def _closes(store, key: str | None, period: str | None = None) -> list[dict]:
     sql = f"SELECT {', '.join(CLOSE_COLUMNS)} FROM kpixl_close"
     where, params = [], []
@@ -25,7 +41,10 @@ def _closes(store, key: str | None, period: str | None = None) -> list[dict]:
     if where:
         sql += " WHERE " + " AND ".join(where)
     rows = store.execute(sql + " ORDER BY book_key, period, version", params)
-    return [dict(zip(CLOSE_COLUMNS, r, strict=True)) for r in rows]
+    closes = [dict(zip(CLOSE_COLUMNS, r, strict=True)) for r in rows]
+    for c in closes:
+        c.update({k: escaped(c[k]) for k in _TEXT_FIELDS})
+    return closes
 
 
 def stale_reads(store) -> dict[int, list[str]]:
@@ -75,7 +94,7 @@ def show(store, employee: str, period: str | None = None, key: str | None = None
         head += f"  原因 why: {c['reason']}" if c["reason"] else "  (首次关账 first close)"
         if c["appeal"]:
             head += f"  申诉 appeal {c['appeal']} 答复期限 due {c['appeal_due']}"
-        lines.append(f"{employee} {name} · {c['book_key']} · {head}")
+        lines.append(f"{escaped(employee)} {escaped(name)} · {c['book_key']} · {head}")
         if status != "ok":
             lines.append("    未关账 left out (errors)")
             continue

@@ -25,7 +25,7 @@ from kpixl.core.numbers import plain
 from kpixl.core.result import Result
 
 from .report_book import ReportBook
-from .report_data import cut_text, is_number, text_lines
+from .report_data import cut_text, display_width, is_number, text_lines
 from .xlsx_out import OutSheet, object_cells
 
 PER_SHEET = 1000
@@ -159,8 +159,8 @@ def _statements(result: Result, ledger_version: str | None) -> dict[str, np.ndar
     ok_pos = {e.id: i for i, e in enumerate(emps) if e.ok}
     parts = _Parts()
     title = f"方案 Scheme：{scheme.title['zh']} / {scheme.title['en']}"
-    ids = (f"方案代码 Scheme id：{scheme.id} v{scheme.version}    考核期 Period：{result.period.label}    "
-           f"账本版本 Ledger：{ledger_version or '未结账 not closed'}")
+    ids = f"方案代码 Scheme id：{scheme.id} v{scheme.version}    考核期 Period：{result.period.label}"
+    ledger = f"账本版本 Ledger：{ledger_version or '未结账 not closed'}"
     header = {c: h.replace(" / ", "\n", 1) for c, (h, _, _) in enumerate(COLUMNS)}
     cat_order = {k: i for i, k in enumerate(scheme.categories)}
     every = np.arange(len(emps))
@@ -171,8 +171,14 @@ def _statements(result: Result, ledger_version: str | None) -> dict[str, np.ndar
                                               f"Department：{e.department}" + (f"    小组 Team：{e.team}" if e.team else ""),
                                               WIDTH) for e in emps]}, "subtitle")
     parts.block(every, HEAD, 2, {0: cut_text(title, WIDTH)}, "subtitle")
-    parts.block(every, HEAD, 3, {0: cut_text(ids, WIDTH)}, "subtitle")
-    parts.block(every, HEAD, 4)
+    if display_width(f"{ids}    {ledger}") <= WIDTH:
+        parts.block(every, HEAD, 3, {0: f"{ids}    {ledger}"}, "subtitle")
+        blank = 4
+    else:  # a closed month's verdict (kpixl/ledger/standing.py) gets a line of its own, never cut
+        parts.block(every, HEAD, 3, {0: cut_text(ids, WIDTH)}, "subtitle")
+        parts.block(every, HEAD, 4, {0: cut_text(ledger, WIDTH)}, "subtitle")
+        blank = 5
+    parts.block(every, HEAD, blank)
     parts.block(every, SIGN, 0)
     parts.block(every, SIGN, 1)
     parts.block(every, SIGN, 2, {0: "员工签字 Employee", 2: "主管签字 Supervisor", 5: "日期 Date"},

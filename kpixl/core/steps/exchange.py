@@ -9,9 +9,8 @@ bookings / last month's, 1 when last month had none); an optional parameter may 
 never lower it (R-DC-14). The rate's inputs are needed only when something is exchanged.
 
 The carry-in is the latest earlier History item named by ``carry_in`` (the S7 ledger state
-``CARRY_OUT``). Without the account of earlier months it starts at 0 only for a new hire or the
-first month of a ledger (a warning); an employee whose state must exist is withheld
-(ledger_state.py). A missing rate
+``CARRY_OUT``). Without the account of earlier months it starts at 0: silently only for an agent
+hired in the month, else with a located warning (ledger_state.py). A missing rate
 input (this month's or last month's department bookings) is a located error that withholds the
 employee (R-G-9): the exchanged points leave the account, so the month is not complete without
 their cash value. Last month's figure is a Metrics row with that month in its period column
@@ -28,7 +27,7 @@ from ..errors import MissingInput, problem
 from ..numbers import ZERO, floor_int, money, plain, to_decimal
 from ..periods import add_months
 from .base import Step
-from .ledger_state import missing_state, state_items
+from .ledger_state import account_holder, missing_state, state_items
 
 OUTPUTS = ("carry_in", "balance", "exchanged", "carry_out", "exchange_rate", "cash")
 
@@ -62,13 +61,11 @@ class ExchangeStep(Step):
         rule, cash_rule = self.scheme.rules[self.rule_def.code], self.scheme.rules[self.cash_rule.code]
         ov = ctx.inputs.parameters.get(self.override) if self.override else None
         items = state_items(self.scheme)
+        holder = account_holder(ctx, items)
         for emp in ctx.ids:
             if ctx.is_blocked(emp):
                 continue
-            pr = missing_state(ctx, emp, items)
-            if pr is not None and pr.is_error:
-                ctx.block(emp, pr)
-                continue
+            pr = missing_state(ctx, emp, items, holder)
             if pr is not None:
                 ctx.add_problem(pr)
             env = ctx.env(emp)

@@ -17,7 +17,7 @@ from ..errors import MissingInput, problem
 from ..numbers import ZERO, plain, to_decimal
 from .base import Step
 from .exchange import latest_history, signed_term
-from .ledger_state import missing_state, state_items
+from .ledger_state import account_holder, missing_state, state_items
 
 
 class LevelStep(Step):
@@ -42,13 +42,11 @@ class LevelStep(Step):
         names = {rules[c].zh: c for c, _ in self.levels}
         checked = any(st.kind == "exchange" for st in self.scheme.steps)  # the account was checked there
         items = state_items(self.scheme)
+        holder = None if checked else account_holder(ctx, items)
         for emp in ctx.ids:
             if ctx.is_blocked(emp):
                 continue
-            pr = None if checked else missing_state(ctx, emp, items)
-            if pr is not None and pr.is_error:
-                ctx.block(emp, pr)
-                continue
+            pr = None if checked else missing_state(ctx, emp, items, holder)
             if pr is not None:
                 ctx.add_problem(pr)
             try:
