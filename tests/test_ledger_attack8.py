@@ -6,7 +6,6 @@ Expected texts are written by hand from the messages' contract (what, where, how
 
 from __future__ import annotations
 
-import datetime as dt
 import sqlite3
 from pathlib import Path
 
