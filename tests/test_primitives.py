@@ -205,7 +205,7 @@ def test_formula_when_and_period_names():
         {"name": "weeks", "expr": "PERIOD_WEEKS"},
         {"name": "kind", "expr": "PERIOD_KIND"},
         {"name": "late_hire", "expr": "hire_date >= PERIOD_START and day_of_month(hire_date) > 10"}]},
-        attributes=[{"code": "hire_date", "zh": "入职日期", "en": "Hire date", "type": "date"}])
+        attributes=[{"code": "hire_date", "zh": "入职日期", "en": "Hire date", "type": "date"}], quarter=True)
     _, emp = run_toy(doc, {"X": 2}, hire_date="2026-10-11")
     v = emp.values
     # October 2026 is credited the weeks ending Sunday 4, 11, 18 and 25 October (R-G-3)
@@ -274,7 +274,7 @@ def test_period_values_sum_and_add_days():
         {"name": "V", "expr": "period_values('X')"},
         {"name": "S", "expr": "sum(period_values('X'))", "when": "None not in period_values('X')"},
         {"name": "D", "expr": "add_days(DUE_FROM, 4)"}]},
-        history=[{"code": "X", "zh": "X", "en": "X", "type": "number"}],
+        history=[{"code": "X", "zh": "X", "en": "X", "type": "number"}], quarter=True,
         parameters=[{"code": "DUE_FROM", "zh": "日期", "en": "Date", "type": "date"}])
     scheme = parse_scheme(doc, "toy.json")
     history = [{"employee": "E1", "period": "2026-10", "item": "X", "value": "1.25"},

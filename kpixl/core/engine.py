@@ -89,7 +89,7 @@ def _score(scheme: Scheme, inputs: Inputs, period: Period | None = None) -> Resu
     ctx.events_uncertain = {p.employee for p in event_problems if p.is_error and p.employee}
     ctx.index_metrics()
     require_metrics(ctx)
-    absent = quarter_months_absent(ctx, scheme, period)
+    absent = quarter_not_scored(ctx, scheme, period) or quarter_months_absent(ctx, scheme, period)
     if absent:
         _block_everyone(ctx, absent)
         return Result.from_context(ctx)
@@ -108,6 +108,27 @@ EVERYONE_PER_EMPLOYEE = 50
 
 
 _PERIOD_VALUES = re.compile(r"period_values\(\s*['\"]([A-Za-z0-9_.]+)['\"]\s*\)")
+
+
+def quarter_not_scored(ctx: Context, scheme: Scheme, period: Period) -> list[Problem]:
+    """A quarter run of a scheme that does not score quarters (``"quarter": true``, S2 R-MK-9) and none
+    of whose steps declares one (``"periods"`` naming it, the S3/S5 quarterly award): its rules are
+    monthly (R-G-19), and running them over three months at once would put a quarter's events under
+    one month's caps. Nobody is scored."""
+    if period.kind != "quarter" or scheme.document.get("quarter") is True \
+            or any("quarter" in step.spec.get("periods", ()) for step in scheme.steps):
+        return []
+    param = ctx.inputs.parameters.get("PERIOD")
+    stated = str(param.value).strip().upper() if param is not None and param.value is not None else ""
+    where = param.where if param is not None and stated == period.label.upper() else "--period"
+    months = ", ".join(m.label for m in period.month_periods())
+    return [problem(
+        "quarter_not_scored", where,
+        f"方案 {scheme.id} 按月计算，没有季度结果（只有分部/网络客服的季度奖按季度计算）；{period.label} 不能作为考核期。",
+        f"Scheme {scheme.id} is scored by month and has no quarter result (only the S3/S5 quarterly award is); "
+        f"{period.label} cannot be its period (R-G-19).",
+        f"按月计分：PERIOD 或 --period 写成 {months} 中的一个月。",
+        f"Score each month: set PERIOD or --period to one month ({months}).")]
 
 
 def quarter_months_absent(ctx: Context, scheme: Scheme, period: Period) -> list[Problem]:
