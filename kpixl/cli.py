@@ -247,7 +247,7 @@ def cmd_report(args) -> int:
 
     t0 = time.perf_counter()
     out = Path(args.output)
-    check_output(out, [args.book], force=args.force, suffix=".xlsx")
+    check_output(out, [args.book, *_ledger_file(args)], force=args.force, suffix=".xlsx")
     result, found = _score_standing(args)
     write_report(result, out, args.book, ledger_version=found.label() if found else None)
     for line in summary_lines(result):
@@ -352,6 +352,15 @@ def cmd_demo(args) -> int:
 
 
 # ----------------------------------------------------------------------------- ledger (month close)
+
+
+def _ledger_file(args) -> list[str]:
+    """The local ledger file the run reads (nothing written may replace it), as a list of 0 or 1."""
+    from kpixl.ledger import ledger_url
+    from kpixl.ledger.store import sqlite_path
+
+    url = ledger_url(args.book, getattr(args, "ledger", None))
+    return [] if url is None or url.startswith(("postgresql://", "postgres://")) else [str(sqlite_path(url))]
 
 
 def _with_ledger(args, scheme, inputs):

@@ -7,6 +7,7 @@ and :func:`close` to record a month. The scoring core never imports this package
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
@@ -123,10 +124,15 @@ def with_history(scheme, inputs, book=None, explicit: str | None = None, key: st
     from .carry import carries, merge
     from .store import guard, sqlite_path
 
+    if not url.startswith(("postgresql://", "postgres://")) and not sqlite_path(url).exists():
+        if explicit:  # --ledger names a file that is not there (a typo would read no month at all)
+            with guard(url):
+                open_ledger(url, create=False)
+        if not carries(scheme):
+            return inputs, []
+        return dataclasses.replace(inputs, problems=[*inputs.problems, _no_ledger_yet(url)]), []
     if not carries(scheme):
         return inputs, []
-    if not url.startswith(("postgresql://", "postgres://")) and not sqlite_path(url).exists():
-        return inputs, []  # nothing closed yet: the run behaves as without a ledger
     with guard(url):
         store = open_ledger(url)
         try:
@@ -134,6 +140,22 @@ def with_history(scheme, inputs, book=None, explicit: str | None = None, key: st
         finally:
             store.close()
     return merge(scheme, inputs, loaded), loaded.read_ids
+
+
+def _no_ledger_yet(url: str):
+    from kpixl.core.errors import problem
+
+    from .store import redact
+
+    shown = redact(url)
+    return problem(
+        "ledger_not_found", f"账本 {shown} / ledger {shown}",
+        f"KPIXL_LEDGER 指向的账本 {shown} 还不存在：本次没有读取任何已关账的月份（结转、累计、以前月份的次数按没有记录计算）。",
+        f"The ledger {shown} named by KPIXL_LEDGER does not exist yet: no closed month is read (carry-overs, "
+        "cumulative figures and earlier occurrences count as having no record).",
+        "如果已经关账过，检查 KPIXL_LEDGER 的路径；如果这是第一个月，关账后就会建立账本（kpixl close）。",
+        "If months were closed before, check the KPIXL_LEDGER path; in the first month the ledger is created by "
+        "kpixl close.", severity="warning")
 
 
 def score_month(store, scheme, raw, key: str | None = None, explicit: bool = False):
