@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from collections import defaultdict
 from dataclasses import replace
 from decimal import Decimal
@@ -187,6 +188,7 @@ class Context(EventCounts):
         """Index the period's metric rows (no date, no week, no other period), other months' rows and history."""
         frame = self.inputs.metrics.frame
         if not frame.empty:
+            self._withhold_bad_rows(frame[frame["xl_bad"]])
             frame = frame[~frame["xl_bad"]]
             team = frame["team"] if "team" in frame else frame["employee"]
             who = frame["employee"].where(frame["employee"] != "", team)
@@ -216,6 +218,19 @@ class Context(EventCounts):
                     continue
                 self._history[(w, item, str(per))] = (value, hist.ref("value", int(row)))
                 self._history_by[(w, item)][str(per)] = self._history[(w, item, str(per))]
+
+    def _withhold_bad_rows(self, bad: pd.DataFrame) -> None:
+        """This period's Metrics rows validation could not read (an empty value, ``#N/A``): the figure
+        is there but unknown, so it is withheld (its cell's problem), never missing (a default, or an
+        earlier month's figure, would stand in for it)."""
+        if bad.empty:
+            return
+        team = bad["team"] if "team" in bad else bad["employee"]
+        who = bad["employee"].where(bad["employee"] != "", team)
+        plain = bad["date"].isna() & bad["week_start"].isna() & ((bad["period"] == "") | (bad["period"] == self.period.label))
+        for w, code, row, cur in zip(who, bad["metric"], bad["xl_row"], plain, strict=True):
+            if cur and w and code in self.scheme.metrics:
+                self._withheld.setdefault((w, code), self.inputs.metrics.ref("value", int(row)))
 
     def metrics_other_of(self, who: str, code: str) -> dict[tuple[str, str, str], tuple[Any, str]]:
         """Metrics rows of other months (``period`` set) of one employee or team and code."""
@@ -357,8 +372,13 @@ class Context(EventCounts):
     def _refused(self, employee: str, where: str) -> Problem:
         """The problem validation reported at the refused cell (blocking with it again adds nothing),
         else one that names the cell."""
-        for pr in self.blocked.get(employee, ()):
+        mine = self.blocked.get(employee, ())
+        for pr in mine:
             if pr.where == where:
+                return pr
+        row = _sheet_row(where)
+        for pr in mine:  # a bad row's other cell (its date, its team): that cell's problem
+            if row is not None and _sheet_row(pr.where) == row:
                 return pr
         return problem("refused_value", where, f"员工 {employee} 需要的这个单元格的值有错误（见该单元格的问题），无法使用。",
                        f"Employee {employee} needs this cell, whose value has an error (see the cell's problem).",
@@ -566,6 +586,15 @@ class Context(EventCounts):
         return EmployeeEnv(self, employee)
 
 
+_CELL = re.compile(r"^([^!]*)![A-Z]+(\d+)\b")
+
+
+def _sheet_row(where: str) -> tuple[str, str] | None:
+    """(sheet, row) of a located problem's first cell (``指标!C68 / Metrics!C68`` -> ("指标", "68"))."""
+    m = _CELL.match(where)
+    return (m.group(1), m.group(2)) if m else None
+
+
 PERIOD_NAMES = ("PERIOD_START", "PERIOD_END", "PERIOD_KIND", "PERIOD_WEEKS")
 
 
@@ -646,7 +675,7 @@ class EmployeeEnv(NameEnv):
         if name in ctx.scheme.parameters or name in ctx.inputs.parameters:
             value = ctx.param(name, self.employee)
             p = ctx.inputs.parameters.get(name)
-            if p is not None:
+            if p is not None and p.value is not None:  # (an empty cell gave the default: nothing read there)
                 self.saw(p.where)
             return value
         if name in PERIOD_NAMES:
@@ -670,6 +699,9 @@ class EmployeeEnv(NameEnv):
     def latest(self, name: str) -> Any:
         """The metric of this period, else the latest earlier month's (R-OL-3, R-KR-5); never 0."""
         ctx = self.ctx
+        refused = ctx.refused_cell(self.employee, name)
+        if refused and ctx.metric_where(self.employee, name) == "":  # this period's cell is unreadable: not
+            raise MissingInput(ctx._refused(self.employee, refused))  # absent, so no earlier month stands in
         hit = ctx.latest_metric(self.employee, name)
         if hit is None:
             mdef = ctx.scheme.metrics.get(name)

@@ -13,6 +13,7 @@ from .errors import InputError, Problem, more_problems, problem
 from .gcpause import paused_gc
 from .hire_checks import before_hire_problems
 from .inputs import Inputs
+from .later_rows import later_metric_rows
 from .periods import Period
 from .result import Result
 from .rulesheet import apply_rules_sheet
@@ -66,6 +67,7 @@ def _score(scheme: Scheme, inputs: Inputs, period: Period | None = None) -> Resu
     events, event_problems = prepare_events(scheme, inputs, period, employees)
     problems += event_problems
     problems += check_metrics(scheme, inputs, employees)
+    problems += later_metric_rows(inputs, period, employees.index)
     problems += check_parameters(scheme, inputs)
     if not inputs.ratings.frame.empty:
         problems += check_ratings(inputs, employees)

@@ -320,12 +320,15 @@ def prepare_events(scheme: Scheme, inputs: Inputs, period: Period, employees: pd
         for fld in rule.requires:
             if fld not in ev:
                 continue
-            missing = ev[fld].map(lambda v: v is None or v == "" or v is False or (isinstance(v, float) and np.isnan(v)))
+            said_no = ev[fld].map(lambda v: v is False).to_numpy(dtype=bool)
+            missing = ev[fld].map(lambda v: v is None or v == "" or (isinstance(v, float) and np.isnan(v)))
             label = next((f for f in scheme.event_fields if f.code == fld), None)
-            add(k & rule_coded.rows(rule_coded.uniques == code) & missing.to_numpy(dtype=bool), "field_required", fld,
+            of_rule = k & rule_coded.rows(rule_coded.uniques == code)
+            add(of_rule & missing.to_numpy(dtype=bool), "field_required", fld,
                 lambda r, label=label, fld=fld: f"{r['rule']} 必须填写 “{label.zh if label else fld}”。",
                 lambda r, label=label, fld=fld: f"{r['rule']} requires {label.en if label else fld}.",
                 lambda r: "填写该列，或改用其他规则。", lambda r: "Fill in that column or use another rule.")
+            add(of_rule & said_no, "field_required", fld, *_said_no_texts(label, fld))
 
     # aggravation (加倍, R-SN-2): the `aggravated` flag only on rules that have an aggravation factor
     factor = np.ones(len(ev), dtype="int64")
@@ -352,6 +355,21 @@ def prepare_events(scheme: Scheme, inputs: Inputs, period: Period, employees: pd
     out["qty_units"] = np.round(out["qty"].to_numpy(dtype="float64") * SCALE).astype("int64")
     out["value_units"] = np.round(out["value"].fillna(0).to_numpy(dtype="float64") * SCALE).astype("int64")
     return out.reset_index(drop=True), problems
+
+
+def _said_no_texts(label, fld: str) -> tuple:
+    """The texts of a yes/no field a rule requires to be 是 that says 否: the row is not one the rule
+    counts (S13 R-QA-6: a finding inside the sample is already in the QA_FATAL metric), so the fix is
+    to delete it, not to type 是."""
+    zh, en = (label.zh, label.en) if label else (fld, fld)
+    hint_zh = f"（{label.hint_zh}）" if label and label.hint_zh else ""
+    hint_en = f" ({label.hint_en})" if label and label.hint_en else ""
+    return (lambda r: f"{r['rule']} 只记 “{zh}” 为 是 的情况{hint_zh}；本行填的是 否，不属于该规则。",
+            lambda r: f"{r['rule']} counts only rows whose {en} is 是 (yes){hint_en}; this row says 否 (no), so it is "
+                      "not one of them.",
+            lambda r: "如果本行不是这种情况，删除本行（已在别处记录的，例如指标表，不要重复记）；只有确实是时才改为 是。",
+            lambda r: f"If the row is not such a case, delete it (a finding recorded elsewhere, e.g. on the Metrics "
+                      f"sheet, must not be counted twice); change {en} to 是 only if it truly is one.")
 
 
 _ROW_OF = re.compile(r"^[^!]*![A-Z]+(\d+)")
@@ -504,9 +522,13 @@ def check_metrics(scheme: Scheme, inputs: Inputs, employees: pd.DataFrame) -> li
         for i in np.flatnonzero(mask):
             problems.append(make(i, int(frame["xl_row"].iat[i]), owner.iat[i]))
 
-    emit(bad, lambda i, row, o: problem(
-        "bad_metric_row", table.ref("value", row), f"第 {row} 行指标无法读取，不能使用。",
-        f"Metric row {row} has unreadable cells and cannot be used.", "修正本行中标出的单元格。",
+    # a bad row blocks its employee with its cells' own problems ("数值 不能为空", "#N/A"), as on Events
+    named, given = _owned_cell_problems(inputs.problems, table, frame["xl_row"].to_numpy(dtype="int64"),
+                                        owner.to_numpy(dtype=object), bad)
+    problems += named
+    emit(bad & ~given, lambda i, row, o: problem(
+        "bad_metric_row", table.ref("value", row), f"第 {row} 行指标有空白或无法读取的单元格，不能使用。",
+        f"Metric row {row} has an empty or unreadable cell and cannot be used.", "修正本行中标出的单元格。",
         "Fix the cells reported for this row.", employee=o))
     shown = ", ".join(codes) or "-"
     emit(~bad & ~known, lambda i, row, o: problem(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
@@ -64,7 +65,8 @@ def _parameters(book: BookReader, names: list[str]) -> tuple[dict[str, Param], l
     sheet = find_sheet(names, "parameters")
     if sheet is None:
         return {}, [], f"{spec.zh} / {spec.en}"
-    table, problems = parse_sheet(_read(book, sheet), spec)
+    table, found = parse_sheet(_read(book, sheet), spec)
+    problems = _for_everyone(found, table)
     params: dict[str, Param] = {}
     for r in table.frame.itertuples(index=False):
         if not r.code:
@@ -76,6 +78,35 @@ def _parameters(book: BookReader, names: list[str]) -> tuple[dict[str, Param], l
             continue
         params[r.code] = Param(r.code, r.value, where, int(r.xl_row) in table.percent_rows)
     return params, problems, table.label
+
+
+_ROW_OF = re.compile(r"^[^!]*![A-Z]+(\d+)")
+
+
+def _for_everyone(found: list[Problem], table: Table) -> list[Problem]:
+    """A bad cell on the Parameters sheet concerns everyone: a parameter that cannot be read is not a
+    missing one (whose default would then be used), so its cell's error withholds every result.
+    The parser gives a cell problem to its row's owner (``scope`` "row"); a parameter row has none."""
+    codes = dict(zip(table.frame["xl_row"].tolist(), table.frame["code"].tolist(), strict=True))
+    out = []
+    for p in found:
+        m = _ROW_OF.search(p.where)
+        if p.scope != "row" or not p.is_error or m is None:
+            out.append(p)
+            continue
+        code = codes.get(int(m.group(1))) or ""
+        zh, en = p.zh, p.en
+        if code:  # "“数值” 的值 …" / "Value value …": the parameter's name instead of the column's
+            zh = f"参数 {code} {zh[len(_VALUE_ZH):]}" if zh.startswith(_VALUE_ZH) else f"参数 {code}：{zh}"
+            en = f"Parameter {code}{en[len(_VALUE_EN):]}" if en.startswith(_VALUE_EN) else f"Parameter {code}: {en}"
+        out.append(replace(
+            p, scope=None, zh=f"{zh}该参数无法读取（不是没有填写，不会按默认值计算），它影响所有人，所以所有人暂不计分。",
+            en=f"{en} The parameter cannot be read (it is not missing, so no default is used); it "
+               "concerns everyone, so nobody is scored until it is fixed."))
+    return out
+
+
+_VALUE_ZH, _VALUE_EN = "“数值” ", "Value"
 
 
 def _workbook_scheme(sid: Param | None, params_label: str) -> Scheme:
