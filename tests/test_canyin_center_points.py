@@ -145,3 +145,18 @@ def test_month_top_bonus_ties_and_teams():
     assert values(result, "score") == {"A": 15, "B": 26, "C": 16, "D": 1}
     tied = score(col("2026-10-06", A=5000, B=5000), emps("AB"))
     assert values(tied, "top_bonus") == {"A": 5, "B": 5}
+
+
+def test_category_points_include_the_rank_places_booked_after_the_categories_step():
+    # The same month as test_month_top_bonus_ties_and_teams: the rank steps book their places under
+    # DAY/WEEK/MONTH/TOP after the categories step, so C.points (score --json "categories",
+    # KPI_POINTS) read 0 for those four. By hand: A day 2, week 5, month 8, top 0; B 1/0/0/5 and SIGN 20;
+    # C 1/0/0/5 and SIGN 10; D 1/0/0/0. Each category adds up to the score.
+    employees = emps("AB", "一组") + emps("CD", "二组")
+    events = [{"date": "2026-10-20", "employee": "B", "rule": "C_SIGN_A"},
+              {"date": "2026-10-20", "employee": "C", "rule": "C_SIGN_B"}]
+    result = score(col("2026-10-06", A=9000, B=1000, C=0, D=0), employees, events)
+    cats = ("DAY", "WEEK", "MONTH", "MEET", "SIGN", "TOP")
+    got = {e.id: tuple(e.values[f"{c}.points"] for c in cats) for e in result.employees}
+    assert got == {"A": (2, 5, 8, 0, 0, 0), "B": (1, 0, 0, 0, 20, 5), "C": (1, 0, 0, 0, 10, 5), "D": (1, 0, 0, 0, 0, 0)}
+    assert all(sum(got[e.id]) == e.values["score"] for e in result.employees)

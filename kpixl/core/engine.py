@@ -95,15 +95,28 @@ def _score(scheme: Scheme, inputs: Inputs, period: Period | None = None) -> Resu
     if absent:
         _block_everyone(ctx, absent)
         return Result.from_context(ctx)
+    categories, booked = None, 0
     for step in scheme.steps:
         if step.runs_in(period.kind):
             _run_step(ctx, step)
+            if step.kind == "categories":
+                categories, booked = step, len(ctx.ledger_parts)
         else:
             _not_this_period(ctx, step)
+    if categories is not None and _booked_in_categories(ctx, booked):
+        categories.run(ctx, notes=False)  # the category sums include the lines booked after them
     _money_totals(ctx)
     result = Result.from_context(ctx)
     ctx.seal()
     return result
+
+
+def _booked_in_categories(ctx: Context, first: int) -> bool:
+    """Whether the ledger parts from ``first`` on hold a line of a category (a rank step after the
+    categories step books its places there, S8 DAY/WEEK/MONTH/TOP)."""
+    codes = list(ctx.scheme.categories)
+    return bool(codes) and any(bool(part["category"].isin(codes).any()) for part in ctx.ledger_parts[first:]
+                               if "category" in part and len(part))
 
 
 EVERYONE_PER_EMPLOYEE = 50

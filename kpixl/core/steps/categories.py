@@ -39,7 +39,9 @@ class CategoriesStep(Step):
                 out.append(f"{c.code}.left")
         return out
 
-    def run(self, ctx) -> None:
+    def run(self, ctx, notes: bool = True) -> None:
+        """``notes=False``: publish the sums again without the cap notes (engine: lines a later step
+        booked into a category, S8's rank points, reach ``C.points`` too)."""
         cats = self.scheme.categories
         codes = list(cats)
         capped = {c.code: to_units(c.cap) * 10**4 for c in cats.values() if c.cap is not None}
@@ -51,14 +53,14 @@ class CategoriesStep(Step):
         for c in capped:
             columns[f"{c}.left"] = filled(n_ids, cats[c].cap - ZERO_E8)
         if ctx.ledger_parts:
-            self._sums(ctx, cats, codes, capped, columns)
+            self._sums(ctx, cats, codes, capped, columns, notes)
         values_of = ctx.values
         if not keys:
             return
         for emp, row in zip(ctx.ids, zip(*(columns[k] for k in keys), strict=True), strict=True):
             values_of[emp].update(zip(keys, row, strict=True))
 
-    def _sums(self, ctx, cats, codes, capped, columns) -> None:
+    def _sums(self, ctx, cats, codes, capped, columns, notes: bool = True) -> None:
         """Cap the counted points on the ledger and put each employee's category sums in ``columns``."""
         column = ctx.ledger_column  # over every part: no copy of the whole ledger
         emp_codes = column("emp_pos")  # each line's employee in ctx.ids (-1: none of the run)
@@ -124,7 +126,7 @@ class CategoriesStep(Step):
                 d_of, d_units = pd.factorize(ded[sel])
                 left = np.array([cat.cap - _dec(u) for u in d_units.tolist()], dtype=object)
                 columns[f"{code}.left"][rows] = left[d_of]
-            hit = sel[reached[sel]]
+            hit = sel[reached[sel]] if notes else sel[:0]
             if len(hit):  # per employee in the scheme's category order
                 ids = [ctx.ids[i] for i in at[hit].tolist()]
                 hits = zip(ids, zip(rded_d[hit].tolist(), ded_d[hit].tolist(), strict=True), strict=True)
