@@ -86,7 +86,8 @@ _ROW_OF = re.compile(r"^[^!]*![A-Z]+(\d+)")
 def _for_everyone(found: list[Problem], table: Table) -> list[Problem]:
     """A bad cell on the Parameters sheet concerns everyone: a parameter that cannot be read is not a
     missing one (whose default would then be used), so its cell's error withholds every result.
-    The parser gives a cell problem to its row's owner (``scope`` "row"); a parameter row has none."""
+    The parser gives a cell problem to its row's owner (``scope`` "row"); a parameter row has none.
+    Only the code and value cells count: a note's or a name's cell is never read."""
     codes = dict(zip(table.frame["xl_row"].tolist(), table.frame["code"].tolist(), strict=True))
     out = []
     for p in found:
@@ -94,7 +95,11 @@ def _for_everyone(found: list[Problem], table: Table) -> list[Problem]:
         if p.scope != "row" or not p.is_error or m is None:
             out.append(p)
             continue
-        code = codes.get(int(m.group(1))) or ""
+        row = int(m.group(1))
+        if not p.where.startswith((table.ref("value", row), table.ref("code", row))):
+            out.append(p)  # (a note's or a name's cell: never read, it holds nobody back)
+            continue
+        code = codes.get(row) or ""
         zh, en = p.zh, p.en
         if code:  # "“数值” 的值 …" / "Value value …": the parameter's name instead of the column's
             zh = f"参数 {code} {zh[len(_VALUE_ZH):]}" if zh.startswith(_VALUE_ZH) else f"参数 {code}：{zh}"
