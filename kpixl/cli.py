@@ -426,12 +426,11 @@ def usage_text(message: str) -> str:
 
 
 class Parser(argparse.ArgumentParser):
-    """Usage errors in Chinese and English, with the hint to ask --help; exit 2, no traceback."""
+    """Usage errors in Chinese and English after the usage lines; exit 2, no traceback."""
 
     def error(self, message: str):
         self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"{self.prog}: 错误 error: {usage_text(message)}"
-                              " — kpixl --help 查看用法 / see kpixl --help\n")
+        self.exit(EXIT_USAGE, f"{self.prog}: 错误 error: {usage_text(message)}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
