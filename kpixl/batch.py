@@ -13,7 +13,6 @@ always prints. Input workbooks are only ever read.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import shutil
@@ -24,13 +23,19 @@ import traceback
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from kpixl.batch_names import (  # noqa: F401
+    OLD_SUFFIXES,
+    REPORT_SUFFIX,
+    WORKBOOK_SUFFIXES,
+    find_books,
+    find_workbooks,
+    is_workbook_name,
+    report_paths,
+)
 from kpixl.core.errors import KpixlError, problem
 from kpixl.core.gcpause import one_job
 from kpixl.workers import Failure, run_jobs
 
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
-OLD_SUFFIXES = (".xls", ".xlsb")  # workbooks kpixl cannot read: listed as skipped, never silently ignored
-REPORT_SUFFIX = ".report.xlsx"
 SKIP_REPORT_NAME = ("名称像 kpixl 报表（*.report.xlsx）但它是输入工作簿，未处理：请改名",
                     "named like a kpixl report (*.report.xlsx) but it is an input workbook; not processed: rename it")
 SKIP_OLD = ("不是 .xlsx 工作簿，未处理：在 Excel 中另存为 .xlsx",
@@ -87,58 +92,6 @@ def shown(text) -> str:
         return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-def is_workbook_name(path: Path) -> bool:
-    """An input workbook's name: .xlsx / .xlsm, not an Excel lock file (``~$``), not hidden or a
-    temporary file (``.``), not a kpixl report (``*.report.xlsx``)."""
-    name = path.name
-    return (path.suffix.lower() in WORKBOOK_SUFFIXES and not name.startswith(("~$", "."))
-            and not name.lower().endswith((REPORT_SUFFIX, ".report.xlsm")))
-
-
-def find_workbooks(inputs: list[str | os.PathLike], out_dir: str | os.PathLike | None = None,
-                   skipped: list[Path] | None = None) -> list[Path]:
-    """The workbooks of ``inputs`` (files as given; folders searched recursively), skipping the
-    output folder when it lies inside an input folder. ``skipped`` receives the files of the folders
-    that are not read but may be meant as inputs: named like a report, or an old .xls / .xlsb."""
-    out = Path(out_dir).resolve() if out_dir is not None else None
-    books: list[Path] = []
-    for item in inputs:
-        p = Path(item)
-        if p.is_dir():
-            root = p.resolve()
-            found = []
-            for folder, dirs, files in os.walk(p, onerror=None, followlinks=False):  # no symlink loops
-                here = Path(folder)
-                if out is not None and out != root and here.resolve() == out:
-                    dirs[:] = []
-                    continue
-                dirs[:] = [d for d in dirs if not d.startswith(".")]
-                found += [here / f for f in files if is_workbook_name(here / f) and (here / f).is_file()]
-                if skipped is not None:
-                    skipped += sorted(here / f for f in files if not f.startswith(("~$", "."))
-                                      and (f.lower().endswith(OLD_SUFFIXES + (REPORT_SUFFIX, ".report.xlsm")))
-                                      and (here / f).is_file())
-            books += sorted(found)
-        else:
-            books.append(p)
-    seen, unique = set(), []
-    for b in books:
-        key = b.resolve()
-        if key not in seen:
-            seen.add(key)
-            unique.append(b)
-    return unique
-
-
-def report_name(book: Path, taken: set[str]) -> str:
-    name = f"{book.stem}{REPORT_SUFFIX}"
-    if name in taken:
-        digest = hashlib.sha1(str(book.resolve().parent).encode()).hexdigest()[:6]
-        name = f"{book.stem}-{digest}{REPORT_SUFFIX}"
-    taken.add(name)
-    return name
-
-
 def _internal_problem(book: str, what_zh: str, what_en: str):
     return problem("internal_error", book, f"内部错误：{what_zh}", f"Internal error: {what_en}",
                    "请把此工作簿和日志发给 kpixl 维护者。", "Send this workbook and the log to the kpixl maintainers.")
@@ -169,10 +122,21 @@ def _error_report(book: str, out: str, problems, message: str) -> tuple[str, str
     remove_stale_temps(out)
     remove_stale_temps(companion_path(out))  # a worker stopped while writing the detail beside the report
     try:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
         write_error_report(out, shown(book), problems)
         return out, message
     except Exception as exc:  # disk full, folder gone ...
         return "", f"{message} · 报表未写入 report not written: {type(exc).__name__}: {exc}"
+
+
+OUT_OF_PERIOD = ("outside_period", "week_of_another_month", "history_not_earlier")  # one warning per row
+
+
+def _counts(result) -> tuple[int, int, int, int, int]:
+    """Employees, scored, errors, warnings, and the warnings about rows of another period (an event
+    or daily row dated outside it, a week credited to another month, a History row not earlier)."""
+    return (len(result.employees), sum(e.ok for e in result.employees), len(result.errors), len(result.warnings),
+            sum(w.code in OUT_OF_PERIOD for w in result.warnings))
 
 
 def process_workbook(book: str, out: str, scheme: str | None = None, period: str | None = None) -> BookOutcome:
@@ -184,10 +148,8 @@ def process_workbook(book: str, out: str, scheme: str | None = None, period: str
 
     t0 = time.perf_counter()
     result = None
-    refused = refused_output(book, out)
-    if refused:  # never replace an input or another kpixl input workbook; nothing is written
-        return BookOutcome(book, "", "failed", errors=1, seconds=time.perf_counter() - t0,
-                           message=one_line(f"报表未写入 report not written: {refused}", 800))
+    refused = refused_output(book, out)  # an input or another kpixl input workbook is never replaced:
+    # the book is still scored, so its line says how it scored, and nothing is written
     alias = None
     try:
         book.encode("utf-8")
@@ -203,11 +165,15 @@ def process_workbook(book: str, out: str, scheme: str | None = None, period: str
         s, inputs = read_workbook(str(alias or book), scheme=scheme, period=period)
         inputs, _reads = with_history(s, inputs, book)  # closed months from the ledger, if one is in use
         result = score(s, inputs)
+        if refused:
+            employees, scored, errors, warnings, out_of_period = _counts(result)
+            return BookOutcome(book, "", "failed", employees, scored, errors + 1, warnings, out_of_period,
+                               time.perf_counter() - t0, one_line(
+                                   f"已计分 scored {scored}/{employees}，但报表未写入 but the report was not written: {refused}", 800))
+        Path(out).parent.mkdir(parents=True, exist_ok=True)  # a book in a subfolder: the same subfolder under --out
         write_report(result, out, book)
         status = "ok" if not result.errors else ("problems" if any(e.ok for e in result.employees) else "failed")
-        return BookOutcome(book, out, status, len(result.employees), sum(e.ok for e in result.employees),
-                           len(result.errors), len(result.warnings),
-                           sum("outside_period" in w.code for w in result.warnings), time.perf_counter() - t0,
+        return BookOutcome(book, out, status, *_counts(result), time.perf_counter() - t0,
                            one_line(result.errors[0].short()) if result.errors else "")
     except KpixlError as exc:
         problems = exc.problems
@@ -217,6 +183,12 @@ def process_workbook(book: str, out: str, scheme: str | None = None, period: str
 
         problems = [os_error_problem(exc)] + (result.problems if result is not None else [])
         message = one_line(f"报表未写入 report not written: {problems[0].short()}")
+        if result is not None:  # scored, but the report could not be written: the log keeps the scoring outcome
+            employees, scored, errors, warnings, out_of_period = _counts(result)
+            report, message = _error_report(book, out, problems, one_line(
+                f"已计分 scored {scored}/{employees}，但{message}", 400))
+            return BookOutcome(book, report, "failed", employees, scored, errors + 1, warnings, out_of_period,
+                               time.perf_counter() - t0, message)
     except Exception as exc:  # a bug or a corrupt file must not stop the night's run
         what = shown(f"{type(exc).__name__}: {one_line(exc)}")
         problems = [_internal_problem(shown(book), what, what)]
@@ -371,10 +343,14 @@ def run_nightly(inputs: list[str], out_dir: str | os.PathLike, jobs: int = 1, sc
             summary.usage_error = True
             return summary
         found_skipped: list[Path] = []
-        books = find_workbooks([p for p in inputs if Path(p).exists()], out, found_skipped)
+        found = find_books([p for p in inputs if Path(p).exists()], out, found_skipped)
+        books = [f.book for f in found]
         refused = _log_refused(log_path, [*inputs, *books]) if log else None
         if refused:
             return usage(f"FAIL --log {shown(log_path)}: {refused}")
+        if out.exists() and not out.is_dir():
+            return usage(f"FAIL --out {shown(out)} 是一个文件，不是文件夹：给出报表文件夹（不存在时会创建） / --out {shown(out)} "
+                         "is a file, not a folder: give the reports' folder (it is created if it does not exist)")
         try:
             out.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -388,9 +364,13 @@ def run_nightly(inputs: list[str], out_dir: str | os.PathLike, jobs: int = 1, sc
                          " — 检查权限或换一个 --out / check its permissions or choose another --out")
         for m in missing:
             record(BookOutcome(m, "", "failed", message="找不到文件 / file not found"))
-        taken: set[str] = set()
-        job_list = [{"book": str(b), "report": str(out / report_name(b, taken)), "scheme": scheme, "period": period}
-                    for b in books]
+        named, clashes = report_paths(found, out)
+        job_list = [{"book": str(b), "report": str(r), "scheme": scheme, "period": period} for b, r in named]
+        for b, r, other in clashes:  # never one report name for two books: neither is written
+            record(BookOutcome(str(b), "", "failed", errors=1, message=one_line(
+                f"报表 {shown(r)} 也是 {shown(other)} 的报表名，两者都未写入：把输入文件夹放在同一个上级文件夹下，或分开运行"
+                f"（各用一个 --out） / the report {shown(r)} would also be the report of {shown(other)}; neither is "
+                "written: give one parent folder of both, or run them with separate --out folders", 600)))
         targets = {Path(j["report"]).resolve() for j in job_list}  # checked by their own job (process_workbook)
         for f in found_skipped:
             if f.suffix.lower() in OLD_SUFFIXES:
@@ -430,5 +410,6 @@ def run_nightly(inputs: list[str], out_dir: str | os.PathLike, jobs: int = 1, sc
         tail += f" · {len(summary.skipped)} 跳过 skipped (SKIP)" if summary.skipped else ""
         tail += f" · {summary.log_failures} 日志写入失败 log lines not written" if summary.log_failures else ""
         say(f"{n} 个工作簿 workbooks: {counts['ok']} ok, {counts['problems']} 有问题 with problems, "
-            f"{counts['failed']} 失败 failed{tail} · 报表 reports in {shown(out)} · 日志 log {shown(log_path)}")
+            f"{counts['failed']} 失败 failed{tail} · 报表 reports in {shown(out)} · "
+            + (f"日志 log {shown(log_path)}" if log_path.is_file() else "未写日志 no log written"))
     return summary

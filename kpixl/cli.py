@@ -11,6 +11,7 @@ import argparse
 import gc
 import json
 import os
+import re
 import signal
 import sys
 import time
@@ -305,6 +306,10 @@ def cmd_nightly(args) -> int:
     from kpixl.batch import run_nightly
     from kpixl.terminal import Progress
 
+    if args.scheme:  # an unknown scheme is a usage error before any book runs (as in kpixl score)
+        from kpixl.core.scheme import load_scheme
+
+        load_scheme(args.scheme)
     summary = run_nightly(args.inputs, args.out, jobs=args.jobs, scheme=args.scheme, period=args.period,
                           log=args.log, timeout=args.timeout, max_memory=args.max_memory,
                           progress=Progress())
@@ -405,8 +410,40 @@ def _positive(kind: type, unit: str = ""):
     return check
 
 
+_USAGE_ZH = [  # argparse's own usage errors (English), each with its Chinese
+    (re.compile(r"the following arguments are required: (.+)"), "缺少必需的参数：{0}"),
+    (re.compile(r"unrecognized arguments: (.+)"), "无法识别的参数：{0}"),
+    (re.compile(r"argument (\S+): invalid choice: (.+?) \(choose from (.+)\)"), "参数 {0} 的取值 {1} 无效，可选：{2}"),
+    (re.compile(r"argument (\S+): expected one argument"), "参数 {0} 需要一个值"),
+    (re.compile(r"argument (\S+): expected at least one argument"), "参数 {0} 至少需要一个值"),
+    (re.compile(r"argument (\S+): not allowed with argument (\S+)"), "参数 {0} 不能与 {1} 同时使用"),
+    (re.compile(r"argument (\S+): ignored explicit argument (.+)"), "参数 {0} 不接受值 {1}"),
+    (re.compile(r"ambiguous option: (\S+) could match (.+)"), "选项 {0} 不明确，可能是：{1}"),
+    (re.compile(r"argument (\S+): invalid (\S+) value: (.+)"), "参数 {0} 的值 {2} 无效"),
+]
+
+
+def usage_text(message: str) -> str:
+    """An argparse usage error as one bilingual line (kpixl's own argument checks already are)."""
+    if any("\u4e00" <= ch <= "\u9fff" for ch in message):
+        return message
+    for pattern, zh in _USAGE_ZH:
+        m = pattern.fullmatch(message)
+        if m:
+            return f"{zh.format(*m.groups())} / {message}"
+    return f"参数错误 / {message}"
+
+
+class Parser(argparse.ArgumentParser):
+    """Usage errors in Chinese and English after the usage lines; exit 2, no traceback."""
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: 错误 error: {usage_text(message)}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="kpixl", description="客服绩效考核 / Customer-service KPI scoring in Excel.")
+    p = Parser(prog="kpixl", description="客服绩效考核 / Customer-service KPI scoring in Excel.")
     p.add_argument("--version", action="version", version=f"kpixl {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 

@@ -53,6 +53,17 @@ def width(text: str) -> int:
     return sum(map(_char_width, text))
 
 
+_CONTROL = ({c: f"\\x{c:02x}" for c in [*range(32), *range(127, 160)]} | {10: "\\n", 13: "\\r", 9: "\\t"}
+            | {0x2028: "\\u2028", 0x2029: "\\u2029"})
+
+
+def printable(text) -> str:
+    """``text`` for one terminal line: a line break, tab or other control character in a name shows
+    as its escape (``丙\\n第二行``), so it cannot break the table."""
+    text = "" if text is None else str(text)
+    return text if text.isprintable() else text.translate(_CONTROL)
+
+
 def fit(text: str, limit: int) -> str:
     """``text`` cut to at most ``limit`` display columns, with an ellipsis when cut."""
     if 2 * len(text) <= limit or width(text) <= limit:
@@ -223,7 +234,8 @@ def score_lines(result, employees, lang: str = "zh", wide: bool = False, codes: 
     headers += [word("flags", lang), word("status", lang)]
     emps = list(employees)
     ok = [e.ok for e in emps]
-    columns = [[e.id for e in emps], [e.name if wide else fit(e.name or "", MAX_NAME) for e in emps]]
+    columns = [[printable(e.id) for e in emps],
+               [printable(e.name) if wide else fit(printable(e.name), MAX_NAME) for e in emps]]
     numeric = set()
     for j, o in enumerate(outputs, start=2):  # column by column: each distinct value formatted once
         raw = [e.values.get(o.value) if k else None for e, k in zip(emps, ok, strict=True)]

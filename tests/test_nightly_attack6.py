@@ -52,7 +52,8 @@ def test_a_file_name_that_is_not_utf8_does_not_stop_the_run(tmp_path):
     log = log_of(out / "nightly.log")
     assert [e["status"] for e in log] == ["ok", "ok"]
     assert any("\\xbf" in e["source"] for e in log)
-    assert sorted(os.listdir(out)) == sorted(["b-2026-10.report.xlsx", "nightly.log", GBK[:-5] + ".report.xlsx"])
+    assert sorted(os.listdir(out)) == sorted(["a", "b-2026-10.report.xlsx", "nightly.log"])
+    assert os.listdir(out / "a") == [GBK[:-5] + ".report.xlsx"]  # the subfolder mirrored under --out
     assert not [n for n in os.listdir(books / "a") if n != GBK]
 
 

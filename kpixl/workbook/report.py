@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -171,6 +172,21 @@ def flags_sheet(result: Result) -> OutSheet:
     return sheet
 
 
+def with_owners(result: Result) -> list[Problem]:
+    """The month's problems, a cell's problem naming the employee whose row it is: a bad cell on an
+    event row is listed once without an owner and blocks its row's employee with an owned copy."""
+    owners: dict[tuple[str, str], set[str]] = {}
+    for e in result.employees:
+        for p in e.problems:
+            if p.employee:
+                owners.setdefault((p.code, p.where), set()).add(p.employee)
+    out = []
+    for p in result.problems:
+        who = owners.get((p.code, p.where), ()) if p.employee is None and p.where else ()
+        out.append(replace(p, employee=next(iter(who))) if len(who) == 1 else p)
+    return out
+
+
 def issues_sheet(problems: list[Problem]) -> OutSheet:
     sheet = OutSheet(REPORT_SHEETS["issues"])
     if not problems:
@@ -303,7 +319,7 @@ def _sheets(book: ReportBook, result: Result, notes: dict, extra: dict, statemen
         book.table(REPORT_SHEETS["detail"], notice_sheet(*apart, REPORT_SHEETS["detail"]), autofilter=False)
     else:
         book.table(REPORT_SHEETS["detail"], detail_sheet(result, REPORT_SHEETS["detail"]))
-    for sheet in (flags_sheet(result), issues_sheet(result.problems)):
+    for sheet in (flags_sheet(result), issues_sheet(with_owners(result))):
         book.table(sheet.name, sheet)
     about = about_sheet(result, result.source, extra)
     book.table(about.name, about, landscape=False, autofilter=False)
@@ -321,16 +337,18 @@ def write_error_report(out: str | os.PathLike, source: str, problems: list[Probl
 
 def summary_lines(result: Result, limit: int = 12) -> list[str]:
     """A one-screen summary: counts, the top scores and the problems."""
+    from kpixl.terminal import printable
+
     main = result.scheme.main_output
     ok = [e for e in result.employees if e.ok]
-    lines = [f"{result.scheme.title['zh']} ({result.scheme.id}) · {result.period.label} · {result.source}",
+    lines = [f"{result.scheme.title['zh']} ({result.scheme.id}) · {result.period.label} · {printable(result.source)}",
              f"员工 employees {len(result.employees)} · 正常 scored {len(ok)} · 错误 errors "
              f"{len(result.employees) - len(ok)} · 标记 flags {len(result.flags)}"]
     ranked = sorted(ok, key=lambda e: e.values.get(main.value) or 0, reverse=True)
     for e in ranked[:limit]:
         money_total = e.values.get("money.deductions")
         money_txt = f"  扣款 {money_total} 元" if money_total else ""
-        lines.append(f"  {e.id:<10} {e.name:<8} {main.zh} {plain(e.values[main.value]) if e.values.get(main.value) is not None else '-':>8}{money_txt}")
+        lines.append(f"  {printable(e.id):<10} {printable(e.name):<8} {main.zh} {plain(e.values[main.value]) if e.values.get(main.value) is not None else '-':>8}{money_txt}")
     if len(ranked) > limit:
         lines.append(f"  … {len(ranked) - limit} more")
     return lines

@@ -90,6 +90,14 @@ def cut_text(text: str, width: int) -> str:
     return "".join(out) + "…"
 
 
+DIRECTIONS = {"deduction": "扣款 Deduction", "award": "奖励 Award"}
+
+
+def direction_label(direction) -> str:
+    """A money line's kind as the statement and 明细 name it: its amount is never signed."""
+    return DIRECTIONS.get(direction, str(direction or ""))
+
+
 def is_number(v) -> bool:
     return isinstance(v, (int, float, Decimal)) and not isinstance(v, bool) and v == v
 

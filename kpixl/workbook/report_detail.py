@@ -30,6 +30,7 @@ from kpixl.core.numbers import plain
 from kpixl.core.result import Result
 
 from .atomic import named_error
+from .report_data import direction_label
 from .xlsx_out import OutSheet
 
 DETAIL_MAX = 200_000
@@ -109,7 +110,8 @@ def _money_columns(money: pd.DataFrame, exact: bool) -> dict[str, np.ndarray]:
     cents = np.array([int(Decimal(a).scaleb(2).to_integral_value(ROUND_HALF_UP)) for a in money["amount"]], dtype="int64")
     return {
         "employee": money["employee"].to_numpy(dtype=object), "rule": money["rule"].to_numpy(dtype=object),
-        "category": np.full(m, "", dtype=object), "source": money["where"].to_numpy(dtype=object),
+        "category": money["direction"].map(direction_label).to_numpy(dtype=object),  # 扣款 / 奖励: amounts unsigned
+        "source": money["where"].to_numpy(dtype=object),
         "date": pd.to_datetime(money["date"]).to_numpy(dtype="datetime64[ns]"),
         "qty": money["qty"].to_numpy(dtype="float64"),
         "value": pd.to_numeric(money["value"], errors="coerce").to_numpy(dtype="float64"),

@@ -25,7 +25,7 @@ from kpixl.core.numbers import plain
 from kpixl.core.result import Result
 
 from .report_book import ReportBook
-from .report_data import cut_text, display_width, is_number, text_lines
+from .report_data import cut_text, direction_label, display_width, is_number, text_lines
 from .xlsx_out import OutSheet, object_cells
 
 PER_SHEET = 1000
@@ -40,6 +40,8 @@ WIDTH = sum(w for _, w, _ in COLUMNS) - 4  # display units of one printed line
 # part order within one statement
 HEAD, TABLE, LINES, MONEY, SUBTOTALS, FLAGS, RESULTS, TOTAL, SIGN = range(9)
 MAX_PROBLEMS = 30
+WHO_FIELD_LINES = 8  # a name, role, department or team of more than 8 lines (~460 CJK characters) ends in "…"
+WHO_LINES = 10 ** 6  # the lines about the scheme are numbered after the (few) lines about the employee
 
 
 FIELDS = ["pos", "part", "line", "style"] + [f"{k}{c}" for c in range(NCOL) for k in "vs"]
@@ -137,20 +139,71 @@ def _money(result: Result, pos: dict[str, int]) -> dict | None:
     if money.empty:
         return None
     money = money[money["employee"].map(pos).notna()]
-    sign = np.where(money["direction"].to_numpy() == "deduction", -1.0, 1.0)
-    text = money["text_zh"].fillna("").astype(object)
+    # the amount as on 明细 and in the total (a fine of 50 is 50), the line labelled a deduction or an award
+    label = money["direction"].map(direction_label).astype(object)
+    text = label + "：" + money["text_zh"].fillna("").astype(object).where(money["text_zh"].fillna("") != "", money["rule"])
     return {
         "pos": money["employee"].map(pos).astype("int64").to_numpy(), "part": MONEY, "line": np.arange(len(money)),
         "style": "", "v0": money["rule"].to_numpy(dtype=object),
-        "v1": np.where(text != "", text, money["rule"]).astype(object),
+        "v1": text.to_numpy(dtype=object),
         "v2": money["where"].map(_cell).to_numpy(dtype=object),
         "v3": pd.to_datetime(money["date"], errors="coerce").to_numpy(dtype=object),
         "v4": pd.to_numeric(money["qty"], errors="coerce").to_numpy(dtype="float64"), "v5": np.nan, "v6": np.nan,
-        "v7": sign * np.array([float(a) for a in money["amount"]]), **{f"s{c}": "" for c in range(NCOL)}}
+        "v7": np.array([float(a) for a in money["amount"]]), **{f"s{c}": "" for c in range(NCOL)}}
 
 
 def _number(v):
     return float(v) if is_number(v) else v
+
+
+def _title(e) -> str:
+    """The page title: the name cut to fit, the employee ID always whole."""
+    head, room = "考核单 KPI statement：", WIDTH * 2 // 3
+    name = cut_text(" ".join(str(e.name).split()), max(room - display_width(head) - display_width(e.id) - 1, 8))
+    return f"{head}{name} {e.id}"
+
+
+def _who(emps) -> dict:
+    """Who the page is about, every field whole: the fields joined on lines of WIDTH, a field too
+    long for a line continued on the next ones (WHO_FIELD_LINES at most; the 工号 ID is never cut)."""
+    pos, line, texts = [], [], []
+    for i, e in enumerate(emps):
+        fields = [("姓名 Name", e.name), ("工号 ID", e.id), ("岗位 Role", e.role), ("部门 Department", e.department)]
+        fields += [("小组 Team", e.team)] if e.team else []
+        rows = who_lines([f"{k}：{v}" for k, v in fields], WIDTH, keep=1)
+        pos += [i] * len(rows)
+        line += range(1, len(rows) + 1)
+        texts += rows
+    return {"pos": pos, "line": line, "part": HEAD, "style": "subtitle", "v0": texts,
+            **{f"v{c}": None for c in range(1, NCOL)}, **{f"s{c}": "subtitle" for c in range(NCOL)}}
+
+
+def who_lines(fields: list[str], width: int, keep: int | None = None) -> list[str]:
+    """``fields`` packed on lines of ``width`` display units, four spaces apart; a field longer than
+    a line is broken over lines (at most WHO_FIELD_LINES, ending in "…", except ``fields[keep]``)."""
+    lines: list[str] = []
+    for k, text in enumerate(fields):
+        if lines and display_width(lines[-1]) + 4 + display_width(text) <= width:
+            lines[-1] += f"    {text}"
+            continue
+        pieces = _broken(text, width)
+        if k != keep and len(pieces) > WHO_FIELD_LINES:
+            pieces = pieces[:WHO_FIELD_LINES - 1] + [cut_text("".join(pieces[WHO_FIELD_LINES - 1:]), width)]
+        lines += pieces
+    return lines
+
+
+def _broken(text: str, width: int) -> list[str]:
+    """``text`` broken into pieces of at most ``width`` display units."""
+    pieces, piece, used = [], [], 0
+    for ch in " ".join(str(text).split()):  # a line break inside a name is a space here
+        w = display_width(ch)
+        if piece and used + w > width:
+            pieces.append("".join(piece))
+            piece, used = [], 0
+        piece.append(ch)
+        used += w
+    return pieces + ["".join(piece)]
 
 
 def _statements(result: Result, ledger_version: str | None) -> dict[str, np.ndarray]:
@@ -165,19 +218,16 @@ def _statements(result: Result, ledger_version: str | None) -> dict[str, np.ndar
     cat_order = {k: i for i, k in enumerate(scheme.categories)}
     every = np.arange(len(emps))
     ok = np.flatnonzero([e.ok for e in emps])
-    parts.block(every, HEAD, 0, {0: [cut_text(f"考核单 KPI statement：{e.name} {e.id}", WIDTH * 2 // 3) for e in emps]},
-                "title")
-    parts.block(every, HEAD, 1, {0: [cut_text(f"姓名 Name：{e.name}    工号 ID：{e.id}    岗位 Role：{e.role}    部门 "
-                                              f"Department：{e.department}" + (f"    小组 Team：{e.team}" if e.team else ""),
-                                              WIDTH) for e in emps]}, "subtitle")
-    parts.block(every, HEAD, 2, {0: cut_text(title, WIDTH)}, "subtitle")
+    parts.block(every, HEAD, 0, {0: [_title(e) for e in emps]}, "title")
+    parts.add_columns(_who(emps))
+    parts.block(every, HEAD, WHO_LINES + 1, {0: cut_text(title, WIDTH)}, "subtitle")
     if display_width(f"{ids}    {ledger}") <= WIDTH:
-        parts.block(every, HEAD, 3, {0: f"{ids}    {ledger}"}, "subtitle")
-        blank = 4
+        parts.block(every, HEAD, WHO_LINES + 2, {0: f"{ids}    {ledger}"}, "subtitle")
+        blank = WHO_LINES + 3
     else:  # a closed month's verdict (kpixl/ledger/standing.py) gets a line of its own, never cut
-        parts.block(every, HEAD, 3, {0: cut_text(ids, WIDTH)}, "subtitle")
-        parts.block(every, HEAD, 4, {0: cut_text(ledger, WIDTH)}, "subtitle")
-        blank = 5
+        parts.block(every, HEAD, WHO_LINES + 2, {0: cut_text(ids, WIDTH)}, "subtitle")
+        parts.block(every, HEAD, WHO_LINES + 3, {0: cut_text(ledger, WIDTH)}, "subtitle")
+        blank = WHO_LINES + 4
     parts.block(every, HEAD, blank)
     parts.block(every, SIGN, 0)
     parts.block(every, SIGN, 1)
