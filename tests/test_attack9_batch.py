@@ -195,3 +195,17 @@ def test_money_lines_have_one_sign_convention_labelled(tmp_path):
     assert statement[0][7] == detail[0][9] > 0  # the same unsigned amount on both sheets
     assert statement[0][1].startswith("扣款 Deduction：")
     assert detail[0][2] == "扣款 Deduction"
+
+
+def test_a_flag_on_the_statement_wraps_instead_of_being_cut(tmp_path):
+    # The flag's item cell had the flag colours without wrapping: "客服部通告批评 / Department public
+    # criticism（FINE_DUP_INVITE）" was cut at the Source column on the printed statement.
+    from openpyxl import load_workbook
+
+    out = tmp_path / "r.xlsx"
+    assert cli("report", ROOT / "workbook_templates" / "demo" / "kefu_fines_demo.xlsx", "-o", out)[0] in (0, 1)
+    wb = load_workbook(out)
+    ws = next(wb[n] for n in wb.sheetnames if n.startswith("考核单"))
+    flags = [row for row in ws.iter_rows(min_col=1, max_col=2) if row[0].value == "标记 Flag"]
+    assert flags and all(row[1].alignment.wrap_text for row in flags)
+    assert all(ws.row_dimensions[row[0].row].height >= 27 for row in flags if len(row[1].value) > 40)

@@ -270,7 +270,7 @@ def _statements(result: Result, ledger_version: str | None) -> dict[str, np.ndar
         if f["employee"] in ok_pos:
             parts.add(ok_pos[f["employee"]], FLAGS, k, {0: "标记 Flag", 1: f"{f['label_zh']} / {f['label_en']}（{f['code']}）",
                                                        2: ", ".join(_cell(s) for s in f["sources"])},
-                      styles={0: "flag", 1: "flag"})
+                      styles={0: "flag", 1: "note"})  # (the flag text wraps, never cut)
     parts.add_columns(_lines(result, ok_pos))
     parts.add_columns(_money(result, ok_pos))
     return parts.frame()
