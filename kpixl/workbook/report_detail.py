@@ -37,11 +37,11 @@ DETAIL_MAX = 200_000
 COMPANION_SUFFIX = ".detail.parquet"
 # key, sheet header, kind, width
 COLUMNS = [("employee", "工号 / Employee ID", "text", 12), ("rule", "规则代码 / Rule", "text", 24),
-           ("category", "类别 / Category", "text", 8), ("source", "来源 / Source", "text", 16),
+           ("category", "类别 / Category", "text", 15), ("source", "来源 / Source", "text", 20),
            ("date", "日期 / Date", "date", 11), ("qty", "数量 / Qty", "number", 7),
            ("value", "取值 / Value", "number", 7), ("points", "分值 / Points", "points", 9),
            ("counted", "计入(封顶后) / Counted", "points", 10), ("yuan", "金额(元) / Yuan", "money", 10),
-           ("note", "说明 / Note", "text", 50)]
+           ("note", "说明 / Note", "text", 45)]
 
 
 def companion_path(report: str | os.PathLike) -> Path:
