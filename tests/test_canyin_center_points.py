@@ -160,3 +160,18 @@ def test_category_points_include_the_rank_places_booked_after_the_categories_ste
     got = {e.id: tuple(e.values[f"{c}.points"] for c in cats) for e in result.employees}
     assert got == {"A": (2, 5, 8, 0, 0, 0), "B": (1, 0, 0, 0, 20, 5), "C": (1, 0, 0, 0, 10, 5), "D": (1, 0, 0, 0, 0, 0)}
     assert all(sum(got[e.id]) == e.values["score"] for e in result.employees)
+
+
+def test_collections_on_a_day_marked_off_duty_are_a_warning_at_their_cell():
+    # R-G-3 / R-CY-7: B is marked ON_DUTY = no on Oct 6 but has 5000 collected that day, and is on duty
+    # on Oct 8 (0 collected). Oct 6 is not ranked for B, but the 5000 still counts in the week and the
+    # month: B 5000 > A 3000, so B is 1st (week 5, month 8) and A last (0). The contradiction is a
+    # warning at B's COLLECTIONS cell (row 3); A's off day with 0 collected says nothing.
+    metrics = col("2026-10-06", A=3000, B=5000) + col("2026-10-07", A=0) + col("2026-10-08", B=0)
+    metrics += [{"employee": "B", "metric": "ON_DUTY", "value": False, "date": "2026-10-06"},
+                {"employee": "A", "metric": "ON_DUTY", "value": False, "date": "2026-10-07"}]
+    result = score(metrics, emps("AB"))
+    assert values(result, "week_points") == {"A": 0, "B": 5} and values(result, "month_points") == {"A": 0, "B": 8}
+    warned = [p for p in result.problems if p.code == "figure_off_duty"]
+    assert [(p.employee, p.where, p.severity) for p in warned] == [("B", "指标!C3 / Metrics!C3", "warning")]
+    assert "2026-10-06" in warned[0].en and "ON_DUTY" in warned[0].fix_en

@@ -326,6 +326,8 @@ class RankStep(Step):
                 off = duty.loc[duty["units"] == 0, ["eid", "date"]]
                 days = pd.concat([days, on], ignore_index=True).drop_duplicates()
                 if not off.empty:
+                    if self.bucket == "day":  # (said once, by the day's ranking)
+                        self._figures_off_duty(ctx, off, active, start, end)
                     days = days.merge(off.assign(_off=True), how="left", on=["eid", "date"])
                     days = days[days["_off"].isna()].drop(columns="_off")
             days = days[np.isin(days["eid"].to_numpy(), active)]
@@ -358,6 +360,29 @@ class RankStep(Step):
                 lookup[codes.index[e]] = pool_codes[p]
         frame["pool"] = lookup[frame["eid"].to_numpy()] if len(frame) else np.array([], dtype="int64")
         return frame
+
+    def _figures_off_duty(self, ctx, off: pd.DataFrame, active, start, end) -> None:
+        """A day's figure other than 0 on a day marked ON_DUTY = no contradicts it: the day is not ranked
+        (R-G-3), but the figure still counts in the week's and the month's sums (R-CY-7, R-DC-6) and may
+        decide their places, so it is a warning at its cell."""
+        names = Codes(ctx).names
+        for code in self.duty_rows:
+            rows = Rows(ctx, code).days(start, end)
+            if rows.empty:
+                continue
+            hit = rows.merge(off[["eid", "date"]], on=["eid", "date"])
+            hit = hit[(hit["units"] != 0) & np.isin(hit["eid"].to_numpy(), active)]
+            for eid, day, row in zip(hit["eid"].tolist(), hit["date"].tolist(), hit["row"].tolist(), strict=True):
+                emp, shown = names[eid], pd.Timestamp(day).strftime("%Y-%m-%d")
+                ctx.add_problem(problem(
+                    "figure_off_duty", ctx.inputs.metrics.ref("value", int(row)),
+                    f"员工 {emp} 在 {shown} 标为 ON_DUTY = 否（不上班），却有 {code}：当天不参加排名，但这个数仍计入周、月合计，"
+                    "可能决定周、月名次。",
+                    f"Employee {emp} is marked ON_DUTY = no on {shown} but has a {code} that day: the day is not ranked, "
+                    "but the figure still counts in the week's and the month's sums and may decide their places.",
+                    f"如果 {emp} 当天上班，把 ON_DUTY 改为 是；如果没有上班，删除或改正这个数。",
+                    f"If {emp} worked that day, set ON_DUTY to yes; if not, delete or correct the figure.",
+                    employee=emp, severity="warning"))
 
     def _not_on_duty(self, ctx, frame, active) -> None:
         """A figure of the month for someone with no on-duty day in it is not ranked: a warning at its cell."""
