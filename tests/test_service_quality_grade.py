@@ -142,11 +142,16 @@ def test_missing_figures_are_errors_for_everyone_else():
     assert missing == ["I_AVG", "M_FEE_ERR", "WORK_HOURS"]
 
 
-def test_hire_date_is_required():
+def test_a_blank_hire_date_is_taken_as_hired_before_the_month_with_a_warning():
+    # SCHEMES.md S10 requires the ten QC figures and WORK_HOURS (R-G-9), not the hire date: the worked
+    # example gives one only for E4. A blank hire date is not a new hire after the 10th (R-SQ-7), so the
+    # clean figures grade 优秀 and 176 hours pay the full 300 (rule 6); the stand-in is a warning at F2.
     r = run(SCHEME, "2026-10", employees=[{"id": "E", "name": "甲"}],
             metrics=[{"employee": "E", "metric": k, "value": v} for k, v in {**CLEAN, "WORK_HOURS": 176}.items()])
-    # the empty required cell's own problem, once, on the employee (not also "has no Hire date")
-    assert [(p.code, p.where) for p in r.employee("E").problems] == [("missing_value", "员工!F2 / Employees!F2")]
+    e = r.employee("E")
+    assert e.ok and e.values["grade"] == "G_EXCELLENT" and e.values["payout"] == 300
+    assert [(p.code, p.where, p.severity) for p in r.problems if p.employee == "E"] == [
+        ("hire_date_blank", "员工!F2 / Employees!F2", "warning")]
 
 
 def test_explanation_shows_the_matched_row():
