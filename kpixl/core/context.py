@@ -694,6 +694,8 @@ class EmployeeEnv(NameEnv):
         except MissingInput as exc:
             if exc.problem.where and self.ctx.refused_cell(self.employee, name) == exc.problem.where:
                 raise
+            if name in self.ctx.employees.columns and exc.problem.code != "missing_attribute":
+                raise  # an unreadable Employees cell (a hire date 2026-13-01): not an empty one
             return False
 
     def latest(self, name: str) -> Any:
