@@ -143,6 +143,7 @@ def process_workbook(book: str, out: str, scheme: str | None = None, period: str
     """Read, score and report one workbook; never raises."""
     from kpixl.core.engine import score
     from kpixl.ledger import with_history
+    from kpixl.ledger.standing import standing
     from kpixl.workbook.read import read_workbook
     from kpixl.workbook.report import write_report
 
@@ -165,13 +166,16 @@ def process_workbook(book: str, out: str, scheme: str | None = None, period: str
         s, inputs = read_workbook(str(alias or book), scheme=scheme, period=period)
         inputs, _reads = with_history(s, inputs, book)  # closed months from the ledger, if one is in use
         result = score(s, inputs)
+        found = standing(s, inputs, result, book)  # a closed month: its version, and whether these are its figures
+        if found is not None and found.problem() is not None:
+            result.problems.append(found.problem())
         if refused:
             employees, scored, errors, warnings, out_of_period = _counts(result)
             return BookOutcome(book, "", "failed", employees, scored, errors + 1, warnings, out_of_period,
                                time.perf_counter() - t0, one_line(
                                    f"已计分 scored {scored}/{employees}，但报表未写入 but the report was not written: {refused}", 800))
         Path(out).parent.mkdir(parents=True, exist_ok=True)  # a book in a subfolder: the same subfolder under --out
-        write_report(result, out, book)
+        write_report(result, out, book, ledger_version=found.label() if found else None)
         status = "ok" if not result.errors else ("problems" if any(e.ok for e in result.employees) else "failed")
         return BookOutcome(book, out, status, *_counts(result), time.perf_counter() - t0,
                            one_line(result.errors[0].short()) if result.errors else "")

@@ -69,6 +69,18 @@ def _statement_ledger_line(report: Path) -> str:
     raise AssertionError("no ledger line on the statements")
 
 
+def test_the_nightly_report_of_a_closed_month_says_closed_on_its_statements(tmp_path):
+    # the nightly job read the ledger beside the books but wrote "未结账 not closed" on every statement
+    books = tmp_path / "books"
+    books.mkdir()
+    closed = s4_book(books, "2026-09.xlsx")
+    assert cli("close", closed, "--by", "王")[0] == 0
+    code, out, err = cli("nightly", books, "--out", tmp_path / "out")
+    assert code == 0, out + err
+    report = tmp_path / "out" / "2026-09.report.xlsx"
+    assert _statement_ledger_line(report) == "已关账 closed v1（本单即账本数字 = the ledger's figures）"
+
+
 def test_scoring_a_closed_month_from_a_changed_workbook_says_so_and_the_statement_tells_the_truth(tmp_path):
     closed = s4_book(tmp_path, "2026-09.xlsx")
     assert cli("close", closed, "--by", "王")[0] == 0
