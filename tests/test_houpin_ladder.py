@@ -513,3 +513,15 @@ def test_replay_equals_month_by_month_workbooks():
         _chain_matches_replay(s, ms)
 
     check()
+
+
+def test_task_met_contradicting_the_target_is_a_warning_and_hr_wins():
+    # R-HP-5: HR's yes/no decides. 初级 with 400,000 sales against a 200,000 target but TASK_MET = no:
+    # the month is missed (MISS 1 -> 2, REVIEW at 2, rule 5), with a warning naming the contradiction.
+    # The same figures with TASK_MET = yes agree: nothing is said.
+    r = one_month(J, miss=1, sales=400000, task=False, params={"TASK_TARGET": 200000})
+    assert V(r)["miss"] == 2 and "REVIEW" in codes(r)
+    (w,) = [p for p in r.problems if p.code == "task_met_disagrees"]
+    assert w.severity == "warning" and w.employee == "A" and "400000" in w.en
+    agree = one_month(J, miss=1, sales=400000, task=True, params={"TASK_TARGET": 200000})
+    assert V(agree)["miss"] == 0 and not [p for p in agree.problems if p.code == "task_met_disagrees"]
