@@ -393,3 +393,15 @@ def test_months_closed_in_order_are_not_reported_out_of_order(tmp_path):
         assert "affected" not in close(s15_book(tmp_path, per, 16))
     code, recs = scored(s15_book(tmp_path, "2027-04", 16))
     assert code == 0 and recs["HP51"]["status"] == "ok"
+
+
+def test_s3_months_closed_out_of_order_do_not_hold_up_the_quarter(tmp_path):
+    # S3 carries COMPOSITE for the quarter's period_values only: no month step reads an earlier month, so
+    # October closed after November and December lacks nothing. The quarter pays as in month order
+    # (R-BR-11: sums 300 / 288 / 180 -> 500 / 300 / 200 元).
+    people = {"Q1": (100, 100), "Q2": (90, 90), "Q3": (0, 0)}
+    for per in ("2026-11", "2026-12"):
+        close(s3_book(tmp_path, per, people))
+    assert "affected" not in close(s3_book(tmp_path, "2026-10", people))
+    code, recs = scored(s3_book(tmp_path, "2026-12", people, name="q4.xlsx"), "--period", "2026-Q4")
+    assert code == 0 and [recs[i]["money"]["awards"] for i in ("Q1", "Q2", "Q3")] == [500, 300, 200]
