@@ -210,3 +210,19 @@ def test_an_error_value_metric_is_its_cells_error_only(tmp_book):
     assert e.status == "error"
     assert [p.where for p in e.problems] == ["指标!C8 / Metrics!C8"]
     assert "unreadable" not in e.problems[0].en and "earlier month" not in e.problems[0].en
+
+
+def test_an_error_value_in_a_parameters_note_is_a_warning_and_holds_nobody_back(tmp_book):
+    # A failed VLOOKUP in the 说明 Note column of a parameter row: the cell is never read, so it decides
+    # nothing: a warning at its cell, both agents scored (exit 0 in the CLI).
+    path = tmp_book(S13, "2026-11", name="qa_2026-11.xlsx", employees=AGENTS, metrics=SAMPLE,
+                    parameters={"NF_OPPORTUNITIES_PER_CALL": 10})
+    wb = load_workbook(path)
+    ws = wb["参数"]
+    row = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value == "NF_OPPORTUNITIES_PER_CALL")
+    ws.cell(row, 4).value = "#N/A"
+    wb.save(path)
+    r = _scored(path)
+    assert [(p.where, p.severity) for p in r.problems if p.where.startswith(f"参数!D{row}")] == [
+        (f"参数!D{row} / Parameters!D{row}", "warning")]
+    assert all(r.employee(e).ok for e in ("Q1", "Q2")) and not r.errors

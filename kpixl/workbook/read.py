@@ -87,7 +87,8 @@ def _for_everyone(found: list[Problem], table: Table) -> list[Problem]:
     """A bad cell on the Parameters sheet concerns everyone: a parameter that cannot be read is not a
     missing one (whose default would then be used), so its cell's error withholds every result.
     The parser gives a cell problem to its row's owner (``scope`` "row"); a parameter row has none.
-    Only the code and value cells count: a note's or a name's cell is never read."""
+    Only the code and value cells count: a note's or a name's cell is never read, so its error value
+    is a warning."""
     codes = dict(zip(table.frame["xl_row"].tolist(), table.frame["code"].tolist(), strict=True))
     out = []
     for p in found:
@@ -97,7 +98,7 @@ def _for_everyone(found: list[Problem], table: Table) -> list[Problem]:
             continue
         row = int(m.group(1))
         if not p.where.startswith((table.ref("value", row), table.ref("code", row))):
-            out.append(p)  # (a note's or a name's cell: never read, it holds nobody back)
+            out.append(replace(p, severity="warning"))  # (a note's or a name's cell: never read, it decides nothing)
             continue
         code = codes.get(row) or ""
         zh, en = p.zh, p.en
