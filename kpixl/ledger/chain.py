@@ -244,11 +244,12 @@ def month_carries(scheme, cs: list) -> list:
     """The carries a month run reads: all but those whose item only quarter-only steps name (S3/S5
     ``COMPOSITE``, read by the quarter's ``period_values`` and by no month step): a month closed
     before such a month was closed lacks nothing."""
-    quarter = [s for s in scheme.steps if tuple(s.periods) == ("quarter",)]
+    from kpixl.core.quarters import quarter_steps, spec_text
+
+    quarter = quarter_steps(scheme)
     if not quarter:
         return cs
-    text = {kind: " ".join(json.dumps(s.spec, ensure_ascii=False) for s in steps)
-            for kind, steps in (("quarter", quarter), ("month", [s for s in scheme.steps if s.runs_in("month")]))}
+    text = {"quarter": spec_text(quarter), "month": spec_text([s for s in scheme.steps if s.runs_in("month")])}
 
     def named(item: str, kind: str) -> bool:
         return re.search(rf"(?<![A-Za-z0-9_]){re.escape(item)}(?![A-Za-z0-9_])", text[kind]) is not None
