@@ -225,3 +225,15 @@ def test_a_stored_text_with_a_line_break_is_shown_escaped_on_one_line(tmp_path):
     assert out.rstrip("\n").endswith("  a\\nb  2 名员工 employees  原因 reason: x\\x1b[2Jy")
     code, out, _ = cli("ledger", "show", "K1", "--ledger", db)
     assert code == 0 and out.splitlines()[0].endswith("关账人 by a\\nb  原因 why: x\\x1b[2Jy")
+
+
+def test_an_employee_withheld_on_a_closed_month_is_not_counted_as_differing(tmp_path):
+    # K2's new row has an unreadable quantity: K2 is withheld (an error at the cell). K1's figures are
+    # the closed ones, so there is no "figures differ" warning; before, it named K2 as differing.
+    closed = s4_book(tmp_path, "2026-09.xlsx")
+    assert cli("close", closed, "--by", "王")[0] == 0
+    bad = s4_book(tmp_path, "2026-09-new.xlsx",
+                  events=(K1_FINE, {"date": "2026-09-04", "employee": "K2", "rule": "FINE_PRIVATE_CALL", "qty": "abc"}))
+    code, out, err = cli("score", bad)
+    assert code == 1 and "事件!D3" in err
+    assert "ledger 2026-09 v1" not in err and "账本 2026-09 v1" not in err

@@ -5,7 +5,8 @@ the figures of this run the closed ones?
 figures with the newest closed version: the same figures (every employee's values and status)
 mean the run shows what was closed; any difference is a warning naming the version, how many
 employees differ and whether the workbook is the one closed (its sha256), and the report's
-考核单 Statements and 信息 sheet say "closed vN" with that verdict, never "not closed".
+考核单 Statements and 信息 sheet say "closed vN" with that verdict, never "not closed". An employee
+withheld by this run shows no figures, so is not counted as differing (their errors say why).
 """
 
 from __future__ import annotations
@@ -95,6 +96,9 @@ def _standing(store, key: str, result, book) -> Standing | None:
         mine_flags.setdefault(f["employee"], []).append((f["code"], codec.dumps(f["params"])))
     differing = []
     for e in result.employees:
+        if e.status == "error":  # withheld: this run shows no figures to differ (its errors say why)
+            closed.pop(e.id, None)
+            continue
         mine = (e.status, codec.loads(codec.dumps(e.values)))  # the ledger's own round trip, so types agree
         if closed.pop(e.id, None) != mine or sorted(mine_flags.get(e.id, [])) != flags.get(e.id, []):
             differing.append(e.id)
