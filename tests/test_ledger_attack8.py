@@ -237,3 +237,30 @@ def test_an_employee_withheld_on_a_closed_month_is_not_counted_as_differing(tmp_
     code, out, err = cli("score", bad)
     assert code == 1 and "事件!D3" in err
     assert "ledger 2026-09 v1" not in err and "账本 2026-09 v1" not in err
+
+
+def test_a_rehired_employee_s_ledger_months_before_the_hire_date_are_left_out_with_a_warning(tmp_path):
+    # K1 worked in September (closed: a private call, 通告批评, and 50,000 of sales), left and was re-hired on
+    # 2026-10-01. "Since hire" (R-KF-8) excludes September, and the clerk cannot edit the ledger's rows: before,
+    # they were before_hire errors at the ledger's close and K1 was withheld. October's private call is the
+    # year's 1st occurrence of K1's employment on record from the hire date: 通告批评, no 50 元 (R-KF-1); 20,000
+    # of sales since hire < 60,000: no 转正.
+    sep = make_book(tmp_path / "2026-09.xlsx", S4, "2026-09", employees=[{"id": "K1", "name": "K1", "role": "客服"}],
+                    events=[K1_FINE], metrics=[{"employee": "K1", "metric": "SALES", "value": 50000}])
+    assert cli("close", sep, "--by", "王")[0] == 0
+    octo = make_book(tmp_path / "2026-10.xlsx", S4, "2026-10",
+                     employees=[{"id": "K1", "name": "K1", "role": "客服", "hire_date": "2026-10-01"}],
+                     events=[{"date": "2026-10-05", "employee": "K1", "rule": "FINE_PRIVATE_CALL"}],
+                     metrics=[{"employee": "K1", "metric": "SALES", "value": 20000}])
+    code, out, err = cli("score", octo, "--json")
+    assert code == 0, err
+    import json
+
+    (k1,) = json.loads(out)
+    assert k1["status"] == "ok" and k1["money"]["deductions"] == 0
+    assert [(f["code"], f["params"]) for f in k1["flags"]] == [("FINE_PRIVATE_CALL", {"occurrence": 1})]
+    (w,) = [w for w in k1["warnings"] if w["code"] == "ledger_before_hire"]
+    code, _, err = cli("score", octo)
+    assert code == 0
+    assert "员工!F2  [警告]\n    账本中员工 K1 在 2026-09 的记录早于入职日期 2026-10-01" in err
+    assert "[错误]" not in err

@@ -9,7 +9,7 @@ from .context import Context
 from .defaults import require_metrics
 from .errors import InputError, Problem, more_problems, problem
 from .gcpause import paused_gc
-from .hire_checks import before_hire_problems
+from .hire_checks import before_hire
 from .inputs import Inputs
 from .later_rows import later_metric_rows
 from .periods import Period
@@ -71,7 +71,8 @@ def _score(scheme: Scheme, inputs: Inputs, period: Period | None = None) -> Resu
     if not inputs.ratings.frame.empty:
         problems += check_ratings(inputs, employees)
     problems += check_history(scheme, inputs, period)
-    problems += before_hire_problems(scheme, inputs, employees)
+    hire_problems, inputs = before_hire(scheme, inputs, employees)
+    problems += hire_problems
 
     ctx = Context(scheme, inputs, period, employees)
     everyone: list[Problem] = []

@@ -8,24 +8,32 @@ employee, so their result is withheld until the row or the hire date is correcte
 
 - Events rows dated before the hire date (the hire day itself counts).
 - History rows, and Metrics rows with a period, of a month before the hire month.
+
+Rows the ledger supplied (closed months) before the hire month belong to an earlier employment
+(a re-hire): the clerk cannot edit them and "since hire" excludes them, so they are not read, with
+one warning per employee at the hire date (``ledger_before_hire``) naming the months left out.
 """
 
 from __future__ import annotations
+
+from copy import copy
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
 from .errors import Problem, problem
-from .inputs import Table
+from .inputs import Table, ledger_rows
 from .scheme import Scheme
 
 
-def before_hire_problems(scheme: Scheme, inputs, employees: pd.DataFrame) -> list[Problem]:
+def before_hire(scheme: Scheme, inputs, employees: pd.DataFrame) -> tuple[list[Problem], object]:
+    """The problems of rows before hire, and ``inputs`` without the ledger's rows before the hire month."""
     if "hire_date" not in {f.code for f in scheme.attributes} or "hire_date" not in employees:
-        return []
+        return [], inputs
     hires = pd.to_datetime(employees["hire_date"], errors="coerce").dropna()
     if hires.empty:
-        return []
+        return [], inputs
     def hired(emp: str) -> tuple[str, str]:
         """(the hire date as shown, its cell on the Employees sheet)."""
         row = int(employees.at[emp, "xl_row"]) if "xl_row" in employees else None
@@ -35,10 +43,17 @@ def before_hire_problems(scheme: Scheme, inputs, employees: pd.DataFrame) -> lis
     ev = inputs.events
     if ev is not None and not ev.frame.empty and "date" in ev.frame:
         out += _dated_rows(ev, hires, hired)
-    for table, what_zh, what_en in ((inputs.history, "历史表", "History"), (inputs.metrics, "指标表", "Metrics")):
+    left_out: dict[str, set[str]] = {}
+    tables = {}
+    for key, what_zh, what_en in (("history", "历史表", "History"), ("metrics", "指标表", "Metrics")):
+        table = getattr(inputs, key)
         if table is not None and not table.frame.empty and "period" in table.frame and "employee" in table.frame:
-            out += _month_rows(table, hires, hired, what_zh, what_en)
-    return out
+            problems, kept = _month_rows(table, hires, hired, what_zh, what_en, left_out)
+            out += problems
+            if kept is not table:
+                tables[key] = kept
+    out += [_ledger_left_out(emp, sorted(months), *hired(emp)) for emp, months in sorted(left_out.items())]
+    return out, (replace(inputs, **tables) if tables else inputs)
 
 
 def _dated_rows(table: Table, hires: pd.Series, hired) -> list[Problem]:
@@ -60,14 +75,21 @@ def _dated_rows(table: Table, hires: pd.Series, hired) -> list[Problem]:
     return out
 
 
-def _month_rows(table: Table, hires: pd.Series, hired, what_zh: str, what_en: str) -> list[Problem]:
+def _month_rows(table: Table, hires: pd.Series, hired, what_zh: str, what_en: str,
+                left_out: dict[str, set[str]]) -> tuple[list[Problem], Table]:
     f = table.frame
     per = f["period"].fillna("").astype(str)
     month = f["employee"].map(hires.dt.strftime("%Y-%m"))
     monthly = per.str.fullmatch(r"\d{4}-\d{2}")
     mask = (~f["xl_bad"].astype(bool) & month.notna() & monthly & (per < month.fillna(""))).to_numpy()
+    ledger = f["xl_row"].isin(list(ledger_rows(table))).to_numpy()
+    if (mask & ledger).any():
+        for i in np.flatnonzero(mask & ledger):
+            left_out.setdefault(f["employee"].iat[i], set()).add(per.iat[i])
+        table = copy(table)
+        table.frame = f.assign(xl_bad=f["xl_bad"].astype(bool).to_numpy() | (mask & ledger))
     out = []
-    for i in np.flatnonzero(mask):
+    for i in np.flatnonzero(mask & ~ledger):
         emp, p, row = f["employee"].iat[i], per.iat[i], int(f["xl_row"].iat[i])
         shown, cell = hired(emp)
         out.append(problem(
@@ -80,5 +102,17 @@ def _month_rows(table: Table, hires: pd.Series, hired, what_zh: str, what_en: st
             "改正本行的月份或工号，或删除本行；如入职日期有误，改正员工表的入职日期。",
             "Correct this row's month or employee ID, or delete the row; if the hire date is wrong, correct it on the "
             "Employees sheet.", employee=emp))
-    return out
+    return out, table
+
+
+def _ledger_left_out(emp: str, months: list[str], shown: str, cell: str) -> Problem:
+    listed = ", ".join(months)
+    return problem(
+        "ledger_before_hire", cell,
+        f"账本中员工 {emp} 在 {listed} 的记录早于入职日期 {shown}（以前的一段任职，如重新入职），不计入本次计算。",
+        f"The ledger's months {listed} of employee {emp} are before the hire date {shown} (an earlier employment, "
+        "e.g. a re-hire), so they are not counted.",
+        "如果入职日期有误，改正员工表的入职日期；否则无需处理。",
+        "If the hire date is wrong, correct it on the Employees sheet; otherwise nothing to do.",
+        severity="warning", employee=emp)
 

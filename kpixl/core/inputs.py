@@ -72,3 +72,10 @@ class Inputs:
     scheme_id: str | None = None
     period: Period | None = None
     parameters_label: str = "参数 / Parameters"
+
+
+def ledger_rows(table) -> set[int]:
+    """The row numbers of a table's rows read from the ledger (a ledger table names each row's close in
+    ``sources``); empty for a sheet's own rows. Duck-typed: the core does not import the ledger."""
+    sources = getattr(table, "sources", None)
+    return set(sources) if isinstance(sources, dict) else set()

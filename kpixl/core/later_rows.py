@@ -9,7 +9,7 @@ with nothing said. Each such row is a located warning at its period cell, for it
 from __future__ import annotations
 
 from .errors import Problem, problem
-from .inputs import Inputs
+from .inputs import Inputs, ledger_rows
 from .periods import Period, parse_period
 
 
@@ -19,8 +19,7 @@ def later_metric_rows(inputs: Inputs, period: Period, known_ids) -> list[Problem
     frame = table.frame
     if frame.empty or "period" not in frame:
         return []
-    sources = getattr(table, "sources", None)  # rows the ledger supplied are kpixl's own record
-    from_ledger = set(sources) if isinstance(sources, dict) else set()
+    from_ledger = ledger_rows(table)  # rows the ledger supplied are kpixl's own record
     last = period.month_periods()[-1]
     out: list[Problem] = []
     parsed: dict[str, Period | None] = {}

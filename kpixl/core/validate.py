@@ -20,7 +20,7 @@ from .bounds import too_large
 from .errors import Problem, problem
 from .event_checks import duplicate_problems, earlier_rows, period_problems
 from .frames import object_text, text_codes
-from .inputs import Inputs, Table
+from .inputs import Inputs, Table, ledger_rows
 from .numbers import QTY_LIMIT, SCALE, VALUE_LIMIT, round_half_up
 from .periods import Period
 from .roles import restricted_texts, roles_held, scheme_roles
@@ -717,7 +717,7 @@ def _unread_group_rows(table: Table, frame: pd.DataFrame, emp_col: pd.Series, te
         return np.zeros(len(frame), dtype=bool)
     by_employee = (emp_col != "").to_numpy()
     unknown_group = (team_col != "").to_numpy() & ~team_col.astype(str).isin(known).to_numpy()
-    ledger = frame["xl_row"].isin(_ledger_rows(table)).to_numpy()
+    ledger = frame["xl_row"].isin(ledger_rows(table)).to_numpy()
     return group_scope & (by_employee | unknown_group) & ~ledger
 
 
@@ -887,7 +887,7 @@ def check_history(scheme: Scheme, inputs: Inputs, period: Period | None = None) 
 
     f = table.frame
     known_ids = _employee_ids(inputs)
-    from_ledger = _ledger_rows(table)
+    from_ledger = ledger_rows(table)
     unknown: dict[str, tuple[int, list[int]]] = {}  # id -> (its slot in ``problems``, its rows)
     months: dict[object, Period | None] = {}  # each distinct period text parsed once (12 months x 5,000 people)
     # History is of earlier months: a month run reads none of its own month (but a start state a
@@ -967,7 +967,7 @@ def _typed_on_both_sheets(inputs: Inputs, history: pd.DataFrame, known_ids) -> l
     metrics = inputs.metrics.frame
     if history.empty or metrics.empty or "period" not in metrics:
         return []
-    dated = metrics[(metrics["period"] != "") & ~metrics["xl_bad"] & ~metrics["xl_row"].isin(list(_ledger_rows(inputs.metrics)))]
+    dated = metrics[(metrics["period"] != "") & ~metrics["xl_bad"] & ~metrics["xl_row"].isin(list(ledger_rows(inputs.metrics)))]
     if dated.empty:
         return []
     keys = ["employee", "team", "code", "period"]
@@ -1006,13 +1006,6 @@ def _employee_ids(inputs: Inputs) -> set[str]:
     if frame.empty or "id" not in frame:
         return set()
     return {i for i in frame["id"].tolist() if i}
-
-
-def _ledger_rows(table: Table) -> set[int]:
-    """The row numbers of a table's rows read from the ledger (a ledger table names each row's close in
-    ``sources``); empty for a sheet's own rows. Duck-typed: the core does not import the ledger."""
-    sources = getattr(table, "sources", None)
-    return set(sources) if isinstance(sources, dict) else set()
 
 
 SHOWN_CELLS = 10
