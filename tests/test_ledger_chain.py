@@ -405,3 +405,20 @@ def test_s3_months_closed_out_of_order_do_not_hold_up_the_quarter(tmp_path):
     assert "affected" not in close(s3_book(tmp_path, "2026-10", people))
     code, recs = scored(s3_book(tmp_path, "2026-12", people, name="q4.xlsx"), "--period", "2026-Q4")
     assert code == 0 and [recs[i]["money"]["awards"] for i in ("Q1", "Q2", "Q3")] == [500, 300, 200]
+
+
+def test_s3_an_earlier_month_closed_again_affects_no_later_month_and_the_quarter_reads_it(tmp_path):
+    # An S3 month's composite comes from that month's inputs alone (R-BR-10, R-BR-12); the quarter sums the
+    # months' composites (R-BR-11). October closed again after an upheld appeal listed November and December
+    # as affected and withheld December's month run and the quarter, although neither month read October.
+    people = {"Q1": (100, 100), "Q2": (90, 90), "Q3": (0, 0)}
+    for per in ("2026-10", "2026-11", "2026-12"):
+        close(s3_book(tmp_path, per, people))
+    october = {"Q1": (0, 0), "Q2": (90, 90), "Q3": (100, 100)}  # C: Q1 60, Q2 96, Q3 100
+    out = close(s3_book(tmp_path, "2026-10", october, name="2026-10-v2.xlsx"), "--reason", "申诉更正")
+    assert "affected" not in out
+    code, recs = scored(s3_book(tmp_path, "2026-12", people, name="dec.xlsx"))
+    assert code == 0 and all(r["status"] == "ok" for r in recs.values())
+    # sums: Q1 60 + 100 + 100 = 260, Q2 96 x 3 = 288, Q3 100 + 60 + 60 = 220 -> Q2 500, Q1 300, Q3 200 元
+    code, recs = scored(s3_book(tmp_path, "2026-12", people, name="q4.xlsx"), "--period", "2026-Q4")
+    assert code == 0 and [recs[i]["money"]["awards"] for i in ("Q1", "Q2", "Q3")] == [300, 500, 200]

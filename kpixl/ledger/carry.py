@@ -16,6 +16,7 @@ typed in the workbook for the same owner, item and month wins, with a warning sh
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
@@ -50,6 +51,23 @@ def carries(scheme: Scheme) -> list[Carry]:
         out.append(Carry(kind, name, target, entry.get("history") or entry["metric"],
                          1 if entry.get("month") == "next" else 0, str(entry.get("window", "all"))))
     return out
+
+
+def month_carries(scheme: Scheme, cs: list[Carry]) -> list[Carry]:
+    """The carries a month run reads: all but those whose item only quarter-only steps name (S3/S5
+    ``COMPOSITE``, read by the quarter's ``period_values`` and by no month step): a month closed
+    before such a month was closed lacks nothing."""
+    from kpixl.core.quarters import quarter_steps, spec_text
+
+    quarter = quarter_steps(scheme)
+    if not quarter:
+        return cs
+    text = {"quarter": spec_text(quarter), "month": spec_text([s for s in scheme.steps if s.runs_in("month")])}
+
+    def named(item: str, kind: str) -> bool:
+        return re.search(rf"(?<![A-Za-z0-9_]){re.escape(item)}(?![A-Za-z0-9_])", text[kind]) is not None
+
+    return [c for c in cs if not (named(c.item, "quarter") and not named(c.item, "month"))]
 
 
 def check_carries(scheme: Scheme) -> list[str]:
@@ -241,7 +259,10 @@ def window_start(window: str, period: Period) -> str | None:
 
 def needed(scheme: Scheme, period: Period, closed: dict[str, tuple[int, int]], rows: list[tuple]) -> Loaded:
     """Keep each carry's window of rows (``closed``: close period -> (id, version) of its newest version)."""
-    windows = {(c.target, c.item): c.window for c in carries(scheme)}
+    # a month run reads only what its steps read: not S3/S5's COMPOSITE, which the quarter alone ranks (so
+    # a month close records no read of the months before it, and their re-close affects no later month)
+    read = carries(scheme) if period.kind == "quarter" else month_carries(scheme, carries(scheme))
+    windows = {(c.target, c.item): c.window for c in read}
     end_label = period.month_periods()[-1].label
     kept: list[tuple] = []
     latest: dict[tuple, tuple] = {}

@@ -225,7 +225,7 @@ def missed(store, scheme, cid: int, key: str, per: str) -> list[str]:
     before it. Closed out of order, ``cid`` lacks them."""
     from kpixl.core.periods import parse_period
 
-    from .carry import carries, window_start
+    from .carry import carries, month_carries, window_start
 
     cs = month_carries(scheme, carries(scheme))
     rows = [(p, int(first)) for p, first in store.execute(
@@ -238,23 +238,6 @@ def missed(store, scheme, cid: int, key: str, per: str) -> list[str]:
     newest_before = max((p for p, first in rows if first < cid), default="")
     latest = any(c.window == "latest" for c in cs)
     return [p for p in late if any(s is None or p >= s for s in starts) or (latest and p > newest_before)]
-
-
-def month_carries(scheme, cs: list) -> list:
-    """The carries a month run reads: all but those whose item only quarter-only steps name (S3/S5
-    ``COMPOSITE``, read by the quarter's ``period_values`` and by no month step): a month closed
-    before such a month was closed lacks nothing."""
-    from kpixl.core.quarters import quarter_steps, spec_text
-
-    quarter = quarter_steps(scheme)
-    if not quarter:
-        return cs
-    text = {"quarter": spec_text(quarter), "month": spec_text([s for s in scheme.steps if s.runs_in("month")])}
-
-    def named(item: str, kind: str) -> bool:
-        return re.search(rf"(?<![A-Za-z0-9_]){re.escape(item)}(?![A-Za-z0-9_])", text[kind]) is not None
-
-    return [c for c in cs if not (named(c.item, "quarter") and not named(c.item, "month"))]
 
 
 def closed_early(store, scheme, read_ids: list[int]) -> list[Problem]:
