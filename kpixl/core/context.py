@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any
@@ -509,6 +510,14 @@ class Context(EventCounts):
         self.ledger_parts = []
         return frame(out, len(order))
 
+    def detach_ledger(self) -> Callable[[], pd.DataFrame]:
+        """A function that builds the ledger (``take_ledger``) later, holding the ledger's parts and
+        names only, not the rest of the context (its events, values): a result's ledger is built
+        when something reads it (a report, an explanation), never for a run that shows scores."""
+        lines = _LedgerLines(self.scheme, self.rule_codes, self.id_array, self.ledger_parts)
+        self.ledger_parts = []
+        return lines.take_ledger
+
     def _ledger_codes(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """(codes, texts) per ledger text column whose lines can be named by an integer: employee and
         rule by their positions (where every line has one); the category by the rule's, where every
@@ -798,3 +807,16 @@ class EmployeeEnv(NameEnv):
                 f"{bad[0]} in the same {scope} has input errors, so the {scope}-wide condition cannot be decided.",
                 "先修正该员工的错误。", "Fix that employee's problems first.", employee=self.employee))
         return ctx.group_count(scope, self.employee, patterns, measure)
+
+
+class _LedgerLines:
+    """The ledger's parts detached from their context, with the context's own ledger methods."""
+
+    def __init__(self, scheme, rule_codes: np.ndarray, id_array: np.ndarray, parts: list[pd.DataFrame]):
+        self.scheme, self.rule_codes, self.id_array, self.ledger_parts = scheme, rule_codes, id_array, parts
+
+    ledger = Context.ledger
+    ledger_column = Context.ledger_column
+    ledger_dates = Context.ledger_dates
+    take_ledger = Context.take_ledger
+    _ledger_codes = Context._ledger_codes

@@ -9,6 +9,7 @@ appeals; :meth:`Result.to_json` is the stable machine format documented in docs/
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -58,7 +59,7 @@ class Result:
     source: str
     employees: list[EmployeeResult]
     problems: list[Problem]
-    ledger: pd.DataFrame
+    _ledger: Any  # the ledger frame, or the function that builds it on first use (see ``ledger``)
     money: pd.DataFrame
     flags: list[dict]
     notes: Mapping[str, list[dict]]
@@ -68,6 +69,17 @@ class Result:
     _flag_index: dict | None = field(default=None, repr=False)
     groups: dict[str, dict[str, Any]] = field(default_factory=dict)  # team-level values (S14 groups)
     extras: dict[str, Any] = field(default_factory=dict, repr=False)  # e.g. daily/weekly rank tables
+    _ledger_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    @property
+    def ledger(self) -> pd.DataFrame:
+        """Every scored line, in date then row order (withheld employees have none). Built on first
+        read, once (a report reads it in two threads): a run that only shows scores never builds it."""
+        if callable(self._ledger):
+            with self._ledger_lock:
+                if callable(self._ledger):
+                    self._ledger = self._ledger()
+        return self._ledger
 
     @classmethod
     def from_context(cls, ctx) -> Result:
@@ -93,12 +105,17 @@ class Result:
                 scheme_role=str(cols["scheme_role"][i] or "")))
         money = pd.DataFrame(ctx.money_lines) if ctx.money_lines else pd.DataFrame(
             columns=["employee", "rule", "amount", "direction", "where", "row", "date", "qty", "value", "text_zh", "text_en"])
-        ledger = ctx.take_ledger()  # date, then row order
+        take = ctx.detach_ledger()
         flags = ctx.flags
         withheld = [e.id for e in emps if e.status == "error"]
+
+        def ledger() -> pd.DataFrame:  # date, then row order
+            lines = take()
+            if withheld and not lines.empty:
+                lines = lines[~lines["employee"].isin(withheld)].reset_index(drop=True)
+            return lines
+
         if withheld:  # a withheld employee has no lines, cash or flags anywhere (report, counts, close)
-            if not ledger.empty:
-                ledger = ledger[~ledger["employee"].isin(withheld)].reset_index(drop=True)
             if not money.empty:
                 money = money[~money["employee"].isin(withheld)].reset_index(drop=True)
             gone = set(withheld)

@@ -249,7 +249,7 @@ class Package:
             return SheetLook()
         if not _END.search(data[-256:]):  # calamine reads a cut-off part silently, up to the cut
             raise PackageError(f"工作表 “{name}” 的内容不完整（文件被截断）。", f"Sheet '{name}' is cut off (a truncated file).")
-        if b"='" in data:  # attributes in single quotes (legal XML, rare): the look's searches read them too
+        if data.find(b"'") >= 0 and b"='" in data:  # attributes in single quotes (legal XML, rare): the look's searches read them too
             data = _SINGLE_QUOTED.sub(rb'\1="\2"', data)
         return look_xml(data, self.percent_styles(), (lambda: on_safe(name)) if on_safe else None)
 
@@ -390,16 +390,17 @@ def _extent_bound(data: bytes) -> tuple[int, int]:
 
 def _tags_by_row(data: bytes, start: int) -> tuple[int, bool]:
     """The most cell tags (``<c`` and no word character) between two ``</row>``, and whether every
-    row tag starts ``<row r="``; with numpy, the tags found by their rarest letter (the ``c``, the
-    ``w`` of ``<row``/``</row>``), window by window."""
+    row tag starts ``<row r="``; with numpy, window by window: the cell tags as the pair ``<c``
+    (half the hits of the letter ``c`` alone, which is also in ``</c>``), the row tags by the
+    ``w`` of ``<row``/``</row>``."""
     a = np.frombuffer(data, dtype=np.uint8)
     n = len(a)
     cells, ends, numbered = [], [], True
     for pos in range(start, n, _WINDOW):
         window = a[pos:pos + _WINDOW]
-        c = np.flatnonzero(window == ord("c")) + pos
-        c = c[(c >= 1) & (c + 1 < n)]
-        cells.append(c[(a[c - 1] == ord("<")) & ~_WORD[a[c + 1]]])
+        stop = min(pos + _WINDOW, n - 2)  # (a part ends with </worksheet>: no tag in its last two bytes)
+        c = np.flatnonzero((a[pos:stop] == ord("<")) & (a[pos + 1:stop + 1] == ord("c"))) + pos
+        cells.append(c[~_WORD[a[c + 2]]])
         w = np.flatnonzero(window == ord("w")) + pos
         w = w[(w >= 4) & (w + 5 < n)]
         is_row = (a[w - 2] == ord("r")) & (a[w - 1] == ord("o"))
