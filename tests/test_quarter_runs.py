@@ -37,3 +37,17 @@ def test_schemes_that_score_a_quarter_still_do():
     codes = {p.code for r in (s2, s3) for p in r.problems}
     assert "quarter_not_scored" not in codes
     assert s3.employee("B1").ok and s3.employee("B1").values["money.awards"] == 500  # rank 1 of 1: 500 元
+
+
+def test_s3_composite_typed_for_the_quarter_is_not_called_unread_in_a_month_run():
+    # R-BR-11: the quarter award reads COMPOSITE of its three months, and no month step reads it, so
+    # a December workbook holding October..December COMPOSITE (for the Q4 run) is right as it is; a
+    # row of January 2027 belongs to no Q4 run and is still called unread.
+    history = [{"employee": "B1", "period": m, "item": "COMPOSITE", "value": 90}
+               for m in ("2026-10", "2026-11", "2026-12", "2027-01")]
+    month = run("branch_cs_scorecard", "2026-12", employees=[{"id": "B1", "name": "丙", "role": "客服"}], history=history)
+    unread = [p for p in month.problems if p.code == "history_not_earlier"]
+    assert [p.where.split("!")[1].split(" ")[0] for p in unread] == ["C5"]  # header row 1: rows 2..5, period in column C
+    quarter = run("branch_cs_scorecard", "2026-Q4", employees=[{"id": "B1", "name": "丙", "role": "客服"}], history=history)
+    assert [p.where.split("!")[1].split(" ")[0] for p in quarter.problems if p.code == "history_not_earlier"] == ["C5"]
+    assert quarter.employee("B1").values["money.awards"] == 500

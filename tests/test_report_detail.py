@@ -4,6 +4,7 @@ reads one employee's lines back. The report never writes a sheet over Excel's 1,
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import stat
@@ -56,7 +57,7 @@ def test_the_detail_limit_keeps_a_5k_department_whole_and_fits_excel():
 def test_a_detail_over_excels_row_limit_is_not_written_as_one_sheet(tmp_path, demo):
     """The bug of issue 8: 1M+ lines went into ONE 明细 sheet past row 1,048,576 (an invalid workbook)."""
     reps = EXCEL_ROWS // len(demo.ledger) + 1
-    big = demo.__class__(**{**demo.__dict__, "ledger": pd.concat([demo.ledger] * reps, ignore_index=True)})
+    big = dataclasses.replace(demo, _ledger=pd.concat([demo.ledger] * reps, ignore_index=True), _ledger_index=None)
     n = len(big.ledger) + len(big.money)
     assert n > EXCEL_ROWS
     out = write_report(big, tmp_path / "big.xlsx", DEMO)
@@ -167,7 +168,7 @@ def test_formula_like_text_stays_text_in_the_companion_and_its_workbook(tmp_path
     led.loc[led.index[0], "employee"] = "=HYPERLINK(\"x\")"
     led.loc[led.index[0], "text_zh"] = "+86 138"
     led.loc[led.index[0], "date"] = pd.NaT  # a line without a date stays without one
-    odd = demo.__class__(**{**demo.__dict__, "ledger": led})
+    odd = dataclasses.replace(demo, _ledger=led, _ledger_index=None)
     write_report(odd, tmp_path / "r.xlsx", DEMO)
     companion = tmp_path / "r.detail.parquet"
     lines = report_detail.read_lines(companion, '=HYPERLINK("x")')

@@ -29,6 +29,20 @@ def quarter_steps(scheme: Scheme) -> list:
     return [step for step in scheme.steps if tuple(step.periods) == ("quarter",)]
 
 
+def quarter_only_items(scheme: Scheme) -> set[str]:
+    """History items named by quarter-only steps and by no month step (S3/S5 ``COMPOSITE``): a month
+    run never reads them, a quarter run reads its three months of them."""
+    quarter = quarter_steps(scheme)
+    if not quarter:
+        return set()
+    text = {"quarter": spec_text(quarter), "month": spec_text([s for s in scheme.steps if s.runs_in("month")])}
+
+    def named(item: str, kind: str) -> bool:
+        return re.search(rf"(?<![A-Za-z0-9_]){re.escape(item)}(?![A-Za-z0-9_])", text[kind]) is not None
+
+    return {item for item in scheme.history if named(item, "quarter") and not named(item, "month")}
+
+
 def scores_quarters(scheme: Scheme) -> bool:
     return scheme.document.get("quarter") is True or any("quarter" in step.spec.get("periods", ()) for step in scheme.steps)
 

@@ -894,6 +894,13 @@ def check_history(scheme: Scheme, inputs: Inputs, period: Period | None = None) 
     # ledger files under the next month, S15), a quarter run its quarter's months and no later
     start_state = {c.get("history") for c in scheme.document.get("carry", []) if c.get("month") == "next"}
     scored = period.month_periods() if period is not None else []
+    if len(scored) == 1:  # a quarter-only item (S3/S5 COMPOSITE) of this quarter is for the quarter run
+        from .quarters import quarter_only_items
+
+        for_quarter = quarter_only_items(scheme)
+        quarter = {(p.year, p.month) for p in period.quarter.month_periods()} if for_quarter else set()
+    else:
+        for_quarter, quarter = set(), set()
     for row, bad, item, emp, team, per, value in zip(
             f["xl_row"].tolist(), f["xl_bad"].tolist(), f["item"].tolist(), f["employee"].tolist(),
             f["team"].tolist(), f["period"].tolist(), f["value"].tolist(), strict=True):
@@ -933,7 +940,8 @@ def check_history(scheme: Scheme, inputs: Inputs, period: Period | None = None) 
         pr = check_value(hdef, value, table.ref("value", row), None, row in table.percent_rows)
         if pr:
             problems.append(pr)
-        elif scored and row not in from_ledger and _not_earlier(months[key], scored, item in start_state):
+        elif (scored and row not in from_ledger and _not_earlier(months[key], scored, item in start_state)
+              and not (item in for_quarter and (months[key].year, months[key].month) in quarter)):
             problems.append(_p(
                 "history_not_earlier", table.ref("period", row),
                 f"历史表这一行是 {months[key].label} 的，不早于考核期 {period.label}，不会被读取（历史表只记以前月份）。",

@@ -16,7 +16,6 @@ typed in the workbook for the same owner, item and month wins, with a warning sh
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
@@ -54,20 +53,13 @@ def carries(scheme: Scheme) -> list[Carry]:
 
 
 def month_carries(scheme: Scheme, cs: list[Carry]) -> list[Carry]:
-    """The carries a month run reads: all but those whose item only quarter-only steps name (S3/S5
+    """The carries a month run reads: all but those into items only quarter-only steps name (S3/S5
     ``COMPOSITE``, read by the quarter's ``period_values`` and by no month step): a month closed
     before such a month was closed lacks nothing."""
-    from kpixl.core.quarters import quarter_steps, spec_text
+    from kpixl.core.quarters import quarter_only_items
 
-    quarter = quarter_steps(scheme)
-    if not quarter:
-        return cs
-    text = {"quarter": spec_text(quarter), "month": spec_text([s for s in scheme.steps if s.runs_in("month")])}
-
-    def named(item: str, kind: str) -> bool:
-        return re.search(rf"(?<![A-Za-z0-9_]){re.escape(item)}(?![A-Za-z0-9_])", text[kind]) is not None
-
-    return [c for c in cs if not (named(c.item, "quarter") and not named(c.item, "month"))]
+    quarter = quarter_only_items(scheme)
+    return [c for c in cs if not (c.target == "history" and c.item in quarter)]
 
 
 def check_carries(scheme: Scheme) -> list[str]:
