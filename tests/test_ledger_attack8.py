@@ -264,3 +264,20 @@ def test_a_rehired_employee_s_ledger_months_before_the_hire_date_are_left_out_wi
     assert code == 0
     assert "员工!F2  [警告]\n    账本中员工 K1 在 2026-09 的记录早于入职日期 2026-10-01" in err
     assert "[错误]" not in err
+
+
+def test_kpi_status_in_a_closed_month_names_the_employee_whose_figures_are_not_the_closed_ones(tmp_path):
+    # the UDFs read the ledger's earlier months but never compared a closed month: =KPI_STATUS said
+    # "ok" for K2 while K2's figures in the workbook were not the closed v1's
+    from kpixl.xl import service, udfs
+
+    closed = s4_book(tmp_path, "2026-09.xlsx")
+    assert cli("close", closed, "--by", "王")[0] == 0
+    service.clear_cache()
+    assert udfs.KPI_STATUS("K2", str(closed)) == "ok"  # the closed workbook itself: the closed figures
+    changed = s4_book(tmp_path, "2026-09-new.xlsx",
+                      events=(K1_FINE, {"date": "2026-09-04", "employee": "K2", "rule": "FINE_PRIVATE_CALL"}))
+    service.clear_cache()
+    assert udfs.KPI_STATUS("K1", str(changed)) == "ok"  # K1's figures are the closed ones
+    assert udfs.KPI_STATUS("K2", str(changed)) == ("ok · 与已关账 v1 的数字不同 / differs from closed v1 "
+                                                    "(kpixl ledger show K2 --period 2026-09)")
