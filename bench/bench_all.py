@@ -173,27 +173,39 @@ RECALC_ALWAYS = """<?xml version="1.0" encoding="UTF-8"?>
 
 
 def sumifs_book(book: Path, out: Path) -> Path:
-    """The same rows as ``book`` as a clerk would score them: per event the signed points
-    (qty x rule points, or the entered value), then per employee one SUMIFS per category, the
-    category cap, and 100 + the sum (the weikang_100 shape)."""
+    """The same rows as ``book`` as a clerk would score them, every weikang_100 rule as a formula:
+    per event the signed points (qty x rule points, or the entered value), its category and its
+    employee's department; per employee one SUMIFS per category, the category cap, the three
+    condition bonuses as COUNTIFS (全勤 R-WK-10: no ATT event and 0 leave days; 学习 R-WK-9: no
+    LRN_ABSENT / LRN_LATE and activities held; 部门无差错 R-WK-11: no error or complaint in the
+    department), and 100 + the sum. ``peer_totals`` reads the recalculated totals back."""
     import fastexcel
     import xlsxwriter
 
     from kpixl.core.scheme import load_scheme
 
     scheme = load_scheme("weikang_100")
-    events = fastexcel.read_excel(book).load_sheet("事件").to_pandas()
-    emp = fastexcel.read_excel(book).load_sheet("员工").to_pandas()
+    reader = fastexcel.read_excel(book)
+    events, emp = reader.load_sheet("事件").to_pandas(), reader.load_sheet("员工").to_pandas()
+    metrics, params = reader.load_sheet("指标").to_pandas(), reader.load_sheet("参数").to_pandas()
+    held = float(params.set_index(params.columns[0])[params.columns[1]]["LEARNING_ACTIVITIES_HELD"])
     wb = xlsxwriter.Workbook(str(out))
     rules = wb.add_worksheet("规则")
     for r, rule in enumerate(scheme.rules.values()):
         rules.write_row(r, 0, [rule.code, rule.category or "", abs(float(rule.points or 0)), rule.sign])
-    n_rules = len(scheme.rules)
+    table = f"规则!$A$1:$D${len(scheme.rules)}"
+    staff = wb.add_worksheet("员工")
+    ids, depts = emp[emp.columns[0]].tolist(), emp[emp.columns[3]].tolist()
+    for i, (eid, dept) in enumerate(zip(ids, depts, strict=True)):
+        staff.write_row(i, 0, [eid, dept])
+    figures = wb.add_worksheet("指标")
+    for i, (eid, v) in enumerate(zip(metrics[metrics.columns[0]], metrics[metrics.columns[2]], strict=True)):
+        figures.write(i, 0, eid)
+        figures.write_number(i, 1, float(v))
     ev = wb.add_worksheet("事件")
     cols = list(events.columns)
     who, code, qty, value = (events[cols[i]].tolist() for i in (1, 2, 3, 4))
     n = len(who)
-    table = f"规则!$A$1:$D${n_rules}"
     for i in range(n):
         r = i + 1
         ev.write_row(i, 0, [who[i], code[i]])
@@ -202,19 +214,50 @@ def sumifs_book(book: Path, out: Path) -> Path:
                 ev.write_number(i, c, float(v))
         ev.write_formula(i, 4, f'=IF(D{r}="",C{r}*VLOOKUP(B{r},{table},3,0),D{r})*VLOOKUP(B{r},{table},4,0)')
         ev.write_formula(i, 5, f"=VLOOKUP(B{r},{table},2,0)")
+        ev.write_formula(i, 6, f"=VLOOKUP(A{r},员工!$A$1:$B${len(ids)},2,0)")
     calc = wb.add_worksheet("计算")
-    cats = list(scheme.categories.values())
-    calc.write_row(0, 0, ["工号"] + [c.code for c in cats] + ["总分"])
-    for i, eid in enumerate(emp[emp.columns[0]].tolist()):
+    cats = [c for c in scheme.categories.values()]
+    bonus = {c: float(scheme.rules[c].points) for c in ("BON_FULL_ATT", "BON_LRN_ONTIME", "BON_DEPT_CLEAN")}
+    errors = ("BIZ_SOP_ERROR", "BIZ_UNREPORTED", "BIZ_ERROR_HANDLING", "BIZ_VIP_REPORT_ERR", "DIS_COMPLAINT")
+    calc.write_row(0, 0, ["工号", "部门"] + [c.code for c in cats] + list(bonus) + ["总分"])
+    A, B, F, G = (f"事件!${c}$1:${c}${n}" for c in "ABFG")
+    for i, eid in enumerate(ids):
         r = i + 2
-        calc.write(i + 1, 0, eid)
+        calc.write_row(i + 1, 0, [eid, depts[i]])
         for j, cat in enumerate(cats):
-            s = f'SUMIFS(事件!$E$1:$E${n},事件!$A$1:$A${n},$A{r},事件!$F$1:$F${n},"{cat.code}")'
-            calc.write_formula(i + 1, j + 1, f"=MAX({s},-{cat.cap})" if cat.cap is not None else f"={s}")
-        last = xlsxwriter.utility.xl_col_to_name(len(cats))
-        calc.write_formula(i + 1, len(cats) + 1, f"=100+SUM(B{r}:{last}{r})")
+            s = f'SUMIFS(事件!$E$1:$E${n},{A},$A{r},{F},"{cat.code}")'
+            calc.write_formula(i + 1, j + 2, f"=MAX({s},-{cat.cap})" if cat.cap is not None else f"={s}")
+        k = len(cats) + 2
+        leave = f"VLOOKUP($A{r},指标!$A$1:$B${len(metrics)},2,0)"
+        calc.write_formula(i + 1, k, f'=IF(AND(COUNTIFS({A},$A{r},{F},"ATT")=0,{leave}=0),{bonus["BON_FULL_ATT"]},0)')
+        calc.write_formula(i + 1, k + 1, f'=IF(AND(COUNTIFS({A},$A{r},事件!$B$1:$B${n},"LRN_ABSENT")'
+                                         f'+COUNTIFS({A},$A{r},事件!$B$1:$B${n},"LRN_LATE")=0,{held}>0),'
+                                         f'{bonus["BON_LRN_ONTIME"]},0)')
+        dept = "+".join(f'COUNTIFS({G},$B{r},事件!$B$1:$B${n},"{c}")' for c in errors)
+        calc.write_formula(i + 1, k + 2, f'=IF({dept}=0,{bonus["BON_DEPT_CLEAN"]},0)')
+        first, last = (xlsxwriter.utility.xl_col_to_name(c) for c in (2, k + 2))
+        calc.write_formula(i + 1, k + 3, f"=100+SUM({first}{r}:{last}{r})")
     wb.close()
     return out
+
+
+def peer_totals(recalculated: Path) -> dict[str, float]:
+    """Employee -> 总分 as LibreOffice recalculated it (its own saved values)."""
+    import fastexcel
+
+    calc = fastexcel.read_excel(recalculated).load_sheet("计算").to_pandas()
+    return dict(zip(calc["工号"].astype(str), calc["总分"].astype(float), strict=True))
+
+
+def same_totals(book: Path, recalculated: Path) -> str:
+    """Whether LibreOffice's totals are kpixl's, employee by employee (the peer must be the same job)."""
+    import json
+
+    proc = subprocess.run(PY + ["score", str(book), "--json", "--compact"], capture_output=True, text=True, check=False)
+    ours = {e["employee_id"]: float(e["score"]) for e in json.loads(proc.stdout)}
+    theirs = peer_totals(recalculated)
+    differ = [e for e in ours if abs(theirs.get(e, float("nan")) - ours[e]) > 1e-9 or e not in theirs]
+    return f"same totals for all {len(ours):,}" if not differ else f"TOTALS DIFFER for {len(differ):,}: {differ[:5]}"
 
 
 def libreoffice_peer(work: Path, n_emp: int, n_events: int, runs: int, rows: list) -> None:
@@ -240,7 +283,8 @@ def libreoffice_peer(work: Path, n_emp: int, n_events: int, runs: int, rows: lis
     rows.append((f"kpixl report  {label}", kp_t, kp_m, f"with {n_emp:,} statements and the detail sheet"))
     rows.append((f"kpixl score   {label}", sc_t, sc_m, "the same numbers as the SUMIFS, no workbook written"))
     rows.append((f"LibreOffice SUMIFS {label}", lo_t, lo_m,
-                 f"kpixl report {lo_t / kp_t:.1f}x faster, kpixl score {lo_t / sc_t:.1f}x"))
+                 f"kpixl report {lo_t / kp_t:.1f}x faster, kpixl score {lo_t / sc_t:.1f}x; "
+                 f"{same_totals(book, outdir / peer.name)}"))
 
 
 def main() -> None:
