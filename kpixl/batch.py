@@ -255,12 +255,13 @@ def _is_input_workbook(path: Path) -> bool:
 def _log_refused(log: Path, inputs: list) -> str | None:
     """Why ``--log`` must not be appended to (one bilingual line), or None: never one of the run's
     inputs, a folder or a kpixl input workbook (the checks of ``report -o``, workbook/outputs.py),
-    nor any Excel workbook (JSON lines appended to it would break it)."""
+    nor any Excel workbook (JSON lines appended to it would break it). A device or a FIFO may be
+    the log (``/dev/stdout``, a reader at the pipe): lines are appended, nothing replaces it."""
     from kpixl.workbook.outputs import check_output
 
     fix_zh, fix_en = "用 --log 指定另一个文件，如 nightly.log。", "Give another file with --log, e.g. nightly.log."
     try:
-        check_output(log, inputs)
+        check_output(log, inputs, appended=True)
     except KpixlError as exc:
         zh, en = (exc.problems[0].zh, exc.problems[0].en) if exc.problems else (str(exc), str(exc))
         return shown(f"{zh} {fix_zh} / {en} {fix_en}")
@@ -274,7 +275,8 @@ def _append_line(path: Path, line: str) -> str | None:
     """Append one complete line with one write (O_APPEND); on failure nothing partial stays. Returns an error text."""
     data = (line.rstrip("\n") + "\n").encode("utf-8", "backslashreplace")
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+        # a FIFO without a reader is an error (ENXIO), never a wait for one
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK, 0o666)
     except OSError as exc:
         return f"{type(exc).__name__}: {exc.strerror or exc}"
     try:
