@@ -89,16 +89,18 @@ def test_stale_temporary_files_of_the_target_are_removed(tmp_path):
     assert leftovers(tmp_path) == sorted([live.name, other.name])
 
 
-@pytest.mark.parametrize("umask", [0o022, 0o002])
+@pytest.mark.parametrize("umask", [0o022, 0o002, 0o077])
 def test_files_follow_the_umask(tmp_path, umask):
     old = os.umask(umask)
     try:
         assert cli("report", DEMO, "-o", tmp_path / "r.xlsx")[0] == 0
         assert cli("new", "weikang_100", "-o", tmp_path / "2026-10.xlsx")[0] == 0
+        assert cli("close", DEMO, "--ledger", tmp_path / "kpixl.db")[0] == 0  # SQLite alone made it 0644
     finally:
         os.umask(old)
-    for name in ("r.xlsx", "2026-10.xlsx"):
+    for name in ("r.xlsx", "2026-10.xlsx", "kpixl.db"):
         assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o666 & ~umask
+    assert leftovers(tmp_path) == []  # the ledger's tables were made in a temporary file, now gone
 
 
 def test_no_command_prints_a_traceback(monkeypatch):

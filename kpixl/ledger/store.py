@@ -165,8 +165,9 @@ def _open_sqlite(url: str, create: bool) -> Store:
     if path.is_dir():
         raise ledger_problem("ledger_not_file", where, f"{path} 是文件夹，不是账本文件。", f"{path} is a folder, not a ledger file.",
                              "指定账本文件，例如 kpixl.db。", "Name the ledger file, e.g. kpixl.db.")
+    if create and not os.path.lexists(path):
+        _create_sqlite(path)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(str(path), timeout=busy_timeout(), isolation_level=None, check_same_thread=False)
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA journal_mode = WAL" if os.environ.get("KPIXL_LEDGER_WAL") else "PRAGMA journal_mode = DELETE")
@@ -175,6 +176,24 @@ def _open_sqlite(url: str, create: bool) -> Store:
     conn.isolation_level = None
     store = Store(_SqliteConn(conn), url)
     return store
+
+
+def _create_sqlite(path: Path) -> None:
+    """A new ledger file appears whole, as every output does (workbook/atomic.py): its tables are made
+    in a temporary file beside it (mode 0666 less the umask), which then takes the name, unless
+    another close made the ledger meanwhile (that one is used)."""
+    from kpixl.workbook.atomic import atomic_target
+
+    try:
+        with atomic_target(path, exclusive=True) as tmp:
+            conn = sqlite3.connect(str(tmp), isolation_level=None)
+            try:
+                conn.execute("PRAGMA journal_mode = MEMORY")  # no journal file beside the temporary one
+                schema.ensure(Store(_SqliteConn(conn), str(path)))
+            finally:
+                conn.close()
+    except FileExistsError:  # another first close created it: it is used as it is
+        pass
 
 
 class _SqliteConn:

@@ -98,8 +98,10 @@ def check_regular(target: str | os.PathLike) -> None:
 
 
 @contextmanager
-def atomic_target(path: str | os.PathLike) -> Iterator[Path]:
+def atomic_target(path: str | os.PathLike, exclusive: bool = False) -> Iterator[Path]:
     """Yield a temporary path next to ``path``; on success it replaces ``path``, on error it is removed.
+    ``exclusive``: it never replaces a file: FileExistsError if ``path`` exists by then (another
+    process made it first; a new ledger, ledger/store.py).
 
     An OSError (read-only folder, full disk, ``path`` a folder) is raised naming ``path``; a
     WorkbookError if ``path`` is a FIFO or a device (:func:`check_regular`)."""
@@ -115,7 +117,10 @@ def atomic_target(path: str | os.PathLike) -> Iterator[Path]:
             os.fsync(fh.fileno())
         if target.is_dir():
             raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(target))
-        os.replace(tmp, target)
+        if exclusive:
+            _link(tmp, target)
+        else:
+            os.replace(tmp, target)
     except OSError as exc:
         if getattr(exc, "kpixl_target", None) not in (None, tmp):
             raise  # a nested target's error already names its file (the report beside its companion)
@@ -123,6 +128,19 @@ def atomic_target(path: str | os.PathLike) -> Iterator[Path]:
     finally:
         with suppress(OSError):
             tmp.unlink()
+
+
+def _link(tmp: Path, target: Path) -> None:
+    """Give ``tmp`` the name ``target`` unless ``target`` exists (FileExistsError). A hard link does it
+    in one step; where the file system has none (FAT, some shares), a rename after a look."""
+    try:
+        os.link(tmp, target)
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.ENOSYS, errno.EMLINK):
+            raise
+        if os.path.lexists(target):
+            raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(target)) from None
+        os.rename(tmp, target)
 
 
 def named_error(exc: OSError, target: str | os.PathLike) -> OSError:
