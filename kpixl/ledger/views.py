@@ -7,6 +7,7 @@ from typing import TextIO
 
 from . import codec
 from .frames import from_blob
+from .schema import TABLES
 
 CLOSE_COLUMNS = ("id", "book_key", "period", "version", "scheme_id", "scheme_version", "scheme_fingerprint", "workbook",
                  "workbook_sha256", "kpixl_version", "closed_by", "closed_at", "reason", "appeal", "appeal_filed",
@@ -141,7 +142,6 @@ def diff(store, period: str, v1: int | None, v2: int | None, key: str | None = N
     return out
 
 
-TABLES = ("kpixl_schema_version", "kpixl_close", "kpixl_result", "kpixl_line", "kpixl_input", "kpixl_carry", "kpixl_read")
 
 
 def export(store, fh: TextIO) -> int:
