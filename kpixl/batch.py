@@ -38,8 +38,8 @@ from kpixl.workers import Failure, run_jobs
 
 SKIP_REPORT_NAME = ("名称像 kpixl 报表（*.report.xlsx）但它是输入工作簿，未处理：请改名",
                     "named like a kpixl report (*.report.xlsx) but it is an input workbook; not processed: rename it")
-SKIP_OLD = ("不是 .xlsx 工作簿，未处理：在 Excel 中另存为 .xlsx",
-            "not an .xlsx workbook; not processed: save it as .xlsx in Excel")
+SKIP_OLD = ("不是 .xlsx 工作簿，未处理：在 Excel、WPS 或 LibreOffice 中另存为 .xlsx",
+            "not an .xlsx workbook; not processed: save it as .xlsx in Excel, WPS or LibreOffice")
 MEMORY_SIGNS = ("memoryerror", "cannot allocate memory", "out of memory", "failed to map segment", "bad_alloc",
                 "memory allocation of")
 MESSAGE_CHARS = 200
@@ -108,6 +108,19 @@ def refused_output(book: str, out: str) -> str | None:
         p = exc.problems[0] if exc.problems else None
         return one_line(f"{p.zh} / {p.en}" if p else str(exc), 600)
     return None
+
+
+def not_a_file(path: Path) -> str:
+    """Why a workbook's name found in a folder is not read: a link to nothing, or not a regular file."""
+    if path.is_symlink():
+        try:
+            target = shown(os.readlink(path))
+        except OSError:
+            target = "?"
+        return (f"链接指向的文件不存在（{target}），未读取：修正或删除这个链接 / a link to a file that does not exist "
+                f"({target}); not read: fix or remove the link")
+    return ("不是普通文件（如命名管道），未读取：换成工作簿文件 / not a regular file (e.g. a named pipe); not read: "
+            "put the workbook file in its place")
 
 
 def _error_report(book: str, out: str, problems, message: str) -> tuple[str, str]:
@@ -379,6 +392,9 @@ def run_nightly(inputs: list[str], out_dir: str | os.PathLike, jobs: int = 1, sc
                 "written: give one parent folder of both, or run them with separate --out folders", 600)))
         targets = {Path(j["report"]).resolve() for j in job_list}  # checked by their own job (process_workbook)
         for f in found_skipped:
+            if is_workbook_name(f) and not f.is_file():  # a workbook's name kpixl cannot read: that book failed
+                record(BookOutcome(str(f), "", "failed", errors=1, message=not_a_file(f)))
+                continue
             if f.suffix.lower() in OLD_SUFFIXES:
                 why = SKIP_OLD
             elif f.resolve() not in targets and _is_input_workbook(f):
@@ -388,7 +404,7 @@ def run_nightly(inputs: list[str], out_dir: str | os.PathLike, jobs: int = 1, sc
             summary.skipped.append((str(f), f"{why[0]} / {why[1]}"))
             say(f"SKIP {shown(f)} · {why[0]} / {why[1]}")
             log_line({"source": shown(f), "report": "", "status": "skipped", "message": f"{why[0]} / {why[1]}"})
-        if not books and not missing and not summary.skipped:
+        if not books and not summary.outcomes and not summary.skipped:
             say(f"FAIL 没有找到工作簿 (.xlsx/.xlsm) / no workbook (.xlsx/.xlsm) found in {', '.join(map(shown, inputs))}")
             return summary
         pending.extend(job_list)
