@@ -96,7 +96,7 @@ def test_scoring_a_closed_month_from_a_changed_workbook_says_so_and_the_statemen
                       events=(K1_FINE, {"date": "2026-09-04", "employee": "K2", "rule": "FINE_PRIVATE_CALL"}))
     code, _, err = cli("score", changed)
     assert code == 0  # a warning: preparing a correction before the re-close is the normal way
-    assert "\n账本 2026-09 v1  [警告]\n    2026-09 已于 " in err
+    assert "\n账本 2026-09 v1 / ledger 2026-09 v1  [警告]\n    2026-09 已于 " in err
     assert "由 王 关账（v1）；工作簿与关账时的不同，1 名员工的数字与已关账的不同：K2。这里显示的不是账本中的数字。" in err
     code, _, err = cli("score", changed, "--lang", "en")
     assert "the workbook differs from the one closed, and 1 employee(s)' figures differ from the closed ones: K2. " \
@@ -262,5 +262,5 @@ def test_a_rehired_employee_s_ledger_months_before_the_hire_date_are_left_out_wi
     (w,) = [w for w in k1["warnings"] if w["code"] == "ledger_before_hire"]
     code, _, err = cli("score", octo)
     assert code == 0
-    assert "员工!F2  [警告]\n    账本中员工 K1 在 2026-09 的记录早于入职日期 2026-10-01" in err
+    assert "员工!F2 / Employees!F2  [警告]\n    账本中员工 K1 在 2026-09 的记录早于入职日期 2026-10-01" in err
     assert "[错误]" not in err
