@@ -123,9 +123,10 @@ def not_a_file(path: Path) -> str:
             "put the workbook file in its place")
 
 
-def _error_report(book: str, out: str, problems, message: str) -> tuple[str, str]:
-    """Write the Issues+About report; returns (report path or "", message)."""
-    from kpixl.workbook.atomic import remove_stale_temps
+def _error_report(book: str, out: str, problems, message: str, unwritten: bool = False) -> tuple[str, str]:
+    """Write the Issues+About report; returns (report path or "", message). ``unwritten``: the message
+    already says why the report was not written, so a failure of this one adds nothing."""
+    from kpixl.workbook.atomic import os_error_problem, remove_stale_temps
     from kpixl.workbook.report import write_error_report
     from kpixl.workbook.report_detail import companion_path
 
@@ -138,8 +139,13 @@ def _error_report(book: str, out: str, problems, message: str) -> tuple[str, str
         Path(out).parent.mkdir(parents=True, exist_ok=True)
         write_error_report(out, shown(book), problems)
         return out, message
-    except Exception as exc:  # disk full, folder gone ...
-        return "", f"{message} · 报表未写入 report not written: {type(exc).__name__}: {exc}"
+    except OSError as exc:  # disk full, folder gone ...
+        if unwritten:
+            return "", message
+        return "", one_line(f"{message} · 报表未写入 report not written: {os_error_problem(exc).short()}", 800)
+    except Exception as exc:  # a bug in the Issues report itself
+        what = shown(f"{type(exc).__name__}: {one_line(exc)}")
+        return "", one_line(f"{message} · 报表未写入 report not written: 内部错误 internal error: {what}", 800)
 
 
 OUT_OF_PERIOD = ("outside_period", "week_of_another_month", "history_not_earlier")  # one warning per row
@@ -203,7 +209,7 @@ def process_workbook(book: str, out: str, scheme: str | None = None, period: str
         if result is not None:  # scored, but the report could not be written: the log keeps the scoring outcome
             employees, scored, errors, warnings, out_of_period = _counts(result)
             report, message = _error_report(book, out, problems, one_line(
-                f"已计分 scored {scored}/{employees}，但{message}", 400))
+                f"已计分 scored {scored}/{employees}，但{message}", 400), unwritten=True)
             return BookOutcome(book, report, "failed", employees, scored, errors + 1, warnings, out_of_period,
                                time.perf_counter() - t0, message)
     except Exception as exc:  # a bug or a corrupt file must not stop the night's run

@@ -250,6 +250,27 @@ def test_an_output_folder_that_cannot_be_written_is_a_usage_error(tmp_path):
     assert not [x for x in text.splitlines() if x.startswith(("OK", "FAIL " + str(tmp_path / "a.xlsx")))]
 
 
+def test_a_report_that_cannot_be_written_is_said_once_in_both_languages(tmp_path, monkeypatch):
+    # the Issues report tried after it failed the same way, and its raw PermissionError repr was appended
+    import errno
+
+    import kpixl.workbook.atomic as atomic
+
+    real_open = os.open
+
+    def refuse(path, flags, *a, **k):  # as a folder the run may not write answers (tests may run as root)
+        if str(path).endswith(atomic.TMP_SUFFIX):
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real_open(path, flags, *a, **k)
+
+    monkeypatch.setattr(atomic.os, "open", refuse)
+    target = tmp_path / "ro" / "a.report.xlsx"
+    o = process_workbook(str(DEMO), str(target))
+    assert o.status == "failed" and o.report == "" and o.scored == 12
+    assert o.message == (f"已计分 scored 12/12，但报表未写入 report not written: {target}: 文件操作失败：Permission denied"
+                         "（EACCES）。 / File operation failed: Permission denied (EACCES).")
+
+
 # ----------------------------------------------------------------------------- 12. messages zh / en
 
 
