@@ -55,6 +55,24 @@ def test_a_reclose_that_drops_an_employee_is_refused_until_they_are_named(tmp_pa
     assert code == 0 and out.splitlines()[1].endswith("原因 reason: 申诉更正 appeal correction · 移除 dropped (v1): K2")
 
 
+def test_ledger_show_of_a_dropped_employee_ends_with_the_version_that_dropped_them(tmp_path):
+    # it listed K2's v1 figures alone, as if they were still the month's
+    assert cli("close", s4_book(tmp_path, "2026-09.xlsx"), "--by", "王")[0] == 0
+    only_k1 = s4_book(tmp_path, "2026-09b.xlsx", ids=("K1",))
+    assert cli("close", only_k1, "--by", "王", "--reason", "K2 调岗 moved", "--drop", "K2")[0] == 0
+    db = tmp_path / "kpixl.db"
+    for extra in ((), ("--period", "2026-09")):
+        code, out, _ = cli("ledger", "show", "K2", "--ledger", db, *extra)
+        heads = [line for line in out.splitlines() if not line.startswith("    ")]
+        assert code == 0 and [h.split(" · ")[2].split()[:2] for h in heads] == [["2026-09", "v1"], ["2026-09", "v2"]]
+        assert heads[1].endswith("原因 why: K2 调岗 moved · 移除 dropped (v1): K2")
+        assert out.splitlines()[-1] == ("    不在本版本：已从 2026-09 移除（--drop），之前版本的数字已被取代 / not in this "
+                                        "version: dropped from 2026-09 (--drop); the figures of the earlier versions are "
+                                        "superseded")
+    code, out, _ = cli("ledger", "show", "K1", "--ledger", db)
+    assert code == 0 and "不在本版本" not in out and sum(" · 2026-09 v" in line for line in out.splitlines()) == 2
+
+
 # ------------------------------------------------------------------- 2. scoring a month already closed
 
 
