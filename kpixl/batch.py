@@ -325,6 +325,10 @@ def run_nightly(inputs: list[str], out_dir: str | os.PathLike, jobs: int = 1, sc
 
     pending: list[dict] = []  # this run's jobs, in order, for the progress line
     finished = [0]
+    # workers finish in any order; each book's line and log line come in the jobs' order (the books'
+    # paths), a book finished early waiting for those before it
+    waiting: dict[int, BookOutcome] = {}
+    said = [0]
 
     def step(done: int) -> None:
         progress.step(done, len(pending), f"{Path(pending[done]['book']).name} …")
@@ -417,11 +421,16 @@ def run_nightly(inputs: list[str], out_dir: str | os.PathLike, jobs: int = 1, sc
         if progress and job_list:
             step(0)
 
+        place = {id(job): i for i, job in enumerate(job_list)}
+
         def done(job: dict, answer, seconds: float) -> None:
             if isinstance(answer, Failure):
-                record(failed_outcome(job["book"], job["report"], answer, timeout, max_memory))
+                waiting[place[id(job)]] = failed_outcome(job["book"], job["report"], answer, timeout, max_memory)
             else:
-                record(BookOutcome(**{**answer, "seconds": seconds}))
+                waiting[place[id(job)]] = BookOutcome(**{**answer, "seconds": seconds})
+            while said[0] in waiting:
+                record(waiting.pop(said[0]))
+                said[0] += 1
             finished[0] += 1
             if progress and finished[0] < len(pending):
                 step(finished[0])
@@ -429,6 +438,8 @@ def run_nightly(inputs: list[str], out_dir: str | os.PathLike, jobs: int = 1, sc
         run_jobs(job_list, "kpixl.batch.process_job", done, workers=jobs, timeout=timeout,
                  max_bytes=int(max_memory * 1024 ** 3) if max_memory else 0)
     finally:
+        for i in sorted(waiting):  # interrupted: the books finished after one still running
+            record(waiting.pop(i))
         if progress:
             progress.clear()
         n = len(summary.outcomes)
