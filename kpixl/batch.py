@@ -38,8 +38,8 @@ from kpixl.workers import Failure, run_jobs
 
 SKIP_REPORT_NAME = ("名称像 kpixl 报表（*.report.xlsx）但它是输入工作簿，未处理：请改名",
                     "named like a kpixl report (*.report.xlsx) but it is an input workbook; not processed: rename it")
-SKIP_OLD = ("不是 .xlsx 工作簿，未处理：在 Excel 中另存为 .xlsx",
-            "not an .xlsx workbook; not processed: save it as .xlsx in Excel")
+SKIP_OLD = ("不是 .xlsx 工作簿，未处理：在 Excel、WPS 或 LibreOffice 中另存为 .xlsx",
+            "not an .xlsx workbook; not processed: save it as .xlsx in Excel, WPS or LibreOffice")
 MEMORY_SIGNS = ("memoryerror", "cannot allocate memory", "out of memory", "failed to map segment", "bad_alloc",
                 "memory allocation of")
 MESSAGE_CHARS = 200
@@ -110,9 +110,23 @@ def refused_output(book: str, out: str) -> str | None:
     return None
 
 
-def _error_report(book: str, out: str, problems, message: str) -> tuple[str, str]:
-    """Write the Issues+About report; returns (report path or "", message)."""
-    from kpixl.workbook.atomic import remove_stale_temps
+def not_a_file(path: Path) -> str:
+    """Why a workbook's name found in a folder is not read: a link to nothing, or not a regular file."""
+    if path.is_symlink():
+        try:
+            target = shown(os.readlink(path))
+        except OSError:
+            target = "?"
+        return (f"链接指向的文件不存在（{target}），未读取：修正或删除这个链接 / a link to a file that does not exist "
+                f"({target}); not read: fix or remove the link")
+    return ("不是普通文件（如命名管道），未读取：换成工作簿文件 / not a regular file (e.g. a named pipe); not read: "
+            "put the workbook file in its place")
+
+
+def _error_report(book: str, out: str, problems, message: str, unwritten: bool = False) -> tuple[str, str]:
+    """Write the Issues+About report; returns (report path or "", message). ``unwritten``: the message
+    already says why the report was not written, so a failure of this one adds nothing."""
+    from kpixl.workbook.atomic import os_error_problem, remove_stale_temps
     from kpixl.workbook.report import write_error_report
     from kpixl.workbook.report_detail import companion_path
 
@@ -125,8 +139,13 @@ def _error_report(book: str, out: str, problems, message: str) -> tuple[str, str
         Path(out).parent.mkdir(parents=True, exist_ok=True)
         write_error_report(out, shown(book), problems)
         return out, message
-    except Exception as exc:  # disk full, folder gone ...
-        return "", f"{message} · 报表未写入 report not written: {type(exc).__name__}: {exc}"
+    except OSError as exc:  # disk full, folder gone ...
+        if unwritten:
+            return "", message
+        return "", one_line(f"{message} · 报表未写入 report not written: {os_error_problem(exc).short()}", 800)
+    except Exception as exc:  # a bug in the Issues report itself
+        what = shown(f"{type(exc).__name__}: {one_line(exc)}")
+        return "", one_line(f"{message} · 报表未写入 report not written: 内部错误 internal error: {what}", 800)
 
 
 OUT_OF_PERIOD = ("outside_period", "week_of_another_month", "history_not_earlier")  # one warning per row
@@ -190,7 +209,7 @@ def process_workbook(book: str, out: str, scheme: str | None = None, period: str
         if result is not None:  # scored, but the report could not be written: the log keeps the scoring outcome
             employees, scored, errors, warnings, out_of_period = _counts(result)
             report, message = _error_report(book, out, problems, one_line(
-                f"已计分 scored {scored}/{employees}，但{message}", 400))
+                f"已计分 scored {scored}/{employees}，但{message}", 400), unwritten=True)
             return BookOutcome(book, report, "failed", employees, scored, errors + 1, warnings, out_of_period,
                                time.perf_counter() - t0, message)
     except Exception as exc:  # a bug or a corrupt file must not stop the night's run
@@ -255,12 +274,13 @@ def _is_input_workbook(path: Path) -> bool:
 def _log_refused(log: Path, inputs: list) -> str | None:
     """Why ``--log`` must not be appended to (one bilingual line), or None: never one of the run's
     inputs, a folder or a kpixl input workbook (the checks of ``report -o``, workbook/outputs.py),
-    nor any Excel workbook (JSON lines appended to it would break it)."""
+    nor any Excel workbook (JSON lines appended to it would break it). A device or a FIFO may be
+    the log (``/dev/stdout``, a reader at the pipe): lines are appended, nothing replaces it."""
     from kpixl.workbook.outputs import check_output
 
     fix_zh, fix_en = "用 --log 指定另一个文件，如 nightly.log。", "Give another file with --log, e.g. nightly.log."
     try:
-        check_output(log, inputs)
+        check_output(log, inputs, appended=True)
     except KpixlError as exc:
         zh, en = (exc.problems[0].zh, exc.problems[0].en) if exc.problems else (str(exc), str(exc))
         return shown(f"{zh} {fix_zh} / {en} {fix_en}")
@@ -274,7 +294,8 @@ def _append_line(path: Path, line: str) -> str | None:
     """Append one complete line with one write (O_APPEND); on failure nothing partial stays. Returns an error text."""
     data = (line.rstrip("\n") + "\n").encode("utf-8", "backslashreplace")
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+        # a FIFO without a reader is an error (ENXIO), never a wait for one
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK, 0o666)
     except OSError as exc:
         return f"{type(exc).__name__}: {exc.strerror or exc}"
     try:
@@ -304,6 +325,10 @@ def run_nightly(inputs: list[str], out_dir: str | os.PathLike, jobs: int = 1, sc
 
     pending: list[dict] = []  # this run's jobs, in order, for the progress line
     finished = [0]
+    # workers finish in any order; each book's line and log line come in the jobs' order (the books'
+    # paths), a book finished early waiting for those before it
+    waiting: dict[int, BookOutcome] = {}
+    said = [0]
 
     def step(done: int) -> None:
         progress.step(done, len(pending), f"{Path(pending[done]['book']).name} …")
@@ -377,6 +402,9 @@ def run_nightly(inputs: list[str], out_dir: str | os.PathLike, jobs: int = 1, sc
                 "written: give one parent folder of both, or run them with separate --out folders", 600)))
         targets = {Path(j["report"]).resolve() for j in job_list}  # checked by their own job (process_workbook)
         for f in found_skipped:
+            if is_workbook_name(f) and not f.is_file():  # a workbook's name kpixl cannot read: that book failed
+                record(BookOutcome(str(f), "", "failed", errors=1, message=not_a_file(f)))
+                continue
             if f.suffix.lower() in OLD_SUFFIXES:
                 why = SKIP_OLD
             elif f.resolve() not in targets and _is_input_workbook(f):
@@ -386,18 +414,23 @@ def run_nightly(inputs: list[str], out_dir: str | os.PathLike, jobs: int = 1, sc
             summary.skipped.append((str(f), f"{why[0]} / {why[1]}"))
             say(f"SKIP {shown(f)} · {why[0]} / {why[1]}")
             log_line({"source": shown(f), "report": "", "status": "skipped", "message": f"{why[0]} / {why[1]}"})
-        if not books and not missing and not summary.skipped:
+        if not books and not summary.outcomes and not summary.skipped:
             say(f"FAIL 没有找到工作簿 (.xlsx/.xlsm) / no workbook (.xlsx/.xlsm) found in {', '.join(map(shown, inputs))}")
             return summary
         pending.extend(job_list)
         if progress and job_list:
             step(0)
 
+        place = {id(job): i for i, job in enumerate(job_list)}
+
         def done(job: dict, answer, seconds: float) -> None:
             if isinstance(answer, Failure):
-                record(failed_outcome(job["book"], job["report"], answer, timeout, max_memory))
+                waiting[place[id(job)]] = failed_outcome(job["book"], job["report"], answer, timeout, max_memory)
             else:
-                record(BookOutcome(**{**answer, "seconds": seconds}))
+                waiting[place[id(job)]] = BookOutcome(**{**answer, "seconds": seconds})
+            while said[0] in waiting:
+                record(waiting.pop(said[0]))
+                said[0] += 1
             finished[0] += 1
             if progress and finished[0] < len(pending):
                 step(finished[0])
@@ -405,6 +438,8 @@ def run_nightly(inputs: list[str], out_dir: str | os.PathLike, jobs: int = 1, sc
         run_jobs(job_list, "kpixl.batch.process_job", done, workers=jobs, timeout=timeout,
                  max_bytes=int(max_memory * 1024 ** 3) if max_memory else 0)
     finally:
+        for i in sorted(waiting):  # interrupted: the books finished after one still running
+            record(waiting.pop(i))
         if progress:
             progress.clear()
         n = len(summary.outcomes)

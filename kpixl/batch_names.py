@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
-OLD_SUFFIXES = (".xls", ".xlsb")  # workbooks kpixl cannot read: listed as skipped, never silently ignored
+# spreadsheets kpixl cannot read (old Excel, binary Excel, LibreOffice, WPS): listed as skipped, never silently ignored
+OLD_SUFFIXES = (".xls", ".xlsb", ".ods", ".et")
 REPORT_SUFFIX = ".report.xlsx"
 
 
@@ -39,7 +40,8 @@ def find_books(inputs: list[str | os.PathLike], out_dir: str | os.PathLike | Non
                skipped: list[Path] | None = None) -> list[Found]:
     """The workbooks of ``inputs`` (files as given; folders searched recursively), skipping the
     output folder when it lies inside an input folder. ``skipped`` receives the files of the folders
-    that are not read but may be meant as inputs: named like a report, or an old .xls / .xlsb."""
+    that are not read but may be meant as inputs: named like a report, a spreadsheet of another kind
+    (.xls, .ods ...), or a workbook's name that is no readable file (a link to nothing, a FIFO)."""
     out = Path(out_dir).resolve() if out_dir is not None else None
     found: list[Found] = []
     for item in inputs:
@@ -57,9 +59,9 @@ def find_books(inputs: list[str | os.PathLike], out_dir: str | os.PathLike | Non
             dirs[:] = [d for d in dirs if not d.startswith(".")]
             here_found += [here / f for f in files if is_workbook_name(here / f) and (here / f).is_file()]
             if skipped is not None:
-                skipped += sorted(here / f for f in files if not f.startswith(("~$", "."))
-                                  and (f.lower().endswith(OLD_SUFFIXES + (REPORT_SUFFIX, ".report.xlsm")))
-                                  and (here / f).is_file())
+                skipped += sorted(here / f for f in files if not f.startswith(("~$", ".")) and (
+                    (f.lower().endswith(OLD_SUFFIXES + (REPORT_SUFFIX, ".report.xlsm")) and (here / f).is_file())
+                    or (is_workbook_name(here / f) and not (here / f).is_file())))
         found += [Found(b, PurePath(os.path.relpath(b, p))) for b in sorted(here_found)]
     best: dict[Path, int] = {}  # a book reached twice: its longest relative path, whatever the argument order
     for i, f in enumerate(found):

@@ -191,15 +191,18 @@ def flag_text(flags: list[dict], lang: str, codes: bool, rules: dict | None = No
 
 
 def where(problem: Problem, lang: str) -> str:
-    """The problem's location in one language (``事件!C14 / Events!C14`` -> ``Events!C14``)."""
+    """The problem's location in one language (``事件!C14 / Events!C14`` -> ``Events!C14``), for the
+    score table's status column, which has room for one."""
     zh, _, en = problem.where.partition(" / ")
     return (en or zh) if lang == "en" else zh
 
 
 def problem_text(problem: Problem, lang: str) -> str:
+    """A problem for stderr in ``lang``, at its bilingual location as everywhere else (``事件!C14 /
+    Events!C14``): the sheet tabs are Chinese, so the English name alone names no tab."""
     msg, fix = (problem.en, problem.fix_en) if lang == "en" else (problem.zh, problem.fix_zh)
     label = word("warning" if problem.severity == "warning" else "error", lang)
-    return f"{where(problem, lang)}  [{label}]\n    {msg}" + (f" {word('fix', lang)}{fix}" if fix else "")
+    return f"{problem.where}  [{label}]\n    {msg}" + (f" {word('fix', lang)}{fix}" if fix else "")
 
 
 # ----------------------------------------------------------------------------- the score table

@@ -54,14 +54,14 @@ def test_exact_table_in_chinese(small):
     code, out, err = cli("score", small)
     assert code == 1
     assert out == ZH
-    assert err == "\n事件!C5  [错误]\n    未知的规则代码 “NOPE”。 修正：从下拉列表选择规则代码（规则表 A 列）。\n"
+    assert err == "\n事件!C5 / Events!C5  [错误]\n    未知的规则代码 “NOPE”。 修正：从下拉列表选择规则代码（规则表 A 列）。\n"
 
 
 def test_exact_table_in_english(small):
     code, out, err = cli("score", small, "--lang", "en")
     assert code == 1
     assert out == EN
-    assert err == ("\nEvents!C5  [error]\n    Unknown rule code 'NOPE'. "
+    assert err == ("\n事件!C5 / Events!C5  [error]\n    Unknown rule code 'NOPE'. "  # the tab is 事件: both names
                    "Fix: Pick a code from the dropdown (column A of the Rules sheet).\n")
 
 

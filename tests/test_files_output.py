@@ -89,16 +89,18 @@ def test_stale_temporary_files_of_the_target_are_removed(tmp_path):
     assert leftovers(tmp_path) == sorted([live.name, other.name])
 
 
-@pytest.mark.parametrize("umask", [0o022, 0o002])
+@pytest.mark.parametrize("umask", [0o022, 0o002, 0o077])
 def test_files_follow_the_umask(tmp_path, umask):
     old = os.umask(umask)
     try:
         assert cli("report", DEMO, "-o", tmp_path / "r.xlsx")[0] == 0
         assert cli("new", "weikang_100", "-o", tmp_path / "2026-10.xlsx")[0] == 0
+        assert cli("close", DEMO, "--ledger", tmp_path / "kpixl.db")[0] == 0  # SQLite alone made it 0644
     finally:
         os.umask(old)
-    for name in ("r.xlsx", "2026-10.xlsx"):
+    for name in ("r.xlsx", "2026-10.xlsx", "kpixl.db"):
         assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o666 & ~umask
+    assert leftovers(tmp_path) == []  # the ledger's tables were made in a temporary file, now gone
 
 
 def test_no_command_prints_a_traceback(monkeypatch):
@@ -157,3 +159,73 @@ def test_a_report_named_other_than_xlsx_is_refused(tmp_path):
     target = tmp_path / "r.csv"
     code, _, err = cli("report", DEMO, "-o", target)
     assert code == 2 and "must end in .xlsx" in err and not target.exists()
+
+
+@pytest.mark.parametrize("command", [["report", DEMO], ["new", "weikang_100", "--force"], ["demo", "--force"]])
+@pytest.mark.parametrize("linked", [False, True])
+def test_an_output_that_is_a_fifo_is_refused_and_left_as_it_is(tmp_path, command, linked):
+    """-o onto a FIFO: the rename swapped it for a regular file. Now exit 2 naming it, nothing written,
+    the FIFO never opened (that would wait for a reader) and still a FIFO; the same through a link."""
+    fifo = tmp_path / "pipe.xlsx"
+    os.mkfifo(fifo)
+    target = fifo
+    if linked:
+        target = tmp_path / "link.xlsx"
+        target.symlink_to(fifo)
+    code, out, err = cli(*command, "-o", target)
+    assert code == 2 and "Traceback" not in err
+    assert f"{target} 不是普通文件" in err and f"{target} is not a regular file but " in err and "FIFO" in err
+    assert stat.S_ISFIFO(os.stat(target).st_mode) and os.path.islink(target) == linked
+    assert leftovers(tmp_path) == [] and sorted(p.name for p in tmp_path.iterdir()) == sorted({fifo.name, target.name})
+
+
+def test_a_ledger_export_onto_a_fifo_is_refused(tmp_path):
+    import shutil
+
+    book = tmp_path / "2026-10.xlsx"
+    shutil.copy(DEMO, book)
+    assert cli("close", book)[0] == 0
+    fifo = tmp_path / "ledger.jsonl"
+    os.mkfifo(fifo)
+    code, _, err = cli("ledger", "export", "--ledger", tmp_path / "kpixl.db", "-o", fifo)
+    assert code == 2 and "is not a regular file but a FIFO" in err and stat.S_ISFIFO(os.lstat(fifo).st_mode)
+
+
+def test_a_link_to_a_regular_file_is_replaced_and_its_file_left_as_it_was(tmp_path):
+    """The decision for a link (atomic.py): the path named holds the report; the file the link
+    pointed to is not written (it may be anyone's file in a shared folder)."""
+    elsewhere = tmp_path / "elsewhere.txt"
+    elsewhere.write_text("keep me", encoding="utf-8")
+    link = tmp_path / "r.xlsx"
+    link.symlink_to(elsewhere)
+    assert cli("report", DEMO, "-o", link)[0] == 0
+    assert not link.is_symlink() and link.read_bytes()[:2] == b"PK"
+    assert elsewhere.read_text(encoding="utf-8") == "keep me"
+
+
+def test_nightly_never_replaces_a_fifo_where_a_report_goes(tmp_path):
+    import shutil
+
+    books, out = tmp_path / "books", tmp_path / "out"
+    books.mkdir()
+    out.mkdir()
+    shutil.copy(DEMO, books / "a.xlsx")
+    os.mkfifo(out / "a.report.xlsx")
+    code, text, _ = cli("nightly", books, "--out", out)
+    assert code == 1 and "is not a regular file but a FIFO" in text and "不是普通文件" in text
+    assert stat.S_ISFIFO(os.lstat(out / "a.report.xlsx").st_mode)
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+
+
+def test_a_nightly_log_that_is_a_fifo_without_a_reader_is_a_log_failure_not_a_wait(tmp_path):
+    # opening it for writing waited for a reader for ever
+    import shutil
+
+    books, out = tmp_path / "books", tmp_path / "out"
+    books.mkdir()
+    out.mkdir()
+    shutil.copy(DEMO, books / "a.xlsx")
+    os.mkfifo(out / "nightly.log")
+    code, text, _ = cli("nightly", books, "--out", out)
+    assert code == 1 and f"LOG  日志写入失败 could not write the log {out / 'nightly.log'}: OSError:" in text
+    assert "OK   " in text and stat.S_ISFIFO(os.lstat(out / "nightly.log").st_mode)

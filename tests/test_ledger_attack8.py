@@ -55,6 +55,24 @@ def test_a_reclose_that_drops_an_employee_is_refused_until_they_are_named(tmp_pa
     assert code == 0 and out.splitlines()[1].endswith("原因 reason: 申诉更正 appeal correction · 移除 dropped (v1): K2")
 
 
+def test_ledger_show_of_a_dropped_employee_ends_with_the_version_that_dropped_them(tmp_path):
+    # it listed K2's v1 figures alone, as if they were still the month's
+    assert cli("close", s4_book(tmp_path, "2026-09.xlsx"), "--by", "王")[0] == 0
+    only_k1 = s4_book(tmp_path, "2026-09b.xlsx", ids=("K1",))
+    assert cli("close", only_k1, "--by", "王", "--reason", "K2 调岗 moved", "--drop", "K2")[0] == 0
+    db = tmp_path / "kpixl.db"
+    for extra in ((), ("--period", "2026-09")):
+        code, out, _ = cli("ledger", "show", "K2", "--ledger", db, *extra)
+        heads = [line for line in out.splitlines() if not line.startswith("    ")]
+        assert code == 0 and [h.split(" · ")[2].split()[:2] for h in heads] == [["2026-09", "v1"], ["2026-09", "v2"]]
+        assert heads[1].endswith("原因 why: K2 调岗 moved · 移除 dropped (v1): K2")
+        assert out.splitlines()[-1] == ("    不在本版本：已从 2026-09 移除（--drop），之前版本的数字已被取代 / not in this "
+                                        "version: dropped from 2026-09 (--drop); the figures of the earlier versions are "
+                                        "superseded")
+    code, out, _ = cli("ledger", "show", "K1", "--ledger", db)
+    assert code == 0 and "不在本版本" not in out and sum(" · 2026-09 v" in line for line in out.splitlines()) == 2
+
+
 # ------------------------------------------------------------------- 2. scoring a month already closed
 
 
@@ -96,7 +114,7 @@ def test_scoring_a_closed_month_from_a_changed_workbook_says_so_and_the_statemen
                       events=(K1_FINE, {"date": "2026-09-04", "employee": "K2", "rule": "FINE_PRIVATE_CALL"}))
     code, _, err = cli("score", changed)
     assert code == 0  # a warning: preparing a correction before the re-close is the normal way
-    assert "\n账本 2026-09 v1  [警告]\n    2026-09 已于 " in err
+    assert "\n账本 2026-09 v1 / ledger 2026-09 v1  [警告]\n    2026-09 已于 " in err
     assert "由 王 关账（v1）；工作簿与关账时的不同，1 名员工的数字与已关账的不同：K2。这里显示的不是账本中的数字。" in err
     code, _, err = cli("score", changed, "--lang", "en")
     assert "the workbook differs from the one closed, and 1 employee(s)' figures differ from the closed ones: K2. " \
@@ -262,7 +280,7 @@ def test_a_rehired_employee_s_ledger_months_before_the_hire_date_are_left_out_wi
     (w,) = [w for w in k1["warnings"] if w["code"] == "ledger_before_hire"]
     code, _, err = cli("score", octo)
     assert code == 0
-    assert "员工!F2  [警告]\n    账本中员工 K1 在 2026-09 的记录早于入职日期 2026-10-01" in err
+    assert "员工!F2 / Employees!F2  [警告]\n    账本中员工 K1 在 2026-09 的记录早于入职日期 2026-10-01" in err
     assert "[错误]" not in err
 
 

@@ -112,6 +112,32 @@ def test_files_not_read_are_listed_as_skipped(tmp_path):
         ("old.xls", "skipped"), ("qa.report.xlsx", "skipped")]
 
 
+def test_a_link_to_nothing_a_fifo_and_an_ods_are_reported_not_ignored(tmp_path):
+    # they were silently left out and the run exited 0
+    books = tmp_path / "in"
+    books.mkdir()
+    shutil.copy(DEMO, books / "good.xlsx")
+    (books / "gone.xlsx").symlink_to(tmp_path / "moved-away.xlsx")
+    os.mkfifo(books / "pipe.xlsx")
+    (books / "calc.ods").write_bytes(b"PK\x03\x04" + b"\0" * 100)
+    (books / "~$good.xlsx").write_bytes(b"lock")  # Excel's lock file and hidden files are not workbooks
+    (books / ".gone.xlsx").symlink_to(tmp_path / "nothing.xlsx")
+    out = tmp_path / "out"
+    code, text, _ = cli("nightly", books, "--out", out)
+    assert code == 1
+    lines = {line.split()[1].rsplit("/", 1)[-1]: line for line in text.splitlines()[:-1]}
+    assert sorted(lines) == ["calc.ods", "gone.xlsx", "good.xlsx", "pipe.xlsx"]
+    assert lines["gone.xlsx"].startswith("FAIL ") and lines["gone.xlsx"].endswith(
+        f"链接指向的文件不存在（{tmp_path / 'moved-away.xlsx'}），未读取：修正或删除这个链接 / a link to a file that "
+        f"does not exist ({tmp_path / 'moved-away.xlsx'}); not read: fix or remove the link")
+    assert lines["pipe.xlsx"].startswith("FAIL ") and "not a regular file (e.g. a named pipe); not read" in lines["pipe.xlsx"]
+    assert lines["calc.ods"].startswith("SKIP ") and "save it as .xlsx in Excel, WPS or LibreOffice" in lines["calc.ods"]
+    assert lines["good.xlsx"].startswith("OK ")
+    assert "3 个工作簿 workbooks: 1 ok, 0 有问题 with problems, 2 失败 failed" in text.splitlines()[-1]
+    assert sorted((e["source"].rsplit("/", 1)[-1], e["status"]) for e in log_of(out / "nightly.log")) == [
+        ("calc.ods", "skipped"), ("gone.xlsx", "failed"), ("good.xlsx", "ok"), ("pipe.xlsx", "failed")]
+
+
 def test_a_kpixl_report_beside_the_books_is_not_listed(tmp_path):
     books = tmp_path / "in"
     books.mkdir()
@@ -222,6 +248,27 @@ def test_an_output_folder_that_cannot_be_written_is_a_usage_error(tmp_path):
     assert code == 2
     assert "cannot be written" in text and "无法写入" in text
     assert not [x for x in text.splitlines() if x.startswith(("OK", "FAIL " + str(tmp_path / "a.xlsx")))]
+
+
+def test_a_report_that_cannot_be_written_is_said_once_in_both_languages(tmp_path, monkeypatch):
+    # the Issues report tried after it failed the same way, and its raw PermissionError repr was appended
+    import errno
+
+    import kpixl.workbook.atomic as atomic
+
+    real_open = os.open
+
+    def refuse(path, flags, *a, **k):  # as a folder the run may not write answers (tests may run as root)
+        if str(path).endswith(atomic.TMP_SUFFIX):
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real_open(path, flags, *a, **k)
+
+    monkeypatch.setattr(atomic.os, "open", refuse)
+    target = tmp_path / "ro" / "a.report.xlsx"
+    o = process_workbook(str(DEMO), str(target))
+    assert o.status == "failed" and o.report == "" and o.scored == 12
+    assert o.message == (f"已计分 scored 12/12，但报表未写入 report not written: {target}: 文件操作失败：Permission denied"
+                         "（EACCES）。 / File operation failed: Permission denied (EACCES).")
 
 
 # ----------------------------------------------------------------------------- 12. messages zh / en

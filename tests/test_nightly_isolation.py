@@ -157,3 +157,28 @@ def test_stray_cell_workbook_never_stops_the_run(tmp_path, jobs):
     assert status["b_good.xlsx"] == status["c_good.xlsx"] == "ok"
     assert status["a_stray.xlsx"] != "ok" and (out / "a_stray.report.xlsx").is_file()
     assert len(log_of(out)) == 3 and stream.getvalue().splitlines()[-1].startswith("3 个工作簿 workbooks: 2 ok")
+
+
+def test_lines_come_in_the_books_order_whatever_order_the_workers_finish(tmp_path, monkeypatch):
+    # with --jobs > 1 the console and the log followed completion order, different from run to run
+    import kpixl.batch as batch
+    from kpixl.workers import Failure
+
+    (tmp_path / "in").mkdir()
+    books = books_named(tmp_path / "in", "a.xlsx", "b.xlsx", "c.xlsx")
+
+    def backwards(jobs, handler, done, **kw):  # the last book finishes first; b's worker dies
+        for job in reversed(list(jobs)):
+            if job["book"].endswith("b.xlsx"):
+                done(job, Failure("signal", "SIGKILL", seconds=0.1), 0.1)
+            else:
+                done(job, batch.process_job(job), 0.2)
+
+    monkeypatch.setattr(batch, "run_jobs", backwards)
+    out, stream = tmp_path / "out", io.StringIO()
+    summary = run_nightly([books], out, jobs=3, stream=stream)
+    lines = stream.getvalue().splitlines()
+    assert [line.split()[:2] for line in lines[:-1]] == [["OK", str(books / "a.xlsx")], ["FAIL", str(books / "b.xlsx")],
+                                                          ["OK", str(books / "c.xlsx")]]
+    assert [os.path.basename(e["source"]) for e in log_of(out)] == ["a.xlsx", "b.xlsx", "c.xlsx"]
+    assert [os.path.basename(o.source) for o in summary.outcomes] == ["a.xlsx", "b.xlsx", "c.xlsx"]

@@ -134,7 +134,7 @@ def with_history(scheme, inputs, book=None, explicit: str | None = None, key: st
     if not carries(scheme):
         return inputs, []
     with guard(url):
-        store = open_ledger(url)
+        store = open_ledger(url, create=False)
         try:
             loaded = load(store, scheme, key or book_key(scheme, inputs), inputs.period, inputs, explicit=bool(key))
         finally:

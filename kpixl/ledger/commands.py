@@ -14,7 +14,7 @@ import sys
 from kpixl.core.errors import UsageError, problem
 
 from . import DEFAULT_NAME, ENV, book_key, close_book, ledger_url, open_ledger, score_month
-from .store import LedgerError, guard, redact, sqlite_path
+from .store import LedgerError, check_intact, guard, redact, sqlite_path
 
 # Texts a close records and `ledger periods` / `show` print on one line: line breaks, tabs, escape
 # sequences and bidirectional overrides would break or disguise that line, so they are refused
@@ -149,6 +149,7 @@ def cmd_close(args) -> int:
     with guard(url):
         store = open_ledger(url)
         try:
+            check_intact(store)  # never a close into a damaged ledger
             key = resolve_key(store, key)
             if scored is None:
                 locked(store, key, raw.period.label, args.reason or args.appeal or "")  # "locked" before "blocked"
@@ -186,7 +187,13 @@ def _open(args):
         raise LedgerError([problem("ledger_missing", url, f"账本 {url} 不存在。", f"Ledger {url} does not exist.",
                                    "用 --ledger 指定账本，或先用 kpixl close 关账一个月。",
                                    "Point --ledger at the ledger, or close a month first (kpixl close).")])
-    return url, open_ledger(url)
+    store = open_ledger(url, create=False)
+    try:
+        check_intact(store)
+    except BaseException:
+        store.close()
+        raise
+    return url, store
 
 
 def _read(args, view, *view_args):

@@ -2,12 +2,15 @@
 
 ``kpixl_schema_version`` holds one row per applied migration. A ledger whose version is
 newer than this kpixl knows is refused (written by a newer kpixl: upgrade kpixl first); a
-SQLite file with tables but no version table is not a kpixl ledger and is never touched.
+SQLite file with tables but no version table is not a kpixl ledger and is never touched, nor is
+one without any table (an empty file, another program's empty database): a ledger kpixl makes
+appears with its tables (store.py). A ledger missing one of its tables is damaged.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 # Each migration is a list of statements; ``{id}`` and ``{blob}`` become the dialect's types.
 MIGRATIONS: list[list[str]] = [
@@ -39,17 +42,21 @@ MIGRATIONS: list[list[str]] = [
     ],
 ]
 VERSION = len(MIGRATIONS)
+TABLES = ("kpixl_schema_version", *re.findall(r"CREATE TABLE (\w+)", " ".join(sum(MIGRATIONS, []))))
 _TYPES = {"sqlite": {"{id}": "INTEGER PRIMARY KEY AUTOINCREMENT", "{blob}": "BLOB"},
           "postgresql": {"{id}": "BIGSERIAL PRIMARY KEY", "{blob}": "BYTEA"}}
 
 
+def table_names(store) -> set[str]:
+    if store.dialect == "sqlite":
+        return {r[0] for r in store.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    return {r[0] for r in store.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()")}
+
+
 def current_version(store) -> int | None:
     """The ledger's schema version; None for an empty store; -1 for a store that is not a kpixl ledger."""
-    if store.dialect == "sqlite":
-        names = {r[0] for r in store.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    else:
-        names = {r[0] for r in store.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()")}
+    names = table_names(store)
     if "kpixl_schema_version" not in names:
         theirs = {n for n in names if not n.startswith("sqlite_")}
         if store.dialect == "sqlite" and theirs:
@@ -61,18 +68,25 @@ def current_version(store) -> int | None:
     return int(rows[0][0] or 0)
 
 
-def ensure(store) -> None:
-    """Create the tables on first use, apply pending migrations, refuse unknown or newer ledgers."""
+def ensure(store, new: bool = False) -> None:
+    """Create the tables of a new ledger (``new``: the temporary file a new SQLite ledger is made in; a
+    PostgreSQL database on first use), apply pending migrations, refuse unknown, damaged or newer ledgers."""
     import sqlite3
 
-    from .store import is_busy, ledger_busy, ledger_problem, not_a_ledger
+    from .store import damaged_ledger, ledger_problem, not_a_ledger, sqlite_error, sqlite_path
 
     try:
         found = current_version(store)
+        missing = [t for t in TABLES if t not in table_names(store)] if found == VERSION else []
     except sqlite3.DatabaseError as exc:  # e.g. "file is not a database"; "database is locked": busy, not junk
-        raise (ledger_busy(store.url) if is_busy(exc) else not_a_ledger(store.url, str(exc))) from None
+        raise sqlite_error(store.url, exc) from None
+    if found is None and store.dialect == "sqlite" and not new:
+        empty = sqlite_path(store.url).stat().st_size == 0
+        raise not_a_ledger(store.url, "空文件 / an empty file" if empty else "没有 kpixl 的表 / it has no kpixl tables")
     if found == -1:
         raise not_a_ledger(store.url, "它有别的表 / it holds other tables")
+    if missing:
+        raise damaged_ledger(store.url, f"缺少表 / tables missing: {', '.join(missing)}")
     if found is not None and found > VERSION:
         raise ledger_problem(
             "ledger_newer", store.url, f"账本的结构版本 {found} 比本 kpixl 认识的 {VERSION} 新。",

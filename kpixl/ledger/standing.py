@@ -67,7 +67,7 @@ def standing(scheme, inputs, result, book=None, explicit: str | None = None, key
     if not url.startswith(("postgresql://", "postgres://")) and not sqlite_path(url).exists():
         return None
     with guard(url):
-        store = open_ledger(url)
+        store = open_ledger(url, create=False)
         try:
             return _standing(store, key or book_key(scheme, inputs), result, book)
         finally:

@@ -7,6 +7,7 @@ from typing import TextIO
 
 from . import codec
 from .frames import from_blob
+from .schema import TABLES
 
 CLOSE_COLUMNS = ("id", "book_key", "period", "version", "scheme_id", "scheme_version", "scheme_fingerprint", "workbook",
                  "workbook_sha256", "kpixl_version", "closed_by", "closed_at", "reason", "appeal", "appeal_filed",
@@ -80,21 +81,31 @@ def periods(store, key: str | None = None) -> list[str]:
 
 
 def show(store, employee: str, period: str | None = None, key: str | None = None) -> list[str]:
+    """Every version holding ``employee``, in the order closed, and every later version of the same
+    month without them (a re-close with --drop): the last one shown is the ledger's current state."""
     closes = {c["id"]: c for c in _closes(store, key, period)}
     if not closes:
         return []
-    rows = store.execute("SELECT close_id, name, status, vals FROM kpixl_result WHERE employee = ? ORDER BY close_id",
-                         (employee,))
+    rows = {int(r[0]): r[1:] for r in store.execute(
+        "SELECT close_id, name, status, vals FROM kpixl_result WHERE employee = ?", (employee,))}
     lines = []
-    for cid, name, status, vals in rows:
-        c = closes.get(int(cid))
-        if c is None:
+    named: dict[tuple[str, str], str] = {}  # (key, month) -> the employee's name in its versions so far
+    for cid in sorted(closes):
+        c = closes[cid]
+        month = (c["book_key"], c["period"])
+        if cid not in rows and month not in named:
             continue
+        name, status, vals = rows.get(cid, (named.get(month), None, None))
+        named[month] = name
         head = f"{c['period']} v{c['version']}  {c['closed_at']}  关账人 by {c['closed_by']}"
         head += f"  原因 why: {c['reason']}" if c["reason"] else "  (首次关账 first close)"
         if c["appeal"]:
             head += f"  申诉 appeal {c['appeal']} 答复期限 due {c['appeal_due']}"
         lines.append(f"{escaped(employee)} {escaped(name)} · {c['book_key']} · {head}")
+        if cid not in rows:
+            lines.append(f"    不在本版本：已从 {c['period']} 移除（--drop），之前版本的数字已被取代 / not in this version: "
+                         f"dropped from {c['period']} (--drop); the figures of the earlier versions are superseded")
+            continue
         if status != "ok":
             lines.append("    未关账 left out (errors)")
             continue
@@ -141,7 +152,6 @@ def diff(store, period: str, v1: int | None, v2: int | None, key: str | None = N
     return out
 
 
-TABLES = ("kpixl_schema_version", "kpixl_close", "kpixl_result", "kpixl_line", "kpixl_input", "kpixl_carry", "kpixl_read")
 
 
 def export(store, fh: TextIO) -> int:

@@ -6,6 +6,12 @@ like any other file (mode 0666 less the umask, so a report on a share is readabl
 folder's other files are) and named ``.<target name>.<pid>-<random>.kpixl-tmp``: it starts with
 a dot and has no workbook suffix, so nothing reads it as input, and a temporary file that a
 killed run left behind (its process is gone) is removed by the next write of the same target.
+
+An existing target that is not a regular file (a FIFO, a device, a socket, or a link to one) is
+refused (:func:`check_regular`): the rename would swap it for a regular file. A symbolic link to a
+regular file is replaced by the new file, as the rename always did; the file it pointed to is left
+as it was. The path named is where the output is, and kpixl never writes into a file it was not
+named (a link in a shared folder may point at anyone's file).
 """
 
 from __future__ import annotations
@@ -13,12 +19,13 @@ from __future__ import annotations
 import errno
 import os
 import secrets
+import stat
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from kpixl.core.errors import Problem, problem
+from kpixl.core.errors import Problem, WorkbookError, problem
 
 TMP_SUFFIX = ".kpixl-tmp"
 STALE_SECONDS = 24 * 3600  # a temp file this old is stale even if its pid was reused
@@ -67,12 +74,39 @@ def remove_stale_temps(target: str | os.PathLike, force: bool = False) -> list[P
     return removed
 
 
-@contextmanager
-def atomic_target(path: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary path next to ``path``; on success it replaces ``path``, on error it is removed.
+_SPECIAL = ((stat.S_ISFIFO, "命名管道", "a FIFO (named pipe)"), (stat.S_ISCHR, "字符设备", "a character device"),
+            (stat.S_ISBLK, "块设备", "a block device"), (stat.S_ISSOCK, "套接字", "a socket"))
 
-    An OSError (read-only folder, full disk, ``path`` a folder) is raised naming ``path``."""
+
+def check_regular(target: str | os.PathLike) -> None:
+    """Raise WorkbookError if ``target`` exists and is neither a regular file nor a folder (a folder
+    is refused with its own message). Only ``os.stat`` looks at it: a FIFO is never opened, which
+    would wait for a reader."""
+    try:
+        mode = os.stat(target).st_mode
+    except (OSError, ValueError):  # nothing there (or a dangling link): a new file; other errors say so when written
+        return
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return
+    zh, en = next(((zh, en) for test, zh, en in _SPECIAL if test(mode)), ("特殊文件", "a special file"))
+    if os.path.islink(target):
+        zh, en = f"指向{zh} {os.path.realpath(target)} 的链接", f"a link to {en} ({os.path.realpath(target)})"
+    raise WorkbookError([problem(
+        "output_not_file", str(target), f"{target} 不是普通文件，而是{zh}：未写入，也未替换它。",
+        f"{target} is not a regular file but {en}: nothing was written and it was not replaced.",
+        "指定一个普通文件，或一个还不存在的文件名。", "Name a regular file, or a file that does not exist yet.")])
+
+
+@contextmanager
+def atomic_target(path: str | os.PathLike, exclusive: bool = False) -> Iterator[Path]:
+    """Yield a temporary path next to ``path``; on success it replaces ``path``, on error it is removed.
+    ``exclusive``: it never replaces a file: FileExistsError if ``path`` exists by then (another
+    process made it first; a new ledger, ledger/store.py).
+
+    An OSError (read-only folder, full disk, ``path`` a folder) is raised naming ``path``; a
+    WorkbookError if ``path`` is a FIFO or a device (:func:`check_regular`)."""
     target = Path(path)
+    check_regular(target)
     tmp = _tmp_name(target)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -83,7 +117,10 @@ def atomic_target(path: str | os.PathLike) -> Iterator[Path]:
             os.fsync(fh.fileno())
         if target.is_dir():
             raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(target))
-        os.replace(tmp, target)
+        if exclusive:
+            _link(tmp, target)
+        else:
+            os.replace(tmp, target)
     except OSError as exc:
         if getattr(exc, "kpixl_target", None) not in (None, tmp):
             raise  # a nested target's error already names its file (the report beside its companion)
@@ -91,6 +128,19 @@ def atomic_target(path: str | os.PathLike) -> Iterator[Path]:
     finally:
         with suppress(OSError):
             tmp.unlink()
+
+
+def _link(tmp: Path, target: Path) -> None:
+    """Give ``tmp`` the name ``target`` unless ``target`` exists (FileExistsError). A hard link does it
+    in one step; where the file system has none (FAT, some shares), a rename after a look."""
+    try:
+        os.link(tmp, target)
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.ENOSYS, errno.EMLINK):
+            raise
+        if os.path.lexists(target):
+            raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(target)) from None
+        os.rename(tmp, target)
 
 
 def named_error(exc: OSError, target: str | os.PathLike) -> OSError:

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from kpixl.core.errors import WorkbookError, problem
 
+from .atomic import check_regular
+
 
 def same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:
     pa, pb = Path(a), Path(b)
@@ -46,9 +48,10 @@ def is_input_workbook(path: str | os.PathLike) -> bool:
 
 
 def check_output(out: str | os.PathLike, inputs: list[str | os.PathLike], force: bool = False,
-                 suffix: str | None = None) -> None:
-    """Raise WorkbookError if writing ``out`` would replace an input or (unless ``force``) a kpixl
-    workbook, or (``suffix``) if its name does not end as the file written does (an .xlsx named .csv)."""
+                 suffix: str | None = None, appended: bool = False) -> None:
+    """Raise WorkbookError if writing ``out`` would replace an input, a FIFO or a device (atomic.py;
+    not for an ``appended`` log, which replaces nothing), or (unless ``force``) a kpixl workbook, or
+    (``suffix``) if its name does not end as the file written does (an .xlsx named .csv)."""
     out = Path(out)
     for item in inputs:
         if same_file(out, item):
@@ -56,6 +59,8 @@ def check_output(out: str | os.PathLike, inputs: list[str | os.PathLike], force:
                 "overwrite_input", str(out), f"输出文件 {out} 就是输入文件 {item}，不能覆盖输入。",
                 f"The output {out} is the input {item}: it must not overwrite the input.",
                 "用 -o 指定另一个文件名。", "Choose another file name with -o.")])
+    if not appended:
+        check_regular(out)
     if out.is_dir():
         raise WorkbookError([problem(
             "output_is_folder", str(out), f"{out} 是一个文件夹。", f"{out} is a folder.",
