@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from kpixl.core.errors import KpixlError
+from kpixl.core.errors import KpixlError, Problem
 from kpixl.core.result import Result
 
 FILE_CHECK_SECONDS = float(os.environ.get("KPIXL_UDF_FILE_CHECK", "1.0"))
@@ -74,10 +74,17 @@ def _score_book(book) -> Result | CellError:
         scheme, inputs = read_book(book)
         where = getattr(book, "path", None) or getattr(getattr(book, "book", None), "fullname", None)
         inputs, _reads = with_history(scheme, inputs, where)  # closed months, if a ledger is in use (kpixl.ledger)
-        return score(scheme, inputs)
+        result = score(scheme, inputs)
     except KpixlError as exc:
         p = exc.problems[0] if exc.problems else None
         return CellError("#N/A", f"#KPIXL! {p.short()}" if p else "#KPIXL! error")
+    from kpixl.ledger.standing import standing
+
+    try:  # a month already closed: KPI_STATUS says whose figures are not the closed ones
+        result.extras["standing"] = standing(scheme, inputs, result, where)
+    except KpixlError as exc:
+        result.extras["standing"] = exc.problems[0] if exc.problems else None
+    return result
 
 
 def _file_entry(key: str, now: float) -> _Entry:
@@ -295,10 +302,18 @@ def explain(caller, employee_id, lang: str = "zh") -> Any:
 
 
 def status(caller, employee_id) -> str:
-    """``ok``, or why there is no result, always as text (the reason behind a ``#N/A``)."""
+    """``ok``, or why there is no result, always as text (the reason behind a ``#N/A``). In a month
+    already closed, an employee whose figures are not the closed version's says so after the status
+    (``ok`` alone means: these are the figures, and where the month is closed, the ledger's too)."""
     entry, emp = _employee(caller, employee_id)
     if entry is None:
         return str(emp)
+    found = entry.result.extras.get("standing")
+    if isinstance(found, Problem):  # the ledger could not be read: its figures cannot be compared
+        return f"{emp.status} · {found.short()}"
+    if found is not None and emp.id in found.differing:
+        return (f"{emp.status} · 与已关账 v{found.version} 的数字不同 / differs from closed v{found.version} "
+                f"(kpixl ledger show {emp.id} --period {found.period})")
     return str(emp.status)  # "ok" or "not_assessed"
 
 
