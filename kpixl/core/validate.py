@@ -86,7 +86,10 @@ _GROUP_WIDE = {"department": "dept_count", "team": "team_count"}
 def _group_cells(scheme: Scheme, table: Table, emps: pd.DataFrame) -> list[Problem]:
     """部门/小组 cells a group-wide rule (S1's department-clean bonus) or the ledger's chain would read
     wrongly: one group spelled two ways (``CS Dept`` / ``CS dept``, full-width, spaces) splits it, and a
-    blank cell beside filled ones makes a group of one. Each is an error on its employee."""
+    blank cell beside filled ones makes a group of one. Each is an error on its employee; where the
+    scheme ranks within the group (S8 ``pool: team``), a person's group decides everyone's places
+    there, so a spelling error withholds every member of that group too (R-G-2: places are known
+    only when the pool is)."""
     from .scheme import spelling
 
     out: list[Problem] = []
@@ -94,21 +97,46 @@ def _group_cells(scheme: Scheme, table: Table, emps: pd.DataFrame) -> list[Probl
         if attr not in emps or emps.empty:
             continue
         col = emps[attr].astype(object).where(emps[attr].notna(), "").map(lambda v: str(v).strip())
+        ranked = any(getattr(st, "pool", None) == attr for st in scheme.steps)  # S7/S8: rankings within a group
+        keys = {v: spelling(v) for v in col.unique() if v}  # one spelling() per distinct text, not per row
         spelled: dict[str, str] = {}
+        members: dict[str, list[str]] = {}
+        odd: dict[str, tuple[str, str, int]] = {}  # key -> the first other spelling: (employee, text, row)
         for emp, v, row in zip(emps.index, col, emps["xl_row"], strict=True):
             if not v:
                 continue
-            key = spelling(v)
+            key = keys[v]
             first = spelled.setdefault(key, v)
-            if first != v:
-                out.append(problem(
-                    f"{attr}_spelling", table.ref(attr, int(row)),
-                    f"员工 {emp} 的{zh} “{v}” 与 “{first}” 只差大小写、全角或空格，会被当成两个{zh}。",
-                    f"Employee {emp}'s {en} '{v}' differs from '{first}' only in case, width or spaces, and would be "
-                    f"taken for another {en}.", f"统一写成 “{first}”。", f"Spell it '{first}' like the others.", employee=emp))
+            if ranked:
+                members.setdefault(key, []).append(emp)
+            if first == v:
+                continue
+            odd.setdefault(key, (emp, v, int(row)))
+            why_zh = f"；本方案按{zh}排名，该{zh}每个人的名次因此无法确定，所以该{zh}所有人暂不计分" if ranked else ""
+            why_en = (f"; this scheme ranks within each {en}, so nobody in that {en} can be placed and none of "
+                      f"them is scored") if ranked else ""
+            out.append(problem(
+                f"{attr}_spelling", table.ref(attr, int(row)),
+                f"员工 {emp} 的{zh} “{v}” 与 “{first}” 只差大小写、全角或空格，会被当成两个{zh}{why_zh}。",
+                f"Employee {emp}'s {en} '{v}' differs from '{first}' only in case, width or spaces, and would be "
+                f"taken for another {en}{why_en}.", f"统一写成 “{first}”。", f"Spell it '{first}' like the others.",
+                employee=emp))
+        if ranked:  # the members spelled like the first are withheld too, at the cell to fix
+            for key, (who, v, row) in odd.items():
+                first = spelled[key]
+                for emp in members[key]:
+                    if col[emp] != first:
+                        continue
+                    out.append(problem(
+                        f"{attr}_spelling", table.ref(attr, row),
+                        f"员工 {emp} 暂不计分：同{zh}的员工 {who} 的{zh}写成 “{v}”（与 “{first}” 只差大小写、全角或空格），"
+                        f"本方案按{zh}排名，该{zh}每个人的名次因此无法确定。",
+                        f"Employee {emp} is not scored: {who} in the same {en} has it spelled '{v}' (differs from "
+                        f"'{first}' only in case, width or spaces), and this scheme ranks within each {en}, so "
+                        f"nobody in it can be placed.", f"把 {who} 的{zh}统一写成 “{first}”。",
+                        f"Spell {who}'s {en} '{first}' like the others.", employee=emp))
         blank = (col == "").to_numpy()
         if blank.any() and not blank.all():
-            ranked = any(getattr(st, "pool", None) == attr for st in scheme.steps)  # S8: rankings within a team
             if _GROUP_WIDE[attr] not in scheme.functions and not ranked:
                 continue
             # (ranked: which pool the person belongs to decides everyone's places there, so nobody is scored)
