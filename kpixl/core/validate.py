@@ -638,6 +638,8 @@ def check_metrics(scheme: Scheme, inputs: Inputs, employees: pd.DataFrame) -> li
             wrong |= typed & ~(np.abs(nums) <= VALUE_LIMIT)
         elif mdef.type == "boolean":
             wrong = ~np.fromiter((isinstance(v, bool) for v in sub), dtype=bool, count=len(sub))
+        elif mdef.choices:  # the parser read each text as the choice it spells; any other text is refused
+            wrong = np.array([v is None or mdef.choice(v) != v for v in sub], dtype=bool)
         else:
             wrong = np.array([v is None for v in sub], dtype=bool)
         for i in idx[wrong]:
@@ -822,10 +824,14 @@ def check_value(mdef, value, where: str, owner: str | None, percent: bool = Fals
                            f"{mdef.en} value {value} is outside {lo}..{hi}.", f"填写 {lo}–{hi} 之间的数。",
                            f"Enter a number within {lo}..{hi}.", employee=owner)
     elif mdef.choices and mdef.choice(value) != value:
+        text = {True: "TRUE", False: "FALSE"}.get(value, value) if isinstance(value, bool) else value
         shown = "、".join(c for c, _ in mdef.choices)
-        return problem("not_a_choice", where, f"{mdef.zh} 的值 “{value}” 不是可选值（{shown}）。",
-                       f"{mdef.en} value '{value}' is not one of {', '.join(c for c, _ in mdef.choices)}.",
-                       f"填写其中之一：{shown}。", f"Enter one of: {', '.join(c for c, _ in mdef.choices)}.", employee=owner)
+        forms_zh = "；".join(f"{c}（也可写 {'、'.join(a)}）" if a else c for c, a in mdef.choices)
+        forms_en = "; ".join(f"{c} (or {', '.join(a)})" if a else c for c, a in mdef.choices)
+        return problem("not_a_choice", where, f"{mdef.zh} 的值 “{text}” 不是可选值（{shown}）。",
+                       f"{mdef.en} value '{text}' is not one of {', '.join(c for c, _ in mdef.choices)}.",
+                       f"填写其中之一：{forms_zh}。大小写、全角半角和空格不计。",
+                       f"Enter one of: {forms_en}. Case, full-width letters and spaces do not matter.", employee=owner)
     elif mdef.type == "boolean":
         if not isinstance(value, bool):
             return problem("not_boolean", where, f"{mdef.zh} 应为 是/否。", f"{mdef.en} must be yes/no.", "填 是 或 否。",
