@@ -231,16 +231,28 @@ def prepare_events(scheme: Scheme, inputs: Inputs, period: Period, employees: pd
         lambda r: f"Row {int(r['xl_row'])} has unreadable cells, so it cannot be scored.",
         lambda r: "修正本行中标出的单元格。", lambda r: "Fix the cells reported for this row.")
     ok = ~bad_parse
-    add(ok & emp_coded.rows(emp_coded.uniques != "") & ~known_emp, "unknown_employee", "employee",
+    # a row with an unreadable cell still has its readable employee and rule cells checked: an unknown
+    # id or rule code beside a bad qty is its own problem at its own cell, never hidden by the other
+    said = {p.where for p in inputs.problems if p.is_error} if bad_parse.any() else set()
+    xl_rows = ev["xl_row"].to_numpy(dtype="int64")
+
+    def readable(field: str) -> np.ndarray:
+        out = ok.copy()
+        for i in np.flatnonzero(bad_parse):
+            out[i] = table.ref(field, int(xl_rows[i])) not in said
+        return out
+    add(readable("employee") & emp_coded.rows(emp_coded.uniques != "") & ~known_emp, "unknown_employee", "employee",
         lambda r: f"工号 “{r['employee']}” 不在员工表中。", lambda r: f"Employee ID '{r['employee']}' is not on the Employees sheet.",
         lambda r: "从下拉列表选择工号，或先在员工表添加此人。", lambda r: "Pick an ID from the dropdown, or add the person to the Employees sheet first.",
         owner=False)
     rule_present = rule_coded.rows(rule_coded.uniques != "")
     known = ev["rule_known"].to_numpy(dtype=bool)
-    add(ok & rule_present & ~known, "unknown_rule", "rule",
+    add(readable("rule") & rule_present & ~known, "unknown_rule", "rule",
         lambda r: f"未知的规则代码 “{r['rule']}”。", lambda r: f"Unknown rule code '{r['rule']}'.",
         lambda r: "从下拉列表选择规则代码（规则表 A 列）。", lambda r: "Pick a code from the dropdown (column A of the Rules sheet).")
     k = ok & known
+    # the checks of a qty or value that need no rule run on a row with an unknown rule code too
+    kq = k | (ok & rule_present & ~known)
     kind = ev["kind"].to_numpy(dtype=object)
     add(k & (kind == "derived"), "derived_rule_recorded", "rule",
         lambda r: f"{r['rule']}（{r['rule_zh']}）由系统自动计算，不能手工录入。",
@@ -248,7 +260,7 @@ def prepare_events(scheme: Scheme, inputs: Inputs, period: Period, employees: pd
         lambda r: "删除本行；满足条件时系统会自动加分。", lambda r: "Delete this row; kpixl awards it when the condition holds.")
     qty = ev["qty"].to_numpy(dtype="float64")
     # bounds first (issue 7): a pasted phone number or 1e308 would overflow the scaled sums
-    huge = k & ~(np.abs(qty) <= QTY_LIMIT)
+    huge = kq & ~(np.abs(qty) <= QTY_LIMIT)
     add(huge, "qty_too_large", "qty",
         lambda r: f"数量 {_fmt(r['qty'])} 大得不合理（每行最多 {QTY_LIMIT:,}），像是粘贴了电话号码或别的数字。",
         lambda r: f"Qty {_fmt(r['qty'])} is implausibly large (at most {QTY_LIMIT:,} per row): a pasted phone number or another figure?",
@@ -259,7 +271,7 @@ def prepare_events(scheme: Scheme, inputs: Inputs, period: Period, employees: pd
         lambda r: f"{r['rule']} ({r['rule_en']}) allows at most {_fmt(r['qty_max'])} per row; this row has {_fmt(r['qty'])}.",
         lambda r: "拆成多行（如按天），或改正数量。", lambda r: "Split the row (e.g. one per day) or correct the qty.")
     qty = np.where(huge, 1.0, qty)  # reported above; keeps the checks below free of overflow
-    add(k & (qty <= 0), "bad_qty", "qty",
+    add(kq & (qty <= 0), "bad_qty", "qty",
         lambda r: f"数量 {_fmt(r['qty'])} 必须大于 0。", lambda r: f"Qty {_fmt(r['qty'])} must be greater than 0.",
         lambda r: "填写正数，或留空表示 1。", lambda r: "Enter a positive number, or leave it blank for 1.")
     whole = np.isclose(qty, np.round(qty), rtol=0, atol=1e-9)
@@ -268,11 +280,11 @@ def prepare_events(scheme: Scheme, inputs: Inputs, period: Period, employees: pd
         lambda r: f"Qty of {r['rule']} counts occurrences and must be a whole number (is {_fmt(r['qty'])}).",
         lambda r: "填写整数。", lambda r: "Enter a whole number.")
     scaled = qty * SCALE
-    add(k & ~np.isclose(scaled, np.round(scaled), rtol=0, atol=1e-6), "qty_decimals", "qty",
+    add(kq & ~np.isclose(scaled, np.round(scaled), rtol=0, atol=1e-6), "qty_decimals", "qty",
         lambda r: "数量最多 4 位小数。", lambda r: "Qty may have at most 4 decimals.",
         lambda r: "四舍五入到 4 位小数。", lambda r: "Round it to 4 decimals.")
     value = ev["value"].to_numpy(dtype="float64")
-    vhuge = k & ~np.isnan(value) & ~(np.abs(value) <= VALUE_LIMIT)
+    vhuge = kq & ~np.isnan(value) & ~(np.abs(value) <= VALUE_LIMIT)
     add(vhuge, "value_too_large", "value",
         lambda r: f"取值 {_fmt(r['value'])} 大得不合理（绝对值最多 {VALUE_LIMIT:,}）。",
         lambda r: f"Value {_fmt(r['value'])} is implausibly large (|value| at most {VALUE_LIMIT:,}).",
