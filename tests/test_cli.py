@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from conftest import ROOT, cli, make_book
 
 DEMO = ROOT / "workbook_templates" / "demo" / "weikang_100_demo.xlsx"
@@ -136,3 +137,26 @@ def test_console_entry_flushes_everything_and_keeps_the_exit_code(tmp_path):
                             "c.main = lambda: print('collecting', gc.isenabled()) or 3\nc.run()"],
                            capture_output=True, text=True, timeout=120)
     assert probe.returncode == 3 and probe.stdout.strip() == "collecting False"
+
+
+@pytest.mark.parametrize("engine", ["fastexcel", "openpyxl"])
+@pytest.mark.parametrize("qty,qty_code", [("abc", "bad_number"), (-1, "bad_qty"), ("1e12", "qty_too_large"),
+                                          (0.00001, "qty_decimals")])
+def test_validate_reports_an_unknown_rule_and_a_bad_qty_of_one_row(tmp_path, engine, qty, qty_code):
+    # R-G-19: a rule code unknown to the scheme is an error naming its row; the qty (R-G-16: a count or
+    # units, > 0, at most 4 decimals) is checked by itself. Row 2 has both wrong: both are reported, each
+    # at its own cell (C2 the rule, D2 the qty); before, either one hid the other. Row 3, an unknown
+    # employee beside an unreadable qty, likewise gets both (B3, D3). Row 4's rule cell is itself an
+    # error value: only its cells' own problems, no "unknown rule '#N/A'".
+    path = make_book(tmp_path / "b.xlsx", "weikang_100", employees=[{"id": "E1", "name": "甲", "role": "客服"}],
+                     events=[{"date": "2026-10-03", "employee": "E1", "rule": "NOPE", "qty": qty},
+                             {"date": "2026-10-04", "employee": "E9", "rule": "ATT_LATE", "qty": "abc"},
+                             {"date": "2026-10-05", "employee": "E1", "rule": "#N/A", "qty": "abc"}],
+                     parameters={"LEARNING_ACTIVITIES_HELD": 1})
+    code, out, _ = cli("validate", path, "--json", "--engine", engine)
+    assert code == 1
+    found = {(p["code"], p["where"]) for p in json.loads(out) if p["where"].startswith("事件!")}
+    assert ("unknown_rule", "事件!C2 / Events!C2") in found and (qty_code, "事件!D2 / Events!D2") in found
+    assert ("unknown_employee", "事件!B3 / Events!B3") in found and ("bad_number", "事件!D3 / Events!D3") in found
+    assert not any(c == "unknown_rule" and w.startswith("事件!C4 ") for c, w in found)
+    assert ("bad_number", "事件!D4 / Events!D4") in found

@@ -67,3 +67,36 @@ def test_a_negative_base_salary_is_refused_at_its_cell():
         events=[{"date": "2026-10-09", "employee": "K1", "rule": "CONS_REPORT_LATE"}])
     emp = r.employee("K1")
     assert emp.status == "error" and "out_of_range" in [p.code for p in emp.problems]
+
+
+def test_a_team_spelled_another_way_in_a_team_ranking_withholds_that_team():
+    # S8 ranks within each 小组 (R-CY-1, R-CY-3, R-CY-7). Before: A's "team1" was ranked alone (day top +2,
+    # week and month 0 as both first and last, R-CY-3; month top +5: 7) and B, C were ranked without A
+    # (B the day's top) while only B and C were withheld. A person's team decides everyone's places in it
+    # (R-G-2), so A, B and C are all withheld; 第二组 is untouched.
+    # 第二组 by hand, one day (Tue 2026-10-06, its week Mon 10-05..Sun 10-11 is October's, R-G-3):
+    #   day: D 50 is the top +2, E 40 +1 (R-CY-1); week: D 1st +5, E 2nd but last 0 (R-CY-3);
+    #   month: D 1st +8, E last 0; other points D 2+5+8 = 15, E 1; month top D +5 (R-CY-4): D 20, E 1.
+    metrics = [{"date": "2026-10-06", "employee": e, "metric": "COLLECTIONS", "value": v}
+               for e, v in (("A", 300), ("B", 200), ("C", 100), ("D", 50), ("E", 40))]
+    teams = {"A": "team1", "B": "Team1", "C": "Ｔｅａｍ１", "D": "第二组", "E": "第二组"}
+    r = run("canyin_center_points", "2026-10", metrics=metrics,
+            employees=[{"id": e, "name": e, "role": "客服", "team": t} for e, t in teams.items()])
+    assert {e.id: e.status for e in r.employees} == {"A": "error", "B": "error", "C": "error", "D": "ok", "E": "ok"}
+    assert [r.employee(e).values["score"] for e in ("D", "E")] == [20, 1]
+    where = {e: [p.where for p in r.employee(e).problems if p.code == "team_spelling"] for e in "ABC"}
+    # B and C at their own cells (E3, E4); A, spelled like the first, at the first other spelling (B's E3)
+    assert where == {"A": ["员工!E3 / Employees!E3"], "B": ["员工!E3 / Employees!E3"], "C": ["员工!E4 / Employees!E4"]}
+    (a,) = [p for p in r.employee("A").problems if p.code == "team_spelling"]
+    assert "ranks within each team" in a.en and "按小组排名" in a.zh and "Team1" in a.en
+
+
+def test_a_team_spelled_another_way_outside_a_ranking_withholds_only_its_employee():
+    # S1 has no team ranking and no team-wide rule: an odd team spelling stays an error on its own employee
+    # (100 + 5 全勤 + 3 学习 + 3 department clean = 111 for the others, R-WK-9..11)
+    r = run(SCHEME, "2026-10", parameters=PARAMS,
+            employees=[{"id": f"W{i}", "name": f"员{i}", "role": "客服", "department": "客服部", "team": t}
+                       for i, t in enumerate(["一组", "一组", "一 组"], start=1)],
+            metrics=[{"employee": f"W{i}", "metric": "LEAVE_DAYS", "value": 0} for i in (1, 2, 3)])
+    assert {e.id: e.status for e in r.employees} == {"W1": "ok", "W2": "ok", "W3": "error"}
+    assert [r.employee(e).values["score"] for e in ("W1", "W2")] == [111, 111]

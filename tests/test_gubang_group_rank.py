@@ -94,7 +94,7 @@ def test_member_grade_outside_window_is_a_located_error():
 
 
 def test_member_grade_defaults_to_the_group_grade():
-    result = score({"G1": [1], "G2": [3]}, [("a", "G1"), ("b", "G1", 90, "c")], items="4")
+    result = score({"G1": [1], "G2": [2]}, [("a", "G1"), ("b", "G1", 90, "c")], items="4")
     assert result.value("a", "grade") == "A"  # default (R-GB-5), marked in the explanation
     assert any("R-GB-5" in line["text_en"] for line in result.explanation("a"))
     assert result.value("b", "grade") == "C"  # lower-case accepted (R-GB-10)
@@ -187,3 +187,35 @@ def test_no_work_points_recorded_is_a_zero_month():
                  parameters={"ITEMS": "4"}, history=_zero_history(("2024-04", 0)))
     assert result.value("a", "performance_score") == D(0)
     assert [f["params"] for f in result.flags_of("a")] == [{"from": "2024-06"}]
+
+
+@pytest.mark.parametrize("item_ranks,group,cell,should", [
+    # R-G-2 / R-GB-2: a typed rank is 1 + the number of groups ranked ahead of it; tied groups share a
+    # rank and the ranks they displace are vacant (1, 2, 2, 4). One level-4 item, rows on 指标!D2.. in order.
+    ({"G1": 1, "G2": 1, "G3": 2}, "G3", "D4", "2 groups are ranked ahead of it, so it is rank 3"),
+    # (old: G3 got 4 x 7 = 28 for a "2nd" place that the tie at 1st leaves vacant; it is 3rd: 24)
+    ({"G1": 1, "G2": 2, "G3": 2, "G4": 3}, "G4", "D5", "3 groups are ranked ahead of it, so it is rank 4"),
+    ({"G1": 1, "G2": 3, "G3": 3}, "G2", "D3", "1 group is ranked ahead of it, so it is rank 2"),
+    ({"G1": 2, "G2": 2, "G3": 3}, "G1", "D2", "0 groups are ranked ahead of it, so it is rank 1"),
+    ({"G1": 1, "G2": 2, "G3": 4}, "G3", "D4", "only 3 groups this month, so no rank is above 3"),
+])
+def test_typed_item_ranks_that_are_not_a_competition_ranking_withhold_every_group(item_ranks, group, cell, should):
+    groups = {g: [r] for g, r in item_ranks.items()}
+    result = score(groups, [(g.lower(), g) for g in groups], items="4")
+    assert {e.status for e in result.employees} == {"error"}  # every group's grade depends on every total
+    assert all(e.values.get("group.total") is None for e in result.employees)
+    for e in result.employees:
+        (pr,) = [p for p in e.problems if p.code == "bad_item_rank"]
+        assert pr.where == f"指标!{cell} / Metrics!{cell}"
+        assert f"Group {group} has rank {item_ranks[group]} on item GB_ITEM_1" in pr.en and should in pr.en
+        assert f"小组 {group}" in pr.zh and "1、2、2、4" in pr.fix_zh and "1, 2, 2, 4" in pr.fix_en
+
+
+def test_a_rank_above_the_number_of_groups_is_an_error_even_with_a_rank_missing():
+    # 2 groups (G1 and G2, each with a member); G2 has no rank on item 1 (missing_metric), and G1's typed
+    # 3 cannot be a rank among 2 groups (R-G-2): both are reported, nobody is scored.
+    result = score({"G1": [3]}, [("a", "G1"), ("b", "G2")], items="4")
+    assert {e.status for e in result.employees} == {"error"}
+    assert "bad_item_rank" in {p.code for p in result.employee("a").problems}
+    (pr,) = [p for p in result.problems if p.code == "bad_item_rank"]
+    assert pr.where == "指标!D2 / Metrics!D2" and "only 2 groups" in pr.en

@@ -153,3 +153,59 @@ def test_a_missing_rank_gives_no_parameter_problem():
     result = run("gubang_group_rank", "2024-05", employees=employees, metrics=metrics, parameters={"ITEMS": "1;1"})
     assert [p.code for p in result.employee("a").problems] == ["group_value_missing"]
     assert [p.code for p in result.employee("b").problems] == ["missing_metric"]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_typed_ranks_one_one_two_are_refused_at_the_cell(book, engine):
+    # R-G-2 / R-GB-2: on item 1 the clerk ties 服务一组 and 服务二组 at 1st and types 2 for 服务三组
+    # (ranks 1, 1, 2, 4, 5, 6, 7, 8). The tie displaces rank 2, so 服务三组 is 3rd (2 groups ahead of it).
+    # Before, 服务三组 got 7 instead of 6 on item 1 (total 84, not 83) silently. Now: an error at its cell,
+    # every group withheld (each grade depends on every group's total).
+    path = book("1;1;1;2;2;3;4")
+    ws = load_workbook(path)["指标"]
+    rows = {(ws[f"B{r}"].value, ws[f"C{r}"].value): r for r in range(2, ws.max_row + 1)}
+    two, three = rows[("服务二组", "GB_ITEM_1")], rows[("服务三组", "GB_ITEM_1")]
+    edit(path, "指标", {f"D{two}": 1, f"D{three}": 2})
+    code, people = scored(path, engine)
+    assert code == 1
+    error = only_error(people)
+    assert (error["code"], error["where"]) == ("bad_item_rank", f"指标!D{three} / Metrics!D{three}")
+    assert "so it is rank 3" in error["message_en"] and "第3名" in error["message_zh"]
+    code, out, _ = cli("validate", path, "--json", "--engine", engine)
+    assert code == 1 and [p["code"] for p in json.loads(out)] == ["bad_item_rank"]
+
+
+def grade_cell(path, employee: str) -> str:
+    ws = load_workbook(path)["指标"]
+    return next(f"D{r}" for r in range(2, ws.max_row + 1)
+                if ws[f"A{r}"].value == employee and ws[f"C{r}"].value == "GB_MEMBER_GRADE")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("typed", ["B级", "b级", "Ｂ级", " B 级 ", "Ｂ", "b"])
+def test_a_letter_grade_with_ji_is_that_grade(book, engine, typed):
+    # GB02 is in 服务一组: total 105, rank 1 -> A (worked example, R-GB-3); window A -> {A, B, C} (R-GB-4).
+    # The leader's B级 (or b级, full-width Ｂ, spaces) is grade B (R-GB-10: the seed's letters are A-E);
+    # it was refused as "grade B级 not allowed ...; allowed: A, B, C". Both engines read it alike.
+    path = book("1;1;1;2;2;3;4")
+    edit(path, "指标", {grade_cell(path, "GB02"): typed})
+    code, people = scored(path, engine)
+    assert code == 0 and people["GB02"]["status"] == "ok"
+    assert people["GB02"]["outputs"]["grade"] == "B"
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("typed", ["B等", "X", "乙"])
+def test_an_unknown_grade_is_refused_with_the_accepted_forms(book, engine, typed):
+    # Not one of A-E in any spelling: an error at its cell on GB02 alone (its grade is not known), as typed
+    # (X was shown as FALSE), and the fix lists the accepted forms.
+    path = book("1;1;1;2;2;3;4")
+    cell = grade_cell(path, "GB02")
+    edit(path, "指标", {cell: typed})
+    code, people = scored(path, engine)
+    assert code == 1 and people["GB02"]["status"] == "error"
+    assert people["GB01"]["status"] == "ok" and people["GB01"]["outputs"]["grade"] == "A"
+    (error,) = people["GB02"]["errors"]
+    assert (error["code"], error["where"]) == ("not_a_choice", f"指标!{cell} / Metrics!{cell}")
+    assert f"'{typed}' is not one of A, B, C, D, E" in error["message_en"] and f"“{typed}”" in error["message_zh"]
+    assert "B (or B级)" in error["fix_en"] and "B（也可写 B级）" in error["fix_zh"]

@@ -185,13 +185,19 @@ class InputDef:
 
     def choice(self, value) -> str | None:
         """The choice ``value`` spells (case, width and spaces ignored: ``Month``, ``月度``), else None."""
-        if not isinstance(value, str):
-            return None
-        key = spelling(value)
-        for canonical, aliases in self.choices:
-            if key == spelling(canonical) or key in map(spelling, aliases):
-                return canonical
+        return choice_of(self.choices, value)
+
+
+def choice_of(choices: tuple[tuple[str, tuple[str, ...]], ...], value) -> str | None:
+    """The choice a text spells among ``choices`` ((canonical, other spellings) pairs), case, width and
+    spaces ignored (``b``, ``Ｂ 级`` spell ``B`` when ``B级`` is one of its spellings), else None."""
+    if not isinstance(value, str):
         return None
+    key = spelling(value)
+    for canonical, aliases in choices:
+        if key == spelling(canonical) or key in map(spelling, aliases):
+            return canonical
+    return None
 
 
 def spelling(text: str) -> str:

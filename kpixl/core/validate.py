@@ -86,7 +86,10 @@ _GROUP_WIDE = {"department": "dept_count", "team": "team_count"}
 def _group_cells(scheme: Scheme, table: Table, emps: pd.DataFrame) -> list[Problem]:
     """部门/小组 cells a group-wide rule (S1's department-clean bonus) or the ledger's chain would read
     wrongly: one group spelled two ways (``CS Dept`` / ``CS dept``, full-width, spaces) splits it, and a
-    blank cell beside filled ones makes a group of one. Each is an error on its employee."""
+    blank cell beside filled ones makes a group of one. Each is an error on its employee; where the
+    scheme ranks within the group (S8 ``pool: team``), a person's group decides everyone's places
+    there, so a spelling error withholds every member of that group too (R-G-2: places are known
+    only when the pool is)."""
     from .scheme import spelling
 
     out: list[Problem] = []
@@ -94,21 +97,46 @@ def _group_cells(scheme: Scheme, table: Table, emps: pd.DataFrame) -> list[Probl
         if attr not in emps or emps.empty:
             continue
         col = emps[attr].astype(object).where(emps[attr].notna(), "").map(lambda v: str(v).strip())
+        ranked = any(getattr(st, "pool", None) == attr for st in scheme.steps)  # S7/S8: rankings within a group
+        keys = {v: spelling(v) for v in col.unique() if v}  # one spelling() per distinct text, not per row
         spelled: dict[str, str] = {}
+        members: dict[str, list[str]] = {}
+        odd: dict[str, tuple[str, str, int]] = {}  # key -> the first other spelling: (employee, text, row)
         for emp, v, row in zip(emps.index, col, emps["xl_row"], strict=True):
             if not v:
                 continue
-            key = spelling(v)
+            key = keys[v]
             first = spelled.setdefault(key, v)
-            if first != v:
-                out.append(problem(
-                    f"{attr}_spelling", table.ref(attr, int(row)),
-                    f"员工 {emp} 的{zh} “{v}” 与 “{first}” 只差大小写、全角或空格，会被当成两个{zh}。",
-                    f"Employee {emp}'s {en} '{v}' differs from '{first}' only in case, width or spaces, and would be "
-                    f"taken for another {en}.", f"统一写成 “{first}”。", f"Spell it '{first}' like the others.", employee=emp))
+            if ranked:
+                members.setdefault(key, []).append(emp)
+            if first == v:
+                continue
+            odd.setdefault(key, (emp, v, int(row)))
+            why_zh = f"；本方案按{zh}排名，该{zh}每个人的名次因此无法确定，所以该{zh}所有人暂不计分" if ranked else ""
+            why_en = (f"; this scheme ranks within each {en}, so nobody in that {en} can be placed and none of "
+                      f"them is scored") if ranked else ""
+            out.append(problem(
+                f"{attr}_spelling", table.ref(attr, int(row)),
+                f"员工 {emp} 的{zh} “{v}” 与 “{first}” 只差大小写、全角或空格，会被当成两个{zh}{why_zh}。",
+                f"Employee {emp}'s {en} '{v}' differs from '{first}' only in case, width or spaces, and would be "
+                f"taken for another {en}{why_en}.", f"统一写成 “{first}”。", f"Spell it '{first}' like the others.",
+                employee=emp))
+        if ranked:  # the members spelled like the first are withheld too, at the cell to fix
+            for key, (who, v, row) in odd.items():
+                first = spelled[key]
+                for emp in members[key]:
+                    if col[emp] != first:
+                        continue
+                    out.append(problem(
+                        f"{attr}_spelling", table.ref(attr, row),
+                        f"员工 {emp} 暂不计分：同{zh}的员工 {who} 的{zh}写成 “{v}”（与 “{first}” 只差大小写、全角或空格），"
+                        f"本方案按{zh}排名，该{zh}每个人的名次因此无法确定。",
+                        f"Employee {emp} is not scored: {who} in the same {en} has it spelled '{v}' (differs from "
+                        f"'{first}' only in case, width or spaces), and this scheme ranks within each {en}, so "
+                        f"nobody in it can be placed.", f"把 {who} 的{zh}统一写成 “{first}”。",
+                        f"Spell {who}'s {en} '{first}' like the others.", employee=emp))
         blank = (col == "").to_numpy()
         if blank.any() and not blank.all():
-            ranked = any(getattr(st, "pool", None) == attr for st in scheme.steps)  # S8: rankings within a team
             if _GROUP_WIDE[attr] not in scheme.functions and not ranked:
                 continue
             # (ranked: which pool the person belongs to decides everyone's places there, so nobody is scored)
@@ -203,16 +231,28 @@ def prepare_events(scheme: Scheme, inputs: Inputs, period: Period, employees: pd
         lambda r: f"Row {int(r['xl_row'])} has unreadable cells, so it cannot be scored.",
         lambda r: "修正本行中标出的单元格。", lambda r: "Fix the cells reported for this row.")
     ok = ~bad_parse
-    add(ok & emp_coded.rows(emp_coded.uniques != "") & ~known_emp, "unknown_employee", "employee",
+    # a row with an unreadable cell still has its readable employee and rule cells checked: an unknown
+    # id or rule code beside a bad qty is its own problem at its own cell, never hidden by the other
+    said = {p.where for p in inputs.problems if p.is_error} if bad_parse.any() else set()
+    xl_rows = ev["xl_row"].to_numpy(dtype="int64")
+
+    def readable(field: str) -> np.ndarray:
+        out = ok.copy()
+        for i in np.flatnonzero(bad_parse):
+            out[i] = table.ref(field, int(xl_rows[i])) not in said
+        return out
+    add(readable("employee") & emp_coded.rows(emp_coded.uniques != "") & ~known_emp, "unknown_employee", "employee",
         lambda r: f"工号 “{r['employee']}” 不在员工表中。", lambda r: f"Employee ID '{r['employee']}' is not on the Employees sheet.",
         lambda r: "从下拉列表选择工号，或先在员工表添加此人。", lambda r: "Pick an ID from the dropdown, or add the person to the Employees sheet first.",
         owner=False)
     rule_present = rule_coded.rows(rule_coded.uniques != "")
     known = ev["rule_known"].to_numpy(dtype=bool)
-    add(ok & rule_present & ~known, "unknown_rule", "rule",
+    add(readable("rule") & rule_present & ~known, "unknown_rule", "rule",
         lambda r: f"未知的规则代码 “{r['rule']}”。", lambda r: f"Unknown rule code '{r['rule']}'.",
         lambda r: "从下拉列表选择规则代码（规则表 A 列）。", lambda r: "Pick a code from the dropdown (column A of the Rules sheet).")
     k = ok & known
+    # the checks of a qty or value that need no rule run on a row with an unknown rule code too
+    kq = k | (ok & rule_present & ~known)
     kind = ev["kind"].to_numpy(dtype=object)
     add(k & (kind == "derived"), "derived_rule_recorded", "rule",
         lambda r: f"{r['rule']}（{r['rule_zh']}）由系统自动计算，不能手工录入。",
@@ -220,7 +260,7 @@ def prepare_events(scheme: Scheme, inputs: Inputs, period: Period, employees: pd
         lambda r: "删除本行；满足条件时系统会自动加分。", lambda r: "Delete this row; kpixl awards it when the condition holds.")
     qty = ev["qty"].to_numpy(dtype="float64")
     # bounds first (issue 7): a pasted phone number or 1e308 would overflow the scaled sums
-    huge = k & ~(np.abs(qty) <= QTY_LIMIT)
+    huge = kq & ~(np.abs(qty) <= QTY_LIMIT)
     add(huge, "qty_too_large", "qty",
         lambda r: f"数量 {_fmt(r['qty'])} 大得不合理（每行最多 {QTY_LIMIT:,}），像是粘贴了电话号码或别的数字。",
         lambda r: f"Qty {_fmt(r['qty'])} is implausibly large (at most {QTY_LIMIT:,} per row): a pasted phone number or another figure?",
@@ -231,7 +271,7 @@ def prepare_events(scheme: Scheme, inputs: Inputs, period: Period, employees: pd
         lambda r: f"{r['rule']} ({r['rule_en']}) allows at most {_fmt(r['qty_max'])} per row; this row has {_fmt(r['qty'])}.",
         lambda r: "拆成多行（如按天），或改正数量。", lambda r: "Split the row (e.g. one per day) or correct the qty.")
     qty = np.where(huge, 1.0, qty)  # reported above; keeps the checks below free of overflow
-    add(k & (qty <= 0), "bad_qty", "qty",
+    add(kq & (qty <= 0), "bad_qty", "qty",
         lambda r: f"数量 {_fmt(r['qty'])} 必须大于 0。", lambda r: f"Qty {_fmt(r['qty'])} must be greater than 0.",
         lambda r: "填写正数，或留空表示 1。", lambda r: "Enter a positive number, or leave it blank for 1.")
     whole = np.isclose(qty, np.round(qty), rtol=0, atol=1e-9)
@@ -240,11 +280,11 @@ def prepare_events(scheme: Scheme, inputs: Inputs, period: Period, employees: pd
         lambda r: f"Qty of {r['rule']} counts occurrences and must be a whole number (is {_fmt(r['qty'])}).",
         lambda r: "填写整数。", lambda r: "Enter a whole number.")
     scaled = qty * SCALE
-    add(k & ~np.isclose(scaled, np.round(scaled), rtol=0, atol=1e-6), "qty_decimals", "qty",
+    add(kq & ~np.isclose(scaled, np.round(scaled), rtol=0, atol=1e-6), "qty_decimals", "qty",
         lambda r: "数量最多 4 位小数。", lambda r: "Qty may have at most 4 decimals.",
         lambda r: "四舍五入到 4 位小数。", lambda r: "Round it to 4 decimals.")
     value = ev["value"].to_numpy(dtype="float64")
-    vhuge = k & ~np.isnan(value) & ~(np.abs(value) <= VALUE_LIMIT)
+    vhuge = kq & ~np.isnan(value) & ~(np.abs(value) <= VALUE_LIMIT)
     add(vhuge, "value_too_large", "value",
         lambda r: f"取值 {_fmt(r['value'])} 大得不合理（绝对值最多 {VALUE_LIMIT:,}）。",
         lambda r: f"Value {_fmt(r['value'])} is implausibly large (|value| at most {VALUE_LIMIT:,}).",
@@ -610,6 +650,8 @@ def check_metrics(scheme: Scheme, inputs: Inputs, employees: pd.DataFrame) -> li
             wrong |= typed & ~(np.abs(nums) <= VALUE_LIMIT)
         elif mdef.type == "boolean":
             wrong = ~np.fromiter((isinstance(v, bool) for v in sub), dtype=bool, count=len(sub))
+        elif mdef.choices:  # the parser read each text as the choice it spells; any other text is refused
+            wrong = np.array([v is None or mdef.choice(v) != v for v in sub], dtype=bool)
         else:
             wrong = np.array([v is None for v in sub], dtype=bool)
         for i in idx[wrong]:
@@ -794,10 +836,14 @@ def check_value(mdef, value, where: str, owner: str | None, percent: bool = Fals
                            f"{mdef.en} value {value} is outside {lo}..{hi}.", f"填写 {lo}–{hi} 之间的数。",
                            f"Enter a number within {lo}..{hi}.", employee=owner)
     elif mdef.choices and mdef.choice(value) != value:
+        text = {True: "TRUE", False: "FALSE"}.get(value, value) if isinstance(value, bool) else value
         shown = "、".join(c for c, _ in mdef.choices)
-        return problem("not_a_choice", where, f"{mdef.zh} 的值 “{value}” 不是可选值（{shown}）。",
-                       f"{mdef.en} value '{value}' is not one of {', '.join(c for c, _ in mdef.choices)}.",
-                       f"填写其中之一：{shown}。", f"Enter one of: {', '.join(c for c, _ in mdef.choices)}.", employee=owner)
+        forms_zh = "；".join(f"{c}（也可写 {'、'.join(a)}）" if a else c for c, a in mdef.choices)
+        forms_en = "; ".join(f"{c} (or {', '.join(a)})" if a else c for c, a in mdef.choices)
+        return problem("not_a_choice", where, f"{mdef.zh} 的值 “{text}” 不是可选值（{shown}）。",
+                       f"{mdef.en} value '{text}' is not one of {', '.join(c for c, _ in mdef.choices)}.",
+                       f"填写其中之一：{forms_zh}。大小写、全角半角和空格不计。",
+                       f"Enter one of: {forms_en}. Case, full-width letters and spaces do not matter.", employee=owner)
     elif mdef.type == "boolean":
         if not isinstance(value, bool):
             return problem("not_boolean", where, f"{mdef.zh} 应为 是/否。", f"{mdef.en} must be yes/no.", "填 是 或 否。",

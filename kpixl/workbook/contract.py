@@ -45,6 +45,9 @@ class SheetSpec:
     zh: str
     en: str
     columns: tuple[Column, ...]
+    # (record code, its choices): the "value" of a row whose code (metric) is one of these is that
+    # text, read as the choice it spells (S14 GB_MEMBER_GRADE: "B级" is B), never as a number or yes/no
+    value_choices: tuple[tuple[str, tuple[tuple[str, tuple[str, ...]], ...]], ...] = ()
 
     def column(self, key: str) -> Column:
         return next(c for c in self.columns if c.key == key)
@@ -156,7 +159,8 @@ def metrics_sheet(scheme: Scheme) -> SheetSpec:
                hint_zh="其他月份的数据，如 2026-09", hint_en="A figure of another month, e.g. 2026-09"),
         Column("note", "备注", "Note", "text", False, 24),
     ]
-    return _sheet("metrics", cols)
+    spec = _sheet("metrics", cols)
+    return replace(spec, value_choices=tuple((m.code, m.choices) for m in scheme.metrics.values() if m.choices))
 
 
 def ratings_sheet() -> SheetSpec:

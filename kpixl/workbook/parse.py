@@ -16,7 +16,7 @@ import pandas as pd
 
 from kpixl.core.errors import Problem, problem
 from kpixl.core.inputs import Table
-from kpixl.core.scheme import spelling
+from kpixl.core.scheme import choice_of, spelling
 
 from .cells import (
     CellError,
@@ -395,6 +395,8 @@ def parse_sheet(raw: RawSheet, spec: SheetSpec) -> tuple[Table, list[Problem]]:
             bad = (~empty) & out.isna().to_numpy()
         else:  # any: an empty cell is None (built as object, so pandas never turns None into NaN)
             out = any_values(s)
+        if col.key == "value" and spec.value_choices and "metric" in frame_cols:
+            out = _chosen(out, s, frame_cols["metric"], spec.value_choices, bad | empty)
         if col.key == "value" and not (isinstance(s.dtype, np.dtype) and s.dtype.kind in "biufcmM"):
             typed = np.fromiter((is_percent(v) for v in s.to_numpy(dtype=object)), dtype=bool, count=len(s))
             percent_rows = frozenset(int(x) for x in r[typed & ~bad])  # (texts: an object or string column)
@@ -419,6 +421,21 @@ def parse_sheet(raw: RawSheet, spec: SheetSpec) -> tuple[Table, list[Problem]]:
         if col.key not in frame:
             frame[col.key] = _default_column(col, len(frame))
     return Table(frame, raw.name, spec.en, letters, percent_rows), problems
+
+
+def _chosen(values: pd.Series, cells: pd.Series, codes: pd.Series, value_choices, skip: np.ndarray) -> pd.Series:
+    """The value of a row whose code has choices (a text: S14's member grade): the cell's text, as
+    the choice it spells (``b``, ``Ｂ``, ``B级`` are B), else the text as typed, so an unknown one is
+    reported as the clerk wrote it (``X``, never "FALSE")."""
+    choices = dict(value_choices)
+    hit = codes.isin(list(choices)).to_numpy(dtype=bool) & ~skip
+    if not hit.any():
+        return values
+    out = values.to_numpy(dtype=object).copy()
+    at = np.flatnonzero(hit)
+    for j, code, text in zip(at, codes.to_numpy(dtype=object)[at], to_text(cells.iloc[at]).tolist(), strict=True):
+        out[j] = choice_of(choices[code], text) or text
+    return pd.Series(out, index=values.index, dtype=object)
 
 
 def _default_column(col: Column, n: int) -> pd.Series:

@@ -12,6 +12,12 @@ The list parameter's ``min``/``max`` bound each item's level (S14: a whole numbe
 outside them, an item listed twice, or Metrics rows ranking an item of the prefix that the list
 leaves out (a forgotten item, or rows not deleted) is an error that withholds every group:
 each group's grade depends on every group's total.
+
+The ranks are typed by the clerk, so each item's ranks must be a competition ranking of the
+month's groups (R-G-2, R-GB-2: 1, 2, 2, 4; tied groups share a rank and the ranks they displace
+are vacant): a group's rank is 1 + the number of groups ranked ahead of it, and never above the
+number of groups. Ranks such as 1, 1, 2 (the tie displaces rank 2, so the third group is 3rd) or
+1, 2, 4 are an error at the first cell that breaks it, withholding every group (as above).
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 from ..errors import MissingInput, Problem, problem
-from ..numbers import plain, to_decimal
+from ..numbers import NotANumber, plain, to_decimal
 from .base import Step
 
 _PAIR = re.compile(r"^\s*(?:([A-Za-z][A-Za-z0-9_]*|[^:=：]+?)\s*[:=：]\s*)?([0-9]+(?:\.[0-9]+)?)\s*$")
@@ -56,6 +62,12 @@ def parse_items(value, prefix: str) -> list[dict]:
         else:
             out.append({"code": f"{prefix}{i}", "name": f"{prefix}{i}", "level": to_decimal(item)})
     return out
+
+
+def _row_of(where: str) -> int:
+    """The sheet row of a cell reference such as ``指标!D5 / Metrics!D5`` (0 if none)."""
+    m = re.search(r"![A-Z]+([0-9]+)", where)
+    return int(m.group(1)) if m else 0
 
 
 def _level_ok(level: Decimal, lo: Decimal, hi: Decimal | None) -> bool:
@@ -116,8 +128,63 @@ class ItemPointsStep(Step):
             rows = ctx.metric_rows(code)
             if not rows.empty and "team" in rows:
                 teams |= {t for t in rows["team"] if t}
+        problems = [pr for item in items if (pr := self._ranking_problem(ctx, item, sorted(teams)))]
+        if problems:  # a wrong rank changes that group's total, and so every group's rank and grade
+            for emp in ctx.ids:
+                for pr in problems:
+                    ctx.block(emp, pr)
+            return
         for team in sorted(teams):
             self._team(ctx, team, items, members.get(team, []))
+
+    def _ranking_problem(self, ctx, item: dict, teams: list[str]) -> Problem | None:
+        """The first typed rank of ``item`` that is not a competition ranking of the month's groups
+        (R-G-2): a rank above the number of groups, or, when every group has its rank, a rank that is
+        not 1 + the number of groups ranked ahead of it. Ranks that are not whole numbers from 1 are
+        the Metrics sheet's own errors (not_whole, out_of_range), so the item is not judged here."""
+        code, n, typed = item["code"], len(teams), []
+        for team in teams:
+            hit = ctx.metric_of_period(team, code, ctx.period.label)
+            if hit is None:
+                continue  # a missing rank is reported (and withholds) in _team
+            try:
+                rank = to_decimal(hit[0])
+            except (NotANumber, ValueError, TypeError, ArithmeticError):
+                return None
+            if rank != rank.to_integral_value() or rank < 1:
+                return None
+            typed.append((team, int(rank), hit[1]))
+        if not typed:
+            return None
+        ahead = {r: sum(1 for _, other, _w in typed if other < r) for _, r, _w in typed}
+        complete = len(typed) == n
+        bad = [(t, r, w) for t, r, w in typed if r > n or (complete and r != 1 + ahead[r])]
+        if not bad:
+            return None
+        team, rank, where = min(bad, key=lambda b: (b[1], _row_of(b[2]), b[0]))
+        order = sorted(typed, key=lambda b: (b[1], _row_of(b[2]), b[0]))
+        more = len(order) - SHOWN_GROUPS
+        shown_zh = "、".join(f"{t} 第{r}名" for t, r, _w in order[:SHOWN_GROUPS]) + (f" …（另 {more} 个）" if more > 0 else "")
+        shown_en = ", ".join(f"{t} {r}" for t, r, _w in order[:SHOWN_GROUPS]) + (f", ... ({more} more)" if more > 0 else "")
+        label = code if item["name"] == code else f"{code}（{item['name']}）"
+        label_en = code if item["name"] == code else f"{code} ({item['name']})"
+        if rank > n:
+            why_zh, why_en = (f"本月只有 {n} 个小组，名次最大为 {n}",
+                              f"there are only {n} groups this month, so no rank is above {n}")
+        else:
+            k = ahead[rank]
+            why_zh = f"排在它前面的小组有 {k} 个，所以它是第{k + 1}名（并列的小组名次相同，其后的名次空出）"
+            why_en = (f"{k} group{'s are' if k != 1 else ' is'} ranked ahead of it, so it is rank {k + 1} "
+                      f"(tied groups share a rank and the ranks they displace are vacant)")
+        return problem(
+            "bad_item_rank", where,
+            f"小组 {team} 在评比项目 {label} 上填的是第{rank}名，但{why_zh}。本项名次：{shown_zh}。",
+            f"Group {team} has rank {rank} on item {label_en}, but {why_en}. Ranks on this item: "
+            f"{shown_en}.",
+            f"按竞赛排名改正本项的名次（R-G-2）：第1名开始，并列的小组名次相同，其后的名次空出（如 1、2、2、4），"
+            f"名次在 1–{n} 之间。",
+            f"Correct this item's ranks as a competition ranking (R-G-2): from 1, tied groups share a rank and "
+            f"the next rank skips the places they take (e.g. 1, 2, 2, 4), each between 1 and {n}.")
 
     def _items(self, raw, where: str) -> tuple[list[dict], list[Problem]]:
         """The month's items, or the problem at the ITEMS cell that makes them unusable."""
