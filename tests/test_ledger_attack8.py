@@ -6,6 +6,7 @@ Expected texts are written by hand from the messages' contract (what, where, how
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -299,3 +300,25 @@ def test_kpi_status_in_a_closed_month_names_the_employee_whose_figures_are_not_t
     assert udfs.KPI_STATUS("K1", str(changed)) == "ok"  # K1's figures are the closed ones
     assert udfs.KPI_STATUS("K2", str(changed)) == ("ok · 与已关账 v1 的数字不同 / differs from closed v1 "
                                                     "(kpixl ledger show K2 --period 2026-09)")
+
+
+def test_an_id_whose_name_differs_from_the_ledgers_is_a_warning_at_the_name(tmp_path):
+    # the ledger holds K1 = 张 with one FINE_PRIVATE_CALL in September (occurrence 1: 通告批评, 0 元);
+    # in October K1 is 李 (the ID given to a new hire): kpixl counts September for 李 too, so 李's
+    # first private call is occurrence 2 = 50 元 (R-KF-1/R-KF-4). That is right only for the same
+    # person: a warning at 员工!B2 names both, and a name differing in spaces only is no warning.
+    def book(name: str, per: str, events) -> Path:
+        return make_book(tmp_path / f"{per}-{name}.xlsx", S4, per, employees=[{"id": "K1", "name": name, "role": "客服"}],
+                         events=events)
+
+    assert cli("close", book("张", "2026-09", [K1_FINE]), "--by", "王")[0] == 0
+    fine = [{"date": "2026-10-05", "employee": "K1", "rule": "FINE_PRIVATE_CALL"}]
+    code, out, err = cli("score", book("李", "2026-10", fine), "--json", "--compact")
+    assert code == 0
+    (emp,) = json.loads(out)
+    assert emp["outputs"]["money.deductions"] == 50
+    (w,) = [w for w in emp["warnings"] if w["code"] == "ledger_name_differs"]
+    assert w["where"] == "员工!B2 / Employees!B2"
+    assert "'张' in the ledger (closed 2026-09) and '李' in this workbook" in w["message_en"]
+    code, out, _ = cli("score", book(" 张 ", "2026-10", fine), "--json", "--compact")
+    assert code == 0 and "ledger_name_differs" not in out

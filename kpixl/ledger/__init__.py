@@ -98,6 +98,7 @@ def load(store, scheme, key: str, period, inputs=None, explicit: bool = False):
         owners = _owners(store, [cid for cid, _v in newest.values()])
         loaded.problems += chain.id_variants(inputs, owners)
         if carries(scheme):
+            loaded.problems += chain.renamed(inputs, _names(store, by_id, owners & set(inputs.employees.frame["id"])))
             loaded.problems += chain.moved_in(store, scheme.id, keys, add_months(period.month_periods()[-1], 1).label,
                                               inputs, owners, {emp for emp, _m in typed_months(inputs)})
         loaded.problems += chain.quarter_absentees(inputs, period, loaded.rows)
@@ -113,6 +114,25 @@ def _owners(store, close_ids: list[int]) -> set[str]:
         chunk = close_ids[i:i + 400]
         out |= {r[0] for r in store.execute(
             f"SELECT DISTINCT employee FROM kpixl_result WHERE close_id IN ({', '.join('?' * len(chunk))})", chunk)}
+    return out
+
+
+def _names(store, by_id: dict[int, tuple[str, int]], ids: set[str]) -> dict[str, tuple[str, str]]:
+    """Employee (of ``ids``) -> (the newest of the closes ``by_id`` holding them, their name there):
+    the newest close first (it holds nearly everyone), the older ones only for those it lacks."""
+    out: dict[str, tuple[str, str]] = {}
+    for cid, (per, _v) in sorted(by_id.items(), key=lambda kv: kv[1][0], reverse=True):
+        wanted = sorted(ids - set(out))
+        if not wanted:
+            break
+        if len(wanted) > 400:  # (most of the department: one read of the close, not many)
+            rows = store.execute("SELECT employee, name FROM kpixl_result WHERE close_id = ?", [cid])
+        else:
+            rows = store.execute(f"SELECT employee, name FROM kpixl_result WHERE close_id = ? AND employee IN "
+                                 f"({', '.join('?' * len(wanted))})", [cid, *wanted])
+        for emp, name in rows:
+            if emp in ids and emp not in out:
+                out[emp] = (per, name or "")
     return out
 
 

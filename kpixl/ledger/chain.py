@@ -154,6 +154,33 @@ def id_variants(inputs, owners: set[str]) -> list[Problem]:
     return out
 
 
+def renamed(inputs, names: dict[str, tuple[str, str]]) -> list[Problem]:
+    """Employees whose name differs from the ledger's for their ID (more than case, width or spaces):
+    an ID given to a new person would inherit the last holder's carried figures (level, the year's
+    occurrences). A warning at the name: a corrected name is right, another person is not."""
+    table = inputs.employees
+    if "name" not in table.frame:
+        return []
+    out = []
+    for emp, name, row in zip(table.frame["id"], table.frame["name"], table.frame["xl_row"], strict=True):
+        had = names.get(emp)
+        mine = "" if name is None or name != name else str(name).strip()
+        if had is None or not mine or not had[1] or spelling(mine) == spelling(had[1]):
+            continue
+        per, theirs = had
+        out.append(problem(
+            "ledger_name_differs", table.ref("name", int(row)),
+            f"工号 {emp} 在账本中（{per} 关账）是 “{theirs}”，本工作簿是 “{mine}”；以前月份的结转数据（级别、本年次数等）"
+            f"按同一人读取。",
+            f"Employee ID {emp} is '{theirs}' in the ledger (closed {per}) and '{mine}' in this workbook; the "
+            "earlier months' carried figures (level, occurrences of the year, ...) are read as the same person's.",
+            "如果是同一人（姓名已更正），无需处理。如果工号给了新员工：给新员工一个新工号，或在历史表填写其起始数据。",
+            "If it is the same person (the name was corrected), nothing to do. If the ID was given to a new person: "
+            "give them a new ID, or type their starting figures on the History sheet.",
+            employee=emp, severity="warning"))
+    return out
+
+
 def left_out(closes: list[tuple]) -> list[tuple[str, int, dict]]:
     """(period, version, record) of every employee left out of the given closes (id, period, version, left_out)."""
     out = []
