@@ -422,3 +422,24 @@ def test_s3_an_earlier_month_closed_again_affects_no_later_month_and_the_quarter
     # sums: Q1 60 + 100 + 100 = 260, Q2 96 x 3 = 288, Q3 100 + 60 + 60 = 220 -> Q2 500, Q1 300, Q3 200 元
     code, recs = scored(s3_book(tmp_path, "2026-12", people, name="q4.xlsx"), "--period", "2026-Q4")
     assert code == 0 and [recs[i]["money"]["awards"] for i in ("Q1", "Q2", "Q3")] == [300, 500, 200]
+
+
+def test_s14_a_month_nobody_closed_withholds_a_probation_that_depends_on_it(tmp_path):
+    # 绩效分 of GB901: Jan 0 (closed), Feb never closed nor typed, Mar 0 (closed), Apr 0. R-GB-8/12:
+    # Feb 0 -> Jan+Feb start probation Mar..May and April, inside it, raises nothing; Feb above 0 ->
+    # Mar+Apr are the pair and April raises probation from May. April depends on February: GB901 is
+    # withheld (the old code took February as not zero and flagged from May). March raises nothing
+    # either way (inside the probation, or the first zero after a non-zero month), so it closes.
+    # GB902 (100 every month) never qualifies, so nothing of theirs depends on February.
+    close(s14_book(tmp_path, "2026-01", 0))
+    close(s14_book(tmp_path, "2026-03", 0))
+    code, recs = scored(s14_book(tmp_path, "2026-04", 0))
+    assert code == 1
+    assert errors(recs["GB901"]) == ["ledger_month_unknown"] and recs["GB901"]["score"] is None
+    assert "2026-02" in recs["GB901"]["errors"][0]["message_en"]
+    assert recs["GB902"]["status"] == "ok" and probation(recs["GB902"]) == []
+    # April above zero: no flag whatever February was (Feb 0: inside the probation, not zero;
+    # Feb above 0: Mar alone) -> scored
+    (tmp_path / "b").mkdir()
+    code, recs = scored(s14_book(tmp_path / "b", "2026-04", 50), "--ledger", str(tmp_path / "kpixl.db"))
+    assert code == 0 and recs["GB901"]["status"] == "ok" and probation(recs["GB901"]) == []

@@ -72,6 +72,9 @@ class Inputs:
     scheme_id: str | None = None
     period: Period | None = None
     parameters_label: str = "参数 / Parameters"
+    # months before the period that the ledger holds no close of (and nobody types): a step whose
+    # result depends on one of them says so (consecutive.py) instead of taking it as not qualifying
+    unknown_months: tuple[str, ...] = ()
 
 
 def ledger_rows(table) -> set[int]:

@@ -313,7 +313,8 @@ def merge(scheme: Scheme, inputs: Inputs, loaded: Loaded) -> Inputs:
         history = _merged(history, by_target["history"], "item", warnings, scheme)
     if by_target["metrics"]:
         metrics = _merged(metrics, by_target["metrics"], "metric", warnings, scheme)
-    return replace(inputs, history=history, metrics=metrics, problems=list(inputs.problems) + warnings)
+    return replace(inputs, history=history, metrics=metrics, problems=list(inputs.problems) + warnings,
+                   unknown_months=tuple(loaded.missing))
 
 
 def _merged(table: Table, rows: list[tuple], code_col: str, warnings: list[Problem], scheme: Scheme) -> LedgerTable:
