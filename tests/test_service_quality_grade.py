@@ -107,7 +107,6 @@ def test_payout_is_a_money_award_line():
     ("2026-10-11", False),
     ("2026-10-31", False),
     ("2026-09-25", True),    # hired in an earlier month
-    ("2026-11-02", False),   # not yet hired in the month scored (decision: no bonus)
 ])
 def test_hired_after_the_10th(hire, eligible):
     r = score(hire=hire, hours=160)
@@ -175,3 +174,20 @@ def test_more_hours_than_a_month_has_is_refused_at_the_cell():
     emp = score(hours=800).employee("E")
     assert emp.status == "error" and [p.code for p in emp.problems if p.severity == "error"] == ["out_of_range"]
     assert values(hours=744)["payout"] == 300  # 744 >= 176: 优秀 300, no hours deduction (R-SQ-5)
+
+
+@pytest.mark.parametrize("hire", ["2026-11-02", "2026-11-05", "2027-10-03"])
+def test_a_hire_date_after_the_month_is_an_error_at_the_hire_date(hire):
+    # R-SQ-7/9 are about a hire *in* the month (day > 10). Hired after October ends (2026-11-02 was
+    # scored as "not yet hired: no bonus", silently), the month's QC
+    # figures predate the hire: a typed year (2026-11-05 for 2025-11-05) must not zero a 300 元
+    # 优秀 bonus as NEW_HIRE_AFTER_10; the result is withheld at 员工!F2 (the hire date cell).
+    emp = score(hire=hire).employee("E")
+    assert emp.status == "error"
+    assert [(p.code, p.where) for p in emp.problems] == [("hired_after_period", "员工!F2 / Employees!F2")]
+
+
+def test_a_hire_date_on_the_last_day_of_the_month_is_a_new_hire_not_an_error():
+    # 2026-10-31: inside October, day 31 > 10 -> NEW_HIRE_AFTER_10, payout 0 (rule 4)
+    r = score(hire="2026-10-31")
+    assert r.employee("E").status == "ok" and [f["code"] for f in r.flags_of("E")] == ["NEW_HIRE_AFTER_10"]

@@ -8,6 +8,7 @@ employee, so their result is withheld until the row or the hire date is correcte
 
 - Events rows dated before the hire date (the hire day itself counts).
 - History rows, and Metrics rows with a period, of a month before the hire month.
+- A hire date after the period ends (the whole month predates the hire: ``hired_after_period``).
 
 Rows the ledger supplied (closed months) before the hire month belong to an earlier employment
 (a re-hire): the clerk cannot edit them and "since hire" excludes them, so they are not read, with
@@ -39,7 +40,7 @@ def before_hire(scheme: Scheme, inputs, employees: pd.DataFrame) -> tuple[list[P
         row = int(employees.at[emp, "xl_row"]) if "xl_row" in employees else None
         return hires[emp].strftime("%Y-%m-%d"), inputs.employees.ref("hire_date", row)
 
-    out: list[Problem] = []
+    out: list[Problem] = _hired_after(inputs, hires, hired)
     ev = inputs.events
     if ev is not None and not ev.frame.empty and "date" in ev.frame:
         out += _dated_rows(ev, hires, hired)
@@ -54,6 +55,27 @@ def before_hire(scheme: Scheme, inputs, employees: pd.DataFrame) -> tuple[list[P
                 tables[key] = kept
     out += [_ledger_left_out(emp, sorted(months), *hired(emp)) for emp, months in sorted(left_out.items())]
     return out, (replace(inputs, **tables) if tables else inputs)
+
+
+def _hired_after(inputs, hires: pd.Series, hired) -> list[Problem]:
+    """An employee hired after the period ends is scored for a month before their hire: the hire date
+    (a year typed wrong) or the row on the Employees sheet is wrong. An error at the hire date."""
+    period = getattr(inputs, "period", None)
+    if period is None:
+        return []
+    end = pd.Timestamp(period.end)
+    out = []
+    for emp in hires.index[hires > end]:
+        shown, cell = hired(emp)
+        out.append(problem(
+            "hired_after_period", cell,
+            f"员工 {emp} 的入职日期 {shown} 晚于考核期 {period.label}：不能为入职前的月份计分，很可能年份或日期填错。",
+            f"Employee {emp}'s hire date {shown} is after the period {period.label}: a month before hire cannot be "
+            "scored; most likely the year or the date is wrong.",
+            "改正入职日期；如该员工本期尚未入职，从员工表删除该行。",
+            "Correct the hire date; if the employee was not yet hired in this period, delete their row on the "
+            "Employees sheet.", employee=emp))
+    return out
 
 
 def _dated_rows(table: Table, hires: pd.Series, hired) -> list[Problem]:
