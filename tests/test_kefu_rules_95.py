@@ -145,3 +145,12 @@ def test_explanation_shows_the_rounded_hours():
     r = score(events=[ev("SPEED_LATE", qty="1.5")])
     line = next(x for x in r.explanation("K") if x["rule"] == "SPEED_LATE")
     assert line["points"] == -10 and "rounded up to 2" in line["text_en"]
+
+
+@pytest.mark.parametrize("typed", ["X", "x", " X "])
+def test_a_latin_x_in_a_yes_no_cell_is_asked_not_read_as_no(typed):
+    # in a tick column an X usually marks the chosen ones; it was read as 否, so R-KR-7's 5 points for
+    # overtime were silently not given. × and ✗ stay 否, √ and ✓ 是.
+    assert {p.code for p in score(OVERTIME_PER_RULES=typed).employee("K").problems} == {"not_boolean"}
+    assert values(OVERTIME_PER_RULES="×")["V_OVERTIME"] == Decimal(0)
+    assert values(OVERTIME_PER_RULES="√")["V_OVERTIME"] == Decimal(5)

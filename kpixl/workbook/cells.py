@@ -369,7 +369,7 @@ def to_floats(s: pd.Series, percent: bool = True) -> tuple[pd.Series, np.ndarray
 
 
 _TRUE = {"true", "yes", "y", "是", "1", "√", "✓", "对", "t"}
-_FALSE = {"false", "no", "n", "否", "0", "×", "✗", "x", "错", "f"}
+_FALSE = {"false", "no", "n", "否", "0", "×", "✗", "错", "f"}  # (a Latin x: a tick in a tick column, or a cross? asked)
 
 
 def parse_bool(v) -> bool | None:
