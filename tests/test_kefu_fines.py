@@ -80,6 +80,24 @@ def test_events_of_a_month_win_over_history_of_that_month():
     assert fines(score(events, history=history)) == Decimal("200.00")
 
 
+def test_a_month_typed_on_history_and_on_events_with_different_counts_withholds_the_employee():
+    # R-KF-1/R-KF-4: History says February had 2 audits, Events holds one February audit row. Read
+    # as Events, the March audit (3 customers) is occurrence 2 = 200 x 3 = 600; read as History it
+    # is occurrence 3 = 300 x 3 = 900. kpixl took the Events row and dropped the History cell
+    # silently; which is right cannot be told, so K1 is withheld at the History cell (历史!E2).
+    events = [ev("2024-02-20", "FINE_AFTERSALES_MISS"), ev("2024-03-10", "FINE_AFTERSALES_MISS", qty=3)]
+    history = [{"employee": "K1", "period": "2024-02", "item": "FINE_AFTERSALES_MISS", "value": 2}]
+    emp = score(events, history=history).employee("K1")
+    assert emp.status == "error"
+    (pr,) = emp.problems
+    assert pr.code == "history_events_differ" and pr.where.startswith("历史!E2")
+    assert "History has 2 occurrence(s) in 2024-02, the Events rows of 2024-02 count 1" in pr.en
+    # the same month agreeing (History 1, one Events row): occurrence 2, 600, nothing withheld
+    history[0]["value"] = 1
+    result = score(events, history=history)
+    assert result.employee("K1").status == "ok" and fines(result) == Decimal("600.00")
+
+
 def test_aftersales_per_customer_and_formula_beyond_step_three():
     # R-KF-4: one audit = one occurrence; the n-th costs 100 x n per customer. 3 earlier audits, so the
     # March audit with 3 customers is occurrence 4: 100 x 4 x 3 = 1,200.

@@ -10,7 +10,8 @@ Earlier occurrences of the year come from two places, so a clerk can keep one wo
 or start a new one each month: Events rows dated earlier in the same calendar year (R-G-7
 ignores them for the period's own score; they only count here), and History rows whose item is
 the rule code and whose value is that month's number of occurrences (used for a month that
-has no Events rows of that rule and employee).
+has no Events rows of that rule and employee; a typed History row of a month that has Events rows
+must count as many, else the employee is withheld: ``history_events_differ``).
 
 A step's ``yuan`` is a number or an expression over ``n`` (the occurrence), ``qty``, ``value``
 (the row's Value cell: an HR-entered amount, R-KF-10, R-RP-6) and ``date``. Money goes to the
@@ -101,7 +102,7 @@ class EscalationStep(Step):
             return counts, sources
         start = pd.Timestamp(ctx.period.start.replace(month=1, day=1))
         ev = ctx.inputs.events.frame
-        seen_months: set[tuple[str, str, str]] = set()
+        seen_months: dict[tuple[str, str, str], tuple[int, str]] = {}  # (emp, rule, month) -> (count, first row)
         if not ev.empty:
             mask = (~ev["xl_bad"].astype(bool)) & ev["rule"].isin(list(self.ladders)) & ev["employee"].isin(ctx.ids)
             mask &= (ev["date"] >= start) & (ev["date"] < pd.Timestamp(ctx.period.start))
@@ -110,7 +111,9 @@ class EscalationStep(Step):
                 n = 1 if self.ladders[r.rule]["units"] or pd.isna(r.qty) else int(r.qty)
                 counts[key] = counts.get(key, 0) + n
                 sources.setdefault(key, []).append(ctx.inputs.events.ref("rule", int(r.xl_row)))
-                seen_months.add((r.employee, r.rule, f"{r.date.year:04d}-{r.date.month:02d}"))
+                month = (r.employee, r.rule, f"{r.date.year:04d}-{r.date.month:02d}")
+                had, first = seen_months.get(month, (0, ctx.inputs.events.ref("date", int(r.xl_row))))
+                seen_months[month] = (had + n, first)
         if sources:
             n_rows = sum(len(v) for v in sources.values())
             ctx.add_problem(problem(
@@ -119,16 +122,22 @@ class EscalationStep(Step):
                 f"{n_rows} earlier event rows of the year are used only to count occurrences (R-KF-1), not priced again.",
                 "无需处理。", "Nothing to do.", severity="warning"))
         year = f"{ctx.period.year:04d}-"
+        typed = _typed_history_cells(ctx.inputs.history)
         for emp in ctx.ids:
             for rule in self.ladders:
                 for per, (value, where) in ctx.history_items(emp, rule).items():
-                    if per.startswith(year) and per < ctx.period.label and (emp, rule, per) not in seen_months:
-                        try:
-                            n = int(to_decimal(value))
-                        except Exception:
-                            continue
+                    if not (per.startswith(year) and per < ctx.period.label):
+                        continue
+                    try:
+                        n = int(to_decimal(value))
+                    except Exception:
+                        continue
+                    on_events = seen_months.get((emp, rule, per))
+                    if on_events is None:
                         counts[(emp, rule)] = counts.get((emp, rule), 0) + n
                         sources.setdefault((emp, rule), []).append(where)
+                    elif where in typed and on_events[0] != n:  # (a closed month's figure: the ledger compares it)
+                        ctx.block(emp, _typed_twice(emp, rule, per, n, where, on_events))
         return counts, sources
 
     # ------------------------------------------------------------------ run
@@ -228,3 +237,27 @@ class EscalationStep(Step):
                 f"{rule.code} ({rule.en}) needs the amount in yuan in the Value column for this occurrence.",
                 "填写金额（正数，可到分）。", "Enter the amount (a positive number, to the fen).",
                 employee=r.employee)) from exc
+
+
+def _typed_history_cells(table) -> set[str]:
+    """The value cells of the History rows the workbook types (not the ledger's rows)."""
+    from ..inputs import ledger_rows
+
+    if table is None or table.frame.empty:
+        return set()
+    ledger = ledger_rows(table)
+    return {table.ref("value", int(r)) for r in table.frame["xl_row"].tolist() if int(r) not in ledger}
+
+
+def _typed_twice(emp: str, rule: str, month: str, typed: int, where: str, on_events: tuple[int, str]):
+    """A month's occurrences typed on History and on Events with different counts (R-KF-1)."""
+    n, first = on_events
+    return problem(
+        "history_events_differ", where,
+        f"员工 {emp} 的 {rule}：历史表记 {month} 为 {typed} 次，事件表中 {month} 的行计 {n} 次（从 {first} 起）；"
+        "“本年第几次”不能确定（R-KF-1），该员工的结果暂不计算。",
+        f"{rule} of employee {emp}: History has {typed} occurrence(s) in {month}, the Events rows of {month} count "
+        f"{n} (from {first}); the occurrence of the year cannot be told (R-KF-1), so the result is withheld.",
+        f"只在一处记录 {month}：删除历史表的这一行（以事件表为准），或删除事件表中 {month} 的行（以历史表为准）。",
+        f"Record {month} in one place: delete this History row (the Events rows count), or delete the Events rows "
+        f"of {month} (the History row counts).", employee=emp)
