@@ -165,7 +165,7 @@ def test_duration_column_with_blanks_reports_only_the_duration(tmp_path):
     for path, refs in ((beside_a_number, ["E9"]), (only, ["E5", "E9"])):
         for engine, inputs in read_both(path).items():
             errors = [(x.code, x.where, x.en) for x in inputs.problems if x.code.startswith("bad_")]
-            assert errors == [("bad_number", f"事件!{r} / Events!{r}", "Value value '3:00:00' is not a number.")
+            assert errors == [("bad_number", f"事件!{r} / Events!{r}", "Value '3:00:00' is not a number.")
                               for r in refs], (engine, path.name)
 
 

@@ -83,6 +83,11 @@ _KIND = {  # what a bad cell is not, and how to fix it, by column type
     "boolean": ("不是 是/否", "is not yes/no", "填 是 或 否。", "Enter 是/否 (yes/no)."),
     "text": ("是错误值", "is an error value", "改正公式或直接填写内容。", "Correct the formula or type the value."),
 }
+
+
+def _value_of(column_en: str) -> str:
+    """``Qty value``, but ``Value`` alone for the Value column (not "Value value")."""
+    return column_en if column_en.strip().lower() == "value" else f"{column_en} value"
 _KIND["integer"] = _KIND["money"] = _KIND["number"]
 _KIND["id"] = _KIND["code"] = _KIND["any"] = _KIND["text"]
 
@@ -143,13 +148,13 @@ def _cell_problems(raw: RawSheet, spec: SheetSpec, col: Column, letter: str, s: 
         if is_percent(v) and not col.takes_percent:
             out.append(problem(
                 "percent_not_allowed", where, f"“{col.zh}” 的值 “{shown(v)}” 是百分数，而{col.zh}不是比率。",
-                f"{col.en} value '{shown(v)}' is a percent, but {col.en.lower()} is not a rate.",
+                f"{_value_of(col.en)} '{shown(v)}' is a percent, but {col.en.lower()} is not a rate.",
                 f"填写{col.zh}本身（如 12），不带 %；如果单元格设为百分比格式，请改为常规或数值格式。",
                 f"Enter the {col.en.lower()} itself (e.g. 12) without %; if the cell has a percent format, make it General or Number.",
                 scope="row"))
             continue
         out.append(problem(
-            f"bad_{col.type}", where, f"“{col.zh}” 的值 “{shown(v)}” {kind_zh}。", f"{col.en} value '{shown(v)}' {kind_en}.",
+            f"bad_{col.type}", where, f"“{col.zh}” 的值 “{shown(v)}” {kind_zh}。", f"{_value_of(col.en)} '{shown(v)}' {kind_en}.",
             fix_zh, fix_en, scope="row"))
     return out
 
