@@ -9,6 +9,7 @@ and "one bad row never silently changes a score".
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
 
@@ -175,6 +176,25 @@ def rules_frame(scheme: Scheme) -> pd.DataFrame:
     return object_text(pd.DataFrame(rows))
 
 
+def zeros_lost(ids) -> Callable[[object], tuple[str, str]]:
+    """For an unknown ID, a hint when it is an Employees sheet ID whose leading zeros Excel dropped
+    (``123`` for ``00123``, a number cell): (zh, en) to add to the fix, else ("", "")."""
+    padded = {}
+    for i in ids:
+        t = str(i)
+        if len(t) > 1 and t[0] == "0" and t.isdigit() and t.lstrip("0"):
+            padded.setdefault(t.lstrip("0"), t)
+
+    def hint(emp) -> tuple[str, str]:
+        full = padded.get(str(emp).strip()) if padded else None
+        if full is None:
+            return "", ""
+        return (f"员工表中有工号 {full}：这里的前导 0 被 Excel 去掉了（单元格是数字格式）。把这一列设为文本格式后重新填写 {full}。",
+                f"The Employees sheet has {full}: Excel dropped the leading zeros here (a number cell). Format the "
+                f"column as Text and type {full} again.")
+    return hint
+
+
 def prepare_events(scheme: Scheme, inputs: Inputs, period: Period, employees: pd.DataFrame
                    ) -> tuple[pd.DataFrame, list[Problem]]:
     """Check every event row; return the valid rows of the period (rule joined, exact units) and problems."""
@@ -241,9 +261,11 @@ def prepare_events(scheme: Scheme, inputs: Inputs, period: Period, employees: pd
         for i in np.flatnonzero(bad_parse):
             out[i] = table.ref(field, int(xl_rows[i])) not in said
         return out
+    lost = zeros_lost(employees.index)
     add(readable("employee") & emp_coded.rows(emp_coded.uniques != "") & ~known_emp, "unknown_employee", "employee",
         lambda r: f"工号 “{r['employee']}” 不在员工表中。", lambda r: f"Employee ID '{r['employee']}' is not on the Employees sheet.",
-        lambda r: "从下拉列表选择工号，或先在员工表添加此人。", lambda r: "Pick an ID from the dropdown, or add the person to the Employees sheet first.",
+        lambda r: lost(r["employee"])[0] or "从下拉列表选择工号，或先在员工表添加此人。",
+        lambda r: lost(r["employee"])[1] or "Pick an ID from the dropdown, or add the person to the Employees sheet first.",
         owner=False)
     rule_present = rule_coded.rows(rule_coded.uniques != "")
     known = ev["rule_known"].to_numpy(dtype=bool)
@@ -578,10 +600,12 @@ def check_metrics(scheme: Scheme, inputs: Inputs, employees: pd.DataFrame) -> li
     emit(ok & no_emp, lambda i, row, o: problem(
         "missing_value", table.ref("employee", row), "员工指标必须填写工号。", "An employee metric needs an employee ID.",
         "填写工号。", "Fill in the employee ID."))
+    lost = zeros_lost(employees.index)
     emit(ok & unknown_emp, lambda i, row, o: problem(
         "unknown_employee", table.ref("employee", row), f"工号 “{emp_col.iat[i]}” 不在员工表中。",
         f"Employee ID '{emp_col.iat[i]}' is not on the Employees sheet.",
-        "改正工号，或先在员工表添加此人。", "Correct it or add the person to the Employees sheet."))
+        lost(emp_col.iat[i])[0] or "改正工号，或先在员工表添加此人。",
+        lost(emp_col.iat[i])[1] or "Correct it or add the person to the Employees sheet."))
     ok &= ~no_emp & ~unknown_emp
     groups = _group_names(scheme, frame, team_col, employees)
     unread = ok & _unread_group_rows(table, frame, emp_col, team_col, scope, set(groups))
@@ -890,6 +914,7 @@ def check_ratings(inputs: Inputs, employees: pd.DataFrame) -> list[Problem]:
     frame = table.frame
     problems: list[Problem] = []
     roles = ("RATER_SELF", "RATER_SUPERIOR", "RATER_GROUP")
+    lost = zeros_lost(employees.index)
     for _, r in frame.iterrows():
         row = int(r["xl_row"])
         emp = r["employee"]
@@ -899,8 +924,9 @@ def check_ratings(inputs: Inputs, employees: pd.DataFrame) -> list[Problem]:
                                f"Rating row {row} has unreadable cells.", "修正本行。", "Fix this row.", employee=owner))
             continue
         if owner is None:
+            zh, en = lost(emp)
             problems.append(_p("unknown_employee", table.ref("employee", row), f"工号 “{emp}” 不在员工表中。",
-                               f"Employee ID '{emp}' is not on the Employees sheet.", "改正工号。", "Correct the ID."))
+                               f"Employee ID '{emp}' is not on the Employees sheet.", zh or "改正工号。", en or "Correct the ID."))
             continue
         if r["rater"] not in roles:
             problems.append(_p("unknown_rater", table.ref("rater", row), f"评分人类型 “{r['rater']}” 无效。",
