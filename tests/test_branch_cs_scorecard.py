@@ -461,3 +461,24 @@ def test_a_figure_outside_its_range_is_withheld_with_its_own_problem():
     # ... (DivisionByZero)" from a step that divided by it
     r = score(M_SCHEDULED_DAYS=0)
     assert [(p.code, p.where) for p in r.employee("B1").problems] == [("out_of_range", "指标!C4 / Metrics!C4")]
+
+
+def test_ratings_headers_typed_otherwise_give_the_missing_columns_alone(tmp_path):
+    # 评分人 / 评分 for the 评分人类型 / 分数 headers: the two missing columns were reported, and then
+    # every row again as "Rater role '' is not valid" and "Rating nan is outside 0..100"
+    from conftest import make_book
+    from openpyxl import load_workbook
+
+    book = make_book(tmp_path / "b.xlsx", SCHEME, "2026-10", employees=EMP,
+                     metrics=[{"employee": "B1", "metric": k, "value": v} for k, v in PERFECT.items()], ratings=RATINGS)
+    wb = load_workbook(book)
+    ws = wb["评分"]
+    ws["B1"], ws["C1"] = "评分人", "评分"
+    wb.save(book)
+    code, out, err = cli("validate", book)
+    assert code == 1
+    assert "not valid" not in out + err and "nan" not in out + err and "outside 0..100" not in out + err
+    text = out + err
+    # the two missing columns, and 评分人 a second time (it is the 评分人 / Rater name header at D1)
+    assert text.count("[错误 error]") == 3 and "Column '评分人类型 / Rater' is missing" in text \
+        and "Column '分数 / Score' is missing" in text and "appears twice" in text

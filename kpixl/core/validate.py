@@ -928,12 +928,18 @@ def check_ratings(inputs: Inputs, employees: pd.DataFrame) -> list[Problem]:
             problems.append(_p("unknown_employee", table.ref("employee", row), f"工号 “{emp}” 不在员工表中。",
                                f"Employee ID '{emp}' is not on the Employees sheet.", zh or "改正工号。", en or "Correct the ID."))
             continue
-        if r["rater"] not in roles:
+        if r["rater"] not in roles and "rater" in table.letters:  # (a missing column is reported once, as such)
             problems.append(_p("unknown_rater", table.ref("rater", row), f"评分人类型 “{r['rater']}” 无效。",
                                f"Rater role '{r['rater']}' is not valid.", "选择 RATER_SELF、RATER_SUPERIOR 或 RATER_GROUP。",
                                "Use RATER_SELF, RATER_SUPERIOR or RATER_GROUP.", employee=owner))
         score = r["score"]
-        if not (0 <= score <= 100):
+        if "score" not in table.letters:
+            continue
+        if pd.isna(score):
+            problems.append(_p("missing_value", table.ref("score", row), "评分为空。", "The rating is empty.",
+                               "填写 0 到 100 之间的分数，或删除本行。", "Enter a score from 0 to 100, or delete the row.",
+                               employee=owner))
+        elif not (0 <= score <= 100):
             problems.append(_p("rating_out_of_range", table.ref("score", row), f"评分 {score:g} 超出 0–100。",
                                f"Rating {score:g} is outside 0..100.", "填写 0 到 100 之间的分数。",
                                "Enter a score from 0 to 100.", employee=owner))
