@@ -72,6 +72,26 @@ def test_department_award_is_each_members_own_wages(rating, paid):
     assert score(metrics).value("A", "DEPT_GOOD_1PCT.amount") == Decimal(paid)
 
 
+@pytest.mark.parametrize("rating,paid,warned", [
+    ("较 好", "43.21", False),   # 较好 with a stray space (case, width and spaces never matter)
+    ("优 秀 ", "43.21", False),
+    ("良好", "0.00", True),      # R-RP-1: anything else = no award, but said at its cell (it reads as "good")
+    ("突出", "0.00", True),
+    ("较差", "0.00", False),     # a known rating that pays nothing
+])
+def test_a_department_rating_that_is_none_of_the_known_ones_is_said(rating, paid, warned):
+    # the 1% of 4,321.10 = 43.21 (R-RP-2) was silently lost for 较 好; 良好 and 突出 pay nothing (the
+    # letter of R-RP-1) with a warning at the cell naming the known ratings
+    metrics = [m("MONTHLY_TOTAL_WAGES", "4321.10"), {"team": "客服部", "metric": "DEPT_RATING", "value": rating}]
+    result = score(metrics)
+    assert result.employee("A").status == "ok"
+    assert result.value("A", "DEPT_GOOD_1PCT.amount") == Decimal(paid)
+    said = [p for p in result.problems if p.code == "not_a_known_choice"]
+    assert bool(said) == warned
+    if warned:
+        assert said[0].where.startswith("指标!") and "较好、优秀" in said[0].zh
+
+
 def test_half_percent_rounds_half_up():
     # 0.5% x 4,321.10 = 21.6055 -> 21.61 (R-G-4).
     metrics = [m("MONTHLY_TOTAL_WAGES", "4321.10"), m("HR_EXCELLENT", "是")]

@@ -182,6 +182,7 @@ class InputDef:
     small: bool = False  # a percent whose normal values lie below 1 % (no fraction warning)
     decimals: int | None = None  # at most this many decimals (a figure the scheme rounds so)
     choices: tuple[tuple[str, tuple[str, ...]], ...] = ()  # a text's values, each with its other spellings
+    others: str = "error"  # another text than the choices: an error, or a warning (read as typed)
 
     def choice(self, value) -> str | None:
         """The choice ``value`` spells (case, width and spaces ignored: ``Month``, ``月度``), else None."""
@@ -487,7 +488,7 @@ def _input_def(doc: dict) -> InputDef:
         scope=doc.get("scope", "employee"), hint_zh=doc.get("hint_zh", ""), hint_en=doc.get("hint_en", ""),
         ruling=doc.get("ruling", ""), required=bool(doc.get("required", False)),
         small=bool(doc.get("small", False)), decimals=doc.get("decimals"),
-        choices=tuple((c, tuple(a)) for c, a in doc.get("choices", {}).items()),
+        choices=tuple((c, tuple(a)) for c, a in doc.get("choices", {}).items()), others=doc.get("others", "error"),
     )
 
 

@@ -862,6 +862,13 @@ def check_value(mdef, value, where: str, owner: str | None, percent: bool = Fals
     elif mdef.choices and mdef.choice(value) != value:
         text = {True: "TRUE", False: "FALSE"}.get(value, value) if isinstance(value, bool) else value
         shown = "、".join(c for c, _ in mdef.choices)
+        if getattr(mdef, "others", "error") == "warning":  # another text has a meaning (S6: no award): said, then read
+            return problem("not_a_known_choice", where,
+                           f"{mdef.zh} 的值 “{text}” 不是已知的评定（{shown}），按“其他”处理。",
+                           f"{mdef.en} value '{text}' is none of the known ones ({', '.join(c for c, _ in mdef.choices)}), "
+                           f"so it counts as any other text. {mdef.ruling}",
+                           f"如果是其中之一，改为该写法：{shown}。", f"If it is one of them, spell it so: {shown}.",
+                           employee=owner, severity="warning")
         forms_zh = "；".join(f"{c}（也可写 {'、'.join(a)}）" if a else c for c, a in mdef.choices)
         forms_en = "; ".join(f"{c} (or {', '.join(a)})" if a else c for c, a in mdef.choices)
         return problem("not_a_choice", where, f"{mdef.zh} 的值 “{text}” 不是可选值（{shown}）。",
