@@ -191,3 +191,14 @@ def test_a_hire_date_on_the_last_day_of_the_month_is_a_new_hire_not_an_error():
     # 2026-10-31: inside October, day 31 > 10 -> NEW_HIRE_AFTER_10, payout 0 (rule 4)
     r = score(hire="2026-10-31")
     assert r.employee("E").status == "ok" and [f["code"] for f in r.flags_of("E")] == ["NEW_HIRE_AFTER_10"]
+
+
+def test_a_qc_average_typed_as_a_fraction_is_a_warning_at_its_cell():
+    # 0.95 for 95 points: AVG = (0.95 + 95) / 2 = 47.975 -> 47.98 < 85 -> 差, 0 元 (rule 2), which kpixl
+    # computed without a word; it still computes it (0.95 may be meant), and says so at the cell
+    r = score(I_AVG="0.95", M_AVG=95)
+    emp = r.employee("E")
+    assert emp.status == "ok" and emp.values["payout"] == Decimal(0)
+    (w,) = [p for p in emp.warnings if p.code == "score_as_fraction"]
+    assert w.where.startswith("指标!") and "if 95 is meant, enter 95" in w.en
+    assert not [p for p in score(I_AVG=1.5, M_AVG=95).employee("E").warnings if p.code == "score_as_fraction"]

@@ -687,6 +687,10 @@ def check_metrics(scheme: Scheme, inputs: Inputs, employees: pd.DataFrame) -> li
             for i in idx[typed & ~wrong & ~percent & (nums > 0) & (nums <= 1)]:
                 problems.append(percent_fraction(mdef, values[i], table.ref("value", int(frame["xl_row"].iat[i])),
                                                  owner.iat[i]))
+        if mdef.type == "number" and mdef.max == 100 and mdef.unit == "分" and not mdef.small:  # a score out of 100
+            for i in idx[typed & ~wrong & (nums > 0) & (nums <= 1)]:
+                problems.append(score_fraction(mdef, values[i], table.ref("value", int(frame["xl_row"].iat[i])),
+                                               owner.iat[i]))
         if mdef.type == "percent" and mdef.max is None:  # (a bound of its own decides above)
             for i in idx[typed & ~wrong & (nums >= PERCENT_IMPLAUSIBLE)]:
                 problems.append(percent_implausible(mdef, values[i], table.ref("value", int(frame["xl_row"].iat[i])),
@@ -797,6 +801,19 @@ def percent_fraction(mdef, value, where: str, owner: str | None) -> Problem:
         f"百分比按百分数填写（96.5 表示 96.5%），或把单元格设为百分比格式；如确为 {_fmt(value)}%，可忽略本警告。",
         f"Enter percentages in percent units (96.5 means 96.5%) or format the cell as a percentage; "
         f"if it really is {_fmt(value)}%, ignore this warning.", employee=owner, severity="warning")
+
+
+def score_fraction(mdef, value, where: str, owner: str | None) -> Problem:
+    """0.95 for a score out of 100 (S10's QC averages): likely 95 typed as Excel's 95 %."""
+    shown = _fmt(value * 100)
+    shown = shown.rstrip("0").rstrip(".") if "." in shown else shown  # 95, not 95.00
+    return problem(
+        "score_as_fraction", where,
+        f"{mdef.zh} 的值 {_fmt(value)} 按 {_fmt(value)} 分（满分 100）计算；如果指的是 {shown} 分，请填写 {shown}。",
+        f"{mdef.en} value {_fmt(value)} is taken as {_fmt(value)} points of 100; if {shown} is meant, enter {shown}.",
+        f"按分数填写（95 表示 95 分）；如确为 {_fmt(value)} 分，可忽略本警告。",
+        f"Enter the score in points (95 means 95 points); if it really is {_fmt(value)}, ignore this warning.",
+        employee=owner, severity="warning")
 
 
 def percent_not_allowed(mdef, value, where: str, owner: str | None) -> Problem:
