@@ -93,6 +93,23 @@ def test_gate_from_successes_over_attempts(succ, attempts, passes):
     assert result.value("B", "day_points") == (D(2) if passes else D(3))
 
 
+@pytest.mark.parametrize("rate,warned,a_points", [
+    (45, True, 0),       # 15 / 30 = 50.00%, typed 45%: the typed rate is used (gated: 0), and said at its cell
+    ("50", False, 3),    # the same as the counts: A passes (50% passes, rule 6) and is 1st: 3
+    ("50.004", False, 3),  # within the rounding (50.00%)
+])
+def test_a_typed_rate_that_differs_from_the_days_counts_is_said(rate, warned, a_points):
+    # Inputs: successes / attempts is the rate where SUCCESS_RATE is not given; given, it is used. A rate
+    # that contradicts the day's counts cost A the day's 3 places without a word.
+    metrics = (day("A", "2026-10-06", 15, 0, rate=rate, attempts=30) + day("B", "2026-10-06", 1, 0, attempts=1))
+    result = score(metrics + month_rates(A=60, B=60) + dept(), ["A", "B"])
+    assert result.value("A", "day_points") == D(a_points)
+    said = [p for p in result.employee("A").warnings if p.code == "rate_differs_from_counts"]
+    assert bool(said) == warned
+    if warned:
+        assert "SUCCESS_RATE is typed as 45%, but ORDERS_SUCCESS (15) / ORDER_ATTEMPTS (30) = 50.00%" in said[0].en
+
+
 def test_max_plus_one_for_first_and_second():
     # R-DC-1: A is 1st in R_ORD (3) and 2nd in R_PARTNER (2): max(3, 2) + 1 = 4. B is 2nd in R_ORD (2)
     # and 1st in R_PARTNER (3): 4 too. C is unplaced: +1.

@@ -38,7 +38,7 @@ import pandas as pd
 
 from ..errors import MissingInput, problem
 from ..expr import Expression
-from ..numbers import NotANumber, plain, round_half_up, to_decimal
+from ..numbers import SCALE_DIGITS, NotANumber, plain, round_half_up, to_decimal
 from ..ranking import combine_max_plus_one, competition_ranks, last_place, points_for_ranks
 from ..series import (
     BUCKETS,
@@ -292,6 +292,8 @@ class RankStep(Step):
             a, b = Rows(ctx, num), Rows(ctx, den)
             pairs = pd.concat([a.days(start, end).merge(b.days(start, end), on=["eid", "date"], suffixes=("", "_d")),
                                a.weeks(mondays).merge(b.weeks(mondays), on=["eid", "week"], suffixes=("", "_d"))])
+            if "metric" in v:
+                self._given_rate_differs(ctx, v, pairs, start, end, mondays)
             bad = pairs[pairs["units"] * 100 > pairs["units_d"] * float(top)]
             cols = ["eid", "date", "week", "units", "row", "units_d", "row_d"]
             for eid, day, week, n, row, d, row_d in bad[cols].itertuples(index=False):
@@ -308,6 +310,34 @@ class RankStep(Step):
                     f"{plain(top)}%, but {v['metric']} is at most {plain(top)}%.",
                     f"核对并改正这两个数（{num} 不能多于 {den}）。", f"Check and correct both figures ({num} cannot exceed {den}).",
                     employee=emp))
+
+    def _given_rate_differs(self, ctx, v: dict, pairs: pd.DataFrame, start, end, mondays) -> None:
+        """A rate typed for a day or week (SUCCESS_RATE) is used where given (R-G-17), but one that differs
+        from the day's own counts by more than the rounding (45 for 15 of 30) is a warning at its cell."""
+        given = Rows(ctx, v["metric"])
+        typed = pd.concat([given.days(start, end).merge(pairs, on=["eid", "date"], suffixes=("_r", "")),
+                           given.weeks(mondays).merge(pairs, on=["eid", "week"], suffixes=("_r", ""))])
+        typed = typed[typed["units_d"] > 0]
+        if typed.empty:
+            return
+        num, den = v["ratio"]
+        names, ref = Codes(ctx).names, ctx.inputs.metrics.ref
+        for eid, rate, n, d, row_r, row in zip(typed["eid"], typed["units_r"], typed["units"], typed["units_d"],
+                                               typed["row_r"], typed["row"], strict=True):
+            mine = round_half_up(Decimal(int(n)) * 100 / Decimal(int(d)), 2)  # (scaled units: the scale cancels)
+            if mine == round_half_up(Decimal(int(rate)).scaleb(-SCALE_DIGITS), 2):
+                continue
+            emp = names[eid]
+            if emp in ctx.position:
+                ctx.add_problem(problem(
+                    "rate_differs_from_counts", ref("value", int(row_r)),
+                    f"员工 {emp} 填写的 {v['metric']} 为 {_text(rate)}%，而 {num}（{_text(n)}）÷ {den}（{_text(d)}）"
+                    f"= {mine}%（{ref('value', int(row))}）；按填写的 {_text(rate)}% 计算。",
+                    f"Employee {emp}'s {v['metric']} is typed as {_text(rate)}%, but {num} ({_text(n)}) / {den} ({_text(d)}) "
+                    f"= {mine}% ({ref('value', int(row))}); the typed {_text(rate)}% is used.",
+                    "核对这几个数；如果填写的成功率有误，改正或删除它（不填时按次数计算）。",
+                    "Check the figures; if the typed rate is wrong, correct it or delete it (without it the counts are used).",
+                    employee=emp, severity="warning"))
 
     def _participants(self, ctx, codes, pool_of) -> pd.DataFrame:
         """One row per (employee code, bucket) taking part: eid, bucket, pool (an integer code)."""
