@@ -104,6 +104,7 @@ def load(store, scheme, key: str, period, inputs=None, explicit: bool = False):
         read = [per for per in newest if (per == last and len(windowed) < len(carries(scheme)))
                 or any(s is None or per >= s for s in starts)]
         loaded.left_out = chain.left_out([(newest[p][0], p, newest[p][1], left_text[p]) for p in read])
+        loaded.left_out += chain.dropped_from(store, keys, {p: newest[p][1] for p in read})
     return loaded
 
 

@@ -1,0 +1,82 @@
+"""Attack E on the ledger: an employee dropped from a month read (F6), earlier-month Events rows that
+disagree with the month's closed figures (F1), and a ladder start state typed in part (F3).
+
+Expected values are computed by hand from SCHEMES.md (S4 R-KF-1/R-KF-4, S15 R-HP-3/R-HP-8); the
+arithmetic is in the comments.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import cli, make_book
+
+S4 = "kefu_fines"
+MISS = "FINE_AFTERSALES_MISS"  # R-KF-4: 100 / 200 / 300 元 per customer for occurrences 1 / 2 / 3 of the year
+
+
+def emp(eid: str) -> dict:
+    return {"id": eid, "name": eid, "role": "客服", "department": "招生部", "hire_date": "2025-01-01"}
+
+
+def ev(day: str, who: str, rule: str = MISS, **kw) -> dict:
+    return {"date": day, "employee": who, "rule": rule, **kw}
+
+
+def s4_book(folder: Path, period: str, emps, events=(), history=(), name: str | None = None) -> Path:
+    return make_book(folder / (name or f"{period}.xlsx"), S4, period, employees=list(emps), events=list(events),
+                     history=list(history))
+
+
+def scored(book: Path) -> tuple[int, dict]:
+    code, out, _err = cli("score", book, "--json", "--compact")
+    return code, {r["employee_id"]: r for r in json.loads(out)}
+
+
+def close(book: Path, *extra: str) -> str:
+    code, out, err = cli("close", book, "--by", "qa", *extra)
+    assert code == 0, err
+    return out
+
+
+def codes(items: list[dict]) -> list[str]:
+    return [p["code"] for p in items]
+
+
+# ------------------------------------------------------------------------------- F6 dropped by a re-close
+
+
+def test_an_employee_dropped_from_a_month_read_is_withheld_like_one_left_out(tmp_path):
+    emps = [emp("A"), emp("B")]
+    close(s4_book(tmp_path, "2027-01", emps, [ev("2027-01-05", "B")]))
+    close(s4_book(tmp_path, "2027-02", emps, [ev("2027-02-05", "B")]))
+    out = close(s4_book(tmp_path, "2027-02", [emp("A")], name="2027-02b.xlsx"), "--reason", "B 已离职", "--drop", "B")
+    assert "B" in out
+    march = [ev("2027-03-05", "B")]
+    code, recs = scored(s4_book(tmp_path, "2027-03", emps, march))
+    # B's February is gone from the ledger (v2): counting only January would give occurrence 2 -> 200 元,
+    # while R-KF-1 counts Jan 1 + Feb 1 + Mar = occurrence 3 -> 300 元. B is withheld; A is scored.
+    assert code == 1 and recs["A"]["status"] == "ok"
+    assert recs["B"]["status"] == "error" and codes(recs["B"]["errors"]) == ["ledger_dropped"]
+    err = recs["B"]["errors"][0]
+    assert err["where"] == "账本 2027-02 v2 / ledger 2027-02 v2" and "--drop" in err["message_en"]
+    assert "B 已离职" in err["message_zh"] and "History" in err["fix_en"] and "--reason" in err["fix_en"]
+    # typing B's February on History: Jan 1 (ledger) + Feb 1 (typed) + Mar = occurrence 3 -> 300 元
+    typed = [{"employee": "B", "period": "2027-02", "item": MISS, "value": 1}]
+    code, recs = scored(s4_book(tmp_path, "2027-03", emps, march, typed, name="2027-03b.xlsx"))
+    assert code == 0 and recs["B"]["money"]["deductions"] == 300
+    # or re-closing February with B again: the same 300 元, nothing withheld
+    close(s4_book(tmp_path, "2027-02", emps, [ev("2027-02-05", "B")], name="2027-02c.xlsx"), "--reason", "B 在岗")
+    code, recs = scored(s4_book(tmp_path, "2027-03", emps, march))
+    assert code == 0 and recs["B"]["money"]["deductions"] == 300
+
+
+def test_an_employee_dropped_who_is_not_on_the_sheet_is_no_problem(tmp_path):
+    emps = [emp("A"), emp("B")]
+    close(s4_book(tmp_path, "2027-01", emps, [ev("2027-01-05", "A")]))
+    close(s4_book(tmp_path, "2027-02", emps))
+    close(s4_book(tmp_path, "2027-02", [emp("A")], name="2027-02b.xlsx"), "--reason", "B 已离职", "--drop", "B")
+    code, recs = scored(s4_book(tmp_path, "2027-03", [emp("A")], [ev("2027-03-05", "A")]))
+    # A: Jan 1 + Mar = occurrence 2 -> 200 元
+    assert code == 0 and recs["A"]["money"]["deductions"] == 200 and "ledger_dropped" not in codes(recs["A"]["warnings"])
