@@ -80,3 +80,40 @@ def test_an_employee_dropped_who_is_not_on_the_sheet_is_no_problem(tmp_path):
     code, recs = scored(s4_book(tmp_path, "2027-03", [emp("A")], [ev("2027-03-05", "A")]))
     # A: Jan 1 + Mar = occurrence 2 -> 200 元
     assert code == 0 and recs["A"]["money"]["deductions"] == 200 and "ledger_dropped" not in codes(recs["A"]["warnings"])
+
+
+# ------------------------------------------------------------------------------- F3 a start state typed in part
+
+
+def s15_book(folder: Path, period: str, sales: int, conv: int, history=(), name: str | None = None) -> Path:
+    metrics = [{"employee": "W", "metric": code, "value": value} for code, value in
+               (("M_SALES", sales), ("M_CONVERSION", conv), ("TASK_MET", True), ("HR_APPROVAL", True))]
+    return make_book(folder / (name or f"{period}.xlsx"), "houpin_ladder", period,
+                     employees=[{"id": "W", "name": "王", "role": "客服", "department": "网店客服部"}],
+                     metrics=metrics, history=list(history))
+
+
+def test_a_start_state_typed_in_part_uses_none_of_the_ledgers_rows_of_it(tmp_path):
+    april = [{"employee": "W", "period": "2027-04", "item": "LEVEL", "value": "LV_MID"}]
+    # April at 中级 (MISS, STREAK default 0, reported): 720,000 / 21% passes 中级's test (>= 700,000, >= 20%)
+    # -> streak 1; May 750,000 / 20% -> streak 2. The ledger's June start state: 中级, MISS 0, STREAK 2.
+    code, recs = scored(s15_book(tmp_path, "2027-04", 720000, 21, april))
+    assert code == 0 and codes(recs["W"]["warnings"]).count("default_used") == 2  # MISS and STREAK of April
+    close(s15_book(tmp_path, "2027-04", 720000, 21, april))
+    close(s15_book(tmp_path, "2027-05", 750000, 20))
+    code, recs = scored(s15_book(tmp_path, "2027-06", 690000, 25, name="2027-06a.xlsx"))
+    # without the demotion: June at 中级, 690,000 < 700,000 breaks the streak -> 0
+    assert code == 0 and recs["W"]["values"]["level"] == "LV_MID" and recs["W"]["values"]["streak"] == 0
+    # HR demotes 王 by hand: June's History types only LEVEL = 初级. The start state is read whole from the
+    # workbook: 初级, MISS 0, STREAK 0 (defaults). June 690,000 / 25% passes 初级's test (>= 350,000, >= 15%)
+    # -> streak 1: no promotion (R-HP-3: 3 months at the current level; 中级's STREAK 2 does not count).
+    june = [{"employee": "W", "period": "2027-06", "item": "LEVEL", "value": "LV_JUNIOR"}]
+    code, recs = scored(s15_book(tmp_path, "2027-06", 690000, 25, june))
+    values = recs["W"]["values"]
+    assert code == 0 and recs["W"]["status"] == "ok"
+    assert values["level"] == "LV_JUNIOR" and values["streak"] == 1 and values["next_level"] == "LV_JUNIOR"
+    assert [f["code"] for f in recs["W"]["flags"]] == []
+    warnings = codes(recs["W"]["warnings"])
+    assert warnings.count("ledger_state_typed") == 2 and warnings.count("default_used") == 2
+    state = [w for w in recs["W"]["warnings"] if w["code"] == "ledger_state_typed"]
+    assert {w["where"] for w in state} == {"历史!E2 / History!E2"} and any("STREAK 2" in w["message_en"] for w in state)

@@ -11,7 +11,9 @@ month reads: ``latest`` (per owner), ``quarter``, ``year``, a number of months, 
 
 Reading fills the same ``Inputs`` tables the core reads today (History rows, Metrics rows
 with a period); each row names its source as ``账本 2026-09 v1 / ledger 2026-09 v1``. A row
-typed in the workbook for the same owner, item and month wins, with a warning showing both.
+typed in the workbook for the same owner, item and month wins, with a warning showing both. A
+start state (a ladder's ``state`` items of one owner and month, S15) is one whole: when any of
+its items is typed, none of the ledger's rows of it is used, with a warning for each.
 """
 
 from __future__ import annotations
@@ -328,8 +330,27 @@ def _merged(table: Table, rows: list[tuple], code_col: str, warnings: list[Probl
                 typed[(emp or "", tm or "", code, str(per))] = (value, int(row))
     if typed:
         kept = []
+        groups = state_groups(scheme) if code_col == "item" else []
         for r in rows:
             hit = typed.get((r[1], r[2], r[3], r[4]))
+            whole = next((g for g in groups if r[3] in g), None) if hit is None else None
+            typed_part = sorted(c for c in whole if (r[1], r[2], c, r[4]) in typed) if whole else []
+            if typed_part:  # a start state is one unit: typed in part, none of the ledger's rows of it is used
+                first = min(typed[(r[1], r[2], c, r[4])][1] for c in typed_part)
+                _t, owner, team, item, per, value_text, label, _c = r
+                shown = codec.shown(codec.loads(value_text))
+                parts = ", ".join(typed_part)
+                warnings.append(problem(
+                    "ledger_state_typed", table.ref("value", first),
+                    f"{owner or team} 在 {per} 的起始状态：工作簿只填写了 {parts}；起始状态是一个整体，"
+                    f"{label.split(' / ')[0]}的 {item} {shown} 不使用（未填写的项目按默认值计算）。",
+                    f"The start state of {owner or team} as of {per}: the workbook types only {parts}; a start state "
+                    f"is one whole, so {label.split(' / ')[1]}'s {item} {shown} is not used (an item not typed takes "
+                    "its default).",
+                    f"在历史表填写该起始状态的全部项目（{', '.join(sorted(whole))}）；如果账本的起始状态正确，删除这些行。",
+                    f"Type every item of the start state on History ({', '.join(sorted(whole))}); delete these rows if "
+                    "the ledger's start state is right.", employee=owner or None, severity="warning"))
+                continue
             if hit is None:
                 kept.append(r)
                 continue
@@ -363,6 +384,11 @@ def _merged(table: Table, rows: list[tuple], code_col: str, warnings: list[Probl
     merged["xl_bad"] = merged["xl_bad"].astype(bool)
     merged["xl_row"] = merged["xl_row"].astype("int64")
     return LedgerTable(table, merged, sources)
+
+
+def state_groups(scheme: Scheme) -> list[set[str]]:
+    """The History items that together make one start state (a ladder's ``state``: S15 LEVEL, MISS, STREAK)."""
+    return [set(st.state_items.values()) for st in scheme.steps if isinstance(getattr(st, "state_items", None), dict)]
 
 
 def _typed(value, numeric: bool):
