@@ -117,3 +117,34 @@ def test_a_start_state_typed_in_part_uses_none_of_the_ledgers_rows_of_it(tmp_pat
     assert warnings.count("ledger_state_typed") == 2 and warnings.count("default_used") == 2
     state = [w for w in recs["W"]["warnings"] if w["code"] == "ledger_state_typed"]
     assert {w["where"] for w in state} == {"历史!E2 / History!E2"} and any("STREAK 2" in w["message_en"] for w in state)
+
+
+# ------------------------------------------------------------------------------- F1 a register that disagrees
+
+
+def test_earlier_month_events_rows_that_disagree_with_the_closed_month_withhold_the_employee(tmp_path):
+    emps = [emp("A"), emp("B")]
+    close(s4_book(tmp_path, "2027-01", emps, [ev("2027-01-05", "B"), ev("2027-01-06", "A", "FINE_DAILY_REPORT")]))
+    # February's year-to-date register has TWO January rows for B (January is closed with 1) and one for A,
+    # who is closed in January with no FINE_AFTERSALES_MISS (0).
+    register = [ev("2027-01-05", "B"), ev("2027-01-20", "B"), ev("2027-01-09", "A"), ev("2027-02-05", "B")]
+    code, recs = scored(s4_book(tmp_path, "2027-02", emps, register))
+    # counting the register would make B's February occurrence 3 (300 元), A's nothing this month; neither is sure
+    assert code == 1 and recs["A"]["status"] == "error" and recs["B"]["status"] == "error"
+    assert codes(recs["B"]["errors"]) == ["ledger_events_differ"] and codes(recs["A"]["errors"]) == ["ledger_events_differ"]
+    err = recs["B"]["errors"][0]
+    assert err["where"] == "事件!C2 / Events!C2"  # B's first January row
+    assert "2027-01 is closed with 1" in err["message_en"] and "count 2" in err["message_en"]
+    assert "ledger 2027-01 v1" in err["message_en"] and "--reason" in err["fix_en"]
+    assert "2027-01 is closed with 0" in recs["A"]["errors"][0]["message_en"]
+    # rows that agree with the ledger: B Jan 1 (ledger and row) + Feb = occurrence 2 -> 200 元; A none -> 0 元
+    agree = [ev("2027-01-05", "B"), ev("2027-02-05", "B")]
+    code, recs = scored(s4_book(tmp_path, "2027-02", emps, agree, name="2027-02b.xlsx"))
+    assert code == 0 and recs["B"]["money"]["deductions"] == 200 and recs["A"]["money"]["deductions"] == 0
+    # January re-closed with B's second row: Jan 2 + Feb = occurrence 3 -> 300 元
+    close(s4_book(tmp_path, "2027-01", emps, [ev("2027-01-05", "B"), ev("2027-01-20", "B"),
+                                              ev("2027-01-06", "A", "FINE_DAILY_REPORT")], name="2027-01b.xlsx"),
+          "--reason", "补录 B 1月20日")
+    two = [ev("2027-01-05", "B"), ev("2027-01-20", "B"), ev("2027-02-05", "B")]
+    code, recs = scored(s4_book(tmp_path, "2027-02", emps, two, name="2027-02c.xlsx"))
+    assert code == 0 and recs["B"]["money"]["deductions"] == 300

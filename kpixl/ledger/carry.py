@@ -237,6 +237,7 @@ class Loaded:
     missing: list[str]
     problems: list[Problem] = field(default_factory=list)  # the chain's problems (chain.py)
     left_out: list[tuple] = field(default_factory=list)  # (period, version, record) left out of a month read
+    members: dict[str, tuple[int, set[str]]] = field(default_factory=dict)  # month -> (version, employees ok)
 
 
 def window_start(window: str, period: Period) -> str | None:
@@ -307,6 +308,7 @@ def merge(scheme: Scheme, inputs: Inputs, loaded: Loaded) -> Inputs:
     """``inputs`` with the ledger's rows added to History and Metrics (typed rows win, with a warning)."""
     warnings: list[Problem] = list(loaded_warnings(loaded, inputs)) + list(loaded.problems)
     warnings += _left_out_problems(scheme, inputs, loaded)
+    warnings += _event_disagreements(scheme, inputs, loaded)
     history, metrics = inputs.history, inputs.metrics
     by_target: dict[str, list[tuple]] = {"history": [], "metrics": []}
     for r in loaded.rows:
@@ -414,6 +416,50 @@ def _left_out_problems(scheme: Scheme, inputs: Inputs, loaded: Loaded) -> list[P
         months = {add_months(parse_period(per), s).label for s in shifts}
         if emp in here and not any((emp, m) in typed for m in months):
             out.append(left_out_problem(per, ver, rec))
+    return out
+
+
+def _event_disagreements(scheme: Scheme, inputs: Inputs, loaded: Loaded) -> list[Problem]:
+    """Events rows dated in an earlier month of an ``events`` carry's window (S4: the year's register, which
+    R-KF-1 counts instead of the ledger's figure of that month) whose count differs from what the ledger
+    holds for that employee and month (a closed month without a row of theirs holds 0): the employee is
+    withheld, located at the month's first row, until the month is closed again or the rows agree."""
+    period = inputs.period
+    if period is None or period.kind != "month" or (not loaded.members and not loaded.rows):
+        return []
+    ids = {e for e in inputs.employees.frame["id"] if e}
+    held = {r[:5]: r for r in loaded.rows}
+    out = []
+    for c in carries(scheme):
+        if c.kind != "events" or c.window == "latest":
+            continue
+        for _t, emp, _tm, item, month, text, where in _earlier_event_carry(scheme, inputs, c, period, ids):
+            count = codec.loads(text)
+            row = held.get((c.target, emp, "", item, month))
+            if row is not None:
+                closed, label = codec.loads(row[5]), row[6].split(" / ")
+            elif month in loaded.members and emp in loaded.members[month][1]:
+                closed, label = 0, source_label(month, loaded.members[month][0]).split(" / ")
+            else:
+                continue
+            try:
+                same = int(closed) == int(count)
+            except (TypeError, ValueError):
+                same = False
+            if same:
+                continue
+            out.append(problem(
+                "ledger_events_differ", where,
+                f"员工 {emp} 的 {item}：{month} 已关账为 {codec.shown(closed)} 次（{label[0]}），本工作簿中 {month} 的事件行"
+                f"计 {count} 次；“本年第几次”不能确定（R-KF-1），该员工的结果暂不计算。",
+                f"{item} of employee {emp}: {month} is closed with {codec.shown(closed)} occurrence(s) ({label[-1]}), "
+                f"but this workbook's Events rows of {month} count {count}; the occurrence of the year cannot be told "
+                "(R-KF-1), so their result is withheld.",
+                f"如果本工作簿正确：用更正后的 {month} 工作簿重新关账（kpixl close {month} 的工作簿 --reason \"...\"）；"
+                f"如果账本正确：删除（或改正）本工作簿中该员工 {month} 的多余行。",
+                f"If this workbook is right: close {month} again from a corrected workbook (kpixl close <the {month} "
+                f"workbook> --reason \"...\"); if the ledger is right: delete (or correct) the extra rows of {month} "
+                "for this employee in this workbook.", employee=emp))
     return out
 
 
