@@ -61,7 +61,8 @@ def test_an_employee_dropped_from_a_month_read_is_withheld_like_one_left_out(tmp
     assert recs["B"]["status"] == "error" and codes(recs["B"]["errors"]) == ["ledger_dropped"]
     err = recs["B"]["errors"][0]
     assert err["where"] == "账本 2027-02 v2 / ledger 2027-02 v2" and "--drop" in err["message_en"]
-    assert "B 已离职" in err["message_zh"] and "History" in err["fix_en"] and "--reason" in err["fix_en"]
+    assert "原因：B 已离职" in err["message_zh"] and "(why: B 已离职" in err["message_en"]
+    assert "History" in err["fix_en"] and "--reason" in err["fix_en"]
     # typing B's February on History: Jan 1 (ledger) + Feb 1 (typed) + Mar = occurrence 3 -> 300 元
     typed = [{"employee": "B", "period": "2027-02", "item": MISS, "value": 1}]
     code, recs = scored(s4_book(tmp_path, "2027-03", emps, march, typed, name="2027-03b.xlsx"))

@@ -210,12 +210,13 @@ def left_out_problem(per: str, ver: int, rec: dict) -> Problem:
 
 def dropped_problem(per: str, ver: int, rec: dict) -> Problem:
     emp = rec["employee"]
-    why = f"（原因 why: {rec['reason']}）" if rec.get("reason") else ""
+    why = f"（原因：{rec['reason']}）" if rec.get("reason") else ""
+    why_en = f" (why: {rec['reason']})" if rec.get("reason") else ""
     return problem(
         "ledger_dropped", f"账本 {per} v{ver} / ledger {per} v{ver}",
         f"员工 {emp} 在 {per} v{ver} 重新关账时被移除（--drop）{why}，账本中没有该员工 {per} 的数据，"
         f"但该员工在本工作簿的员工表中；其结果暂不计算。",
-        f"Employee {emp} was dropped from {per} when it was closed again as v{ver} (--drop){why}; the ledger has no "
+        f"Employee {emp} was dropped from {per} when it was closed again as v{ver} (--drop){why_en}; the ledger has no "
         f"figures of {per} for them, but they are on this workbook's Employees sheet, so their result is withheld.",
         f"如果该员工 {per} 在岗：把该员工加回 {per} 的工作簿后重新关账（kpixl close {per} 的工作簿 --reason \"...\"）；"
         f"或在历史表填写该员工 {per} 的数据。",
