@@ -105,7 +105,23 @@ def load(store, scheme, key: str, period, inputs=None, explicit: bool = False):
         read = [per for per in newest if (per == last and len(windowed) < len(carries(scheme)))
                 or any(s is None or per >= s for s in starts)]
         loaded.left_out = chain.left_out([(newest[p][0], p, newest[p][1], left_text[p]) for p in read])
+        loaded.left_out += chain.dropped_from(store, keys, {p: newest[p][1] for p in read})
+        if any(c.kind == "events" for c in windowed):
+            loaded.members = _members(store, {p: v for p, v in newest.items() if reach is None or p >= reach})
     return loaded
+
+
+def _members(store, months: dict[str, tuple[int, int]]) -> dict[str, tuple[int, set[str]]]:
+    """Month -> (version, employees scored ok) of the given closes (month -> (id, version))."""
+    by_id = {cid: per for per, (cid, _v) in months.items()}
+    out = {per: (ver, set()) for per, (_cid, ver) in months.items()}
+    ids = sorted(by_id)
+    for i in range(0, len(ids), 400):
+        chunk = ids[i:i + 400]
+        for cid, emp in store.execute(f"SELECT close_id, employee FROM kpixl_result WHERE status = 'ok' AND close_id IN "
+                                      f"({', '.join('?' * len(chunk))})", chunk):
+            out[by_id[int(cid)]][1].add(emp)
+    return out
 
 
 def _owners(store, close_ids: list[int]) -> set[str]:

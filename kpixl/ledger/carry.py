@@ -11,7 +11,9 @@ month reads: ``latest`` (per owner), ``quarter``, ``year``, a number of months, 
 
 Reading fills the same ``Inputs`` tables the core reads today (History rows, Metrics rows
 with a period); each row names its source as ``账本 2026-09 v1 / ledger 2026-09 v1``. A row
-typed in the workbook for the same owner, item and month wins, with a warning showing both.
+typed in the workbook for the same owner, item and month wins, with a warning showing both. A
+start state (a ladder's ``state`` items of one owner and month, S15) is one whole: when any of
+its items is typed, none of the ledger's rows of it is used, with a warning for each.
 """
 
 from __future__ import annotations
@@ -235,6 +237,7 @@ class Loaded:
     missing: list[str]
     problems: list[Problem] = field(default_factory=list)  # the chain's problems (chain.py)
     left_out: list[tuple] = field(default_factory=list)  # (period, version, record) left out of a month read
+    members: dict[str, tuple[int, set[str]]] = field(default_factory=dict)  # month -> (version, employees ok)
 
 
 def window_start(window: str, period: Period) -> str | None:
@@ -305,6 +308,7 @@ def merge(scheme: Scheme, inputs: Inputs, loaded: Loaded) -> Inputs:
     """``inputs`` with the ledger's rows added to History and Metrics (typed rows win, with a warning)."""
     warnings: list[Problem] = list(loaded_warnings(loaded, inputs)) + list(loaded.problems)
     warnings += _left_out_problems(scheme, inputs, loaded)
+    warnings += _event_disagreements(scheme, inputs, loaded)
     history, metrics = inputs.history, inputs.metrics
     by_target: dict[str, list[tuple]] = {"history": [], "metrics": []}
     for r in loaded.rows:
@@ -329,8 +333,27 @@ def _merged(table: Table, rows: list[tuple], code_col: str, warnings: list[Probl
                 typed[(emp or "", tm or "", code, str(per))] = (value, int(row))
     if typed:
         kept = []
+        groups = state_groups(scheme) if code_col == "item" else []
         for r in rows:
             hit = typed.get((r[1], r[2], r[3], r[4]))
+            whole = next((g for g in groups if r[3] in g), None) if hit is None else None
+            typed_part = sorted(c for c in whole if (r[1], r[2], c, r[4]) in typed) if whole else []
+            if typed_part:  # a start state is one unit: typed in part, none of the ledger's rows of it is used
+                first = min(typed[(r[1], r[2], c, r[4])][1] for c in typed_part)
+                _t, owner, team, item, per, value_text, label, _c = r
+                shown = codec.shown(codec.loads(value_text))
+                parts = ", ".join(typed_part)
+                warnings.append(problem(
+                    "ledger_state_typed", table.ref("value", first),
+                    f"{owner or team} 在 {per} 的起始状态：工作簿只填写了 {parts}；起始状态是一个整体，"
+                    f"{label.split(' / ')[0]}的 {item} {shown} 不使用（未填写的项目按默认值计算）。",
+                    f"The start state of {owner or team} as of {per}: the workbook types only {parts}; a start state "
+                    f"is one whole, so {label.split(' / ')[1]}'s {item} {shown} is not used (an item not typed takes "
+                    "its default).",
+                    f"在历史表填写该起始状态的全部项目（{', '.join(sorted(whole))}）；如果账本的起始状态正确，删除这些行。",
+                    f"Type every item of the start state on History ({', '.join(sorted(whole))}); delete these rows if "
+                    "the ledger's start state is right.", employee=owner or None, severity="warning"))
+                continue
             if hit is None:
                 kept.append(r)
                 continue
@@ -366,6 +389,11 @@ def _merged(table: Table, rows: list[tuple], code_col: str, warnings: list[Probl
     return LedgerTable(table, merged, sources)
 
 
+def state_groups(scheme: Scheme) -> list[set[str]]:
+    """The History items that together make one start state (a ladder's ``state``: S15 LEVEL, MISS, STREAK)."""
+    return [set(st.state_items.values()) for st in scheme.steps if isinstance(getattr(st, "state_items", None), dict)]
+
+
 def _typed(value, numeric: bool):
     """A kept value as the workbook parser would have typed it (numbers are Decimals)."""
     if numeric and isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -389,6 +417,50 @@ def _left_out_problems(scheme: Scheme, inputs: Inputs, loaded: Loaded) -> list[P
         months = {add_months(parse_period(per), s).label for s in shifts}
         if emp in here and not any((emp, m) in typed for m in months):
             out.append(left_out_problem(per, ver, rec))
+    return out
+
+
+def _event_disagreements(scheme: Scheme, inputs: Inputs, loaded: Loaded) -> list[Problem]:
+    """Events rows dated in an earlier month of an ``events`` carry's window (S4: the year's register, which
+    R-KF-1 counts instead of the ledger's figure of that month) whose count differs from what the ledger
+    holds for that employee and month (a closed month without a row of theirs holds 0): the employee is
+    withheld, located at the month's first row, until the month is closed again or the rows agree."""
+    period = inputs.period
+    if period is None or period.kind != "month" or (not loaded.members and not loaded.rows):
+        return []
+    ids = {e for e in inputs.employees.frame["id"] if e}
+    held = {r[:5]: r for r in loaded.rows}
+    out = []
+    for c in carries(scheme):
+        if c.kind != "events" or c.window == "latest":
+            continue
+        for _t, emp, _tm, item, month, text, where in _earlier_event_carry(scheme, inputs, c, period, ids):
+            count = codec.loads(text)
+            row = held.get((c.target, emp, "", item, month))
+            if row is not None:
+                closed, label = codec.loads(row[5]), row[6].split(" / ")
+            elif month in loaded.members and emp in loaded.members[month][1]:
+                closed, label = 0, source_label(month, loaded.members[month][0]).split(" / ")
+            else:
+                continue
+            try:
+                same = int(closed) == int(count)
+            except (TypeError, ValueError):
+                same = False
+            if same:
+                continue
+            out.append(problem(
+                "ledger_events_differ", where,
+                f"员工 {emp} 的 {item}：{month} 已关账为 {codec.shown(closed)} 次（{label[0]}），本工作簿中 {month} 的事件行"
+                f"计 {count} 次；“本年第几次”不能确定（R-KF-1），该员工的结果暂不计算。",
+                f"{item} of employee {emp}: {month} is closed with {codec.shown(closed)} occurrence(s) ({label[-1]}), "
+                f"but this workbook's Events rows of {month} count {count}; the occurrence of the year cannot be told "
+                "(R-KF-1), so their result is withheld.",
+                f"如果本工作簿正确：用更正后的 {month} 工作簿重新关账（kpixl close {month} 的工作簿 --reason \"...\"）；"
+                f"如果账本正确：删除（或改正）本工作簿中该员工 {month} 的多余行。",
+                f"If this workbook is right: close {month} again from a corrected workbook (kpixl close <the {month} "
+                f"workbook> --reason \"...\"); if the ledger is right: delete (or correct) the extra rows of {month} "
+                "for this employee in this workbook.", employee=emp))
     return out
 
 

@@ -10,7 +10,8 @@ still read (its stored keys are compared the same way). Problems found here with
   nobody is scored until ``--key`` names the chain or the 部门 column is corrected;
 - an employee absent from the chain whose ID matches a chain employee but for case or full-width
   characters (``rpx`` for ``RPX``): that employee is withheld;
-- an employee left out of a month that is read (``close --partial``): that employee is withheld
+- an employee left out of a month that is read (``close --partial``), or dropped from it by a
+  re-close (``close --drop``) but on this workbook's Employees sheet: that employee is withheld
   until the month is re-closed or their figures of that month are typed on the History sheet;
 - a closed month that is read, directly or through the months it read, was closed from a version
   since superseded: nobody is scored until that month is re-closed;
@@ -190,8 +191,38 @@ def left_out(closes: list[tuple]) -> list[tuple[str, int, dict]]:
     return out
 
 
+def dropped_from(store, keys: list[str], read: dict[str, int]) -> list[tuple[str, int, dict]]:
+    """(period, version, record) of every employee of an earlier version of a month read (``read``: period ->
+    its newest version) who is not in the newest one (re-closed with ``--drop``): the month read has no
+    figures of theirs, as for an employee left out by ``--partial``. ``version`` is the version that dropped
+    them; the record says ``dropped`` and carries that version's reason."""
+    out: list[tuple[str, int, dict]] = []
+    periods = sorted(p for p, ver in read.items() if ver > 1)
+    for chunk in _chunks(periods):
+        rows = store.execute(
+            "SELECT c.period, c.version, c.reason, r.employee FROM kpixl_close c LEFT JOIN kpixl_result r ON r.close_id = c.id "
+            f"WHERE c.book_key IN ({', '.join('?' * len(keys))}) AND c.period IN ({', '.join('?' * len(chunk))}) "
+            "ORDER BY c.period, c.version", [*keys, *chunk])
+        for per in chunk:
+            versions: dict[int, str] = {}
+            present: dict[str, int] = {}  # employee -> the last version that has them
+            for p, ver, reason, emp in rows:
+                if p != per:
+                    continue
+                versions[int(ver)] = reason
+                if emp is not None:
+                    present[emp] = max(present.get(emp, 0), int(ver))
+            for emp, last in sorted(present.items()):
+                if last < read[per]:
+                    gone = min(v for v in versions if v > last)
+                    out.append((per, gone, {"employee": emp, "dropped": True, "reason": versions[gone]}))
+    return out
+
+
 def left_out_problem(per: str, ver: int, rec: dict) -> Problem:
     emp = rec["employee"]
+    if rec.get("dropped"):
+        return dropped_problem(per, ver, rec)
     why_zh = f"（原因：{rec.get('where', '')} {rec.get('reason_zh', '')}）" if rec.get("reason_zh") else ""
     why_en = f" (why: {rec.get('where', '')} {rec.get('reason_en', '')})" if rec.get("reason_en") else ""
     return problem(
@@ -202,6 +233,23 @@ def left_out_problem(per: str, ver: int, rec: dict) -> Problem:
         f"更正该员工 {per} 的行后重新关账 {per}：kpixl close {per} 的工作簿 --reason \"...\"；或在历史表填写该员工 {per} 的数据。",
         f"Correct the employee's row and close {per} again: kpixl close <the {per} workbook> --reason \"...\"; "
         f"or type the employee's figures of {per} on the History sheet.", employee=emp)
+
+
+def dropped_problem(per: str, ver: int, rec: dict) -> Problem:
+    emp = rec["employee"]
+    why = f"（原因：{rec['reason']}）" if rec.get("reason") else ""
+    why_en = f" (why: {rec['reason']})" if rec.get("reason") else ""
+    return problem(
+        "ledger_dropped", f"账本 {per} v{ver} / ledger {per} v{ver}",
+        f"员工 {emp} 在 {per} v{ver} 重新关账时被移除（--drop）{why}，账本中没有该员工 {per} 的数据，"
+        f"但该员工在本工作簿的员工表中；其结果暂不计算。",
+        f"Employee {emp} was dropped from {per} when it was closed again as v{ver} (--drop){why_en}; the ledger has no "
+        f"figures of {per} for them, but they are on this workbook's Employees sheet, so their result is withheld.",
+        f"如果该员工 {per} 在岗：把该员工加回 {per} 的工作簿后重新关账（kpixl close {per} 的工作簿 --reason \"...\"）；"
+        f"或在历史表填写该员工 {per} 的数据。",
+        f"If the employee worked in {per}: put them back on the {per} workbook and close {per} again (kpixl close "
+        f"<the {per} workbook> --reason \"...\"); or type the employee's figures of {per} on the History sheet.",
+        employee=emp)
 
 
 def _read_through(store, read_ids: list[int]) -> list[int]:

@@ -192,6 +192,15 @@ class LadderStep(Step):
                     f"The start state of employee {emp} as of {as_of} has no {code}.",
                     f"在历史表加一行：工号 {emp}，月份 {as_of}，项目 {code}。",
                     f"Add a History row: employee {emp}, period {as_of}, item {code}.", employee=emp))
+            from ..defaults import report_default
+
+            # a default standing in for a start-state item not typed (MISS/STREAK absent = 0) is reported
+            report_default(ctx, emp, self.scheme.history[code], label,
+                           f"员工 {emp} 在 {as_of} 的起始状态没有 {code}（{self.scheme.history[code].zh}），按默认值 {default} 计算。",
+                           f"The start state of employee {emp} as of {as_of} has no {code} "
+                           f"({self.scheme.history[code].en}); the default {default} is used.",
+                           f"如不是 {default}，在历史表加一行：工号 {emp}，月份 {as_of}，项目 {code}。",
+                           f"If it is not {default}, add a History row: employee {emp}, period {as_of}, item {code}.")
             return default, f"{code} = {default}（默认 / default）"
 
         raw, level_src = item("level")
