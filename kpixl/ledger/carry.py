@@ -235,6 +235,7 @@ class Loaded:
     missing: list[str]
     problems: list[Problem] = field(default_factory=list)  # the chain's problems (chain.py)
     left_out: list[tuple] = field(default_factory=list)  # (period, version, record) left out of a month read
+    seen: dict[str, int] = field(default_factory=dict)  # month -> id of its newest close, as this run found the ledger
 
 
 def window_start(window: str, period: Period) -> str | None:

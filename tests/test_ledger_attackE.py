@@ -1,0 +1,135 @@
+"""Attack E on the ledger: two months of one chain closed at once (F2), and the audit marks and
+messages of a corrected chain (F7).
+
+Expected values are computed by hand from SCHEMES.md (S4 R-KF-1: FINE_AFTERSALES_MISS 100 / 200 / 300
+per occurrence of the calendar year).
+"""
+
+from __future__ import annotations
+
+import pytest
+from test_ledger_stores import pg_server, store  # noqa: F401 (fixtures)
+
+from kpixl.demo import as_dates
+from kpixl.ledger import close_book, open_ledger, score_month
+from kpixl.ledger.store import LedgerConflict
+from kpixl.workbook.read import inputs_from_records
+
+MISS = "FINE_AFTERSALES_MISS"
+
+
+def s4_month(period: str):
+    emps = [{"id": "A", "name": "A", "role": "客服", "department": "招生部", "hire_date": "2025-01-01"}]
+    return inputs_from_records("kefu_fines", period, employees=emps,
+                               events=as_dates([{"date": f"{period}-05", "employee": "A", "rule": MISS}]))
+
+
+@pytest.fixture
+def ledger(store):  # noqa: F811 (the SQLite and PostgreSQL stores of test_ledger_stores)
+    return store
+
+
+def other_connection(ledger):
+    return open_ledger(ledger.url, create=False)
+
+
+# ------------------------------------------------------------------------------- F2 two months at once
+
+
+def test_a_close_whose_earlier_month_was_closed_meanwhile_is_refused(ledger):
+    # January closed. March's close reads the ledger (January only: occurrence 2, 200 元); February is
+    # closed by another clerk before March's close commits. March's figure would miss February
+    # (occurrence 3 is 300 元), so March is refused and nothing of it is recorded.
+    close_book(ledger, *s4_month("2027-01"), "qa")
+    scheme, raw = s4_month("2027-03")
+    scored = score_month(ledger, scheme, raw)
+    assert scored[0].value("A", "money.deductions") == 200  # what March read: January only
+    clerk = other_connection(ledger)
+    try:
+        close_book(clerk, *s4_month("2027-02"), "clerk-feb")
+    finally:
+        clerk.close()
+    with pytest.raises(LedgerConflict) as caught:
+        close_book(ledger, scheme, raw, "clerk-mar", scored=scored)
+    first = caught.value.problems[0]
+    assert first.code == "close_read_changed"
+    assert "2027-02" in first.zh and "Another close changed 2027-02 while this one ran" in first.en
+    assert "Run the close again" in first.fix_en and "再运行一次关账" in first.fix_zh
+    assert [r[0] for r in ledger.execute("SELECT period FROM kpixl_close ORDER BY id")] == ["2027-01", "2027-02"]
+    # run again, it reads February: occurrence 3
+    _closed, result = close_book(ledger, *s4_month("2027-03"), "clerk-mar")
+    assert result.value("A", "money.deductions") == 300
+
+
+def test_a_close_whose_month_read_was_closed_again_meanwhile_is_refused(ledger):
+    # February v1 read by March's close; February v2 (a correction) commits first: refused.
+    close_book(ledger, *s4_month("2027-01"), "qa")
+    close_book(ledger, *s4_month("2027-02"), "qa")
+    scheme, raw = s4_month("2027-03")
+    scored = score_month(ledger, scheme, raw)
+    clerk = other_connection(ledger)
+    try:
+        close_book(clerk, *s4_month("2027-02"), "clerk-feb", reason="更正 correction")
+    finally:
+        clerk.close()
+    with pytest.raises(LedgerConflict) as caught:
+        close_book(ledger, scheme, raw, "clerk-mar", scored=scored)
+    assert caught.value.problems[0].code == "close_read_changed" and "2027-02" in caught.value.problems[0].en
+
+
+def test_a_close_of_another_chain_meanwhile_does_not_refuse(ledger):
+    close_book(ledger, *s4_month("2027-01"), "qa")
+    scheme, raw = s4_month("2027-02")
+    scored = score_month(ledger, scheme, raw)
+    clerk = other_connection(ledger)
+    try:
+        close_book(clerk, *s4_month("2027-01"), "other", key="kefu_fines/质检部", explicit=True)
+    finally:
+        clerk.close()
+    closed, _ = close_book(ledger, scheme, raw, "qa", scored=scored)
+    assert (closed.period, closed.version) == ("2027-02", 1)
+
+
+def test_cli_february_and_march_closed_at_once_never_both_succeed_silently(tmp_path):
+    # two processes: March's close sleeps inside its transaction only after it read the ledger; February
+    # starts while March waits. Whichever order they commit in, March's recorded figure counts February,
+    # or March is refused with exit 1 and a bilingual message (never both 0 with March at 200 元).
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT, cli, make_book
+
+    emps = [{"id": "A", "name": "A", "role": "客服", "department": "招生部", "hire_date": "2025-01-01"}]
+
+    def book(period):
+        return make_book(tmp_path / f"{period}.xlsx", "kefu_fines", period, employees=emps,
+                         events=[{"date": f"{period}-05", "employee": "A", "rule": MISS}])
+
+    db = tmp_path / "kpixl.db"
+    assert cli("close", book("2027-01"), "--ledger", db, "--by", "qa")[0] == 0
+    feb, mar = book("2027-02"), book("2027-03")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+
+    def proc(path, sleep):
+        return subprocess.Popen([sys.executable, "-m", "kpixl.cli", "close", str(path), "--ledger", str(db), "--by", "x"],
+                                env={**env, "KPIXL_TEST_CLOSE_SLEEP": sleep}, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+
+    # March reads January, then waits for the write lock that February (sleeping inside it) holds
+    p_feb = proc(feb, "3")
+    import time
+
+    deadline = time.time() + 60
+    while time.time() < deadline and not (tmp_path / "kpixl.db-journal").exists():
+        time.sleep(0.02)  # February is inside its transaction
+    p_mar = proc(mar, "0")
+    out_feb, err_feb = p_feb.communicate(timeout=120)
+    out_mar, err_mar = p_mar.communicate(timeout=120)
+    assert p_feb.returncode == 0, err_feb
+    if p_mar.returncode == 0:  # March read the ledger after February committed
+        code, out, _ = cli("ledger", "show", "A", "--period", "2027-03", "--ledger", db)
+        assert "money.deductions = 300" in out
+    else:
+        assert p_mar.returncode == 1 and "Traceback" not in err_mar and out_mar == ""
+        assert "另一个关账更改了2027-02" in err_mar and "Another close changed 2027-02 while this one ran" in err_mar
