@@ -133,3 +133,29 @@ def test_cli_february_and_march_closed_at_once_never_both_succeed_silently(tmp_p
     else:
         assert p_mar.returncode == 1 and "Traceback" not in err_mar and out_mar == ""
         assert "另一个关账更改了2027-02" in err_mar and "Another close changed 2027-02 while this one ran" in err_mar
+
+
+# ------------------------------------------------------------------------------- F7 a corrected chain
+
+
+def corrected_chain(tmp_path):
+    """S15 (R-G-10: a month reads the month before): January-April closed, then February corrected."""
+    from test_ledger_chain import close, s15_book
+
+    for per in ("2027-01", "2027-02", "2027-03", "2027-04"):
+        close(s15_book(tmp_path, per, 16))
+    out = close(s15_book(tmp_path, "2027-02", 14, name="2027-02-v2.xlsx"), "--reason", "2月转化率更正为14%")
+    assert "affected: 2027-03 v1, 2027-04 v1" in out
+
+
+def test_periods_marks_every_month_the_correction_affects(tmp_path):
+    from conftest import cli
+
+    corrected_chain(tmp_path)
+    code, out, _ = cli("ledger", "periods", "--ledger", tmp_path / "kpixl.db")
+    lines = {line.split()[1] + " " + line.split()[2]: line for line in out.splitlines()}
+    assert code == 0 and "受影响 affected" not in lines["2027-01 v1"] + lines["2027-02 v1"] + lines["2027-02 v2"]
+    assert lines["2027-03 v1"].endswith("受影响 affected: 读取了被取代的 read superseded 2027-02 v1")
+    # April read March v1, which read February v1: the close listed it, scoring April withholds it
+    assert lines["2027-04 v1"].endswith("受影响 affected: 读取了被取代的 read superseded 2027-02 v1 "
+                                        "(经由 through 2027-03 v1)")
