@@ -159,3 +159,20 @@ def test_periods_marks_every_month_the_correction_affects(tmp_path):
     # April read March v1, which read February v1: the close listed it, scoring April withholds it
     assert lines["2027-04 v1"].endswith("受影响 affected: 读取了被取代的 read superseded 2027-02 v1 "
                                         "(经由 through 2027-03 v1)")
+
+
+def test_report_of_a_closed_month_withheld_whole_does_not_say_its_figures_are_the_closed_ones(tmp_path):
+    from conftest import cli
+    from test_ledger_attack8 import _statement_ledger_line
+
+    corrected_chain(tmp_path)
+    # April v1 was built on March v1, built on the superseded February v1: every employee withheld
+    code, out, err = cli("report", tmp_path / "2027-04.xlsx", "-o", tmp_path / "apr.report.xlsx")
+    assert code == 1 and "ledger_stale_month" not in out
+    assert "这些数字与账本一致" not in err and "these are the closed figures" not in err
+    assert ("账本 ledger: 2027-04 已关账 closed v1；本次没有显示数字（所有员工暂不计算，见错误） / no figures are shown "
+            "(every employee is withheld, see the errors)；v1 读取了被取代的 2027-02 v1 (经由 through 2027-03 v1)，需要按月份顺序"
+            "重新关账 / v1 was built on the superseded 2027-02 v1 (经由 through 2027-03 v1): close it again in month order") in err
+    line = _statement_ledger_line(tmp_path / "apr.report.xlsx")
+    assert "本单即账本数字" not in line and "the ledger's figures" not in line
+    assert line.startswith("已关账 closed v1（本单没有数字 = no figures shown）")
