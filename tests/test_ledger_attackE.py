@@ -176,3 +176,24 @@ def test_report_of_a_closed_month_withheld_whole_does_not_say_its_figures_are_th
     line = _statement_ledger_line(tmp_path / "apr.report.xlsx")
     assert "本单即账本数字" not in line and "the ledger's figures" not in line
     assert line.startswith("已关账 closed v1（本单没有数字 = no figures shown）")
+
+
+def test_nightly_lists_a_book_withheld_by_the_ledger_with_problems_not_failed(tmp_path):
+    # README: FAIL is a book that could not be read or reported; April is read, scored (every employee
+    # withheld: ledger_stale_month) and reported with its Issues, so it is WARN "with problems"; exit 1
+    import io
+    import json
+
+    from kpixl.batch import run_nightly
+
+    corrected_chain(tmp_path)
+    stream = io.StringIO()
+    summary = run_nightly([tmp_path / "2027-04.xlsx", tmp_path / "2027-01.xlsx"], tmp_path / "out", stream=stream)
+    april = summary.outcomes[0]
+    assert april.status == "problems" and april.scored == 0 and "2027-03 v1" in april.message
+    assert summary.exit_code == 1
+    lines = stream.getvalue().splitlines()
+    assert lines[0].startswith("WARN ") and "0/1 scored" in lines[0]
+    assert lines[-1].startswith("2 个工作簿 workbooks: 1 ok, 1 有问题 with problems, 0 失败 failed")
+    log = [json.loads(line) for line in (tmp_path / "out" / "nightly.log").read_text(encoding="utf-8").splitlines()]
+    assert [e["status"] for e in log] == ["problems", "ok"]
