@@ -195,7 +195,10 @@ def process_workbook(book: str, out: str, scheme: str | None = None, period: str
                                    f"已计分 scored {scored}/{employees}，但报表未写入 but the report was not written: {refused}", 800))
         Path(out).parent.mkdir(parents=True, exist_ok=True)  # a book in a subfolder: the same subfolder under --out
         write_report(result, out, book, ledger_version=found.label() if found else None)
-        status = "ok" if not result.errors else ("problems" if any(e.ok for e in result.employees) else "failed")
+        # scored and reported: "problems" when any error withholds someone (everyone too: the report's
+        # Issues sheet says why, e.g. a month read from a superseded close); "failed" is a book not read
+        # or not reported
+        status = "problems" if result.errors else "ok"
         return BookOutcome(book, out, status, *_counts(result), time.perf_counter() - t0,
                            one_line(result.errors[0].short()) if result.errors else "")
     except KpixlError as exc:

@@ -230,9 +230,12 @@ def _print_standing(found, employee: str | None = None) -> None:
         same = employee not in found.differing
     else:
         same = found.same_figures
-    if same:
-        print(f"账本 ledger: {found.period} 已关账 closed v{found.version}；这些数字与账本一致 / these are the closed figures",
-              file=sys.stderr)
+    if same and employee is None and not found.shown:  # every employee withheld: no figure to agree
+        print(f"账本 ledger: {found.period} 已关账 closed v{found.version}；本次没有显示数字（所有员工暂不计算，见错误） / "
+              f"no figures are shown (every employee is withheld, see the errors){found.stale_text()}", file=sys.stderr)
+    elif same:
+        print(f"账本 ledger: {found.period} 已关账 closed v{found.version}；这些数字与账本一致 / these are the closed figures"
+              f"{found.stale_text()}", file=sys.stderr)
     else:
         p = found.problem()
         print(one_line(p) if employee is None else

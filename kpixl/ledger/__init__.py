@@ -92,6 +92,7 @@ def load(store, scheme, key: str, period, inputs=None, explicit: bool = False):
             cper, cver = by_id[int(cid)]
             rows.append((target, owner, team, item, per, value, row_source(source, cper, cver), cper))
     loaded = needed(scheme, period, newest, rows)
+    loaded.seen = {per: cid for per, (cid, _v) in newest.items()}
     if inputs is not None:
         loaded.problems += chain.stale_reads(store, loaded.read_ids)
         loaded.problems += chain.closed_early(store, scheme, loaded.read_ids)
@@ -218,5 +219,5 @@ def close_book(store, scheme, raw, by: str, key: str | None = None, scored=None,
     key = resolve_key(store, key or book_key(scheme, raw))
     result, inputs, loaded = scored or score_month(store, scheme, raw, key, explicit)
     effective, _ = effective_scheme(scheme, inputs)
-    req = CloseRequest(book_key=key, by=by, read_ids=loaded.read_ids, previous=loaded.rows, **request)
+    req = CloseRequest(book_key=key, by=by, read_ids=loaded.read_ids, previous=loaded.rows, seen=loaded.seen, **request)
     return close_month(store, effective, raw, result, req), result

@@ -238,6 +238,7 @@ class Loaded:
     problems: list[Problem] = field(default_factory=list)  # the chain's problems (chain.py)
     left_out: list[tuple] = field(default_factory=list)  # (period, version, record) left out of a month read
     members: dict[str, tuple[int, set[str]]] = field(default_factory=dict)  # month -> (version, employees ok)
+    seen: dict[str, int] = field(default_factory=dict)  # month -> id of its newest close, as this run found the ledger
 
 
 def window_start(window: str, period: Period) -> str | None:

@@ -315,6 +315,32 @@ def missed(store, scheme, cid: int, key: str, per: str) -> list[str]:
     return [p for p in late if any(s is None or p >= s for s in starts) or (latest and p > newest_before)]
 
 
+def changed_meanwhile(store, scheme, key: str, period, seen: dict[str, int], read_ids: list[int]) -> list[str]:
+    """Months a close of ``period`` reads, or would read, whose newest close is no longer the one its run
+    found (``seen``: month -> close id, carry.Loaded.seen): closed, or closed again, by another close since.
+    Read under the close's lock: a month inside a carry's window, the newest month (a ``latest`` carry),
+    or a month whose close the run read."""
+    from .carry import carries, month_carries, window_start
+
+    cs = carries(scheme) if period.kind == "quarter" else month_carries(scheme, carries(scheme))
+    if not cs:
+        return []
+    end = period.month_periods()[-1].label
+    keys = stored_keys(store, key) or [key]
+    now: dict[str, int] = {}
+    for cid, per in store.execute(f"SELECT id, period FROM kpixl_close WHERE book_key IN ({', '.join('?' * len(keys))}) "
+                                  "ORDER BY period, version", keys):
+        if (per < period.label or (period.kind == "quarter" and per <= end)) and is_month(per):
+            now[per] = int(cid)
+    changed = sorted(p for p in set(now) | set(seen) if now.get(p) != seen.get(p))
+    if not changed:
+        return []
+    starts = [window_start(c.window, period) for c in cs if c.window != "latest"]
+    newest = {max(now, default=""), max(seen, default="")} if any(c.window == "latest" for c in cs) else set()
+    read = set(read_ids)
+    return [p for p in changed if seen.get(p) in read or p in newest or any(s is None or p >= s for s in starts)]
+
+
 def closed_early(store, scheme, read_ids: list[int]) -> list[Problem]:
     """Closes this run reads, directly or through the closes they read, that were closed before an
     earlier month they would have read was closed (listed, never recomputed)."""

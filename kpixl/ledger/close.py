@@ -2,7 +2,11 @@
 
 A closed month is locked: closing it again needs a reason and records a new version (the old
 one is kept, R-G-12). Two closes of the same month at once: the unique key (book, period,
-version) lets one win; the other gets :class:`LedgerConflict`.
+version) lets one win; the other gets :class:`LedgerConflict`. Two closes of one chain at once
+(February and March): the write transaction holds the chain's lock (SQLite ``BEGIN IMMEDIATE``,
+a PostgreSQL advisory lock on the chain's key) and checks again, under it, that the months the
+close read are still as it read them; a month closed or closed again meanwhile refuses the
+close (:class:`LedgerConflict`), which is then run again.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from kpixl.core.scheme import Scheme
 
 from . import codec
 from .carry import carry_rows
-from .chain import closed_before
+from .chain import changed_meanwhile, closed_before, closed_early, normal, stale_reads
 from .frames import to_blob
 from .store import LedgerConflict, Store
 
@@ -45,6 +49,7 @@ class CloseRequest:
     read_ids: list[int] = field(default_factory=list)  # closes whose carries this run read
     previous: list[tuple] = field(default_factory=list)  # the carried rows this run read (carry.Loaded.rows)
     drop: list[str] = field(default_factory=list)  # a re-close: who of the version replaced may be missing
+    seen: dict[str, int] | None = None  # month -> close id of the ledger the run read (carry.Loaded.seen); None: not checked
 
 
 @dataclass
@@ -96,9 +101,10 @@ def close_month(store: Store, scheme: Scheme, inputs: Inputs, result: Result, re
     now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     try:
         with store.transaction():
-            if store.dialect == "postgresql":
-                store.execute("SELECT pg_advisory_xact_lock(hashtext(?))", (f"{req.book_key}|{period}",))
+            if store.dialect == "postgresql":  # one chain's closes one at a time (SQLite: BEGIN IMMEDIATE)
+                store.execute("SELECT pg_advisory_xact_lock(hashtext(?))", (f"kpixl chain|{normal(req.book_key)}",))
             prior = locked(store, req.book_key, period, req.reason)
+            unchanged(store, scheme, result, req)
             version = (prior[-1][1] + 1) if prior else 1
             gone = dropped(store, prior[-1] if prior else None, period, results, req.drop)
             reason = req.reason + (f" · 移除 dropped (v{version - 1}): {', '.join(gone)}" if gone else "")
@@ -136,6 +142,28 @@ def close_month(store: Store, scheme: Scheme, inputs: Inputs, result: Result, re
     later = {(r[0], int(r[1])) for r in _period_versions(store, early)}
     return Closed(close_id, period, version, len(results), left_out, due,
                   sorted(set(affected(store, old + early)) | later), gone)
+
+
+def unchanged(store: Store, scheme: Scheme, result: Result, req: CloseRequest) -> None:
+    """Under the chain's lock: the months this close read (``req.seen``, ``req.read_ids``) are still the
+    ledger's; a month it reads, or would read, closed or closed again by another close since it read
+    the ledger (or a month read through them superseded, or closed late, meanwhile) is a LedgerConflict."""
+    if req.seen is None:
+        return
+    period = result.period.label
+    months = changed_meanwhile(store, scheme, req.book_key, result.period, req.seen, req.read_ids)
+    later = stale_reads(store, req.read_ids) + closed_early(store, scheme, req.read_ids)
+    if not months and not later:
+        return
+    shown = ", ".join(months)
+    raise LedgerConflict([problem(
+        "close_read_changed", f"账本 {period} / ledger {period}",
+        f"本次关账运行期间，另一个关账更改了{shown or '它读取的月份'}（在本次读取账本之后关账或重新关账）；{period} 的数字没有包含"
+        f"这一更改，未关账。",
+        f"Another close changed {shown or 'the months it read'} while this one ran (closed or closed again after this "
+        f"close read the ledger); {period}'s figures lack that change, so {period} was not closed.",
+        "再运行一次关账（kpixl close 同一个工作簿），它会读取账本现在的数字。",
+        "Run the close again (kpixl close on the same workbook); it then reads the ledger as it is now.")] + later)
 
 
 def dropped(store: Store, last: tuple | None, period: str, results: list[tuple], drop: list[str]) -> list[str]:

@@ -6,7 +6,10 @@ figures with the newest closed version: the same figures (every employee's value
 mean the run shows what was closed; any difference is a warning naming the version, how many
 employees differ and whether the workbook is the one closed (its sha256), and the report's
 考核单 Statements and 信息 sheet say "closed vN" with that verdict, never "not closed". An employee
-withheld by this run shows no figures, so is not counted as differing (their errors say why).
+withheld by this run shows no figures, so is not counted as differing (their errors say why); a
+run that withholds everyone shows no figures at all, and says so instead of "the closed figures".
+A closed version built on a version since superseded (directly or through the months between,
+as ``kpixl ledger periods`` marks it) says so too: its figures are to be closed again.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ class Standing:
     closed_by: str
     same_workbook: bool  # the workbook's sha256 is the one recorded by the close
     differing: list[str] = field(default_factory=list)  # employees whose figures are not the closed ones
+    shown: int = 1  # employees this run gives figures for (not withheld); 0: no figure is shown at all
+    affected: list[str] = field(default_factory=list)  # superseded closes the closed version was built on
 
     @property
     def same_figures(self) -> bool:
@@ -31,9 +36,23 @@ class Standing:
 
     def label(self) -> str:
         """Short, for the statement's header line: the version and whether these are its figures."""
-        if self.same_figures:
-            return f"已关账 closed v{self.version}（本单即账本数字 = the ledger's figures）"
-        return f"已关账 closed v{self.version}（本单数字与账本不同 NOT the closed figures）"
+        if not self.shown and self.same_figures:
+            text = f"已关账 closed v{self.version}（本单没有数字 = no figures shown）"
+        elif self.same_figures:
+            text = f"已关账 closed v{self.version}（本单即账本数字 = the ledger's figures）"
+        else:
+            text = f"已关账 closed v{self.version}（本单数字与账本不同 NOT the closed figures）"
+        if self.affected:
+            text += f"；v{self.version} 读取了被取代的 read superseded {', '.join(self.affected)}"
+        return text
+
+    def stale_text(self) -> str:
+        """"" or, for a closed version built on a superseded one, the line's second half (bilingual)."""
+        if not self.affected:
+            return ""
+        shown = ", ".join(self.affected)
+        return (f"；v{self.version} 读取了被取代的 {shown}，需要按月份顺序重新关账 / v{self.version} was built on the "
+                f"superseded {shown}: close it again in month order")
 
     def problem(self) -> Problem | None:
         """The warning of a run whose figures differ from the closed version (None when they agree)."""
@@ -107,7 +126,11 @@ def _standing(store, key: str, result, book) -> Standing | None:
         same_book = bool(book) and file_sha256(str(book)) == sha
     except OSError:
         same_book = False
-    return Standing(period, int(version), at, escaped(by), same_book, differing)
+    from .views import stale_reads
+
+    shown = sum(e.status != "error" for e in result.employees)
+    return Standing(period, int(version), at, escaped(by), same_book, differing, shown,
+                    stale_reads(store).get(int(cid), []))
 
 
 def _closed_flags(store, close_id: int) -> dict[str, list]:

@@ -49,17 +49,46 @@ def _closes(store, key: str | None, period: str | None = None) -> list[dict]:
 
 
 def stale_reads(store) -> dict[int, list[str]]:
-    """Close id -> the superseded closes it read ('2026-09 v1'): results to review after a correction."""
+    """Close id -> the superseded closes it read ('2026-09 v1'), directly or through the current closes
+    it read in turn ('2026-09 v1 (经由 through 2026-10 v1)'), as a re-close lists them as affected and as
+    scoring withholds a month built on them (chain._read_through): results to review after a correction."""
     newest: dict[tuple[str, str], int] = {}
     info: dict[int, tuple[str, str, int]] = {}
     for cid, key, per, ver in store.execute("SELECT id, book_key, period, version FROM kpixl_close"):
         info[int(cid)] = (key, per, int(ver))
         newest[(key, per)] = max(newest.get((key, per), 0), int(ver))
-    out: dict[int, list[str]] = {}
+    reads: dict[int, set[int]] = {}
     for cid, rid in store.execute("SELECT close_id, read_close_id FROM kpixl_read"):
-        key, per, ver = info[int(rid)]
-        if ver < newest[(key, per)]:
-            out.setdefault(int(cid), []).append(f"{per} v{ver}")
+        reads.setdefault(int(cid), set()).add(int(rid))
+
+    def label(cid: int) -> str:
+        return f"{info[cid][1]} v{info[cid][2]}"
+
+    def superseded(cid: int) -> bool:
+        key, per, ver = info[cid]
+        return ver < newest[(key, per)]
+
+    out: dict[int, list[str]] = {}
+    for cid in sorted(reads):
+        found: dict[int, set[int]] = {}  # superseded close -> the current closes it was read through
+        for first in sorted(reads[cid]):
+            if superseded(first):
+                found.setdefault(first, set())
+                continue
+            seen, frontier = {first}, [first]
+            while frontier:  # a superseded close is not walked into (reading it is the problem)
+                nxt = []
+                for c in frontier:
+                    for r in reads.get(c, ()):
+                        if superseded(r):
+                            found.setdefault(r, set()).add(first)
+                        elif r not in seen:
+                            seen.add(r)
+                            nxt.append(r)
+                frontier = nxt
+        if found:
+            out[cid] = [label(s) + (f" (经由 through {', '.join(label(v) for v in sorted(via))})" if via and s not in
+                                    reads[cid] else "") for s, via in sorted(found.items(), key=lambda x: info[x[0]][1:])]
     return out
 
 
