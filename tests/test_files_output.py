@@ -203,13 +203,19 @@ def test_a_link_to_a_regular_file_is_replaced_and_its_file_left_as_it_was(tmp_pa
     assert elsewhere.read_text(encoding="utf-8") == "keep me"
 
 
-def test_nightly_never_replaces_a_fifo_where_a_report_goes(tmp_path):
+def _one_book_folders(tmp_path):
+    """A folder with the demo as a.xlsx, and an empty --out folder."""
     import shutil
 
     books, out = tmp_path / "books", tmp_path / "out"
     books.mkdir()
     out.mkdir()
     shutil.copy(DEMO, books / "a.xlsx")
+    return books, out
+
+
+def test_nightly_never_replaces_a_fifo_where_a_report_goes(tmp_path):
+    books, out = _one_book_folders(tmp_path)
     os.mkfifo(out / "a.report.xlsx")
     code, text, _ = cli("nightly", books, "--out", out)
     assert code == 1 and "is not a regular file but a FIFO" in text and "不是普通文件" in text
@@ -219,12 +225,7 @@ def test_nightly_never_replaces_a_fifo_where_a_report_goes(tmp_path):
 
 def test_a_nightly_log_that_is_a_fifo_without_a_reader_is_a_log_failure_not_a_wait(tmp_path):
     # opening it for writing waited for a reader for ever
-    import shutil
-
-    books, out = tmp_path / "books", tmp_path / "out"
-    books.mkdir()
-    out.mkdir()
-    shutil.copy(DEMO, books / "a.xlsx")
+    books, out = _one_book_folders(tmp_path)
     os.mkfifo(out / "nightly.log")
     code, text, _ = cli("nightly", books, "--out", out)
     assert code == 1 and f"LOG  日志写入失败 could not write the log {out / 'nightly.log'}: OSError:" in text
