@@ -203,19 +203,17 @@ def dropped_from(store, keys: list[str], read: dict[str, int]) -> list[tuple[str
             "SELECT c.period, c.version, c.reason, r.employee FROM kpixl_close c LEFT JOIN kpixl_result r ON r.close_id = c.id "
             f"WHERE c.book_key IN ({', '.join('?' * len(keys))}) AND c.period IN ({', '.join('?' * len(chunk))}) "
             "ORDER BY c.period, c.version", [*keys, *chunk])
+        versions: dict[str, dict[int, str]] = {per: {} for per in chunk}
+        present: dict[str, dict[str, int]] = {per: {} for per in chunk}  # employee -> the last version that has them
+        for p, ver, reason, emp in rows:  # (one pass: the rows are every version's employees)
+            versions[p][int(ver)] = reason
+            if emp is not None:
+                present[p][emp] = max(present[p].get(emp, 0), int(ver))
         for per in chunk:
-            versions: dict[int, str] = {}
-            present: dict[str, int] = {}  # employee -> the last version that has them
-            for p, ver, reason, emp in rows:
-                if p != per:
-                    continue
-                versions[int(ver)] = reason
-                if emp is not None:
-                    present[emp] = max(present.get(emp, 0), int(ver))
-            for emp, last in sorted(present.items()):
+            for emp, last in sorted(present[per].items()):
                 if last < read[per]:
-                    gone = min(v for v in versions if v > last)
-                    out.append((per, gone, {"employee": emp, "dropped": True, "reason": versions[gone]}))
+                    gone = min(v for v in versions[per] if v > last)
+                    out.append((per, gone, {"employee": emp, "dropped": True, "reason": versions[per][gone]}))
     return out
 
 

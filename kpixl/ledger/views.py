@@ -181,8 +181,6 @@ def diff(store, period: str, v1: int | None, v2: int | None, key: str | None = N
     return out
 
 
-
-
 def export(store, fh: TextIO) -> int:
     """Every row of every ledger table as JSON lines ``{"table": ..., "row": {...}}``; returns the count."""
     n = 0

@@ -83,13 +83,13 @@ _KIND = {  # what a bad cell is not, and how to fix it, by column type
     "boolean": ("不是 是/否", "is not yes/no", "填 是 或 否。", "Enter 是/否 (yes/no)."),
     "text": ("是错误值", "is an error value", "改正公式或直接填写内容。", "Correct the formula or type the value."),
 }
+_KIND["integer"] = _KIND["money"] = _KIND["number"]
+_KIND["id"] = _KIND["code"] = _KIND["any"] = _KIND["text"]
 
 
 def _value_of(column_en: str) -> str:
     """``Qty value``, but ``Value`` alone for the Value column (not "Value value")."""
     return column_en if column_en.strip().lower() == "value" else f"{column_en} value"
-_KIND["integer"] = _KIND["money"] = _KIND["number"]
-_KIND["id"] = _KIND["code"] = _KIND["any"] = _KIND["text"]
 
 
 def _columns(raw: RawSheet, spec: SheetSpec, problems: list[Problem]) -> dict[str, int]:

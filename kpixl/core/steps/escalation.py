@@ -27,6 +27,7 @@ import pandas as pd
 
 from ..errors import MissingInput, problem
 from ..expr import Expression
+from ..inputs import ledger_rows
 from ..numbers import money, plain, to_decimal
 from .base import Step
 
@@ -241,8 +242,6 @@ class EscalationStep(Step):
 
 def _typed_history_cells(table) -> set[str]:
     """The value cells of the History rows the workbook types (not the ledger's rows)."""
-    from ..inputs import ledger_rows
-
     if table is None or table.frame.empty:
         return set()
     ledger = ledger_rows(table)
