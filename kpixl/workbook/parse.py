@@ -253,13 +253,15 @@ def _totals_rows(raw: RawSheet, spec: SheetSpec, found: dict[str, int], problems
     if not n or not owners:
         return np.zeros(n, dtype=bool)
     ownerless = np.ones(n, dtype=bool)
-    for key in owners:
-        owner = raw.columns[found[key]]
-        words = {u for u in pd.unique(owner.dropna()) if _total_word(u)}
-        ownerless &= empty_mask(owner) | (owner.isin(words).to_numpy(dtype=bool) if words else False)
-    for key in ("rule", "metric", "item"):
+    for key in ("rule", "metric", "item"):  # first: an events sheet's rows nearly all have a rule
         if key in found and key not in owners:
             ownerless &= empty_mask(raw.columns[found[key]])
+    for key in owners:
+        owner = raw.columns[found[key]]
+        # the owner's words are looked up only where the row may still be a totals row
+        maybe = owner if ownerless.all() else owner[ownerless]
+        words = {u for u in pd.unique(maybe.dropna()) if _total_word(u)}
+        ownerless &= empty_mask(owner) | (owner.isin(words).to_numpy(dtype=bool) if words else False)
     labels = sorted({0} | {found[k] for k in (*owners, "name") if k in found})
     rows = np.flatnonzero(ownerless)
     if len(rows) > _CANDIDATES_MAX:

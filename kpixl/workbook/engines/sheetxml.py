@@ -396,12 +396,15 @@ def _tags_by_row(data: bytes, start: int) -> tuple[int, bool]:
     a = np.frombuffer(data, dtype=np.uint8)
     n = len(a)
     cells, ends, numbered = [], [], True
+    lt, ch = np.empty(_WINDOW, dtype=bool), np.empty(_WINDOW, dtype=bool)  # reused: no fresh pages per window
     for pos in range(start, n, _WINDOW):
-        window = a[pos:pos + _WINDOW]
         stop = min(pos + _WINDOW, n - 2)  # (a part ends with </worksheet>: no tag in its last two bytes)
-        c = np.flatnonzero((a[pos:stop] == ord("<")) & (a[pos + 1:stop + 1] == ord("c"))) + pos
+        m, k = lt[:stop - pos], ch[:stop - pos]
+        np.logical_and(np.equal(a[pos:stop], ord("<"), out=m), np.equal(a[pos + 1:stop + 1], ord("c"), out=k), out=m)
+        c = np.flatnonzero(m) + pos
         cells.append(c[~_WORD[a[c + 2]]])
-        w = np.flatnonzero(window == ord("w")) + pos
+        end = min(pos + _WINDOW, n)
+        w = np.flatnonzero(np.equal(a[pos:end], ord("w"), out=ch[:end - pos])) + pos
         w = w[(w >= 4) & (w + 5 < n)]
         is_row = (a[w - 2] == ord("r")) & (a[w - 1] == ord("o"))
         ends.append(w[is_row & (a[w - 4] == ord("<")) & (a[w - 3] == ord("/")) & (a[w + 1] == ord(">"))])
