@@ -20,6 +20,7 @@ from pathlib import Path
 
 from . import schemecache
 from .errors import Problem, SchemeError, problem
+from .invisible import visible
 from .numbers import to_decimal
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -202,8 +203,9 @@ def choice_of(choices: tuple[tuple[str, tuple[str, ...]], ...], value) -> str | 
 
 
 def spelling(text: str) -> str:
-    """A text as kpixl compares a clerk's spellings of it: full-width, spaces and case ignored."""
-    return "".join(unicodedata.normalize("NFKC", text).split()).casefold()
+    """A text as kpixl compares a clerk's spellings of it: full-width, spaces, case and invisible
+    characters (invisible.py) ignored."""
+    return "".join(unicodedata.normalize("NFKC", visible(text)).split()).casefold()
 
 
 @dataclass(frozen=True)

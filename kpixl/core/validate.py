@@ -25,7 +25,7 @@ from .inputs import Inputs, Table, ledger_rows
 from .numbers import QTY_LIMIT, SCALE, VALUE_LIMIT, round_half_up
 from .periods import Period
 from .roles import restricted_texts, roles_held, scheme_roles
-from .scheme import Scheme
+from .scheme import Scheme, spelling
 
 _KIND_ZH = {"deduct": "扣分", "bonus": "加分", "money": "扣款", "flag": "标记", "info": "记录", "derived": "自动计算"}
 
@@ -44,6 +44,7 @@ def employees_frame(inputs: Inputs, scheme: Scheme) -> tuple[pd.DataFrame, list[
             f"工号 {r['id']} 重复（第一次出现在第 {first_row} 行）。",
             f"Employee ID {r['id']} appears twice (first on row {first_row}).",
             "每人只保留一行，或改正工号。", "Keep one row per person or correct the ID.", employee=r["id"]))
+    problems += _ids_alike(table, ids[~dup & (ids != "")], frame["xl_row"][~dup & (ids != "")])
     for _, r in frame[ids == ""].iterrows():
         problems.append(problem(
             "employee_without_id", table.ref("id", int(r["xl_row"])), "这一行员工没有工号，无法计分。",
@@ -81,6 +82,30 @@ def employees_frame(inputs: Inputs, scheme: Scheme) -> tuple[pd.DataFrame, list[
     return emps, problems
 
 
+def _ids_alike(table, ids: pd.Series, rows: pd.Series) -> list[Problem]:
+    """Two IDs that differ only in case, width or spaces (``KF002``, ``kf002``, ``ＫＦ００２``) are one
+    person listed twice, whose events and figures would be split between two people: an error at
+    each of them (events typed ``kf002`` are refused as unknown in the same way)."""
+    keys = ["".join(i.split()).lower() if i.isascii() else spelling(i) for i in ids.tolist()]
+    first: dict[str, tuple[str, int]] = {}
+    out: list[Problem] = []
+    for emp, key, row in zip(ids.tolist(), keys, rows.tolist(), strict=True):
+        seen = first.setdefault(key, (emp, int(row)))
+        if seen[0] == emp:
+            continue
+        other, other_row = seen
+        for who, at, twin, twin_row in ((emp, int(row), other, other_row), (other, other_row, emp, int(row))):
+            out.append(problem(
+                "employee_ids_alike", table.ref("id", at),
+                f"工号 {who} 与第 {twin_row} 行的 {twin} 只差大小写、全半角或空格，像是同一个人填了两行。",
+                f"Employee ID {who} differs from {twin} (row {twin_row}) only in case, width or spaces: the same "
+                "person on two rows?",
+                "每人只保留一行；若确是两个人，请用明显不同的工号。",
+                "Keep one row per person; if they really are two people, give them clearly different IDs.",
+                employee=who))
+    return out
+
+
 _GROUP_WIDE = {"department": "dept_count", "team": "team_count"}
 
 
@@ -91,7 +116,6 @@ def _group_cells(scheme: Scheme, table: Table, emps: pd.DataFrame) -> list[Probl
     scheme ranks within the group (S8 ``pool: team``), a person's group decides everyone's places
     there, so a spelling error withholds every member of that group too (R-G-2: places are known
     only when the pool is)."""
-    from .scheme import spelling
 
     out: list[Problem] = []
     for attr, zh, en in (("department", "部门", "department"), ("team", "小组", "team")):

@@ -35,6 +35,8 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
+from kpixl.core.invisible import CLASS as INVISIBLE_CLASS
+from kpixl.core.invisible import has_invisible
 from kpixl.core.numbers import NotANumber, to_decimal
 
 from .cellkinds import CellError, NoValue, Percent
@@ -85,6 +87,20 @@ def empty_mask(s: pd.Series) -> np.ndarray:
     if pd.api.types.is_string_dtype(s.dtype):
         return isna | (s.fillna("x").str.strip() == "").to_numpy(dtype=bool)
     return isna
+
+
+def invisible_mask(s: pd.Series) -> np.ndarray:
+    """True where a cell is a text holding an invisible format character (kpixl.core.invisible)."""
+    if isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow" and (pc := _compute()) is not None:
+        import pyarrow as pa
+
+        arr = pa.array(s.array)
+        if pc.all(pc.string_is_ascii(arr)).as_py() is not False:  # (ids and codes: a SIMD pass, no regex)
+            return np.zeros(len(s), dtype=bool)
+        return pc.match_substring_regex(arr, INVISIBLE_CLASS).fill_null(False).to_numpy(zero_copy_only=False)
+    if s.dtype != object and not pd.api.types.is_string_dtype(s.dtype):
+        return np.zeros(len(s), dtype=bool)
+    return np.fromiter((type(v) is str and has_invisible(v) for v in s.to_numpy(dtype=object)), dtype=bool, count=len(s))
 
 
 def unreadable_mask(s: pd.Series) -> np.ndarray:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from kpixl.core.invisible import visible
 from kpixl.core.scheme import Scheme
 
 
@@ -239,7 +240,7 @@ _SPACE = re.compile(r"[\s_/()（）:：\-]+")
 
 
 def normalise_header(text: object) -> str:
-    return _SPACE.sub("", str(text or "")).lower()
+    return _SPACE.sub("", visible(str(text or ""))).lower()
 
 
 # Other headers a clerk's own workbook obviously means (English words, Traditional Chinese), by the

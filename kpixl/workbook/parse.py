@@ -16,6 +16,7 @@ import pandas as pd
 
 from kpixl.core.errors import Problem, problem
 from kpixl.core.inputs import Table
+from kpixl.core.invisible import first_invisible, visible
 from kpixl.core.scheme import choice_of, spelling
 
 from .cells import (
@@ -23,6 +24,7 @@ from .cells import (
     NoValue,
     any_values,
     empty_mask,
+    invisible_mask,
     is_percent,
     parse_bool,
     shown,
@@ -100,12 +102,15 @@ def _columns(raw: RawSheet, spec: SheetSpec, problems: list[Problem]) -> dict[st
             by_alias.setdefault(a, col)
     found: dict[str, int] = {}
     unknown: list[int] = []
+    unnamed: list[tuple[int, int]] = []  # columns without a header that hold values: (index, cells filled)
     header_row = raw.first_row - 1
     for i, h in enumerate(raw.header):
         col = by_alias.get(normalise_header(h))
         if col is None:
             if normalise_header(h):
                 unknown.append(i)
+            elif i < len(raw.columns) and (filled := int((~empty_mask(raw.columns[i])).sum())):
+                unnamed.append((i, filled))
             continue
         if col.key in found:
             first = _where(raw.name, spec.en, raw.letters[found[col.key]], header_row)
@@ -123,6 +128,16 @@ def _columns(raw: RawSheet, spec: SheetSpec, problems: list[Problem]) -> dict[st
             f"Unknown column header '{shown(raw.header[i])}': this column is not read.",
             f"如果它是下列之一，请改成标准标题：{expected or '（无）'}。",
             f"If it is one of these, use the standard header: {expected or '(none)'}.", severity="warning"))
+    for i, filled in unnamed:
+        problems.append(problem(
+            "unnamed_column", _where(raw.name, spec.en, raw.letters[i], header_row),
+            f"{raw.letters[i]} 列没有标题，其中的 {filled} 个值不会被读取。",
+            f"Column {raw.letters[i]} has no header: its {filled} {'value is' if filled == 1 else 'values are'} not read.",
+            f"如果这些值应计入，请填写标准标题（{expected}）；否则删除这一列。" if expected else
+            "如果这些值属于另一列，请移过去；否则删除这一列。",
+            f"If they should count, give the column its standard header ({expected}); otherwise delete it." if expected
+            else "If they belong in another column, move them there; otherwise delete the column.",
+            severity="warning"))
     return found
 
 
@@ -313,6 +328,37 @@ def _merged_filled(raw: RawSheet, spec: SheetSpec, problems: list[Problem]) -> R
     return replace(raw, columns=columns)
 
 
+def _invisible_removed(raw: RawSheet, spec: SheetSpec, found: dict[str, int], problems: list[Problem]) -> RawSheet:
+    """The contract columns' texts without their invisible characters (a zero-width space after
+    商务一组 made a team of one, after KF002 a second person): read as they look in Excel, with one
+    warning per column naming its cells."""
+    columns, changed = list(raw.columns), False
+    for key, i in sorted(found.items(), key=lambda kv: kv[1]):
+        hit = np.flatnonzero(invisible_mask(columns[i]))
+        if not len(hit):
+            continue
+        changed = True
+        s = columns[i].astype(object)
+        values = s.to_numpy(dtype=object).copy()
+        first = values[hit[0]]
+        values[hit] = [visible(v) for v in values[hit]]
+        columns[i] = pd.Series(values, index=s.index, dtype=object)
+        letter = raw.letters[i]
+        cells = [f"{letter}{raw.first_row + int(j)}" for j in hit[:10]] + (["…"] if len(hit) > 10 else [])
+        col = next(c for c in spec.columns if c.key == key)
+        problems.append(problem(
+            "invisible_characters", _where(raw.name, spec.en, letter, raw.first_row + int(hit[0])),
+            f"“{col.zh}” 列有 {len(hit)} 个单元格含不可见字符（如 {first_invisible(first)}），已按看得见的内容读取："
+            f"{'、'.join(cells)}。",
+            f"{len(hit)} {'cell' if len(hit) == 1 else 'cells'} of the {col.en} column "
+            f"{'holds' if len(hit) == 1 else 'hold'} invisible characters (e.g. {first_invisible(first)}), read as "
+            f"{'it looks' if len(hit) == 1 else 'they look'}: {', '.join(cells)}.",
+            "无需处理；这类字符多随网页或聊天工具中复制的文字而来，重新输入这些单元格即可清除。",
+            "Nothing to do; such characters come with text copied from web pages or chat tools: retype the cells "
+            "to clear them.", severity="warning"))
+    return replace(raw, columns=columns) if changed else raw
+
+
 def _note_rows(raw: RawSheet, spec: SheetSpec, letter: str, rows: np.ndarray) -> list[Problem]:
     if not len(rows):
         return []
@@ -350,6 +396,7 @@ def parse_sheet(raw: RawSheet, spec: SheetSpec) -> tuple[Table, list[Problem]]:
     if raw.merged:
         raw = _merged_filled(raw, spec, problems)
     found = _columns(raw, spec, problems)
+    raw = _invisible_removed(raw, spec, found, problems)
     totals = _totals_rows(raw, spec, found, problems)
     n = len(raw.columns[0]) if raw.columns else 0
     label = raw.name if raw.name == spec.en else f"{raw.name} / {spec.en}"

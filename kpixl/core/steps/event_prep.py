@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import problem
+from ..invisible import visible
 from ..numbers import plain, to_decimal
 from .base import Step
 
@@ -28,13 +29,26 @@ def _reset_counts(ctx) -> None:
     ctx._qty = None
 
 
-_CLASS_WORD = re.compile(r"\s*(?:类饭店|類飯店|饭店|飯店|类|類)$")
+# A class as contracts write it: one letter, with the words around it a clerk types (A类, A级, A档,
+# (A), A-类, A类饭店, A类酒店, Class A); compared full-width, case and invisible characters ignored.
+_CLASS = re.compile(r"[(\[（【〔<《\s]*(?:CLASS|TYPE|类别|類別|等级|等級)?[\s:：-]*([A-Z])[\s-]*(?:类|類|级|級|档|檔|等)?\s*"
+                    r"(?:饭店|飯店|酒店|餐厅|餐廳|宾馆|賓館|酒楼|酒樓|HOTEL|RESTAURANT)?[)\]）】〕>》\s]*")
+UNCLEAR = "?"
 
 
-def class_text(value: str) -> str:
+def class_text(value: str) -> str | None:
     """A class as the contract writes it, compared as its letter: ``A``, ``a``, ``Ａ`` (full width),
-    ``A类`` and ``A类饭店`` are all class A (R-CY-5; the seed writes "A类饭店")."""
-    return _CLASS_WORD.sub("", unicodedata.normalize("NFKC", value).strip()).strip().upper()
+    ``A类``, ``A级``, ``(A)`` and ``A类饭店`` are all class A (R-CY-5; the seed writes "A类饭店");
+    "" for an empty cell; None for a text written in no such way (``普通``, ``A类 连锁``)."""
+    text = _shown(value)
+    if not text:
+        return ""
+    m = _CLASS.fullmatch(text)
+    return m.group(1) if m else None
+
+
+def _shown(value: str) -> str:
+    return unicodedata.normalize("NFKC", visible(value)).strip().upper()
 
 
 class ClassifyStep(Step):
@@ -50,15 +64,35 @@ class ClassifyStep(Step):
     def target(self, cls: str) -> str:
         return self.classes.get(cls, self.other)
 
+    def decide(self, value: str) -> str:
+        """The class letter of a cell ("": none, any other class); UNCLEAR for a text that is no class
+        as written but holds a paying class's letter or 甲/乙/丙 (``A类 连锁``, ``AB``, ``甲类``):
+        asked, never taken as "other" (R-CY-5 pays A and B more)."""
+        cls = class_text(value)
+        if cls is not None:
+            return cls
+        text = _shown(value)
+        return UNCLEAR if any(k in text for k in self.classes) or any(c in text for c in "甲乙丙") else ""
+
     def run(self, ctx) -> None:
         ev = ctx.events
         if ev.empty:
             return
         ev = ev.copy()
         raw = ev[self.field] if self.field in ev else pd.Series("", index=ev.index)
-        cls = raw.fillna("").astype(str).map(class_text)
+        cls = raw.fillna("").astype(str).map(self.decide)
         targets = set(self.classes.values()) | {self.other}
-        bad = ev["rule"].isin(targets) & (cls != "") & (cls.map(self.target) != ev["rule"])
+        unclear = (ev["rule"].isin(targets) | (ev["rule"] == self.generic)) & (cls == UNCLEAR)
+        for r, text in zip(ev[unclear].itertuples(index=False), raw[unclear], strict=True):
+            known = "、".join(k for k in self.classes)
+            ctx.block(r.employee, problem(
+                "class_unclear", ctx.inputs.events.ref(self.field, int(r.xl_row)),
+                f"类别 “{text}” 看不出是哪一类（{known} 或其他）。", f"Class '{text}' does not say which class it is "
+                f"({known.replace('、', ', ')} or another).",
+                f"只写类别字母（如 {next(iter(self.classes), 'A')} 或 A类）；其他类别可写 C 或留空。",
+                f"Write the class letter only (e.g. {next(iter(self.classes), 'A')} or A类); for any other class write "
+                "C or leave it empty.", employee=r.employee))
+        bad = unclear | (ev["rule"].isin(targets) & (cls != "") & (cls.map(self.target) != ev["rule"]))
         for r, c in zip(ev[bad].itertuples(index=False), cls[bad], strict=True):
             ctx.block(r.employee, problem(
                 "class_contradicts_rule", ctx.inputs.events.ref(self.field, int(r.xl_row)),
