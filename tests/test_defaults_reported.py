@@ -54,6 +54,17 @@ def test_s14_worked_example_reports_no_member_default():
     assert not [p for p in r.problems if p.code == "default_used" and p.employee]
 
 
+def test_s14_missing_items_names_the_default_items_and_levels():
+    # R-GB-1: without ITEMS the 7 default items count, levels 1,1,1,2,2,3,4; the warning said "the
+    # default the scheme's default is used"
+    ex = example("gubang_group_rank")
+    params = {k: v for k, v in (ex.get("parameters") or {}).items() if k != "ITEMS"}
+    r = run_example("gubang_group_rank", ex, parameters=params)
+    (warn,) = [p for p in defaults(r) if "ITEMS" in p.en]
+    assert "7 items, levels 1;1;1;2;2;3;4" in warn.en and "the default the" not in warn.en
+    assert "7 项，级别 1;1;1;2;2;3;4" in warn.zh
+
+
 # --------------------------------------------------------------------------- S4 occurrence count
 
 

@@ -346,3 +346,43 @@ def test_a_carry_in_from_before_last_month_is_a_warning(month, gap):
         (w,) = found
         assert w.severity == "warning" and w.employee == "A" and w.where == "历史!E2 / History!E2"
         assert "2026-08" in w.en and "2026-09" in w.en
+
+
+# --------------------------------------------------------------------------- week rate from daily rates
+
+def test_week_rate_from_daily_rates_uses_whole_attempts():
+    # "rate = Σ successes ÷ Σ attempts" (S7 inputs) with only the days' system rates typed: A made 1 order at
+    # 2.17 % (46 attempts: 1/46 = 2.1739 %) and 45 at 97.83 % (46 attempts: 45/46 = 97.826 %), so the week of
+    # Apr 6-12 is 46 / 92 = 50.00 %, which passes (R-DC-3). Successes / rate gave 46.083 + 45.998 attempts,
+    # 49.96 %, and gated A: week points A 0, B 5. Rule 6: A 46 orders 1st (5), B 20 2nd (4).
+    metrics = (day("A", "2026-04-07", 1, rate="2.17") + day("A", "2026-04-08", 45, rate="97.83")
+               + day("B", "2026-04-07", 10, rate=50) + day("B", "2026-04-08", 10, rate=50)
+               + month_rates(A=50, B=50) + dept(answer=90, period_before="2026-03"))
+    result = score(metrics, ["A", "B"], period="2026-04")
+    assert values(result, "week_points") == {"A": 5, "B": 4}
+
+
+def test_week_rate_that_daily_rates_cannot_decide_is_asked():
+    # 100 orders at "50" %: 199 to 202 attempts round to 50 %, a week of 49.50 % to 50.25 %: the gate
+    # cannot be decided without ORDER_ATTEMPTS (it was taken as exactly 200: 50.00 %, passed).
+    metrics = (day("C", "2026-04-07", 100, rate=50) + day("D", "2026-04-07", 10, rate=60)
+               + month_rates(C=50, D=60) + dept(answer=90, period_before="2026-03"))
+    result = score(metrics, ["C", "D"], period="2026-04")
+    c = result.employee("C")
+    assert c.status == "error"
+    (p,) = [p for p in c.problems if p.code == "missing_metric"]
+    assert "ORDER_ATTEMPTS" in p.en and "2026-04-06" in p.en and "SUCCESS_RATE/" not in p.en
+    # with the attempts typed the week is known: 100 / 201 = 49.75 %, gated
+    metrics += day("C", "2026-04-07", 0, attempts=201)[2:] + day("D", "2026-04-07", 0, attempts=17)[2:]
+    result = score(metrics, ["C", "D"], period="2026-04")
+    assert result.employee("C").status == "ok" and values(result, "week_points") == {"C": 0, "D": 5}
+
+
+def test_a_day_of_no_orders_at_zero_percent_asks_for_its_attempts():
+    # 0 successes at 0 %: the day's attempts cannot be told from its rate, so the week's rate is unknown;
+    # the message said SUCCESS_RATE/ORDERS_SUCCESS/ORDER_ATTEMPTS were missing although two were there
+    metrics = (day("E", "2026-04-07", 0, rate=0) + day("E", "2026-04-08", 12, rate=60)
+               + month_rates(E=40) + dept(answer=90, period_before="2026-03"))
+    e = score(metrics, ["E"], period="2026-04").employee("E")
+    (p,) = [p for p in e.problems if p.code == "missing_metric"]
+    assert "ORDER_ATTEMPTS is missing for 2026-04-06..2026-04-12" in p.en and "SUCCESS_RATE/" not in p.en

@@ -35,8 +35,9 @@ def report_default(ctx: Context, employee: str | None, idef, where: str, zh: str
     ruling, ruling_en = (f"（{clauses}）", f" ({clauses})") if clauses else ("", "")
     who_zh = f"员工 {employee} " if employee else ""
     who_en = f" for employee {employee}" if employee else ""
-    zh = zh or f"{who_zh}没有 {idef.code}（{idef.zh}），按默认值 {shown} 计算{ruling}。"
-    en = en or f"{idef.code} ({idef.en}) is missing{who_en}; the default {shown_en} is used{ruling_en}."
+    generic = shown_en == SCHEME_DEFAULT[1]
+    zh = zh or f"{who_zh}没有 {idef.code}（{idef.zh}），按{shown if generic else '默认值 ' + shown}计算{ruling}。"
+    en = en or f"{idef.code} ({idef.en}) is missing{who_en}; {shown_en if generic else 'the default ' + shown_en} is used{ruling_en}."
     if employee is None:
         ctx.add_problem(problem("default_used", where, zh, en, fix_zh or f"如不是 {shown}，请填写 {idef.code}。",
                                 fix_en or f"If it is not {shown_en}, enter {idef.code}.", severity="warning"))
@@ -54,9 +55,17 @@ def default_text(value: Any) -> tuple[str, str]:
         return ("是", "yes") if value else ("否", "no")
     if value == "" or value == []:
         return "空", "empty"
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, dict) and "level" in v for v in value):
+        levels = ";".join(str(v["level"]) for v in value)  # (S14 ITEMS: 7 items, levels 1;1;1;2;2;3;4)
+        return f"{len(value)} 项，级别 {levels}", f"{len(value)} items, levels {levels}"
+    if isinstance(value, (list, tuple)) and all(isinstance(v, (str, int, float)) for v in value):
+        return "、".join(map(str, value)), ", ".join(map(str, value))
     if isinstance(value, (list, tuple, dict)):
-        return "方案中的默认值", "the scheme's default"
+        return SCHEME_DEFAULT
     return str(value), str(value)
+
+
+SCHEME_DEFAULT = ("方案中的默认值", "the scheme's default")
 
 
 def require_metrics(ctx: Context) -> None:

@@ -222,8 +222,12 @@ def figures(ctx, code: str, bucket: str, source: str = "auto") -> pd.DataFrame:
 
 def implied_denominators(ctx, rate_code: str, num_code: str, den_code: str, bucket: str) -> pd.DataFrame:
     """Per (employee code, bucket) the sum of each day's denominator: the given one (attempts), else
-    the one the day's rate implies (successes x 100 / rate). A day whose denominator cannot be
-    known (rate 0) makes the bucket's unknown. Columns eid, bucket, units (float)."""
+    the one the day's rate implies. A rate typed to k decimals stands for every rate that rounds to
+    it, so a day's attempts are the whole numbers whose rate rounds to the typed one (3 successes
+    at 10.71 % are 28 attempts, not 28.01): ``units`` sums the one such number where there is one
+    (else successes x 100 / rate), ``lo`` and ``hi`` the fewest and most. A day whose attempts
+    cannot be told at all (rate 0) makes the bucket's unknown. Columns eid, bucket, units, lo, hi
+    (float units)."""
     period = ctx.period
     start, end = day_span(period, bucket)
     num = Rows(ctx, num_code).days(start, end)[["eid", "date", "units"]]
@@ -232,16 +236,42 @@ def implied_denominators(ctx, rate_code: str, num_code: str, den_code: str, buck
     m = num.merge(den, how="left", on=["eid", "date"]).merge(rate, how="left", on=["eid", "date"])
     if m.empty:
         return pd.DataFrame({"eid": pd.Series(dtype="int64"), "bucket": pd.Series(dtype="datetime64[ns]"),
-                             "units": pd.Series(dtype="float64")})
-    r = m["rate"].to_numpy(dtype="float64")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        implied = np.where(r > 0, m["units"].to_numpy(dtype="float64") * 1e6 / r, np.nan)
-    m["d"] = np.where(m["den"].notna(), m["den"].to_numpy(dtype="float64"), implied)
+                             **{c: pd.Series(dtype="float64") for c in ("units", "lo", "hi")}})
+    given = m["den"].notna().to_numpy()
+    implied, lo, hi = whole_attempts(m["units"].to_numpy(dtype="float64"), m["rate"].to_numpy(dtype="float64"))
+    for name, values in (("d", implied), ("lo", lo), ("hi", hi)):
+        m[name] = np.where(given, m["den"].to_numpy(dtype="float64"), values)
     m["bucket"] = bucket_of(m["date"], bucket, period)
-    out = m.groupby(["eid", "bucket"], sort=False)["d"].sum(min_count=1).reset_index()
+    out = m.groupby(["eid", "bucket"], sort=False)[["d", "lo", "hi"]].sum(min_count=1).reset_index()
     unknown = m[m["d"].isna()][["eid", "bucket"]].drop_duplicates()
     if not unknown.empty:
         out = out.merge(unknown.assign(_u=True), how="left", on=["eid", "bucket"])
-        out.loc[out["_u"].notna(), "d"] = np.nan
+        out.loc[out["_u"].notna(), ["d", "lo", "hi"]] = np.nan
         out = out.drop(columns="_u")
     return out.rename(columns={"d": "units"})
+
+
+def whole_attempts(successes: np.ndarray, rate: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each day's successes and rate (units: 1e4 per order, per percent point), the attempts in
+    units: (the one whole number whose rate rounds to the typed rate, else successes x 100 / rate;
+    the fewest; the most). 0 for a day of no successes at a positive rate (no attempts: no rate, as
+    before), NaN where the rate is 0 or missing."""
+    rate = np.round(rate)  # (units are whole: 1e4 per percent point)
+    s, p = np.round(successes) / 1e4, rate / 1e4
+    decimals = np.select([rate % 10000 == 0, rate % 1000 == 0, rate % 100 == 0, rate % 10 == 0], [0, 1, 2, 3], 4)
+    half = 0.5 * 10.0 ** -decimals
+    ok = (p > 0) & (s > 0) & ~np.isnan(p) & ~np.isnan(s)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        exact = np.where(ok, 100 * s / p, np.nan)
+        # rate = 100 s / A rounds to p: p - half <= 100 s / A < p + half
+        fewest = np.floor(100 * s / (p + half) * (1 + 1e-12)) + 1
+        most = np.where(p > half, np.floor(100 * s / (p - half) * (1 + 1e-12)), np.inf)
+    fewest = np.maximum(fewest, np.ceil(s - 1e-9))  # never fewer attempts than successes
+    none = fewest > most  # no whole number gives the typed rate (a rate cut, not rounded): around s / p
+    fewest = np.where(none, np.floor(exact), fewest)
+    most = np.where(none, np.ceil(exact), most)
+    one = ok & (fewest == most)
+    units = np.where(one, fewest, exact) * 1e4
+    lo, hi = np.where(ok, fewest * 1e4, np.nan), np.where(ok, most * 1e4, np.nan)
+    none_made = (s == 0) & (p > 0)  # no successes at a positive rate: no attempts that day (no rate)
+    return (np.where(none_made, 0.0, units), np.where(none_made, 0.0, lo), np.where(none_made, 0.0, hi))

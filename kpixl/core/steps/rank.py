@@ -179,7 +179,8 @@ class RankStep(Step):
         for i, r in enumerate(self.rankings):
             self._values(ctx, frame, r["value"], f"v{i}", missing, codes)
         if self.gate:
-            frame["no_rate"] = self._values(ctx, frame, self.gate["value"], "g", missing, codes)
+            frame["no_rate"] = self._values(ctx, frame, self.gate["value"], "g", missing, codes,
+                                            decide_at=float(to_decimal(self.gate["min"]) * UNITS))
         names = codes.array()
         self._report_missing(ctx, missing, names)
         if self._block_pools(ctx, pool_of):
@@ -437,9 +438,12 @@ class RankStep(Step):
                     f"If {emp} worked in the {self.bucket}, add the daily rows (or ON_DUTY = yes); otherwise delete this row.",
                     employee=emp, severity="warning"))
 
-    def _values(self, ctx, frame, spec, col, missing, codes) -> np.ndarray:
-        """Fill ``frame[col]`` (units) and ``col_row``/``col_n``; return the rows whose ratio had a 0 denominator."""
+    def _values(self, ctx, frame, spec, col, missing, codes, decide_at: float | None = None) -> np.ndarray:
+        """Fill ``frame[col]`` (units) and ``col_row``/``col_n``; return the rows whose ratio had a 0 denominator.
+        ``decide_at`` (a gate's minimum): a rate built from attempts the daily rates imply is unknown
+        where the fewest and the most attempts those rates allow fall on two sides of it."""
         zero_den = np.zeros(len(frame), dtype=bool)
+        asked = np.zeros(len(frame), dtype=bool)  # rows reported as missing their attempts
         keys = frame[["eid", "bucket"]]
         if "value" in spec:
             values, sources, empty = [], [], []
@@ -474,17 +478,34 @@ class RankStep(Step):
             rest = np.isnan(units) & ~zero_den & ~np.isnan(nu)
             if rest.any() and self.bucket != "day":  # attempts implied by the daily rates (successes / rate)
                 implied = keys.merge(implied_denominators(ctx, code, num_code, den_code, self.bucket), how="left",
-                                     on=["eid", "bucket"])
+                                     on=["eid", "bucket"], indicator=True)
                 de2 = implied["units"].to_numpy(dtype="float64")
                 ok = rest & ~np.isnan(de2) & (de2 > 0)
                 zero_den = zero_den | (rest & (de2 == 0))
-                units[ok] = np.floor(10000 * nu[ok] / de2[ok] + 0.5 + 1e-9) * 100
+                # daily rows there, but a day's attempts cannot be told (0 successes at 0 %): that day's
+                # ORDER_ATTEMPTS is what is missing, not the rate or the successes
+                untold = rest & np.isnan(de2) & (implied["_merge"] == "both").to_numpy()
+                b = _labels(frame["bucket"].iloc[np.flatnonzero(untold)], self.bucket)
+                for eid, lb in zip(frame["eid"].to_numpy()[untold], b, strict=True):
+                    missing.setdefault((int(eid), den_code), []).append(str(lb))
+                asked |= untold
+                units[ok] = _implied_rate(nu[ok], de2[ok])
+                if decide_at is not None:  # (lo, hi: the fewest and most whole attempts the daily rates allow)
+                    lo, hi = implied["lo"].to_numpy(dtype="float64"), implied["hi"].to_numpy(dtype="float64")
+                    with np.errstate(divide="ignore", invalid="ignore"):
+                        split = ok & ((_implied_rate(nu, lo) >= decide_at) != (_implied_rate(nu, hi) >= decide_at))
+                    units[split] = np.nan
+                    ok &= ~split
+                    b = _labels(frame["bucket"].iloc[np.flatnonzero(split)], self.bucket)
+                    for eid, lb in zip(frame["eid"].to_numpy()[split], b, strict=True):
+                        missing.setdefault((int(eid), den_code), []).append(str(lb))
+                    asked |= split  # (reported above, by the attempts it needs)
                 rows = np.where(ok, num["row"].to_numpy(dtype="float64"), rows)
                 n = np.where(ok, num["n"].to_numpy(dtype="float64"), n)
         frame[col] = units
         frame[f"{col}_row"] = np.nan_to_num(rows, nan=-1).astype("int64")
         frame[f"{col}_n"] = np.nan_to_num(n, nan=0).astype("int64")
-        lost = np.flatnonzero(np.isnan(units) & ~zero_den)
+        lost = np.flatnonzero(np.isnan(units) & ~zero_den & ~asked)
         label = code if "ratio" not in spec else "/".join([code, *spec["ratio"]])
         if len(lost):
             b = _labels(frame["bucket"].iloc[lost], self.bucket)
@@ -593,6 +614,12 @@ def _round_rate(units: np.ndarray) -> np.ndarray:
     ok = ~np.isnan(out)
     out[ok] = np.floor(np.abs(out[ok]) / 100 + 0.5) * 100 * np.sign(out[ok])
     return out
+
+
+def _implied_rate(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """100 x num / den in percent units, half-up to 2 decimals of a percent, for a denominator that
+    daily rates imply (it may be fractional; whole where the rates tell the attempts exactly)."""
+    return np.floor(10000 * num / den + 0.5 + 1e-9) * 100
 
 
 def _ratio_units(num: np.ndarray, den: np.ndarray) -> np.ndarray:
