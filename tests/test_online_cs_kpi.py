@@ -222,3 +222,21 @@ def test_quarter_period_via_the_cli(tmp_book):
     recs = {r["employee_id"]: r for r in json.loads(out)}
     # B 273 rank 1 -> 300; A 270 rank 2 -> 200
     assert {k: (r["outputs"]["Q_SUM"], r["money"]["awards"]) for k, r in recs.items()} == {"A": (270, 200), "B": (273, 300)}
+
+
+def test_a_zero_target_on_a_lower_is_better_item_follows_the_formula():
+    # R-OL-2 with R-MK-3 (lower is better: a = 1 if actual <= target, else target / actual): a target of
+    # 0 complaints is a clear aim; it was refused as "a target must be greater than 0" (S2's R-MK-2).
+    # Complaints 0 of a 0 target: a = 1, 100.00; abnormal orders 0.5 against 0: a = 0 / 0.5 = 0, 0.00.
+    r = score({**ZHENG, "K_COMPLAINT_RATIO": 0, "K_ABNORMAL_ORDER": "0.5", "E_SKILL_EXAM": 80},
+              params={"TARGET_K_COMPLAINT_RATIO": 0, "TARGET_K_ABNORMAL_ORDER": 0})
+    z = r.employee("Z1")
+    assert z.status == "ok"
+    assert (z.values["K_COMPLAINT_RATIO.score"], z.values["K_ABNORMAL_ORDER.score"]) == (100, 0)
+
+
+def test_a_zero_target_on_a_higher_is_better_item_is_still_an_error():
+    r = score({**ZHENG, "E_SKILL_EXAM": 80}, params={"TARGET_K_CONSULT_CONV": 0})
+    z = r.employee("Z1")
+    assert z.status == "error"
+    assert [p.code for p in z.problems if p.code == "target_not_positive"] == ["target_not_positive"]

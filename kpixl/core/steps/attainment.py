@@ -5,7 +5,9 @@ actual <= target, else target / actual; a never goes below 0 and is not rounded 
 R-G-15). The item score ``CODE.score`` = weight x a, rounded half-up to 2 decimals; the
 optional ``output`` is the sum of the item scores. ``actual`` and ``target`` are
 expressions (usually a metric code and a ``TARGET_<code>`` parameter); a missing target is
-a located error (R-G-9) and a target <= 0 is an error naming its cell (R-MK-2). ``full_when``
+a located error (R-G-9) and a target <= 0 is an error naming its cell (R-MK-2), except a target
+of 0 on a lower-is-better item where the step says ``"zero_target": "lower_is_better"`` (S5: no
+complaints; a = 1 at an actual of 0, else 0, as R-MK-3's formula gives). ``full_when``
 gives a = 1 when nothing was there to measure (S2 R-MK-4: no customer opinions received).
 
 Item codes are unique (an item listed twice would count twice) and weights are not negative;
@@ -26,7 +28,7 @@ from .base import Step
 def attainment(actual: Decimal, target: Decimal, direction: str) -> Decimal:
     if direction == "higher":
         a = min(actual / target, ONE)
-    else:
+    else:  # (a target of 0, where allowed: 1 at an actual of 0, else 0 / actual = 0)
         a = ONE if actual <= target else target / actual
     return max(a, ZERO)
 
@@ -60,6 +62,7 @@ class AttainmentStep(Step):
                 "en": it.get("en") or (scheme.metrics[it["code"]].en if it["code"] in scheme.metrics else it["code"]),
             })
         self.output = spec.get("output")
+        self.zero_target_lower = spec.get("zero_target") == "lower_is_better"
         total = sum((it["weight"] for it in self.items), ZERO)
         if self.output and total != HUNDRED:
             raise self.error(f"各项权重之和为 {plain(total)}，应为 100（{self.output} 是各项得分之和）。",
@@ -107,7 +110,7 @@ class AttainmentStep(Step):
         if not ok:
             return None
         target, actual = to_decimal(target), to_decimal(actual)
-        if target <= 0:
+        if target < 0 or (target == 0 and not (self.zero_target_lower and it["direction"] == "lower")):
             where = ", ".join(target_where) or ctx.inputs.parameters_label
             ctx.block(emp, problem(
                 "target_not_positive", where, f"{code} 的目标值 {it['target'].text} = {plain(target)}，目标必须大于 0。",
