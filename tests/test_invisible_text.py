@@ -170,3 +170,11 @@ def test_values_in_a_column_without_a_header_are_a_warning(tmp_path, engine):
     assert w.severity == "warning" and w.where == f"事件!{letter}1 / Events!{letter}1" and "2 values" in w.en
     # the events still count: 100 - 5 - 5 + 5 (全勤) + 3 (学习) = 98 (no clean-department bonus, R-WK-11)
     assert score(scheme, inputs).employee("W1").values["score"] == 98
+
+
+def test_an_event_id_in_another_case_names_the_employee_in_its_fix():
+    r = run(S1, "2026-10", employees=[{"id": "KF002", "name": "甲", "role": "客服", "department": "客服部"}],
+            events=[{"date": "2026-10-09", "employee": "kf002", "rule": "DIS_COMPLAINT"}],
+            metrics=[{"employee": "KF002", "metric": "LEAVE_DAYS", "value": 0}], parameters=S1_PARAMS)
+    (p,) = [p for p in r.problems if p.code == "unknown_employee"]
+    assert p.where.startswith("事件!B2") and "type KF002" in p.fix_en and "改填 KF002" in p.fix_zh

@@ -202,17 +202,27 @@ def rules_frame(scheme: Scheme) -> pd.DataFrame:
 
 def zeros_lost(ids) -> Callable[[object], tuple[str, str]]:
     """For an unknown ID, a hint when it is an Employees sheet ID whose leading zeros Excel dropped
-    (``123`` for ``00123``, a number cell): (zh, en) to add to the fix, else ("", "")."""
+    (``123`` for ``00123``, a number cell) or spelled in another case or width (``kf002`` for
+    ``KF002``): (zh, en) to add to the fix, else ("", "")."""
     padded = {}
     for i in ids:
         t = str(i)
         if len(t) > 1 and t[0] == "0" and t.isdigit() and t.lstrip("0"):
             padded.setdefault(t.lstrip("0"), t)
 
+    alike: dict[str, str] = {}  # spelling -> ID, built on the first unknown ID that is not a lost-zeros one
+
     def hint(emp) -> tuple[str, str]:
         full = padded.get(str(emp).strip()) if padded else None
         if full is None:
-            return "", ""
+            if not alike:
+                for i in ids:
+                    alike.setdefault(spelling(str(i)), str(i))
+            same = alike.get(spelling(str(emp)))
+            if same is None or same == str(emp):
+                return "", ""
+            return (f"员工表中有工号 {same}，与这里只差大小写、全半角或空格：改填 {same}。",
+                    f"The Employees sheet has {same}, which differs from this only in case, width or spaces: type {same}.")
         return (f"员工表中有工号 {full}：这里的前导 0 被 Excel 去掉了（单元格是数字格式）。把这一列设为文本格式后重新填写 {full}。",
                 f"The Employees sheet has {full}: Excel dropped the leading zeros here (a number cell). Format the "
                 f"column as Text and type {full} again.")
