@@ -143,3 +143,20 @@ def test_a_month_that_is_not_poor_never_raises_the_review():
     # R-RP-8: January and February were poor, March is not: no flag in March.
     history = [{"employee": "A", "period": p, "item": "HR_POOR", "value": True} for p in ("2026-01", "2026-02")]
     assert codes(score([], history=history, period="2026-03")) == []
+
+
+def test_a_callback_award_for_someone_not_marked_callback_staff_is_a_warning():
+    # attack H: the seed's callback award is for 每周负责回访的客服员工; R-RP-3's condition (every week >= 90 %,
+    # and selected) still decides it: A's 1% of 4,800 = 48.00 stands, and the contradiction is reported.
+    import json
+
+    from conftest import ROOT, run
+
+    ex = json.loads((ROOT / "schemes" / "cs_reward_pct.json").read_text(encoding="utf-8"))["examples"][0]
+    emps = [{**e, "callback_staff": False} if e["id"] == "A" else e for e in ex["employees"]]
+    r = run("cs_reward_pct", ex["period"], employees=emps, events=ex.get("events"), metrics=ex.get("metrics"),
+            parameters=ex.get("parameters"))
+    a = r.employee("A")
+    assert a.status == "ok" and str(a.values["CALLBACK_90_1PCT.amount"]) == "48.00"
+    (w,) = [w for w in a.warnings if w.code == "callback_award_not_callback_staff"]
+    assert w.where.startswith("员工!F2 / Employees!F2")
