@@ -20,6 +20,7 @@ numbers no rows falls back to the pass.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import posixpath
 import re
@@ -74,6 +75,10 @@ _CELL_R = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
 _VALUE = re.compile(rb"<v>([^<]*)</v>")
 _FORMULA = re.compile(rb"<f\b[^>]*>([^<]*)</f>")
 _BUILTIN_PERCENT = {9, 10}
+# ECMA-376 18.8.30: ids 27-36 and 50-58 are locale built-ins (zh-CN: 31 yyyy"年"m"月"d"日", 57 yyyy"年"m"月",
+# 58 m"月"d"日"); 32-35, 55 and 56 are times of day there, the rest dates in every East Asian locale
+_BUILTIN_EAST_ASIAN_DATES = {27, 28, 29, 30, 31, 36, 50, 51, 52, 53, 54, 57, 58}
+_DATE_EPOCH = {"date": dt.datetime(1899, 12, 30), "date1904": dt.datetime(1904, 1, 1)}
 _SINGLE_QUOTED = re.compile(rb"(\s[\w:]+)='([^'\"<>]*)'")
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]{1,3})(\d+):([A-Z]{1,3})(\d+)"')
 _HIDDEN_ROW = re.compile(rb'<(?:\w+:)?row\b[^>]*?\bhidden="(?:1|true)"[^>]*>')
@@ -187,22 +192,29 @@ class Package:
         self.sheet_path("")
         return self._date1904
 
-    def percent_styles(self) -> set[int]:
-        """Indices of the cell formats (``s="n"``) whose number format shows a percent."""
-        with self._lock:  # (the looks run in two threads: neither may see a set still being filled)
+    def percent_styles(self) -> dict[int, str]:
+        """The cell formats (``s="n"``) whose numbers the engines would mistype, by index: "percent"
+        for a number format that shows a percent; "date" (or "date1904", by the workbook's date
+        system) for one of the East Asian built-in date formats (ids 27-31, 36, 50-54, 57, 58: zh-CN
+        Excel's ``yyyy"年"m"月"d"日"`` is id 31, written without its format code), which neither
+        calamine nor openpyxl knows as a date."""
+        with self._lock:  # (the looks run in two threads: neither may see a map still being filled)
             if self._percent is None:
                 self._percent = self._percent_styles()
         return self._percent
 
-    def _percent_styles(self) -> set[int]:
-        found: set[int] = set()
+    def _percent_styles(self) -> dict[int, str]:
+        found: dict[int, str] = {}
         if "xl/styles.xml" in self._names:
             root = ET.fromstring(self.zip.read("xl/styles.xml"))
             custom = {int(f.get("numFmtId", -1)): f.get("formatCode", "") for f in root.findall("m:numFmts/m:numFmt", NS)}
+            date = "date1904" if self.date1904 else "date"
             for i, xf in enumerate(root.findall("m:cellXfs/m:xf", NS)):
                 fid = int(xf.get("numFmtId", 0))
                 if is_percent_format(custom[fid]) if fid in custom else fid in _BUILTIN_PERCENT:  # (a file may redefine 9, 10)
-                    found.add(i)
+                    found[i] = "percent"
+                elif fid not in custom and fid in _BUILTIN_EAST_ASIAN_DATES:
+                    found[i] = date
         return found
 
     def sheet_xml(self, name: str) -> bytes | None:
@@ -499,9 +511,17 @@ def _special(attrs: dict, body: bytes, percent: set[int]):
         return NoValue(xml_unescape(f.group(1).decode("utf-8", "replace"), {"&quot;": '"', "&apos;": "'"}) if f else "")
     if t == b"b" and value in ("0", "1"):
         return value == "1"
-    if t == b"n" and value and percent and int(attrs.get(b"s", b"0") or 0) in percent:
+    style = int(attrs.get(b"s", b"0") or 0) if percent else -1
+    if t == b"n" and value and style in percent:
         try:
-            return Percent(float(value))
+            number = float(value)
         except ValueError:
             return None
+        kind = percent.get(style, "percent") if isinstance(percent, dict) else "percent"
+        if kind == "percent":
+            return Percent(number)
+        if not 0 <= number < 2958466:  # (9999-12-31): beyond, a number the date column reports as such
+            return None
+        day = _DATE_EPOCH[kind] + dt.timedelta(days=number)
+        return day - dt.timedelta(days=1) if kind == "date" and number < 60 else day  # (Excel's 1900 leap day)
     return None
