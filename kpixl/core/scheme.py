@@ -205,6 +205,8 @@ def choice_of(choices: tuple[tuple[str, tuple[str, ...]], ...], value) -> str | 
 def spelling(text: str) -> str:
     """A text as kpixl compares a clerk's spellings of it: full-width, spaces, case and invisible
     characters (invisible.py) ignored."""
+    if text.isascii():  # (NFKC and the invisible characters leave ASCII as it is; casefold is lower)
+        return "".join(text.split()).lower()
     return "".join(unicodedata.normalize("NFKC", visible(text)).split()).casefold()
 
 

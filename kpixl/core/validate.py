@@ -86,7 +86,7 @@ def _ids_alike(table, ids: pd.Series, rows: pd.Series) -> list[Problem]:
     """Two IDs that differ only in case, width or spaces (``KF002``, ``kf002``, ``ＫＦ００２``) are one
     person listed twice, whose events and figures would be split between two people: an error at
     each of them (events typed ``kf002`` are refused as unknown in the same way)."""
-    keys = ["".join(i.split()).lower() if i.isascii() else spelling(i) for i in ids.tolist()]
+    keys = [spelling(i) for i in ids.tolist()]
     first: dict[str, tuple[str, int]] = {}
     out: list[Problem] = []
     for emp, key, row in zip(ids.tolist(), keys, rows.tolist(), strict=True):

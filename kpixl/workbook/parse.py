@@ -338,11 +338,10 @@ def _invisible_removed(raw: RawSheet, spec: SheetSpec, found: dict[str, int], pr
         if not len(hit):
             continue
         changed = True
-        s = columns[i].astype(object)
-        values = s.to_numpy(dtype=object).copy()
+        values = columns[i].to_numpy(dtype=object, copy=True)
         first = values[hit[0]]
         values[hit] = [visible(v) for v in values[hit]]
-        columns[i] = pd.Series(values, index=s.index, dtype=object)
+        columns[i] = pd.Series(values, index=columns[i].index, dtype=object)
         letter = raw.letters[i]
         cells = [f"{letter}{raw.first_row + int(j)}" for j in hit[:10]] + (["…"] if len(hit) > 10 else [])
         col = next(c for c in spec.columns if c.key == key)

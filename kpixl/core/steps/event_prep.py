@@ -80,11 +80,12 @@ class ClassifyStep(Step):
             return
         ev = ev.copy()
         raw = ev[self.field] if self.field in ev else pd.Series("", index=ev.index)
-        cls = raw.fillna("").astype(str).map(self.decide)
+        texts = raw.fillna("").astype(str)
+        cls = texts.map({t: self.decide(t) for t in texts.unique()})  # (each distinct text once)
         targets = set(self.classes.values()) | {self.other}
         unclear = (ev["rule"].isin(targets) | (ev["rule"] == self.generic)) & (cls == UNCLEAR)
+        known = "、".join(self.classes)
         for r, text in zip(ev[unclear].itertuples(index=False), raw[unclear], strict=True):
-            known = "、".join(k for k in self.classes)
             ctx.block(r.employee, problem(
                 "class_unclear", ctx.inputs.events.ref(self.field, int(r.xl_row)),
                 f"类别 “{text}” 看不出是哪一类（{known} 或其他）。", f"Class '{text}' does not say which class it is "

@@ -484,11 +484,7 @@ class RankStep(Step):
                 zero_den = zero_den | (rest & (de2 == 0))
                 # daily rows there, but a day's attempts cannot be told (0 successes at 0 %): that day's
                 # ORDER_ATTEMPTS is what is missing, not the rate or the successes
-                untold = rest & np.isnan(de2) & (implied["_merge"] == "both").to_numpy()
-                b = _labels(frame["bucket"].iloc[np.flatnonzero(untold)], self.bucket)
-                for eid, lb in zip(frame["eid"].to_numpy()[untold], b, strict=True):
-                    missing.setdefault((int(eid), den_code), []).append(str(lb))
-                asked |= untold
+                asked |= rest & np.isnan(de2) & (implied["_merge"] == "both").to_numpy()
                 units[ok] = _implied_rate(nu[ok], de2[ok])
                 if decide_at is not None:  # (lo, hi: the fewest and most whole attempts the daily rates allow)
                     lo, hi = implied["lo"].to_numpy(dtype="float64"), implied["hi"].to_numpy(dtype="float64")
@@ -496,22 +492,23 @@ class RankStep(Step):
                         split = ok & ((_implied_rate(nu, lo) >= decide_at) != (_implied_rate(nu, hi) >= decide_at))
                     units[split] = np.nan
                     ok &= ~split
-                    b = _labels(frame["bucket"].iloc[np.flatnonzero(split)], self.bucket)
-                    for eid, lb in zip(frame["eid"].to_numpy()[split], b, strict=True):
-                        missing.setdefault((int(eid), den_code), []).append(str(lb))
-                    asked |= split  # (reported above, by the attempts it needs)
+                    asked |= split
                 rows = np.where(ok, num["row"].to_numpy(dtype="float64"), rows)
                 n = np.where(ok, num["n"].to_numpy(dtype="float64"), n)
+                self._missing(missing, frame, asked, den_code)  # the attempts are what is missing
         frame[col] = units
         frame[f"{col}_row"] = np.nan_to_num(rows, nan=-1).astype("int64")
         frame[f"{col}_n"] = np.nan_to_num(n, nan=0).astype("int64")
-        lost = np.flatnonzero(np.isnan(units) & ~zero_den & ~asked)
         label = code if "ratio" not in spec else "/".join([code, *spec["ratio"]])
-        if len(lost):
-            b = _labels(frame["bucket"].iloc[lost], self.bucket)
-            for eid, lb in zip(frame["eid"].to_numpy()[lost], b, strict=True):
-                missing.setdefault((int(eid), label), []).append(str(lb))
+        self._missing(missing, frame, np.isnan(units) & ~zero_den & ~asked, label)
         return zero_den
+
+    def _missing(self, missing: dict, frame, mask: np.ndarray, label: str) -> None:
+        """Record ``label`` as missing for the masked rows' employees and buckets."""
+        at = np.flatnonzero(mask)
+        if len(at):
+            for eid, lb in zip(frame["eid"].to_numpy()[at], _labels(frame["bucket"].iloc[at], self.bucket), strict=True):
+                missing.setdefault((int(eid), label), []).append(str(lb))
 
     def _computed(self, ctx, emp, spec) -> tuple[float, tuple[str, ...], bool]:
         """(units or NaN, the cells it was computed from, empty?) of a computed value ``{"value": NAME}``.

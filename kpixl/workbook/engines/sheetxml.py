@@ -192,7 +192,7 @@ class Package:
         self.sheet_path("")
         return self._date1904
 
-    def percent_styles(self) -> dict[int, str]:
+    def number_styles(self) -> dict[int, str]:
         """The cell formats (``s="n"``) whose numbers the engines would mistype, by index: "percent"
         for a number format that shows a percent; "date" (or "date1904", by the workbook's date
         system) for one of the East Asian built-in date formats (ids 27-31, 36, 50-54, 57, 58: zh-CN
@@ -200,10 +200,10 @@ class Package:
         calamine nor openpyxl knows as a date."""
         with self._lock:  # (the looks run in two threads: neither may see a map still being filled)
             if self._percent is None:
-                self._percent = self._percent_styles()
+                self._percent = self._number_styles()
         return self._percent
 
-    def _percent_styles(self) -> dict[int, str]:
+    def _number_styles(self) -> dict[int, str]:
         found: dict[int, str] = {}
         if "xl/styles.xml" in self._names:
             root = ET.fromstring(self.zip.read("xl/styles.xml"))
@@ -263,12 +263,14 @@ class Package:
             raise PackageError(f"工作表 “{name}” 的内容不完整（文件被截断）。", f"Sheet '{name}' is cut off (a truncated file).")
         if data.find(b"'") >= 0 and b"='" in data:  # attributes in single quotes (legal XML, rare): the look's searches read them too
             data = _SINGLE_QUOTED.sub(rb'\1="\2"', data)
-        return look_xml(data, self.percent_styles(), (lambda: on_safe(name)) if on_safe else None)
+        return look_xml(data, self.number_styles(), (lambda: on_safe(name)) if on_safe else None)
 
 
 def look_xml(data: bytes, percent: set[int], on_safe: Callable[[], None] | None = None) -> SheetLook:
     """The stray cells and the special cells of one (complete) sheet part; ``on_safe()`` is
-    called once the used range is known to be sane, before the special cells are searched."""
+    called once the used range is known to be sane, before the special cells are searched.
+    ``percent``: the styles whose numbers are special (``Package.number_styles``: style -> "percent",
+    "date" or "date1904"; a plain set holds percent styles only)."""
     rows, cols = _extent_bound(data)
     area = rows * cols
     if area > MAX_CELLS and area > max(MIN_ABSURD, 50 * _value_cells(data, -(-area // 50))):
