@@ -74,7 +74,7 @@ def test_stray_cell_through_the_early_open_refuses_the_sheet_and_loads_nothing(t
     """The guard decides before calamine is asked: a sheet with a cell at XFD1048576 is never loaded."""
     loaded: list[str] = []
     real = FastexcelBook._load
-    monkeypatch.setattr(FastexcelBook, "_load", lambda self, name: loaded.append(name) or real(self, name))
+    monkeypatch.setattr(FastexcelBook, "_load", lambda self, name, *rest: loaded.append(name) or real(self, name, *rest))
     code, out, err = cli("validate", stray_book(tmp_book, "XFD1048576"), "--engine", "fastexcel")
     assert code == 1 and "事件!XFD1048576 / Events!XFD1048576" in out + err
     assert "事件" not in loaded and {"参数", "员工"} <= set(loaded)
@@ -164,7 +164,7 @@ def test_telling_whether_an_output_is_a_kpixl_input_reads_only_its_parameters(tm
 
     loaded: list[str] = []
     real = FastexcelBook._load
-    monkeypatch.setattr(FastexcelBook, "_load", lambda self, name: loaded.append(name) or real(self, name))
+    monkeypatch.setattr(FastexcelBook, "_load", lambda self, name, *rest: loaded.append(name) or real(self, name, *rest))
     monkeypatch.setenv("KPIXL_READER", "fastexcel")
     assert is_input_workbook(book(tmp_book)) is True
     assert loaded == ["参数"] and not _background_threads()
@@ -187,7 +187,7 @@ def test_a_book_closed_while_a_sheet_is_looked_at_starts_no_load_for_it(tmp_book
     loaded: list[str] = []
     real = FastexcelBook._load
     monkeypatch.setattr(sheetxml.Package, "_look", slow_events)
-    monkeypatch.setattr(FastexcelBook, "_load", lambda self, name: loaded.append(name) or real(self, name))
+    monkeypatch.setattr(FastexcelBook, "_load", lambda self, name, *rest: loaded.append(name) or real(self, name, *rest))
     opened = engines.open_book(book(tmp_book), "fastexcel")
     assert started.wait(10)
     looks = [f for n, f in opened._package._looks.items() if n != "事件"]

@@ -9,9 +9,11 @@ activities held, R-WK-9) = 94.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from openpyxl import load_workbook
-from reader_fixtures import EVENTS, book
+from reader_fixtures import EVENTS, book, rewrite_part, sheet_part
 
 from kpixl.core.engine import score
 from kpixl.workbook.read import read_workbook
@@ -190,3 +192,56 @@ def test_an_event_without_an_id_whose_note_is_a_totals_word_is_still_an_error(tm
     assert not [p for p in inputs.problems if p.code == "totals_row"]
     assert any(p.is_error and p.where.startswith("事件!B5") for p in inputs.problems)
     assert not any(e.ok for e in score(scheme, inputs).employees)
+
+
+def merged_in_xml(path, sheet: str, ref: str) -> None:
+    """Merge ``ref`` keeping the covered cells' values, as LibreOffice's "keep the contents of the
+    hidden cells" saves it (openpyxl's merge_cells would empty them)."""
+    def change(data: bytes) -> bytes:
+        tag = b'<mergeCells count="1"><mergeCell ref="%s"/></mergeCells>' % ref.encode()
+        return re.sub(rb"(</sheetData>)", lambda m: m.group(1) + tag, data, count=1)
+    rewrite_part(path, sheet_part(path, sheet), change)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("ref", ["D3:E3", "E2:E3", "D2:E3"])
+def test_a_value_hidden_under_a_merged_range_is_a_problem_at_its_cell(tmp_book, engine, ref):
+    # 事件 row 3 is E1's BIZ_SOP_ERROR with 取值 E3 = 4. Merged across (D3:E3), down under an empty
+    # top cell (E2:E3) or as a block (D2:E3), E3 is not the range's top-left cell: Excel shows
+    # nothing there. Before, the invisible 4 was scored (94); now it is an error at E3 and E1 is
+    # withheld (and with E1 the department-wide condition 1002 shares)
+    path = book(tmp_book)
+    merged_in_xml(path, "事件", ref)
+    scheme, inputs = read_workbook(path, engine=engine)
+    (e,) = [p for p in inputs.problems if p.code == "merged_hidden_value"]
+    assert e.is_error and e.where == "事件!E3 / Events!E3" and "'4'" in e.en and ref in e.en
+    r = score(scheme, inputs)
+    assert not r.employee("E1").ok
+    assert [p.code for p in r.employee("E1").problems][:1] == ["merged_hidden_value"]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_covered_cells_that_hold_nothing_are_read_as_excel_shows_them(tmp_book, engine):
+    # D3:E3 merged with E3 empty (as Excel saves a merge): row 3 reads as it always did
+    path = book(tmp_book, events=[EVENTS[0], {"date": "2026-10-09", "employee": "E1", "rule": "BIZ_SOP_ERROR",
+                                              "qty": 1, "value": 4}, EVENTS[2]])
+    merged_in_xml(path, "事件", "E3:F3")  # (F3, the note, is empty)
+    scheme, inputs = read_workbook(path, engine=engine)
+    assert not [p for p in inputs.problems if p.is_error]
+    assert score(scheme, inputs).employee("E1").values["score"] == 94
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_hidden_column_that_is_read_gives_a_warning(tmp_book, engine):
+    # 取值 (E) hidden on 事件: E1's value 4 still counts (94, as above), with a warning like a hidden
+    # row's; columns hidden past the table (H:XFD, a clerk's tidy sheet) are not mentioned
+    path = book(tmp_book)
+    wb = load_workbook(path)
+    ws = wb["事件"]
+    ws.column_dimensions["E"].hidden = True
+    ws.column_dimensions.group("H", "XFD", hidden=True)
+    wb.save(path)
+    scheme, inputs = read_workbook(path, engine=engine)
+    (w,) = [p for p in inputs.problems if p.code == "hidden_columns"]
+    assert w.severity == "warning" and w.where == "事件!E1 / Events!E1" and "E (Value)" in w.en
+    assert score(scheme, inputs).employee("E1").values["score"] == 94

@@ -28,6 +28,18 @@ class NoValue:
 
 
 @dataclass(frozen=True)
+class Covered:
+    """A value in a merged range's covered cell (any cell but the top-left one): Excel shows the
+    merged range as its top-left cell, so nobody sees this value."""
+
+    value: object
+    merge: str  # the merged range, e.g. D5:E5
+
+
+UNREADABLE = (CellError, NoValue, Covered)  # cells no column type reads: each is a located problem
+
+
+@dataclass(frozen=True)
 class Percent:
     """A number whose cell format is a percent: Excel stores ``62%`` as 0.62."""
 

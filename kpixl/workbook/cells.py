@@ -18,6 +18,9 @@ formula without a saved value  :class:`NoValue`
 percent-formatted number       :class:`Percent` (Excel shows 0.62 as ``62%``)
 =============================  ================================================
 
+The parsing layer (:mod:`.parse`) marks a value in a merged range's covered cell, which Excel does
+not show, as :class:`Covered`; like an error value it is a located problem in every column type.
+
 A time of day or a duration is never a date and never a number, on every engine: a date column
 reports it as not a valid date, a number column as not a number, and every message quotes it as
 Excel shows it (``08:47:00``, ``3:00:00``); a text column keeps that text.
@@ -39,9 +42,9 @@ from kpixl.core.invisible import CLASS as INVISIBLE_CLASS
 from kpixl.core.invisible import has_invisible
 from kpixl.core.numbers import NotANumber, to_decimal
 
-from .cellkinds import CellError, NoValue, Percent
+from .cellkinds import UNREADABLE, CellError, Covered, NoValue, Percent
 
-SPECIAL = (CellError, NoValue, Percent)
+SPECIAL = (*UNREADABLE, Percent)
 SHOWN_MAX = 60
 
 
@@ -55,6 +58,8 @@ def shown(v: object) -> str:
         text = v.text
     elif isinstance(v, NoValue):
         text = v.formula if v.formula.startswith("=") else f"={v.formula}"
+    elif isinstance(v, Covered):
+        return shown(v.value)
     elif isinstance(v, Percent):
         text = f"{v.as_decimal()}%"
     elif isinstance(v, float) and v.is_integer():
@@ -104,10 +109,11 @@ def invisible_mask(s: pd.Series) -> np.ndarray:
 
 
 def unreadable_mask(s: pd.Series) -> np.ndarray:
-    """True where a cell is an error value or a formula without a saved value (object columns only)."""
+    """True where a cell is an error value, a formula without a saved value or a value hidden under a
+    merged range (object columns only)."""
     if s.dtype != object:
         return np.zeros(len(s), dtype=bool)
-    return np.fromiter((isinstance(v, (CellError, NoValue)) for v in s.to_numpy()), dtype=bool, count=len(s))
+    return np.fromiter((isinstance(v, UNREADABLE) for v in s.to_numpy()), dtype=bool, count=len(s))
 
 
 # ----------------------------------------------------------------------------- times
@@ -266,7 +272,7 @@ def _texts(uniques: pd.Index) -> np.ndarray:
         todo &= ~plain
     for i in np.flatnonzero(todo):
         v = values[i]
-        out[i] = "" if isinstance(v, (CellError, NoValue)) else _text(v)
+        out[i] = "" if isinstance(v, UNREADABLE) else _text(v)
     return out
 
 
@@ -359,7 +365,7 @@ def _float_or_nan(v, percent: bool) -> float:
         raise NotANumber(shown(v))
     if isinstance(v, Percent):
         return float(v.as_decimal())
-    if isinstance(v, (bool, CellError, NoValue, dt.date, pd.Timestamp)):
+    if isinstance(v, (bool, *UNREADABLE, dt.date, pd.Timestamp)):
         raise NotANumber(shown(v))
     if isinstance(v, (int, float)):
         return float(v)
@@ -421,7 +427,7 @@ def parse_any(v):
     """A metric/parameter cell: Decimal for numbers, bool, date, or stripped text.
 
     Errors and formulas without a value are reported by the caller before this is asked."""
-    if is_empty_value(v) or isinstance(v, (CellError, NoValue)):
+    if is_empty_value(v) or isinstance(v, UNREADABLE):
         return None
     if isinstance(v, bool):
         return v

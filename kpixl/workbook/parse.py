@@ -21,6 +21,7 @@ from kpixl.core.scheme import choice_of, spelling
 
 from .cells import (
     CellError,
+    Covered,
     NoValue,
     any_values,
     empty_mask,
@@ -50,6 +51,7 @@ class RawSheet:
     extent: tuple[int, int] = (0, 0)  # (rows, columns) the used range would span
     hidden: list[int] = field(default_factory=list)  # Excel rows hidden by hand or by a filter (still read)
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # (row1, col1, row2, col2), 0-based cols
+    hidden_cols: list[int] = field(default_factory=list)  # columns hidden by hand (0-based; still read)
 
 
 def column_letter(index: int) -> str:
@@ -151,6 +153,13 @@ def _cell_problems(raw: RawSheet, spec: SheetSpec, col: Column, letter: str, s: 
     for j in np.flatnonzero(bad):
         v = values[j]
         where = _where(raw.name, spec.en, letter, int(rows.iloc[j]))
+        if isinstance(v, Covered):
+            out.append(problem(
+                "merged_hidden_value", where, f"“{col.zh}” 的值 “{shown(v)}” 被合并单元格 {v.merge} 盖住，Excel 中看不见。",
+                f"{_value_of(col.en)} '{shown(v)}' is hidden under the merged cells {v.merge}: Excel does not show it.",
+                f"取消合并 {v.merge}，再确认这个单元格该填的值（不需要就删除）。",
+                f"Unmerge {v.merge}, then check the value this cell should hold (delete it if none).", scope="row"))
+            continue
         if isinstance(v, NoValue):
             out.append(problem(
                 "formula_no_value", where, f"“{col.zh}” 的公式 “{shown(v)}” 没有保存计算结果，kpixl 无法读取。",
@@ -298,25 +307,45 @@ def _totals_rows(raw: RawSheet, spec: SheetSpec, found: dict[str, int], problems
 
 
 def _merged_filled(raw: RawSheet, spec: SheetSpec, problems: list[Problem]) -> RawSheet:
-    """A cell merged down over data rows (one 工号 for a person's several events) is that value in
-    each row it covers, as Excel shows it; one warning names the ranges."""
+    """The data cells of merged ranges as Excel shows them: a range shows its top-left cell only.
+
+    A cell merged down over data rows (one 工号 for a person's several events) is that value in each
+    row it covers; one warning names the ranges. Any other covered cell (right of the top-left one,
+    or under an empty top-left cell) shows nothing: a value the file still holds there (LibreOffice's
+    "keep the contents of the hidden cells") is marked :class:`Covered`, a located problem."""
     position = {col_index(letter): i for i, letter in enumerate(raw.letters)}
     n = len(raw.columns[0]) if raw.columns else 0
     columns, ranges = list(raw.columns), []
-    for r1, c1, r2, _c2 in raw.merged:
-        i, top = position.get(c1), r1 - raw.first_row
-        if i is None or r2 <= r1 or top < 0 or top >= n:
-            continue  # a header or title merge, or one across columns only
-        s = columns[i]
-        value = s.iat[top]
-        if value is None or (isinstance(value, float) and value != value):
-            continue
-        end = min(r2 - raw.first_row, n - 1)
-        if s is raw.columns[i]:
-            s = s.astype(object) if s.dtype != object else s.copy()
-        s.iloc[top + 1:end + 1] = [value] * (end - top)
-        columns[i] = s
-        ranges.append(f"{raw.letters[i]}{r1}:{raw.letters[i]}{r2}")
+
+    def own(i: int) -> pd.Series:
+        if columns[i] is raw.columns[i]:
+            s = columns[i]
+            columns[i] = s.astype(object) if s.dtype != object else s.copy()
+        return columns[i]
+
+    for r1, c1, r2, c2 in raw.merged:
+        lo, hi = max(r1 - raw.first_row, 0), min(r2 - raw.first_row, n - 1)
+        if hi < lo:
+            continue  # a header or title merge
+        top = r1 - raw.first_row
+        i = position.get(c1)
+        value = columns[i].iat[top] if i is not None and 0 <= top < n else None
+        filled = value is not None and not (isinstance(value, float) and value != value) and r2 > r1
+        if filled:
+            own(i).iloc[top + 1:hi + 1] = [value] * (hi - top)
+            ranges.append(f"{raw.letters[i]}{r1}:{raw.letters[i]}{r2}")
+        merge = f"{column_letter(c1)}{r1}:{column_letter(c2)}{r2}"
+        for c in range(c1, c2 + 1):
+            j = position.get(c)
+            if j is None or (c == c1 and filled):
+                continue
+            first = max(lo, top + 1) if c == c1 else lo  # (the top-left cell is what the range shows)
+            if first > hi:
+                continue
+            hidden = np.flatnonzero(~empty_mask(columns[j].iloc[first:hi + 1])) + first
+            if len(hidden):
+                s = own(j)
+                s.iloc[hidden] = [Covered(v, merge) for v in s.iloc[hidden]]
     if ranges:
         listed = "、".join(ranges[:10]) + ("…" if len(ranges) > 10 else "")
         problems.append(problem(
@@ -369,6 +398,21 @@ def _note_rows(raw: RawSheet, spec: SheetSpec, letter: str, rows: np.ndarray) ->
         f"Row(s) {listed.replace('、', ', ')} hold only a note and nothing else, so they are not read.",
         "无需处理；如果它们是要计入的记录，请补全这些行。", "Nothing to do; if they are records, complete them.",
         severity="warning")]
+
+
+def _hidden_columns(raw: RawSheet, spec: SheetSpec, letters: dict[str, str]) -> list[Problem]:
+    """Hidden columns that kpixl reads count like the others; a clerk who hid one to leave it out is told so."""
+    hidden = set(raw.hidden_cols)
+    read = [(c, letters[c.key]) for c in spec.columns if c.key in letters and col_index(letters[c.key]) in hidden]
+    if not read:
+        return []
+    zh = "、".join(f"{letter}（{c.zh}）" for c, letter in read)
+    en = ", ".join(f"{letter} ({c.en})" for c, letter in read)
+    return [problem(
+        "hidden_columns", _where(raw.name, spec.en, read[0][1], raw.first_row - 1),
+        f"工作表 “{raw.name}” 的 {zh} 列被隐藏，照常计入。", f"Sheet '{raw.name}': column(s) {en} are hidden; they count like the others.",
+        "如果这些列不应计入，请删除其中的值（隐藏不等于删除）；否则无需处理。",
+        "If they should not count, delete their values (hiding is not deleting); otherwise nothing to do.", severity="warning")]
 
 
 def _hidden_problem(raw: RawSheet, spec: SheetSpec, data_rows: np.ndarray) -> list[Problem]:
@@ -467,6 +511,8 @@ def parse_sheet(raw: RawSheet, spec: SheetSpec) -> tuple[Table, list[Problem]]:
             row_bad |= empty
     if raw.hidden:
         problems += _hidden_problem(raw, spec, r.to_numpy())
+    if raw.hidden_cols:
+        problems += _hidden_columns(raw, spec, letters)
     frame = pd.DataFrame(frame_cols)
     frame["xl_row"] = r.to_numpy()
     frame["xl_bad"] = row_bad

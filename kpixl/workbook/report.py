@@ -32,6 +32,7 @@ from .outputs import check_output
 from .parse import column_letter
 from .report_book import ReportBook, header_footer_text
 from .report_data import (
+    LINE_PT,
     fit_width,
     flag_labels,
     ranked_employees,
@@ -210,7 +211,7 @@ def wrapped_heights(sheet: OutSheet) -> list[float | None]:
     out: list[float | None] = []
     for i in range(sheet.n_rows):
         lines = max((text_lines(c.values[i], c.width) for c in wraps if i < len(c.values) and c.values[i]), default=1)
-        out.append(min(409.0, 13.5 * lines + 3) if lines > 1 else None)
+        out.append(min(409.0, LINE_PT * lines + 3) if lines > 1 else None)
     return out
 
 

@@ -25,7 +25,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from .atomic import atomic_target
 from .parse import column_letter
-from .report_data import text_lines
+from .report_data import LINE_PT, text_lines
 from .xlsx_out import BackgroundWriter, OutSheet, clamp_text, write_rows
 
 FONT = "等线"  # Excel's default CJK font; LibreOffice substitutes a CJK font (Noto Sans CJK) where it is absent
@@ -125,7 +125,7 @@ class ReportBook:
             ws.write_string(0, i, clamp_text(col.header), self.formats["header"])
             ws.set_column(i, i, col.width)
             lines = max(lines, text_lines(col.header.replace(" / ", "\n", 1), col.width))
-        ws.set_row(0, 13.5 * min(lines, 6) + 2)
+        ws.set_row(0, LINE_PT * min(lines, 6) + 2)
         ws.freeze_panes(1, 0)
         if autofilter and sheet.columns:
             ws.autofilter(0, 0, max(sheet.n_rows, 1), len(sheet.columns) - 1)

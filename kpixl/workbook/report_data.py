@@ -71,6 +71,9 @@ def fit_width(header: str, values, lo: float = 6, hi: float = 40, sample: int = 
     return float(min(hi, max(lo, longest + 2)))
 
 
+LINE_PT = 15.0  # the height of one wrapped line (10-11 pt CJK text: LibreOffice's Noto CJK needs 15 pt)
+
+
 def text_lines(text: str, width: float) -> int:
     """How many lines ``text`` wraps to in a column ``width`` units wide (each line break counts)."""
     usable = max(1.0, width - 1.5)

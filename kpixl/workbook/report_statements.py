@@ -25,7 +25,7 @@ from kpixl.core.numbers import plain
 from kpixl.core.result import Result
 
 from .report_book import ReportBook
-from .report_data import cut_text, direction_label, display_width, is_number, text_lines
+from .report_data import LINE_PT, cut_text, direction_label, display_width, is_number, text_lines
 from .xlsx_out import OutSheet, object_cells
 
 PER_SHEET = 1000
@@ -281,7 +281,7 @@ def _heights(items: np.ndarray, styles: np.ndarray) -> list:
     every row has its height, so LibreOffice's own fit of CJK rows cannot push a statement onto two pages."""
     codes, uniques = pd.factorize(pd.Series(items, dtype=object).fillna(""))
     lines = np.array([text_lines(u, COLUMNS[1][1]) if isinstance(u, str) else 1 for u in uniques])[codes]
-    heights = np.where(lines > 1, 13.5 * lines + 1, ROW_HEIGHT)
+    heights = np.where(lines > 1, LINE_PT * lines + 1, ROW_HEIGHT)
     style_codes, style_uniques = pd.factorize(styles)
     fixed = np.array([HEIGHTS.get(u, np.nan) for u in style_uniques] + [np.nan], dtype="float64")[style_codes]
     return np.where(np.isnan(fixed), heights, fixed).tolist()

@@ -21,6 +21,7 @@ from kpixl.core.result import Result
 
 from .report_book import ReportBook, chart_text
 from .report_data import (
+    LINE_PT,
     bottom_three,
     cut_text,
     flag_labels,
@@ -35,6 +36,7 @@ from .xlsx_out import clamp_text
 WIDTHS = [24, 12, 2, 7, 10, 10, 12, 2, 7, 10, 10, 12]  # A..L, the printed area
 DATA_COL = 13  # N: chart data
 ACTION_ROWS = 14
+PLACE_ROWS = 11  # Excel rows 7..17 of the place boxes, above the charts (row 18)
 LINE = 118  # display units of the printed width (A..L)
 ROW_HEIGHT = 15.5
 NOTE_ROW = 3
@@ -87,15 +89,23 @@ def _grade_output(result: Result):
 
 
 def grade_bars(result: Result, grade) -> list[tuple[str, int]]:
-    """(grade, people) bars: letter grades in letter order, others best first (by their members' mean headline)."""
+    """(grade, people) bars: letter grades in letter order; grades the scheme lists as its items
+    (S10's 优秀, 良好, 一般, 差) in the scheme's order; others best first (by their members' mean
+    headline, which a gate that pays a good grade nothing can turn around)."""
     main = result.scheme.main_output.value
     members: dict[str, list] = {}
     for e in result.employees:
         g = e.values.get(grade.value) if e.ok else None
         if g not in (None, ""):
             members.setdefault(str(g), []).append(e.values.get(main))
+    listed = {}
+    for i, rule in enumerate(result.scheme.rules.values()):
+        for text in (rule.code, rule.zh, rule.en):
+            listed.setdefault(str(text), i)
     if all(len(g) == 1 and g.isascii() for g in members):
         order = sorted(members)
+    elif all(g in listed for g in members):
+        order = sorted(members, key=listed.get)
     else:
         mean = {g: (headline_stats(v) or {"mean": Decimal("-Infinity")})["mean"] for g, v in members.items()}
         order = sorted(members, key=lambda g: mean[g], reverse=True)
@@ -142,16 +152,22 @@ def _chart(book: ReportBook, sheet: str, title: str, col: int, bars: list, count
 
 
 def _places(book: ReportBook, ws, row: int, col: int, title: str, rows: list, main) -> None:
+    """Everyone who holds one of the places (ties share a place, R-G-2); beyond PLACE_ROWS lines,
+    the last line says how many more hold them and where they are."""
     book.text(ws, row, col, title, "section")
     for i, h in enumerate(["名次 Rank", "工号 ID", "姓名 Name", cut_text(main.zh, 12)]):
         book.text(ws, row + 1, col + i, h, "header")
-    for i, r in enumerate(rows):
+    shown = rows if len(rows) <= PLACE_ROWS else rows[:PLACE_ROWS - 1]
+    for i, r in enumerate(shown):
         for j, v in enumerate([r.rank, r.employee.id, cut_text(r.employee.name, 10), r.headline]):
             book.text(ws, row + 2 + i, col + j, v, ("money" if main.format == "money" else "points") if j == 3 else None)
+    if len(shown) < len(rows):
+        more = len(rows) - len(shown)
+        book.text(ws, row + 2 + len(shown), col, f"… 另有 {more} 人 / {more} more（见 报表 / see 报表）", "muted")
 
 
-def needs_action(result: Result, bottom: list) -> list[tuple[str, str]]:
-    """(who, reason) for everyone a manager must act on: no result, flags, the bottom three places."""
+def needs_action(result: Result, bottom: list) -> list[tuple[str, list[str]]]:
+    """(who, reasons) for everyone a manager must act on: no result, flags, the bottom three places."""
     out: list[tuple[str, str]] = []
     for e in result.employees:
         if not e.ok:
@@ -168,13 +184,13 @@ def needs_action(result: Result, bottom: list) -> list[tuple[str, str]]:
     merged: dict[str, list[str]] = {}  # one line per person, the reasons joined
     for who, why in out:
         merged.setdefault(who, []).append(why)
-    return [(who, "；".join(whys)) for who, whys in merged.items()]
+    return list(merged.items())
 
 
 def _notes(book: ReportBook, ws, notes: list[str]) -> float:
     """The notes in one wrapped cell across the printed width (row 4); returns the row's height."""
     text = "\n".join(notes)
-    height = 13.5 * text_lines(text, sum(WIDTHS)) + 3
+    height = LINE_PT * text_lines(text, sum(WIDTHS)) + 3
     ws.merge_range(NOTE_ROW, 0, NOTE_ROW, len(WIDTHS) - 1, clamp_text(text), book.fmt("note"))
     return height
 
@@ -216,9 +232,9 @@ def summary_sheet(book: ReportBook, result: Result, name: str, notes: list[str] 
 
     placed = [r for r in ranked if r.rank is not None]
     if placed:
-        _places(book, ws, 4, 3, "前三名 / Top 3", [r for r in placed if r.rank <= 3][:5], main)
+        _places(book, ws, 4, 3, "前三名 / Top 3", [r for r in placed if r.rank <= 3], main)
         if bottom:
-            _places(book, ws, 4, 8, "后三名 / Bottom 3", bottom[-5:], main)
+            _places(book, ws, 4, 8, "后三名 / Bottom 3", bottom, main)
 
     # charts: the data right of the print area
     grade = _grade_output(result)
@@ -249,13 +265,19 @@ def summary_sheet(book: ReportBook, result: Result, name: str, notes: list[str] 
         book.text(ws, top, c, "", "section")
     if not actions:
         book.text(ws, top + 1, 0, "无 / none", "muted")
-    for i, (who, why) in enumerate(actions[:ACTION_ROWS]):
-        book.text(ws, top + 1 + i, 0, cut_text(who, 24))
-        book.text(ws, top + 1 + i, 1, cut_text(why, LINE - 24))
-    if len(actions) > ACTION_ROWS:
-        book.text(ws, top + 1 + ACTION_ROWS, 0, f"… 另有 {len(actions) - ACTION_ROWS} 项 / {len(actions) - ACTION_ROWS} more: "
-                                                "见 报表、标记、问题 表 / see the 报表, 标记 and 问题 sheets", "muted")
-    last = top + 2 + min(len(actions), ACTION_ROWS)
+    lines = [(who if k == 0 else "", why) for who, whys in actions for k, why in enumerate(whys)]  # a line per reason
+    heights = {}
+    for i, (who, why) in enumerate(lines[:ACTION_ROWS]):
+        book.text(ws, top + 1 + i, 0, cut_text(who, 24), "wrap")
+        ws.merge_range(top + 1 + i, 1, top + 1 + i, len(WIDTHS) - 1, "", book.fmt("wrap"))
+        ws.write_string(top + 1 + i, 1, clamp_text(why), book.fmt("wrap"))  # (text as text, never a formula)
+        heights[top + 1 + i] = max(ROW_HEIGHT, LINE_PT * text_lines(why, LINE - 24) + 2)
+    if len(lines) > ACTION_ROWS:
+        people = len({who for who, _ in actions}) - len({who for who, _ in lines[:ACTION_ROWS] if who})
+        more = f"{len(lines) - ACTION_ROWS} 项，{people} 人 / {len(lines) - ACTION_ROWS} more ({people} people)" if people else \
+            f"{len(lines) - ACTION_ROWS} 项 / {len(lines) - ACTION_ROWS} more"
+        book.text(ws, top + 1 + ACTION_ROWS, 0, f"… 另有 {more}: 见 报表、标记、问题 表 / see the 报表, 标记 and 问题 sheets", "muted")
+    last = top + 2 + min(len(lines), ACTION_ROWS)
     for r in range(1, last + 1):  # explicit heights: LibreOffice's own fit of CJK rows would push rows off the page
-        ws.set_row(r, note_height if r == NOTE_ROW else ROW_HEIGHT)
+        ws.set_row(r, note_height if r == NOTE_ROW else heights.get(r, ROW_HEIGHT))
     ws.print_area(0, 0, last, len(WIDTHS) - 1)

@@ -10,7 +10,9 @@ Each sheet's calamine load (``load_sheet`` + ``to_arrow_with_errors``, Rust, the
 runs in a background thread, started as soon as the sheet's look (:mod:`.sheetxml`) has found
 its used range sane: it overlaps the search for special cells, the other sheets' looks and the
 caller's imports (the CLI opens the book before it imports pandas). ``read`` waits for its
-sheet; a failure in the background is raised there, as if the load had run in ``read``.
+sheet; a failure in the background is raised there, as if the load had run in ``read``. A sheet
+of ``SPLIT_MIN_BYTES`` of XML or more is loaded in parts, one per core, from the XML the look
+inflated (:mod:`.split_load`), where the parts add up to exactly the whole load.
 Nothing here imports pandas until a sheet is converted.
 
 A column whose type calamine cannot decide fails the whole load (a ``#NAME?`` or
@@ -49,6 +51,7 @@ from xml.etree import ElementTree as ET
 
 from ..cellkinds import CellError
 from .sheetxml import Package, SheetLook
+from .split_load import SPLIT_MIN_BYTES, Column, load_parts
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -107,33 +110,47 @@ class FastexcelBook:
     def sheet_names(self) -> list[str]:
         return self._package.sheet_names()
 
-    def _start_load(self, name: str) -> None:
-        """Called by the sheet's look once the sheet is safe to hand to calamine."""
+    def _start_load(self, name: str, data: bytes) -> None:
+        """Called by the sheet's look once the sheet is safe to hand to calamine (``data``: its XML)."""
         if not self._closing:  # (a book closed early, e.g. on a usage error, starts no new load)
-            self._loaded[name] = self._loads.submit(self._load, name)
+            self._loaded[name] = self._loads.submit(self._load, name, data if len(data) >= SPLIT_MIN_BYTES else None)
         if name == self._package.largest:
             self._settled.set()
 
-    def _load(self, name: str) -> tuple[list, object, object, dict]:
-        """calamine's columns of one sheet: (column infos, Arrow batch, cell errors, the texts of
-        the columns forced to float by name)."""
-        sheet, forced = self._typed_sheet(name)
-        infos = sheet.available_columns()
+    def _load(self, name: str, data: bytes | None = None) -> tuple[list[Column], object, list, dict]:
+        """calamine's columns of one sheet: (columns, Arrow batch, cell errors as (row, column,
+        detail), the texts of the columns forced to float by name). ``data``: the sheet's XML as
+        the look inflated it, for a sheet large enough to load in parts (:mod:`.split_load`)."""
+        parts = None
+        if data is not None:
+            parts = load_parts(self._package.zip, self._package.sheet_path(name), name, [data])
+            del data
+        if parts is not None:
+            infos, batch, errors = parts
+            forced = []
+        else:
+            infos, batch, errors, forced = self._whole(name)
         if not infos:
             return infos, None, None, {}
-        batch, errors = sheet.to_arrow_with_errors()
         rendered = [c.name for j, c in enumerate(infos)
                     if forced is not None and c.name not in forced and c.dtype == "string" and _rendered(batch.column(j))]
         if rendered:  # numbers or dates that calamine wrote as text: their cells again, as what they are
-            del sheet, batch, errors
-            sheet, forced = self._typed_sheet(name, forced + rendered)
-            infos = sheet.available_columns()
-            batch, errors = sheet.to_arrow_with_errors()
-        del sheet  # calamine's own copy of the cells is dropped here: the peak stays lower
+            del batch, errors
+            infos, batch, errors, forced = self._whole(name, forced + rendered)
         if forced is None:
             forced = [c.name for c in infos]
         texts = self._forced_texts(name, forced) if forced else {}
         return infos, batch, errors, texts
+
+    def _whole(self, name: str, forced: list[str] | None = None) -> tuple[list[Column], object, list, list[str] | None]:
+        """The sheet loaded whole (see :meth:`_typed_sheet`): columns, batch, cell errors, the names forced."""
+        sheet, forced = self._typed_sheet(name, forced)
+        infos = [Column(c.name, c.dtype, c.absolute_index, c.index) for c in sheet.available_columns()]
+        if not infos:
+            return infos, None, [], forced
+        batch, errors = sheet.to_arrow_with_errors()
+        del sheet  # calamine's own copy of the cells is dropped here: the peak stays lower
+        return infos, batch, [(*e.offset_position, e.detail) for e in (errors.errors if errors is not None else [])], forced
 
     def _typed_sheet(self, name: str, forced: list[str] | None = None) -> tuple[object, list[str] | None]:
         """The sheet as calamine types it, with the columns ``forced`` and each column whose type it
@@ -182,11 +199,11 @@ class FastexcelBook:
         del batch, texts
         header_row = self._first_value_row(name)
         position = {c.index: i for i, c in enumerate(infos)}  # (calamine's column index: from the first column)
-        for e in (errors.errors if errors is not None else []):
-            row, col = e.offset_position
-            _put(columns, position.get(col, col), row, _cell(e.detail))
+        for row, col, detail in errors:
+            _put(columns, position.get(col, col), row, _cell(detail))
         _overlay(columns, [c.absolute_index for c in infos], [c.dtype for c in infos], look, header_row + 1)
-        return RawSheet(name, header, columns, letters, header_row + 1, hidden=look.hidden, merged=look.merged)
+        return RawSheet(name, header, columns, letters, header_row + 1, hidden=look.hidden, merged=look.merged,
+                        hidden_cols=look.hidden_cols)
 
     def _first_value_row(self, name: str) -> int:
         """Absolute row (1-based) of the first cell with a value, as calamine counts rows."""

@@ -114,7 +114,7 @@ class OpenpyxlBook:
                 row[c] = value
                 rows[r - 1] = tuple(row)
         raw = raw_from_rows(name, rows, 1, 0)
-        raw.hidden, raw.merged = look.hidden, look.merged
+        raw.hidden, raw.merged, raw.hidden_cols = look.hidden, look.merged, look.hidden_cols
         return raw
 
     def close(self) -> None:

@@ -82,6 +82,7 @@ _DATE_EPOCH = {"date": dt.datetime(1899, 12, 30), "date1904": dt.datetime(1904, 
 _SINGLE_QUOTED = re.compile(rb"(\s[\w:]+)='([^'\"<>]*)'")
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]{1,3})(\d+):([A-Z]{1,3})(\d+)"')
 _HIDDEN_ROW = re.compile(rb'<(?:\w+:)?row\b[^>]*?\bhidden="(?:1|true)"[^>]*>')
+_COL_TAG = re.compile(rb'<(?:\w+:)?col\b([^>]*)>')
 
 
 class PackageError(Exception):
@@ -113,6 +114,7 @@ class SheetLook:
     special: dict[tuple[int, int], object] = field(default_factory=dict)  # (row 1-based, col 0-based) -> cell
     hidden: list[int] = field(default_factory=list)  # the rows hidden (by hand or by a filter), 1-based
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # (row1, col1, row2, col2): 1-based rows
+    hidden_cols: list[int] = field(default_factory=list)  # the columns hidden, 0-based
 
 
 class Package:
@@ -142,8 +144,8 @@ class Package:
         """Look at every sheet in two background threads while the engine reads: the largest
         sheet at once in one, the others smallest first in the other.
 
-        ``on_safe(name)`` is called (in the look's thread) as soon as the sheet is known to be safe
-        to hand to an engine (its part complete, no stray cell), before its special cells are
+        ``on_safe(name, xml)`` is called (in the look's thread) as soon as the sheet is known to be safe
+        to hand to an engine (``xml``: the sheet part, inflated) (its part complete, no stray cell), before its special cells are
         searched: the engine's read, which releases the GIL, then overlaps that search.
         ``look`` waits for its sheet."""
         sizes = {n: self.zip.getinfo(p).file_size for n in self.sheet_names()
@@ -263,7 +265,7 @@ class Package:
             raise PackageError(f"工作表 “{name}” 的内容不完整（文件被截断）。", f"Sheet '{name}' is cut off (a truncated file).")
         if data.find(b"'") >= 0 and b"='" in data:  # attributes in single quotes (legal XML, rare): the look's searches read them too
             data = _SINGLE_QUOTED.sub(rb'\1="\2"', data)
-        return look_xml(data, self.number_styles(), (lambda: on_safe(name)) if on_safe else None)
+        return look_xml(data, self.number_styles(), (lambda: on_safe(name, data)) if on_safe else None)
 
 
 def look_xml(data: bytes, percent: set[int], on_safe: Callable[[], None] | None = None) -> SheetLook:
@@ -278,13 +280,13 @@ def look_xml(data: bytes, percent: set[int], on_safe: Callable[[], None] | None 
         if look.stray:
             look.special = {}
         else:
-            look.hidden, look.merged = hidden_rows(data), merged_ranges(data)
+            look.hidden, look.merged, look.hidden_cols = hidden_rows(data), merged_ranges(data), hidden_columns(data)
             if on_safe is not None:
                 on_safe()
         return look
     if on_safe is not None:
         on_safe()
-    look = SheetLook(hidden=hidden_rows(data), merged=merged_ranges(data))
+    look = SheetLook(hidden=hidden_rows(data), merged=merged_ranges(data), hidden_cols=hidden_columns(data))
     hits = _special_hits(data, percent)
     if hits:
         special = _located_specials(data, hits, percent)
@@ -299,6 +301,21 @@ def merged_ranges(data: bytes) -> list[tuple[int, int, int, int]]:
         return []
     return [(int(r1), col_index(c1.decode()), int(r2), col_index(c2.decode()))
             for c1, r1, c2, r2 in _MERGE.findall(data, at)]
+
+
+def hidden_columns(data: bytes) -> list[int]:
+    """The columns (0-based) of ``<col min= max= hidden="1">`` (the column widths, before the cells)."""
+    head = data[:max(data.find(b"<sheetData"), 0)]
+    out: list[int] = []
+    for m in _COL_TAG.finditer(head):
+        attrs = dict(_ATTR.findall(m.group(1)))
+        if attrs.get(b"hidden", b"").lower() in (b"1", b"true"):
+            try:
+                lo, hi = int(attrs.get(b"min", b"0")), int(attrs.get(b"max", b"0"))
+            except ValueError:
+                continue
+            out.extend(range(max(lo, 1) - 1, min(hi, 16384)))
+    return out
 
 
 def hidden_rows(data: bytes) -> list[int]:
