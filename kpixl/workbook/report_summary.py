@@ -181,7 +181,7 @@ def needs_action(result: Result, bottom: list) -> list[tuple[str, list[str]]]:
     for r in bottom:
         out.append((f"{r.employee.id} {r.employee.name}",
                     f"后三名 bottom three：第 {r.rank} 名 place {r.rank}（{plain(_dec(r.headline))}）"))
-    merged: dict[str, list[str]] = {}  # one line per person, the reasons joined
+    merged: dict[str, list[str]] = {}  # each person once, with every reason (a line each on the page)
     for who, why in out:
         merged.setdefault(who, []).append(why)
     return list(merged.items())

@@ -144,9 +144,10 @@ class Package:
         """Look at every sheet in two background threads while the engine reads: the largest
         sheet at once in one, the others smallest first in the other.
 
-        ``on_safe(name, xml)`` is called (in the look's thread) as soon as the sheet is known to be safe
-        to hand to an engine (``xml``: the sheet part, inflated) (its part complete, no stray cell), before its special cells are
-        searched: the engine's read, which releases the GIL, then overlaps that search.
+        ``on_safe(name, xml)`` is called (in the look's thread) as soon as the sheet is known to be
+        safe to hand to an engine (its part complete, no stray cell), before its special cells are
+        searched: the engine's read, which releases the GIL, then overlaps that search (``xml``: the
+        sheet part as the look inflated it, which the engine may load in parts).
         ``look`` waits for its sheet."""
         sizes = {n: self.zip.getinfo(p).file_size for n in self.sheet_names()
                  if (p := self.sheet_path(n)) in self._names}
