@@ -161,9 +161,11 @@ def _cell_problems(raw: RawSheet, spec: SheetSpec, col: Column, letter: str, s: 
                 f"Unmerge {v.merge}, then check the value this cell should hold (delete it if none).", scope="row"))
             continue
         if isinstance(v, NoValue):
+            copied = not v.formula.strip()  # (a shared formula's copy: its text is in the cell it was copied from)
+            what_zh, what_en = ("复制公式", "copied formula") if copied else (f"公式 “{shown(v)}”", f"formula '{shown(v)}'")
             out.append(problem(
-                "formula_no_value", where, f"“{col.zh}” 的公式 “{shown(v)}” 没有保存计算结果，kpixl 无法读取。",
-                f"{col.en}: the formula '{shown(v)}' was saved without its value, so kpixl cannot read it.",
+                "formula_no_value", where, f"“{col.zh}” 的{what_zh}没有保存计算结果，kpixl 无法读取。",
+                f"{col.en}: the {what_en} was saved without its value, so kpixl cannot read it.",
                 "用 Excel 打开并保存该文件，或直接填写数值。", "Open and save the file in Excel, or type the value.",
                 scope="row"))
             continue

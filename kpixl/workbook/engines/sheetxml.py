@@ -101,6 +101,51 @@ def col_index(letters: str) -> int:
     return n - 1
 
 
+def date_code_kind(code: str) -> str | None:
+    """"date", "duration" or None: what a custom number format makes of a number, by Excel's rule
+    as calamine reads it (the first section only; a quoted, escaped (``\\``), width (``_``) or
+    fill (``*``) character is a literal; inside brackets only ``[h]``, ``[m]``, ``[s]`` count, as a
+    duration; ``a`` followed by ``p``, ``m`` or ``/`` is AM/PM)."""
+    escaped = quoted = ap = hms = False
+    brackets, prev = 0, " "
+    for ch in code:
+        if escaped:
+            escaped = False
+        elif ch in "_\\*":
+            escaped = True
+        elif quoted:
+            quoted = ch != '"'
+        elif ch == '"':
+            quoted = True
+        elif ch == ";":
+            return None
+        elif ch == "[":
+            brackets += 1
+        elif ch == "]" and brackets == 1 and hms:
+            return "duration"
+        elif ch == "]":
+            brackets = max(brackets - 1, 0)
+        elif ch in "aA" and not ap and not brackets:
+            ap = True
+        elif ch in "pm/PM" and ap and not brackets:
+            return "date"
+        elif ch in "dmhysDMHYS" and not ap and not brackets:
+            return "date"
+        elif not (hms and ch.lower() == prev.lower()):
+            hms = prev == "[" and ch in "mhsMHS"
+        prev = ch
+    return None
+
+
+_OPENPYXL_LITERAL = re.compile(r'".*?"|\[(?!hh?\]|mm?\]|ss?\])[^\]]*\]')
+
+
+def _openpyxl_date(code: str) -> bool:
+    """openpyxl's own reading of a format (``openpyxl.styles.numbers.is_date_format``), which differs
+    from Excel's on escaped quotes and on AM/PM written ``a/p``."""
+    return re.search(r"(?<![_\\])[dmhysDMHYS]", _OPENPYXL_LITERAL.sub("", code.split(";")[0])) is not None
+
+
 def is_percent_format(code: str) -> bool:
     """True for a number format that shows a percent (``0%``, ``0.00%``, ``#,##0.0%``)."""
     code = re.sub(r'"[^"]*"|\\.|\[[^\]]*\]', "", code or "")
@@ -218,6 +263,9 @@ class Package:
                     found[i] = "percent"
                 elif fid not in custom and fid in _BUILTIN_EAST_ASIAN_DATES:
                     found[i] = date
+                elif fid in custom and (kind := date_code_kind(custom[fid])) != "duration" \
+                        and (kind == "date") != _openpyxl_date(custom[fid]):  # the engines would disagree
+                    found[i] = date if kind == "date" else "number"
         return found
 
     def sheet_xml(self, name: str) -> bytes | None:
@@ -540,8 +588,10 @@ def _special(attrs: dict, body: bytes, percent: set[int]):
         kind = percent.get(style, "percent") if isinstance(percent, dict) else "percent"
         if kind == "percent":
             return Percent(number)
+        if kind == "number":
+            return number
         if not 0 <= number < 2958466:  # (9999-12-31): beyond, a number the date column reports as such
             return None
         day = _DATE_EPOCH[kind] + dt.timedelta(days=number)
-        return day - dt.timedelta(days=1) if kind == "date" and number < 60 else day  # (Excel's 1900 leap day)
+        return day + dt.timedelta(days=1) if kind == "date" and number < 60 else day  # (Excel counts a 1900-02-29: serial 1 is 1900-01-01)
     return None
