@@ -109,32 +109,38 @@ def _renumbered(header: bytes, row: int) -> bytes:
     return _REF.sub(lambda m: b'r="%s%d"' % (m.group(1), row), header)
 
 
-def _package(zf: zipfile.ZipFile, sheet_path: str, pieces: list, out) -> None:
-    """Write to ``out`` a stored workbook: the package's own parts calamine reads to open a book and
-    type its cells, every sheet empty but ``sheet_path``, which is ``pieces`` joined."""
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as book:
-        for info in zf.infolist():
-            name = info.filename
-            if name == sheet_path:
-                with book.open(name, "w", force_zip64=True) as fh:
-                    for piece in pieces:
-                        fh.write(piece)
-            elif name.startswith(("xl/worksheets/", "xl/chartsheets/")) and name.endswith(".xml"):
-                book.writestr(name, _EMPTY_SHEET)
-            elif not name.startswith(_SKIPPED_DIRS) and not name.endswith("/"):
-                book.writestr(name, zf.read(info))
+def _kept(zf: zipfile.ZipFile, sheet_path: str) -> list[tuple[str, bytes | None]]:
+    """The parts every part's workbook holds, inflated once: the package's own parts calamine reads
+    to open a book and type its cells (workbook, relationships, styles, shared strings), every other
+    sheet empty, and ``sheet_path`` (None: the part's own rows)."""
+    kept: list[tuple[str, bytes | None]] = []
+    for info in zf.infolist():
+        name = info.filename
+        if name == sheet_path:
+            kept.append((name, None))
+        elif name.startswith(("xl/worksheets/", "xl/chartsheets/")) and name.endswith(".xml"):
+            kept.append((name, _EMPTY_SHEET))
+        elif not name.startswith(_SKIPPED_DIRS) and not name.endswith("/"):
+            kept.append((name, zf.read(info)))
+    return kept
 
 
-def _opened(zf: zipfile.ZipFile, sheet_path: str, pieces: list):
-    """A fastexcel reader of one part's workbook, written to an anonymous in-memory file (Linux's
-    memfd: no file on disk, nothing left behind; calamine opens it by its /proc path and reads it
-    through its own handle)."""
+def _opened(kept: list[tuple[str, bytes | None]], pieces: list):
+    """A fastexcel reader of one part's workbook (``kept``, the sheet being ``pieces`` joined), stored
+    in an anonymous in-memory file (Linux's memfd: no file on disk, nothing left behind; calamine
+    opens it by its /proc path and reads it through its own handle)."""
     import fastexcel
 
     fd = os.memfd_create("kpixl-part")
     try:
-        with os.fdopen(fd, "wb", closefd=False) as fh:
-            _package(zf, sheet_path, pieces, fh)
+        with os.fdopen(fd, "wb", closefd=False) as fh, zipfile.ZipFile(fh, "w", zipfile.ZIP_STORED) as book:
+            for name, data in kept:
+                if data is not None:
+                    book.writestr(name, data)
+                    continue
+                with book.open(name, "w", force_zip64=True) as out:
+                    for piece in pieces:
+                        out.write(piece)
         return fastexcel.read_excel(f"/proc/self/fd/{fd}")
     finally:
         os.close(fd)
@@ -156,9 +162,10 @@ def load_parts(zf: zipfile.ZipFile, sheet_path: str, sheet: str, xml: list[bytes
 
     def book(view: memoryview, i: int, p: Part):
         pieces = [view[:p.stop]] if i == 0 else [view[:len(head)], _renumbered(header, p.first_row - 1), view[p.start:p.stop]]
-        return _opened(zf, sheet_path, [*pieces, tail])
+        return _opened(kept, [*pieces, tail])
 
     try:
+        kept = _kept(zf, sheet_path)
         with ThreadPoolExecutor(len(parts) - 1, thread_name_prefix="kpixl-part") as pool:
             futures = [pool.submit(_load, book(view, i, p), sheet, False) for i, p in enumerate(parts[:-1])]
             reader = book(view, len(parts) - 1, parts[-1])
