@@ -17,6 +17,7 @@ import pytest
 from reader_fixtures import book, edit, patch
 
 from kpixl.core.engine import score
+from kpixl.core.errors import WorkbookError
 from kpixl.workbook.read import read_workbook
 
 ENGINES = ["fastexcel", "openpyxl"]
@@ -185,3 +186,62 @@ def test_a_custom_format_is_a_date_or_a_number_alike_on_both_engines(tmp_book, f
             assert len(found) == 1 and "'1900-01-04' is not a number" in found[0]
         else:
             assert not found and score(scheme, inputs).employee("E1").values["score"] == 94
+
+
+def test_a_percent_only_in_the_negative_section_is_a_percent_for_negatives_only(tmp_book):
+    # "0.00;-0.00%" shows 0.62 as 0.62 and -0.05 as -5.00%: Excel picks a section by the sign, so
+    # the positive number is 0.62 as shown (before: 62, a silently wrong value), the negative -5.
+    path = book(tmp_book, metrics=METRICS3)
+    edit(path, "指标", {"C2": 0.62, "C3": -0.05, "C4": 0},
+         {"C2": "0.00;-0.00%", "C3": "0.00;-0.00%", "C4": "0%;-0%;0"})
+    both = read_both(path)
+    assert_same_inputs(both)
+    for _, inputs in both.values():
+        assert inputs.metrics.frame["value"].tolist() == [Decimal("0.62"), Decimal("-5"), Decimal(0)]
+
+
+@pytest.mark.parametrize(("fmt", "qty"), [(";;;", 3), ('0;-0;;@', 0), ("0;[Red]", -3)])
+def test_a_value_its_format_hides_counts_with_a_warning_at_its_cell(tmp_book, fmt, qty):
+    # ";;;" shows nothing at all; "0;-0;;@" hides a zero, "0;[Red]" a negative: the cell looks empty
+    path = book(tmp_book)
+    edit(path, "事件", {"D3": qty, "D2": 1}, {"D3": fmt, "D2": fmt})  # D2 = 1 is shown unless ";;;"
+    both = read_both(path)
+    assert_same_inputs(both)
+    for _, inputs in both.values():
+        (w,) = [p for p in inputs.problems if p.code == "format_hidden_value"]
+        cells = "D2, D3" if fmt == ";;;" else "D3"
+        assert w.severity == "warning" and f"({cells})" in w.en and w.where == f"事件!{cells[:2]} / Events!{cells[:2]}"
+        assert inputs.events.frame.loc[1, "qty"] == qty  # the value as stored: it counts
+
+
+def test_a_text_its_format_hides_is_warned_too(tmp_book):
+    path = book(tmp_book)
+    edit(path, "事件", {"B3": "E1"}, {"B3": ";;;"})
+    for _, inputs in read_both(path).values():
+        (w,) = [p for p in inputs.problems if p.code == "format_hidden_value"]
+        assert w.where == "事件!B3 / Events!B3" and inputs.events.frame.loc[1, "employee"] == "E1"
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_number_cell_stored_as_blanks_is_refused_naming_the_cell(tmp_book, engine):
+    # <v> </v>: calamine read it as an empty qty (scored as 1), openpyxl refused the whole sheet
+    path = book(tmp_book)
+    edit(path, "事件", {"D3": 1, "E2": 1})
+    patch(path, "事件", {"D3": '<c r="{r}"><v> </v></c>', "E2": '<c r="{r}"><v> 3 </v></c>'})
+    with pytest.raises(WorkbookError) as err:
+        read_workbook(path, engine=engine)
+    (p,) = err.value.problems
+    assert "cell D3 is damaged: its value is only blanks" in p.en and "D3" in p.zh
+
+
+def test_blank_text_results_and_padded_numbers_read_as_stored(tmp_book):
+    path = book(tmp_book)
+    _, inputs = read_workbook(path)
+    note = inputs.events.letters["note"]
+    edit(path, "事件", {f"{note}3": "x", "D3": 1})
+    patch(path, "事件", {f"{note}3": '<c r="{r}" t="str"><f>" "</f><v> </v></c>', "D3": '<c r="{r}"><v> 3 </v></c>'})
+    both = read_both(path)
+    assert_same_inputs(both)
+    for scheme, inputs in both.values():
+        assert inputs.events.frame.loc[1, "qty"] == 3
+        assert score(scheme, inputs).employee("E1").values["score"] == 86  # 100 - 5 - 4 x 3 + 3

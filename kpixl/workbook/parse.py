@@ -52,6 +52,7 @@ class RawSheet:
     hidden: list[int] = field(default_factory=list)  # Excel rows hidden by hand or by a filter (still read)
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # (row1, col1, row2, col2), 0-based cols
     hidden_cols: list[int] = field(default_factory=list)  # columns hidden by hand (0-based; still read)
+    format_hidden: list[tuple[int, int]] = field(default_factory=list)  # (row, 0-based col): a format shows nothing
 
 
 def column_letter(index: int) -> str:
@@ -417,6 +418,25 @@ def _hidden_columns(raw: RawSheet, spec: SheetSpec, letters: dict[str, str]) -> 
         "If they should not count, delete their values (hiding is not deleting); otherwise nothing to do.", severity="warning")]
 
 
+def _format_hidden(raw: RawSheet, spec: SheetSpec, letters: dict[str, str], data_rows: np.ndarray) -> list[Problem]:
+    """Values in the columns kpixl reads whose number format shows nothing (``;;;``, or an empty
+    section for zero or negatives) count as they are; the clerk, who sees an empty cell, is told."""
+    read = {col_index(letter): letter for letter in letters.values()}
+    rows = set(data_rows.tolist())
+    cells = [f"{read[c]}{r}" for r, c in raw.format_hidden if c in read and r in rows]
+    if not cells:
+        return []
+    listed = "、".join(cells[:10]) + ("…" if len(cells) > 10 else "")
+    return [problem(
+        "format_hidden_value", _where(raw.name, spec.en, *_split_ref(cells[0])),
+        f"工作表 “{raw.name}” 有 {len(cells)} 个单元格（{listed}）的数字格式把值隐藏了（如 ;;;），单元格看起来是空的，但其中的值照常计入。",
+        f"Sheet '{raw.name}' has {len(cells)} cell(s) ({listed.replace('、', ', ')}) whose number format hides the value "
+        "(such as ;;;): they look empty, but their values count.",
+        "选中这些单元格，设置单元格格式为“常规”，核对显示出来的值（不需要就删除）。",
+        "Select the cells, set their format to General, and check the values they show (delete any that should not be there).",
+        severity="warning")]
+
+
 def _hidden_problem(raw: RawSheet, spec: SheetSpec, data_rows: np.ndarray) -> list[Problem]:
     """Hidden data rows are read like the others; a clerk who hid rows to leave them out is told so."""
     hidden = np.intersect1d(np.asarray(raw.hidden, dtype="int64"), data_rows)
@@ -515,6 +535,8 @@ def parse_sheet(raw: RawSheet, spec: SheetSpec) -> tuple[Table, list[Problem]]:
         problems += _hidden_problem(raw, spec, r.to_numpy())
     if raw.hidden_cols:
         problems += _hidden_columns(raw, spec, letters)
+    if raw.format_hidden:
+        problems += _format_hidden(raw, spec, letters, r.to_numpy())
     frame = pd.DataFrame(frame_cols)
     frame["xl_row"] = r.to_numpy()
     frame["xl_bad"] = row_bad

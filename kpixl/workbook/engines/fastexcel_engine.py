@@ -203,7 +203,7 @@ class FastexcelBook:
             _put(columns, position.get(col, col), row, _cell(detail))
         _overlay(columns, [c.absolute_index for c in infos], [c.dtype for c in infos], look, header_row + 1)
         return RawSheet(name, header, columns, letters, header_row + 1, hidden=look.hidden, merged=look.merged,
-                        hidden_cols=look.hidden_cols)
+                        hidden_cols=look.hidden_cols, format_hidden=look.format_hidden)
 
     def _first_value_row(self, name: str) -> int:
         """Absolute row (1-based) of the first cell with a value, as calamine counts rows."""

@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..cells import CellError, Percent
 from ..parse import RawSheet, column_letter
-from .sheetxml import Package, is_percent_format
+from .sheetxml import Package, number_sections
 
 
 def raw_from_rows(name: str, rows: list[tuple], first_row_number: int = 1, first_col: int = 0) -> RawSheet:
@@ -41,7 +41,7 @@ def raw_from_rows(name: str, rows: list[tuple], first_row_number: int = 1, first
 _ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")  # OOXML's escape of a character in text: _x000D_ is a CR
 
 
-def _value(cell, percent: dict[str, bool]):
+def _value(cell, percent: dict[str, tuple]):
     v = cell.value
     if v is None:
         return None
@@ -52,10 +52,10 @@ def _value(cell, percent: dict[str, bool]):
         return CellError(str(v))
     if t == "n" and isinstance(v, (int, float)) and not isinstance(v, bool):
         fmt = cell.number_format
-        hit = percent.get(fmt)
-        if hit is None:
-            hit = percent[fmt] = is_percent_format(fmt)
-        if hit:
+        sections = percent.get(fmt)
+        if sections is None:
+            sections = percent[fmt] = number_sections(fmt)
+        if sections[0 if v > 0 else 1 if v < 0 else 2] == "percent":
             return Percent(float(v))
     return v
 
@@ -69,7 +69,7 @@ def _rows(ws) -> list[tuple]:
     from openpyxl.worksheet._reader import WorkSheetParser
 
     grid: dict[int, dict[int, object]] = {}
-    percent: dict[str, bool] = {}
+    percent: dict[str, tuple] = {}
     wb = ws.parent
     with ws._get_source() as src:
         parser = WorkSheetParser(src, ws._shared_strings, data_only=True, epoch=wb.epoch,
@@ -114,7 +114,7 @@ class OpenpyxlBook:
                 row[c] = value
                 rows[r - 1] = tuple(row)
         raw = raw_from_rows(name, rows, 1, 0)
-        raw.hidden, raw.merged, raw.hidden_cols = look.hidden, look.merged, look.hidden_cols
+        raw.hidden, raw.merged, raw.hidden_cols, raw.format_hidden = look.hidden, look.merged, look.hidden_cols, look.format_hidden
         return raw
 
     def close(self) -> None:

@@ -7,7 +7,8 @@ a sheet is handed to them:
 - a sheet part too large to read, or whose used range is absurd (one stray cell at
   ``XFD1048576`` makes calamine allocate the whole grid): refused, naming the stray cells;
 - the cells an engine would silently mistype: error values (``t="e"``), Excel booleans
-  (``t="b"``), formulas saved without a value, numbers with a percent format.
+  (``t="b"``), formulas saved without a value, numbers with a percent format (by the section
+  their sign picks), and the cells whose format shows nothing (``;;;``).
 
 The look is linear in the part's size and runs at C speed for a normal sheet of up to
 1,048,576 rows (about 1.5 s for 1,000,000 rows): an upper bound of the used range from a few
@@ -21,6 +22,7 @@ numbers no rows falls back to the pass.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import posixpath
 import re
@@ -73,6 +75,7 @@ _ATTR = re.compile(rb'(\w+)="([^"]*)"')
 _ROW_R = re.compile(rb'\br="(\d+)"')
 _CELL_R = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
 _VALUE = re.compile(rb"<v>([^<]*)</v>")
+_BLANK_V = re.compile(rb"<v>[ \t\r\n]+</v>")
 _FORMULA = re.compile(rb"<f\b[^>]*>([^<]*)</f>")
 _BUILTIN_PERCENT = {9, 10}
 # ECMA-376 18.8.30: ids 27-36 and 50-58 are locale built-ins (zh-CN: 31 yyyy"年"m"月"d"日", 57 yyyy"年"m"月",
@@ -146,10 +149,39 @@ def _openpyxl_date(code: str) -> bool:
     return re.search(r"(?<![_\\])[dmhysDMHYS]", _OPENPYXL_LITERAL.sub("", code.split(";")[0])) is not None
 
 
-def is_percent_format(code: str) -> bool:
-    """True for a number format that shows a percent (``0%``, ``0.00%``, ``#,##0.0%``)."""
-    code = re.sub(r'"[^"]*"|\\.|\[[^\]]*\]', "", code or "")
-    return "%" in code
+_LITERAL = re.compile(r'"[^"]*"|\\.|_.|\*.|\[[^\]]*\]')  # quoted, escaped, width, fill; [colour], [condition]
+_SECTION_SPLIT = re.compile(r'("[^"]*"|\\.|_.|\*.|\[[^\]]*\])|;')
+
+
+@functools.lru_cache(maxsize=256)
+def number_sections(code: str) -> tuple[str, str, str, str]:
+    """What a number format shows of a positive number, a negative one, zero and a text, by
+    Excel's sections (``pos;neg;zero;text``: one section serves all numbers, two give zero the
+    first): "percent" (``0%``), "hidden" (an empty section, as in ``;;;``: the cell shows
+    nothing) or "shown"."""
+    parts, start = [], 0
+    for m in _SECTION_SPLIT.finditer(code or ""):
+        if m.group(1) is None:
+            parts.append(code[start:m.start()])
+            start = m.end()
+    parts.append((code or "")[start:])
+
+    def kind(section: str, text: bool = False) -> str:
+        bare = _LITERAL.sub("", section)
+        if len(parts) > 1 and not bare.strip() and '"' not in section.replace('""', ""):
+            return "hidden"
+        return "percent" if "%" in bare and not text else "shown"
+
+    pos = kind(parts[0])
+    neg = kind(parts[1]) if len(parts) > 1 else pos
+    zero = kind(parts[2]) if len(parts) > 2 else pos
+    return pos, neg, zero, kind(parts[3], text=True) if len(parts) > 3 else "shown"
+
+
+def shown_as(code: str, number: float) -> str:
+    """"percent", "hidden" or "shown": how a number format shows this number (its sign's section)."""
+    sections = number_sections(code)
+    return sections[0 if number > 0 else 1 if number < 0 else 2]
 
 
 @dataclass
@@ -160,6 +192,17 @@ class SheetLook:
     hidden: list[int] = field(default_factory=list)  # the rows hidden (by hand or by a filter), 1-based
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # (row1, col1, row2, col2): 1-based rows
     hidden_cols: list[int] = field(default_factory=list)  # the columns hidden, 0-based
+    format_hidden: list[tuple[int, int]] = field(default_factory=list)  # (row, col) whose format shows nothing
+
+    def split_hidden(self) -> SheetLook:
+        """The cells whose number format shows nothing (``;;;``) out of ``special`` into ``format_hidden``."""
+        self.format_hidden = sorted(k for k, v in self.special.items() if v is HIDDEN)
+        for k in self.format_hidden:
+            del self.special[k]
+        return self
+
+
+HIDDEN = object()  # a special cell whose format shows nothing: its value is the engine's own
 
 
 class Package:
@@ -240,9 +283,10 @@ class Package:
         self.sheet_path("")
         return self._date1904
 
-    def number_styles(self) -> dict[int, str]:
+    def number_styles(self) -> dict[int, str | tuple]:
         """The cell formats (``s="n"``) whose numbers the engines would mistype, by index: "percent"
-        for a number format that shows a percent; "date" (or "date1904", by the workbook's date
+        for a number format that shows a percent; its ``number_sections`` where that depends on the
+        sign (``0;0%``) or a section hides the cell (``;;;``); "date" (or "date1904", by the workbook's date
         system) for one of the East Asian built-in date formats (ids 27-31, 36, 50-54, 57, 58: zh-CN
         Excel's ``yyyy"年"m"月"d"日"`` is id 31, written without its format code), which neither
         calamine nor openpyxl knows as a date."""
@@ -259,8 +303,11 @@ class Package:
             date = "date1904" if self.date1904 else "date"
             for i, xf in enumerate(root.findall("m:cellXfs/m:xf", NS)):
                 fid = int(xf.get("numFmtId", 0))
-                if is_percent_format(custom[fid]) if fid in custom else fid in _BUILTIN_PERCENT:  # (a file may redefine 9, 10)
+                sections = number_sections(custom[fid]) if fid in custom else None  # (a file may redefine 9, 10)
+                if sections is None and fid in _BUILTIN_PERCENT or sections is not None and sections[:3] == ("percent",) * 3:
                     found[i] = "percent"
+                elif sections is not None and ("percent" in sections or "hidden" in sections):
+                    found[i] = sections  # (decided per cell, by the sign of its number)
                 elif fid not in custom and fid in _BUILTIN_EAST_ASIAN_DATES:
                     found[i] = date
                 elif fid in custom and (kind := date_code_kind(custom[fid])) != "duration" \
@@ -314,7 +361,12 @@ class Package:
             raise PackageError(f"工作表 “{name}” 的内容不完整（文件被截断）。", f"Sheet '{name}' is cut off (a truncated file).")
         if data.find(b"'") >= 0 and b"='" in data:  # attributes in single quotes (legal XML, rare): the look's searches read them too
             data = _SINGLE_QUOTED.sub(rb'\1="\2"', data)
-        return look_xml(data, self.number_styles(), (lambda: on_safe(name, data)) if on_safe else None)
+        look = look_xml(data, self.number_styles(), (lambda: on_safe(name, data)) if on_safe else None)
+        blank = blank_value(data)  # (after on_safe: the engine's load has started)
+        if blank is not None:  # calamine reads it as empty or refuses the sheet, openpyxl refuses it
+            raise PackageError(f"工作表 “{name}” 的单元格 {blank} 已损坏：它的值只有空格，不是数字。",
+                               f"Sheet '{name}': cell {blank} is damaged: its value is only blanks, not a number.")
+        return look
 
 
 def look_xml(data: bytes, percent: set[int], on_safe: Callable[[], None] | None = None) -> SheetLook:
@@ -332,7 +384,7 @@ def look_xml(data: bytes, percent: set[int], on_safe: Callable[[], None] | None 
             look.hidden, look.merged, look.hidden_cols = hidden_rows(data), merged_ranges(data), hidden_columns(data)
             if on_safe is not None:
                 on_safe()
-        return look
+        return look.split_hidden()
     if on_safe is not None:
         on_safe()
     look = SheetLook(hidden=hidden_rows(data), merged=merged_ranges(data), hidden_cols=hidden_columns(data))
@@ -340,7 +392,19 @@ def look_xml(data: bytes, percent: set[int], on_safe: Callable[[], None] | None 
     if hits:
         special = _located_specials(data, hits, percent)
         look.special = special if special is not None else _exact(data, percent).special
-    return look
+    return look.split_hidden()
+
+
+def blank_value(data: bytes) -> str | None:
+    """The reference of the first cell whose stored value (``<v> </v>``) is nothing but blanks in a
+    cell that is not a text result (``t="str"``), or None; one literal-led search on a normal sheet."""
+    for m in _BLANK_V.finditer(data):
+        head = data.rfind(b"<c", 0, m.start())
+        tag = data[head:data.find(b">", head) + 1] if head >= 0 else b""
+        if b't="str"' not in tag and b't="inlineStr"' not in tag:
+            ref = _CELL_R.search(tag)
+            return (ref.group(1) + ref.group(2)).decode() if ref else "?"
+    return None
 
 
 def merged_ranges(data: bytes) -> list[tuple[int, int, int, int]]:
@@ -580,12 +644,20 @@ def _special(attrs: dict, body: bytes, percent: set[int]):
     if t == b"b" and value in ("0", "1"):
         return value == "1"
     style = int(attrs.get(b"s", b"0") or 0) if percent else -1
-    if t == b"n" and value and style in percent:
+    if style not in percent:
+        return None
+    kind = percent.get(style, "percent") if isinstance(percent, dict) else "percent"
+    if isinstance(kind, tuple) and t in (b"s", b"str", b"inlineStr"):
+        return HIDDEN if kind[3] == "hidden" else None
+    if t == b"n" and value:
         try:
             number = float(value)
         except ValueError:
             return None
-        kind = percent.get(style, "percent") if isinstance(percent, dict) else "percent"
+        if isinstance(kind, tuple):
+            kind = kind[0 if number > 0 else 1 if number < 0 else 2]
+            if kind != "percent":
+                return HIDDEN if kind == "hidden" else None
         if kind == "percent":
             return Percent(number)
         if kind == "number":

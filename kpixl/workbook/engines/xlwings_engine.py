@@ -20,7 +20,7 @@ import pickle
 from .. import contract
 from ..cells import CellError, Percent
 from .openpyxl_engine import raw_from_rows
-from .sheetxml import is_percent_format
+from .sheetxml import shown_as
 
 # Excel's COM error codes (CVErr values as pywin32 delivers them) and texts
 COM_ERRORS = {-2146826281: "#DIV/0!", -2146826246: "#N/A", -2146826259: "#NAME?", -2146826288: "#NULL!",
@@ -49,12 +49,12 @@ def _percent_columns(rng, rows: list[list]) -> None:
             continue
         fmt = rng.columns[j].number_format
         if fmt is not None:  # one format for the whole column
-            if is_percent_format(fmt):
-                for i in numbers:
+            for i in numbers:
+                if shown_as(fmt, rows[i][j]) == "percent":
                     rows[i][j] = Percent(float(rows[i][j]))
             continue
         for i in numbers[:budget]:
-            if is_percent_format(rng[i, j].number_format or ""):
+            if shown_as(rng[i, j].number_format or "", rows[i][j]) == "percent":
                 rows[i][j] = Percent(float(rows[i][j]))
         budget -= min(budget, len(numbers))
 
