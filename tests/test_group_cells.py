@@ -69,6 +69,24 @@ def test_a_negative_base_salary_is_refused_at_its_cell():
     assert emp.status == "error" and "out_of_range" in [p.code for p in emp.problems]
 
 
+def test_a_zero_base_salary_under_a_percent_deduction_withholds_at_its_cell():
+    # R-WK-15: 5% of base salary per late report; a base of 0 made the fine 0.00 yuan without a word.
+    # K2 (3,000, another department: K1's withheld month withholds its own department, R-WK-11):
+    # 5% x 3000 x 1 = 150.00 yuan, scored as before.
+    r = run("weikang_100", "2026-10", employees=[
+        {"id": "K1", "name": "甲", "role": "客服顾问", "department": "客服部", "base_salary": 0},
+        {"id": "K2", "name": "乙", "role": "客服顾问", "department": "客服二部", "base_salary": 3000}],
+        events=[{"date": "2026-10-09", "employee": "K1", "rule": "CONS_REPORT_LATE"},
+                {"date": "2026-10-09", "employee": "K2", "rule": "CONS_REPORT_LATE"}],
+        metrics=[{"employee": k, "metric": "LEAVE_DAYS", "value": 0} for k in ("K1", "K2")],
+        parameters={"LEARNING_ACTIVITIES_HELD": 0})
+    k1 = r.employee("K1")
+    assert k1.status == "error" and "money.deductions" not in k1.values
+    (p,) = [p for p in k1.problems if p.code == "zero_base"]
+    assert p.where.startswith("员工!F2") and "Base salary is 0" in p.en and "基础工资是 0" in p.zh
+    assert str(r.employee("K2").values["money.deductions"]) == "150.00"
+
+
 def test_a_team_spelled_another_way_in_a_team_ranking_withholds_that_team():
     # S8 ranks within each 小组 (R-CY-1, R-CY-3, R-CY-7). Before: A's "team1" was ranked alone (day top +2,
     # week and month 0 as both first and last, R-CY-3; month top +5: 7) and B, C were ranked without A

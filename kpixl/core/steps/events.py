@@ -23,7 +23,7 @@ import pandas as pd
 
 from ..errors import MissingInput, problem
 from ..frames import frame, shared_text
-from ..numbers import HUNDRED, SCALE, money, to_decimal, to_units
+from ..numbers import HUNDRED, SCALE, money, plain, to_decimal, to_units
 from .base import Step
 
 
@@ -147,6 +147,17 @@ class EventsStep(Step):
                     f"{rule.code} 按{rule.percent_of}的百分比扣款，但员工 {r.employee} 没有填写{rule.percent_of}（{where}）。",
                     f"{rule.code} is a percent of {rule.percent_of}, but employee {r.employee} has none ({where}).",
                     "在员工表填写。", "Fill it in on the Employees sheet.", employee=r.employee))
+                return
+            if base <= 0:  # a percent of nothing: the deduction would vanish without a word
+                label = next((a for a in self.scheme.attributes if a.code == rule.percent_of), None)
+                zh_name, en_name = (label.zh, label.en) if label else (rule.percent_of, rule.percent_of)
+                ctx.block(r.employee, problem(
+                    "zero_base", ctx.inputs.employees.ref(rule.percent_of, int(ctx.employees.at[r.employee, "xl_row"])),
+                    f"{rule.code} 按{zh_name}的 {rate}% 扣款（{where}），但员工 {r.employee} 的{zh_name}是 {plain(base)}，扣款无法计算。",
+                    f"{rule.code} takes {rate}% of the {en_name} ({where}), but employee {r.employee}'s {en_name} is "
+                    f"{plain(base)}: the deduction cannot be computed.",
+                    f"在员工表填写{zh_name}的实际金额（元/月）。", f"Enter the actual {en_name} (yuan per month) on the Employees sheet.",
+                    employee=r.employee))
                 return
             amount = money(rate / HUNDRED * base * qty)
             zh = f"{rule.zh}：{rate}% × {rule.percent_of} {base} × {qty} = {amount} 元"
