@@ -200,6 +200,17 @@ def test_a_percent_only_in_the_negative_section_is_a_percent_for_negatives_only(
         assert inputs.metrics.frame["value"].tolist() == [Decimal("0.62"), Decimal("-5"), Decimal(0)]
 
 
+def test_a_format_with_conditions_picks_its_section_by_them(tmp_book):
+    # "[<1]0.0%;0": below 1 a percent (0.5 shows 50.0%), otherwise a plain number (3 shows 3);
+    # "[>=100]0;0%": 150 is plain, 0.25 shows 25%
+    path = book(tmp_book, metrics=METRICS3)
+    edit(path, "指标", {"C2": 0.5, "C3": 3, "C4": 0.25}, {"C2": "[<1]0.0%;0", "C3": "[<1]0.0%;0", "C4": "[>=100]0;0%"})
+    both = read_both(path)
+    assert_same_inputs(both)
+    for _, inputs in both.values():
+        assert inputs.metrics.frame["value"].tolist() == [Decimal(50), Decimal(3), Decimal(25)]
+
+
 @pytest.mark.parametrize(("fmt", "qty"), [(";;;", 3), ('0;-0;;@', 0), ("0;[Red]", -3)])
 def test_a_value_its_format_hides_counts_with_a_warning_at_its_cell(tmp_book, fmt, qty):
     # ";;;" shows nothing at all; "0;-0;;@" hides a zero, "0;[Red]" a negative: the cell looks empty

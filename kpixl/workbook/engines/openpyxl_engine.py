@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..cells import CellError, Percent
 from ..parse import RawSheet, column_letter
-from .sheetxml import Package, number_sections
+from .sheetxml import Package, number_sections, shown_as
 
 
 def raw_from_rows(name: str, rows: list[tuple], first_row_number: int = 1, first_col: int = 0) -> RawSheet:
@@ -41,7 +41,7 @@ def raw_from_rows(name: str, rows: list[tuple], first_row_number: int = 1, first
 _ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")  # OOXML's escape of a character in text: _x000D_ is a CR
 
 
-def _value(cell, percent: dict[str, tuple]):
+def _value(cell):
     v = cell.value
     if v is None:
         return None
@@ -52,10 +52,7 @@ def _value(cell, percent: dict[str, tuple]):
         return CellError(str(v))
     if t == "n" and isinstance(v, (int, float)) and not isinstance(v, bool):
         fmt = cell.number_format
-        sections = percent.get(fmt)
-        if sections is None:
-            sections = percent[fmt] = number_sections(fmt)
-        if sections[0 if v > 0 else 1 if v < 0 else 2] == "percent":
+        if "percent" in number_sections(fmt) and shown_as(fmt, v) == "percent":  # (both cached by format)
             return Percent(float(v))
     return v
 
@@ -69,7 +66,6 @@ def _rows(ws) -> list[tuple]:
     from openpyxl.worksheet._reader import WorkSheetParser
 
     grid: dict[int, dict[int, object]] = {}
-    percent: dict[str, tuple] = {}
     wb = ws.parent
     with ws._get_source() as src:
         parser = WorkSheetParser(src, ws._shared_strings, data_only=True, epoch=wb.epoch,
@@ -77,7 +73,7 @@ def _rows(ws) -> list[tuple]:
         for idx, row in parser.parse():
             cells = grid.setdefault(idx, {})
             for cell in row:
-                cells[cell["column"]] = _value(ReadOnlyCell(ws, **cell), percent)
+                cells[cell["column"]] = _value(ReadOnlyCell(ws, **cell))
     if not grid:
         return []
     width = max((max(c) for c in grid.values() if c), default=0)

@@ -159,12 +159,7 @@ def number_sections(code: str) -> tuple[str, str, str, str]:
     Excel's sections (``pos;neg;zero;text``: one section serves all numbers, two give zero the
     first): "percent" (``0%``), "hidden" (an empty section, as in ``;;;``: the cell shows
     nothing) or "shown"."""
-    parts, start = [], 0
-    for m in _SECTION_SPLIT.finditer(code or ""):
-        if m.group(1) is None:
-            parts.append(code[start:m.start()])
-            start = m.end()
-    parts.append((code or "")[start:])
+    parts = _sections(code)
 
     def kind(section: str, text: bool = False) -> str:
         bare = _LITERAL.sub("", section)
@@ -178,10 +173,46 @@ def number_sections(code: str) -> tuple[str, str, str, str]:
     return pos, neg, zero, kind(parts[3], text=True) if len(parts) > 3 else "shown"
 
 
+def _sections(code: str) -> list[str]:
+    parts, start = [], 0
+    for m in _SECTION_SPLIT.finditer(code or ""):
+        if m.group(1) is None:
+            parts.append(code[start:m.start()])
+            start = m.end()
+    parts.append((code or "")[start:])
+    return parts
+
+
+_CONDITION = re.compile(r"\[(<=|>=|<>|<|>|=)\s*(-?\d+(?:\.\d*)?|-?\.\d+)\s*\]")
+_COMPARE = {"<": float.__lt__, ">": float.__gt__, "=": float.__eq__, "<=": float.__le__, ">=": float.__ge__,
+            "<>": float.__ne__}
+
+
+@functools.lru_cache(maxsize=256)
+def _conditions(code: str) -> tuple:
+    """Each number section's condition (``[>=100]``) as (op, bound), or None."""
+    found = tuple((m.group(1), float(m.group(2))) if (m := _CONDITION.search(part)) else None
+                  for part in _sections(code)[:3])
+    return found if any(found) else ()
+
+
 def shown_as(code: str, number: float) -> str:
-    """"percent", "hidden" or "shown": how a number format shows this number (its sign's section)."""
-    sections = number_sections(code)
-    return sections[0 if number > 0 else 1 if number < 0 else 2]
+    """"percent", "hidden" or "shown": how a number format shows this number, by the section
+    Excel picks: by the sign, or where the format has conditions (``[<1]0.0%;0``), the first
+    section whose condition holds, else the one after them."""
+    sections, conditions = number_sections(code), _conditions(code)
+    if not conditions:
+        return sections[0 if number > 0 else 1 if number < 0 else 2]
+    number = float(number)
+    first = conditions[0]
+    second = conditions[1] if len(conditions) > 1 else None
+    if first is not None and _COMPARE[first[0]](number, first[1]):
+        return sections[0]
+    if second is not None:
+        return sections[1] if _COMPARE[second[0]](number, second[1]) else sections[2]
+    if len(_sections(code)) >= 3 and number < 0:
+        return sections[1]
+    return sections[2] if len(_sections(code)) >= 3 else sections[1]
 
 
 @dataclass
@@ -283,10 +314,11 @@ class Package:
         self.sheet_path("")
         return self._date1904
 
-    def number_styles(self) -> dict[int, str | tuple]:
+    def number_styles(self) -> dict[int, str | tuple[str, str]]:
         """The cell formats (``s="n"``) whose numbers the engines would mistype, by index: "percent"
         for a number format that shows a percent; its ``number_sections`` where that depends on the
-        sign (``0;0%``) or a section hides the cell (``;;;``); "date" (or "date1904", by the workbook's date
+        sign or a condition (``0;0%``, ``[<1]0%;0``) or a section hides the cell (``;;;``):
+        ("sections", its code); "date" (or "date1904", by the workbook's date
         system) for one of the East Asian built-in date formats (ids 27-31, 36, 50-54, 57, 58: zh-CN
         Excel's ``yyyy"年"m"月"d"日"`` is id 31, written without its format code), which neither
         calamine nor openpyxl knows as a date."""
@@ -307,7 +339,7 @@ class Package:
                 if sections is None and fid in _BUILTIN_PERCENT or sections is not None and sections[:3] == ("percent",) * 3:
                     found[i] = "percent"
                 elif sections is not None and ("percent" in sections or "hidden" in sections):
-                    found[i] = sections  # (decided per cell, by the sign of its number)
+                    found[i] = ("sections", custom[fid])  # (decided per cell, by its number: shown_as)
                 elif fid not in custom and fid in _BUILTIN_EAST_ASIAN_DATES:
                     found[i] = date
                 elif fid in custom and (kind := date_code_kind(custom[fid])) != "duration" \
@@ -648,14 +680,14 @@ def _special(attrs: dict, body: bytes, percent: set[int]):
         return None
     kind = percent.get(style, "percent") if isinstance(percent, dict) else "percent"
     if isinstance(kind, tuple) and t in (b"s", b"str", b"inlineStr"):
-        return HIDDEN if kind[3] == "hidden" else None
+        return HIDDEN if number_sections(kind[1])[3] == "hidden" else None
     if t == b"n" and value:
         try:
             number = float(value)
         except ValueError:
             return None
         if isinstance(kind, tuple):
-            kind = kind[0 if number > 0 else 1 if number < 0 else 2]
+            kind = shown_as(kind[1], number)
             if kind != "percent":
                 return HIDDEN if kind == "hidden" else None
         if kind == "percent":
