@@ -256,3 +256,16 @@ def test_blank_text_results_and_padded_numbers_read_as_stored(tmp_book):
     for scheme, inputs in both.values():
         assert inputs.events.frame.loc[1, "qty"] == 3
         assert score(scheme, inputs).employee("E1").values["score"] == 86  # 100 - 5 - 4 x 3 + 3
+
+
+@pytest.mark.parametrize("value", [1e15, 9007199254740993])
+def test_a_duration_too_long_for_any_clock_is_an_error_at_its_cell(tmp_book, value):
+    # [h]:mm on 1e15 days: Excel shows ####; fastexcel's column of durations could not become Python
+    # timedeltas (OverflowError) and the whole sheet was refused, while openpyxl read #VALUE!
+    path = book(tmp_book)
+    edit(path, "事件", {"E3": value}, {"E3": "[h]:mm"})
+    both = read_both(path)
+    assert_same_inputs(both)
+    for scheme, inputs in both.values():
+        assert [p.code for p in problems_at(inputs, "事件!E3 / Events!E3")] == ["bad_number"]
+        assert not score(scheme, inputs).employee("E1").ok

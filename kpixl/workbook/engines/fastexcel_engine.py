@@ -326,6 +326,13 @@ def _forced(numbers, texts) -> pd.Series:
     return pd.Series(values, dtype=object)
 
 
+def _duration(scalar):
+    try:
+        return scalar.as_py()
+    except OverflowError:
+        return CellError("#VALUE!")
+
+
 def _column(arrow) -> pd.Series:
     """An Arrow column as pandas; in a float column a NaN (not a null) was a text such as ``NaN``;
     a duration column holds ``timedelta`` cells (and None where empty)."""
@@ -335,7 +342,10 @@ def _column(arrow) -> pd.Series:
     if pa.types.is_duration(arrow.type):
         import pandas as pd
 
-        return pd.Series(arrow.to_pylist(), dtype=object)
+        try:
+            return pd.Series(arrow.to_pylist(), dtype=object)
+        except OverflowError:  # beyond a timedelta (999,999,999 days): Excel shows ####, openpyxl reads #VALUE!
+            return pd.Series([_duration(x) for x in arrow], dtype=object)
     s = arrow.to_pandas()
     if arrow.type in ("double", "float") and arrow.null_count < len(arrow) and pc.any(pc.is_nan(arrow)).as_py():
         nan = pc.is_nan(arrow).fill_null(False).to_numpy(zero_copy_only=False)
