@@ -185,3 +185,36 @@ def test_a_damaged_part_is_refused_as_zipfile_refuses_it(tmp_path):
             package.zip.read("xl/worksheets/sheet1.xml")
     finally:
         package.close()
+
+
+@pytest.fixture
+def small_windows(monkeypatch):
+    """Windows of 64 bytes overlapping by 16: every search below crosses many window edges."""
+    monkeypatch.setattr(sheetxml, "_WINDOW", 64)
+    monkeypatch.setattr(sheetxml, "_OVERLAP", 16)
+
+
+def test_searches_window_by_window_find_every_match_once_across_the_edges(small_windows):
+    rng = random.Random(8)
+    cells = [b'<c r="A%d" t="e"><v>#N/A</v></c>' % i if rng.random() < 0.3 else
+             b'<c r="A%d" s="3"><f>B1</f></c>' % i if rng.random() < 0.3 else b'<c r="A%d"><v>%d</v></c>' % (i, i)
+             for i in range(1, 400)]
+    data = part(b"".join(b'<row r="%d">%s</row>' % (i + 1, c) for i, c in enumerate(cells)))
+    for pattern in (sheetxml._ERROR_OR_BOOL, sheetxml._FORMULA_AT):
+        assert sheetxml._starts(pattern, data) == [m.start() for m in pattern.finditer(data)]
+    whole = [m.start() for m in sheetxml._ERROR_OR_BOOL.finditer(data)]
+    whole += [m.start() for m in sheetxml._FORMULA_AT.finditer(data) if sheetxml._NO_VALUE.match(data, m.start())]
+    whole += [m.start() for m in sheetxml.re.finditer(rb' s="0*(?:3)"', data)]
+    assert sheetxml._special_hits(data, {3}) == whole and len(whole) > 100
+
+
+def test_a_style_number_with_more_leading_zeros_than_the_overlap_is_still_a_percent_cell(small_windows):
+    data = part(b'<row r="1">' + b'<c r="A1"><v>1</v></c>' * 5 + b'<c r="B1" s="' + b"0" * 200 + b'9"><v>0.5</v></c></row>')
+    hit = data.find(b' s="00')
+    assert sheetxml._special_hits(data, {9}) == [hit]
+
+
+def test_a_value_of_blanks_longer_than_the_overlap_is_still_found(small_windows):
+    data = part(b'<row r="1"><c r="A1"><v>1</v></c><c r="C1" t="str"><v>  </v></c>'
+                b'<c r="D1"><v>' + b" " * 300 + b"</v></c></row>")
+    assert sheetxml.blank_value(data) == "D1"

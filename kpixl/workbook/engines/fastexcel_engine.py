@@ -51,7 +51,7 @@ from xml.etree import ElementTree as ET
 
 from ..cellkinds import CellError
 from .sheetxml import Package, SheetLook
-from .split_load import SPLIT_MIN_BYTES, Column, load_parts
+from .split_load import SPLIT_MIN_BYTES, Column, kept_parts, load_parts
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -85,50 +85,71 @@ class FastexcelBook:
         self._loads: ThreadPoolExecutor | None = None
         self._loaded: dict[str, Future] = {}
         self._closing = False
-        self._settled = threading.Event()  # the largest sheet's guard has decided (see settle)
+        self._kept: Future | None = None  # split_load.kept_parts, read ahead for a sheet loaded in parts
+        self._settled = threading.Event()  # the largest sheet's load is under way, or it is refused (see settle)
         try:
             self._reader = fastexcel.read_excel(str(path))
             if background:
                 self._loads = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kpixl-load")  # one reader: one load at a time
                 self._package.prefetch(on_safe=self._start_load)
+                if self._package.largest_size() >= SPLIT_MIN_BYTES:  # it will be cut in parts: their common
+                    # parts are read now, while the look's numpy work leaves the interpreter free
+                    self._kept = self._loads.submit(kept_parts, self._package.zip)
                 look = self._package.pending_look(self._package.largest)
                 if look is None:
                     self._settled.set()
-                else:  # also when the guard refuses it (a stray cell) or fails
-                    look.add_done_callback(lambda _: self._settled.set())
+                else:  # also when the guard refuses it (a stray cell) or fails: no load to wait for
+                    look.add_done_callback(lambda _: None if self._package.largest in self._loaded else self._settled.set())
         except BaseException:
             self.close()
             raise
 
     def settle(self, timeout: float = 5.0) -> None:
-        """Wait (at most ``timeout`` s) until the largest sheet's stray-cell guard has decided, so its
-        calamine load, which releases the GIL, runs during the caller's imports; otherwise the
-        guard's Python work and the imports take turns with the interpreter (at 5,000 x 100,000
-        the guard took 0.64 s beside the pandas import instead of about 0.15 s)."""
+        """Wait (at most ``timeout`` s) until the largest sheet's calamine load, which releases the
+        GIL, is under way (its guard has decided and its parts are built), so that it runs during
+        the caller's imports; otherwise the guard's and the parts' Python work and the imports take
+        turns with the interpreter (at 5,000 x 100,000 the guard took 0.64 s beside the pandas
+        import instead of about 0.15 s; at 50,000 x 1,000,000 building the parts took 0.5 s instead
+        of 0.15 s)."""
         self._settled.wait(timeout)
 
     def sheet_names(self) -> list[str]:
         return self._package.sheet_names()
 
     def _start_load(self, name: str, data: bytes) -> None:
-        """Called by the sheet's look once the sheet is safe to hand to calamine (``data``: its XML)."""
+        """Called by the sheet's look once the sheet is safe to hand to calamine (``data``: its XML).
+        For the largest sheet it returns once its load is under way: the look's remaining searches
+        then run beside calamine, not beside the Python work of building its parts."""
         if not self._closing:  # (a book closed early, e.g. on a usage error, starts no new load)
             self._loaded[name] = self._loads.submit(self._load, name, data if len(data) >= SPLIT_MIN_BYTES else None)
-        if name == self._package.largest:
+            if name == self._package.largest:
+                self._settled.wait(5.0)
+        elif name == self._package.largest:
             self._settled.set()
 
     def _load(self, name: str, data: bytes | None = None) -> tuple[list[Column], object, list, dict]:
         """calamine's columns of one sheet: (columns, Arrow batch, cell errors as (row, column,
         detail), the texts of the columns forced to float by name). ``data``: the sheet's XML as
         the look inflated it, for a sheet large enough to load in parts (:mod:`.split_load`)."""
+        largest = name == self._package.largest
+        try:
+            return self._loaded_columns(name, data, self._settled.set if largest else None)
+        finally:
+            if largest:
+                self._settled.set()
+
+    def _loaded_columns(self, name: str, data: bytes | None, started) -> tuple[list[Column], object, list, dict]:
         parts = None
         if data is not None:
-            parts = load_parts(self._package.zip, self._package.sheet_path(name), name, [data])
+            kept = self._kept.result() if self._kept is not None and self._kept.exception() is None else None
+            parts = load_parts(self._package.zip, self._package.sheet_path(name), name, [data], started, kept)
             del data
         if parts is not None:
             infos, batch, errors = parts
             forced = []
         else:
+            if started is not None:
+                started()  # (loaded whole: calamine starts now)
             infos, batch, errors, forced = self._whole(name)
         if not infos:
             return infos, None, None, {}
@@ -231,6 +252,7 @@ class FastexcelBook:
     def close(self) -> None:
         """Stop the background work (waiting for what runs: a look, one calamine load) and close."""
         self._closing = True
+        self._settled.set()  # (a look waiting for its sheet's load to start goes on at once)
         self._package.close()  # first: a running look finishes (and starts no load)
         if self._loads is not None:
             self._loads.shutdown(wait=True, cancel_futures=True)

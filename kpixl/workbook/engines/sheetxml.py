@@ -76,6 +76,7 @@ _ROW_R = re.compile(rb'\br="(\d+)"')
 _CELL_R = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
 _VALUE = re.compile(rb"<v>([^<]*)</v>")
 _BLANK_V = re.compile(rb"<v>[ \t\r\n]+</v>")
+_BLANK_V_HEAD = re.compile(rb"<v>[ \t\r\n]")
 _FORMULA = re.compile(rb"<f\b[^>]*>([^<]*)</f>")
 _BUILTIN_PERCENT = {9, 10}
 # ECMA-376 18.8.30: ids 27-36 and 50-58 are locale built-ins (zh-CN: 31 yyyy"年"m"月"d"日", 57 yyyy"年"m"月",
@@ -258,6 +259,7 @@ class Package:
         self._pool: ThreadPoolExecutor | None = None
         self._looks: dict[str, Future] = {}
         self.largest: str | None = None  # the largest sheet part (prefetch looks at it first)
+        self._largest_size = 0
 
     def prefetch(self, on_safe: Callable[[str], None] | None = None) -> None:
         """Look at every sheet in two background threads while the engine reads: the largest
@@ -272,8 +274,13 @@ class Package:
                  if (p := self.sheet_path(n)) in self._names}
         order = sorted(sizes, key=sizes.get)
         self.largest = order[-1] if order else None
+        self._largest_size = sizes[self.largest] if order else 0
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="kpixl-look")
         self._looks = {n: self._pool.submit(self._look, n, on_safe) for n in order[-1:] + order[:-1]}
+
+    def largest_size(self) -> int:
+        """The inflated size of the largest sheet's part (0 before ``prefetch``, or without sheets)."""
+        return self._largest_size
 
     def pending_look(self, name: str | None) -> Future | None:
         """The background look of ``name`` that nobody has waited for yet (None: none)."""
@@ -429,9 +436,12 @@ def look_xml(data: bytes, percent: set[int], on_safe: Callable[[], None] | None 
 
 def blank_value(data: bytes) -> str | None:
     """The reference of the first cell whose stored value (``<v> </v>``) is nothing but blanks in a
-    cell that is not a text result (``t="str"``), or None; one literal-led search on a normal sheet."""
-    for m in _BLANK_V.finditer(data):
-        head = data.rfind(b"<c", 0, m.start())
+    cell that is not a text result (``t="str"``), or None; a literal-led search, window by window."""
+    for at in _starts(_BLANK_V_HEAD, data):
+        m = _BLANK_V.match(data, at)
+        if m is None:
+            continue
+        head = data.rfind(b"<c", 0, at)
         tag = data[head:data.find(b">", head) + 1] if head >= 0 else b""
         if b't="str"' not in tag and b't="inlineStr"' not in tag:
             ref = _CELL_R.search(tag)
@@ -503,11 +513,27 @@ def _special_hits(data: bytes, percent: set[int]) -> list[int]:
     """Where a special cell may be: ``t="e"``/``t="b"``, a formula without a value, a percent
     style; three literal-led searches. A text that only looks like one is harmless (its row is
     read and holds no special cell)."""
-    hits = [m.start() for m in _ERROR_OR_BOOL.finditer(data)]
-    hits += [m.start() for m in _FORMULA_AT.finditer(data) if _NO_VALUE.match(data, m.start())]
+    hits = _starts(_ERROR_OR_BOOL, data)
+    hits += [at for at in _starts(_FORMULA_AT, data) if _NO_VALUE.match(data, at)]
     if percent:
-        hits += [m.start() for m in re.finditer(rb' s="0*(?:%s)"' % b"|".join(b"%d" % i for i in sorted(percent)), data)]
+        styles = re.compile(rb' s="0*(?:%s)"' % b"|".join(b"%d" % i for i in sorted(percent)))
+        # (a style number with leading zeros may be longer than the windows' overlap: searched whole)
+        hits += [m.start() for m in styles.finditer(data)] if b' s="00' in data else _starts(styles, data)
     return hits
+
+
+def _starts(pattern: re.Pattern, data: bytes) -> list[int]:
+    """Where ``pattern`` (a match at most _OVERLAP bytes long) matches, window by window: each
+    search is a short C call that holds the interpreter briefly, so the engine's load, started
+    before these searches, is never kept waiting for it (one whole-part search held it 0.1 s)."""
+    out, n = [], len(data)
+    for pos in range(0, n, _WINDOW):
+        end = pos + _WINDOW
+        for m in pattern.finditer(data, pos, min(end + _OVERLAP, n)):
+            if m.start() >= end:
+                break
+            out.append(m.start())
+    return out
 
 
 def _max_found(pattern: re.Pattern, data: bytes, fixed: bool = False) -> bytes | None:

@@ -29,6 +29,7 @@ from __future__ import annotations
 import os
 import re
 import zipfile
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
@@ -109,24 +110,22 @@ def _renumbered(header: bytes, row: int) -> bytes:
     return _REF.sub(lambda m: b'r="%s%d"' % (m.group(1), row), header)
 
 
-def _kept(zf: zipfile.ZipFile, sheet_path: str) -> list[tuple[str, bytes | None]]:
+def kept_parts(zf: zipfile.ZipFile) -> list[tuple[str, bytes]]:
     """The parts every part's workbook holds, inflated once: the package's own parts calamine reads
-    to open a book and type its cells (workbook, relationships, styles, shared strings), every other
-    sheet empty, and ``sheet_path`` (None: the part's own rows)."""
-    kept: list[tuple[str, bytes | None]] = []
+    to open a book and type its cells (workbook, relationships, styles, shared strings), and every
+    sheet empty (the sheet being loaded is given its part's rows)."""
+    kept: list[tuple[str, bytes]] = []
     for info in zf.infolist():
         name = info.filename
-        if name == sheet_path:
-            kept.append((name, None))
-        elif name.startswith(("xl/worksheets/", "xl/chartsheets/")) and name.endswith(".xml"):
+        if name.startswith(("xl/worksheets/", "xl/chartsheets/")) and name.endswith(".xml"):
             kept.append((name, _EMPTY_SHEET))
         elif not name.startswith(_SKIPPED_DIRS) and not name.endswith("/"):
             kept.append((name, zf.read(info)))
     return kept
 
 
-def _opened(kept: list[tuple[str, bytes | None]], pieces: list):
-    """A fastexcel reader of one part's workbook (``kept``, the sheet being ``pieces`` joined), stored
+def _opened(kept: list[tuple[str, bytes]], sheet_path: str, pieces: list):
+    """A fastexcel reader of one part's workbook (``kept``, the sheet ``sheet_path`` being ``pieces`` joined), stored
     in an anonymous in-memory file (Linux's memfd: no file on disk, nothing left behind; calamine
     opens it by its /proc path and reads it through its own handle)."""
     import fastexcel
@@ -135,7 +134,7 @@ def _opened(kept: list[tuple[str, bytes | None]], pieces: list):
     try:
         with os.fdopen(fd, "wb", closefd=False) as fh, zipfile.ZipFile(fh, "w", zipfile.ZIP_STORED) as book:
             for name, data in kept:
-                if data is not None:
+                if name != sheet_path:
                     book.writestr(name, data)
                     continue
                 with book.open(name, "w", force_zip64=True) as out:
@@ -146,10 +145,14 @@ def _opened(kept: list[tuple[str, bytes | None]], pieces: list):
         os.close(fd)
 
 
-def load_parts(zf: zipfile.ZipFile, sheet_path: str, sheet: str, xml: list[bytes]) -> tuple[list[Column], object, list] | None:
+def load_parts(zf: zipfile.ZipFile, sheet_path: str, sheet: str, xml: list[bytes],
+               started: Callable[[], None] | None = None,
+               kept: list[tuple[str, bytes]] | None = None) -> tuple[list[Column], object, list] | None:
     """The sheet loaded in parts: (columns, an Arrow table, the cell errors as (row, column, detail)),
     or None where the whole load must decide (see the module doc). ``xml``: the sheet part, in a
-    list it is taken out of, so that it is freed once the parts are built."""
+    list it is taken out of, so that it is freed once the parts are built. ``started()`` is called
+    once every part's workbook is built and calamine, which releases the GIL, is loading them.
+    ``kept``: the package's ``kept_parts``, where the caller has them already."""
     data = xml.pop()
     cut = plan(data, min(MAX_PARTS, CORES, len(data) // max(SPLIT_MIN_BYTES // 2, 1)))
     if cut is None:
@@ -162,14 +165,17 @@ def load_parts(zf: zipfile.ZipFile, sheet_path: str, sheet: str, xml: list[bytes
 
     def book(view: memoryview, i: int, p: Part):
         pieces = [view[:p.stop]] if i == 0 else [view[:len(head)], _renumbered(header, p.first_row - 1), view[p.start:p.stop]]
-        return _opened(kept, [*pieces, tail])
+        return _opened(kept, sheet_path, [*pieces, tail])
 
     try:
-        kept = _kept(zf, sheet_path)
+        if kept is None:
+            kept = kept_parts(zf)
         with ThreadPoolExecutor(len(parts) - 1, thread_name_prefix="kpixl-part") as pool:
             futures = [pool.submit(_load, book(view, i, p), sheet, False) for i, p in enumerate(parts[:-1])]
             reader = book(view, len(parts) - 1, parts[-1])
             del data, view  # (the sheet's XML is in the parts now)
+            if started is not None:
+                started()
             last = _load(reader, sheet, True)
             loaded = [f.result() for f in futures] + [last]
     except Exception:  # (the whole load raises it, or retries as it does)
