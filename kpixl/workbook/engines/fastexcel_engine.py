@@ -92,7 +92,7 @@ class FastexcelBook:
             if background:
                 self._loads = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kpixl-load")  # one reader: one load at a time
                 self._package.prefetch(on_safe=self._start_load)
-                if self._package.largest_size() >= SPLIT_MIN_BYTES:  # it will be cut in parts: their common
+                if self._package.largest_size >= SPLIT_MIN_BYTES:  # it will be cut in parts: their common
                     # parts are read now, while the look's numpy work leaves the interpreter free
                     self._kept = self._loads.submit(kept_parts, self._package.zip)
                 look = self._package.pending_look(self._package.largest)
@@ -123,7 +123,7 @@ class FastexcelBook:
         if not self._closing:  # (a book closed early, e.g. on a usage error, starts no new load)
             self._loaded[name] = self._loads.submit(self._load, name, data if len(data) >= SPLIT_MIN_BYTES else None)
             if name == self._package.largest:
-                self._settled.wait(5.0)
+                self.settle()
         elif name == self._package.largest:
             self._settled.set()
 

@@ -259,7 +259,7 @@ class Package:
         self._pool: ThreadPoolExecutor | None = None
         self._looks: dict[str, Future] = {}
         self.largest: str | None = None  # the largest sheet part (prefetch looks at it first)
-        self._largest_size = 0
+        self.largest_size = 0  # its inflated size
 
     def prefetch(self, on_safe: Callable[[str], None] | None = None) -> None:
         """Look at every sheet in two background threads while the engine reads: the largest
@@ -274,13 +274,9 @@ class Package:
                  if (p := self.sheet_path(n)) in self._names}
         order = sorted(sizes, key=sizes.get)
         self.largest = order[-1] if order else None
-        self._largest_size = sizes[self.largest] if order else 0
+        self.largest_size = sizes[self.largest] if order else 0
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="kpixl-look")
         self._looks = {n: self._pool.submit(self._look, n, on_safe) for n in order[-1:] + order[:-1]}
-
-    def largest_size(self) -> int:
-        """The inflated size of the largest sheet's part (0 before ``prefetch``, or without sheets)."""
-        return self._largest_size
 
     def pending_look(self, name: str | None) -> Future | None:
         """The background look of ``name`` that nobody has waited for yet (None: none)."""
